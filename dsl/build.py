@@ -53,6 +53,7 @@ class PolicyDraft:
     bot: Fields = field(default_factory=dict)
     matching: Fields = field(default_factory=dict)
     greeting: tuple[str | None, Span] | None = None
+    spans: dict[str, Span] = field(default_factory=dict)  # block kind -> where it was first written
 
 
 @dataclass(slots=True)
@@ -244,6 +245,7 @@ class _Builder:
             self.greeting(stmt, draft)
             return
         fields: Fields = getattr(draft, kind)
+        draft.spans.setdefault(kind, stmt.span(self.path))
         if stmt.block is None and kind in ("assist", "bot") and len(stmt.args) == 1:
             value = self.reader.switch_atom(stmt.args[0], kind)  # shorthand: `bot off`
             if value is not None:

@@ -132,6 +132,11 @@ class _ToSyntax(Transformer):
         return _atom(token, "string")
 
     def COMMA(self, token: Token) -> Atom:
+        if "#" in token:  # comments between the lines of a list continued after a comma
+            for number, part in enumerate(str(token).split("\n")):
+                if "#" in part:
+                    column = (token.column if number == 0 else 1) + part.index("#")
+                    _COMMENTS.items.append(Comment(part[part.index("#"):].rstrip(), token.line + number, column))
         return Atom("comma", ",", token.line, token.column, token.line, token.column)
 
     def stmt(self, children: list) -> Stmt:
@@ -189,7 +194,8 @@ def parse(text: str, path: str) -> Document:
                 text = ""
             else:
                 text = _blank_broken_item(text, error)
-    return Document(path, stmts, tuple(_COMMENTS.items), diagnostics, broken)
+    comments = sorted(_COMMENTS.items, key=lambda c: (c.line, c.column))
+    return Document(path, stmts, tuple(comments), diagnostics, broken)
 
 
 def _offset(text: str, line: int, column: int) -> int:

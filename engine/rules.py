@@ -71,6 +71,7 @@ class Assist(Frozen):
 
     enabled: bool = False
     auto_send: bool = False
+    span: Span | None = None
 
 
 class BotHours(str, Enum):
@@ -85,6 +86,7 @@ class Bot(Frozen):
     when: BotHours = BotHours.off_hours
     fallback: str = DEFAULT_FALLBACK
     off_hours_reply: str | None = None
+    span: Span | None = None
 
 
 class Matching(Frozen):
@@ -94,6 +96,7 @@ class Matching(Frozen):
     suggest: int = Field(default=55, ge=0, le=100)
     margin: int = Field(default=8, ge=0, le=100)
     repeat_limit: int = Field(default=2, ge=1)
+    span: Span | None = None
 
 
 class Policy(Frozen):
@@ -237,3 +240,14 @@ class RuleSet(Frozen):
             if shop.id == shop_id:
                 return shop
         return None
+
+
+def without_spans(value: object) -> object:
+    """A model dump with every `span` and `file`/`files` key removed: what a construct *means*."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {k: without_spans(v) for k, v in value.items() if k not in ("span", "file", "files")}
+    if isinstance(value, (list, tuple)):
+        return [without_spans(v) for v in value]
+    return value

@@ -1,0 +1,20 @@
+"""K028: an answer confident enough to auto-send must be good enough to suggest (D-8)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from engine.diagnostics import Diagnostic, Severity
+from engine.rules import Policy, Shop
+
+
+def check(shop: Shop) -> Iterator[Diagnostic]:
+    policies: list[tuple[str, Policy]] = [("", shop.policy)]
+    policies += [(f" during period '{p.name}'", p.policy) for p in shop.periods]
+    for where, policy in policies:
+        levels = policy.matching
+        if levels.suggest > levels.confidence and (levels.span or shop.span):
+            yield Diagnostic(
+                code="K028", severity=Severity.error, span=levels.span or shop.span,
+                message=f"suggest level {levels.suggest} is above the auto-send level {levels.confidence}{where}",
+                help=f"lower suggest to {levels.confidence} or less, or raise confidence")

@@ -1,0 +1,410 @@
+"""Files to shops: find the files, build each (through the cache), join them into units, apply
+presets (`use`, `override`, `drop`), run the checks.
+
+A **shop** is a folder: the file with the `shop` statement and every `.kefu` file below that
+folder that has no header of its own. A **preset** is one file starting with `preset`.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from engine.diagnostics import Diagnostic, Severity, Span
+from engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
+from dsl.build import FileItems, PolicyDraft, build
+from dsl.cache import Cache
+from dsl.checks import run_checks
+from dsl.source import read_file
+from dsl.syntax import parse
+from dsl.values import Reader, working_days
+
+SHOP_SNIFF = re.compile(r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*shop[ \t]", re.M)
+
+
+class UsageError(Exception):
+    """A mistake in how kefu was called (a missing path): exit status 2."""
+
+
+@dataclass
+class LoadResult:
+    rules: RuleSet
+    diagnostics: list[Diagnostic]
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.error]
+
+
+def display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Every `.kefu` file under `paths`, plus the rest of any shop a given path lies in."""
+    roots: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        roots.append(path)
+        shop_dir = _enclosing_shop(path)
+        if shop_dir is not None:
+            roots.append(shop_dir)
+    found: dict[Path, None] = {}
+    for root in roots:
+        if root.is_dir():
+            for file in sorted(root.rglob("*.kefu")):
+                if file.is_file():
+                    found.setdefault(file.resolve())
+        else:
+            found.setdefault(root.resolve())
+    return list(found)
+
+
+def _enclosing_shop(path: Path) -> Path | None:
+    directory = (path if path.is_dir() else path.parent).resolve()
+    for candidate in [directory, *directory.parents][:8]:
+        for file in sorted(candidate.glob("*.kefu")):
+            try:
+                head = file.read_text(encoding="utf-8", errors="replace")[:4096]
+            except OSError:
+                continue
+            if SHOP_SNIFF.search(head):
+                return candidate if candidate != directory or not path.is_dir() else None
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+class Loader:
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.items: dict[Path, FileItems | None] = {}
+        self.file_diagnostics: dict[Path, list[Diagnostic]] = {}
+        self.digests: dict[Path, str] = {}
+        self.presets: dict[Path, Preset | None] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- one file ----------------------------------------------------------------------------
+    def file(self, path: Path) -> FileItems | None:
+        path = path.resolve()
+        if path in self.items:
+            return self.items[path]
+        display = display_name(path)
+        source, diagnostics = read_file(path, display)
+        items: FileItems | None = None
+        if source is not None:
+            self.digests[path] = source.digest
+            key = f"{display}\0{source.digest}"
+            items = self.cache.get("file", key)
+            if items is None:
+                items = build(parse(source.text, display))
+                items.diagnostics = diagnostics + items.diagnostics
+                self.cache.put("file", key, items)
+            diagnostics = items.diagnostics
+            if not items.headers and not _declares_anything(items) and not items.broken:
+                diagnostics = diagnostics + [Diagnostic(
+                    code="K006", severity=Severity.error, message="this file holds no statements",
+                    help="write its statements, or delete the file",
+                    span=Span(file=display, line=1, column=1, end_line=1, end_column=1))]
+        self.items[path] = items
+        self.file_diagnostics[path] = list(diagnostics)
+        return items
+
+    # -- presets -------------------------------------------------------------------------------
+    def preset(self, path: Path, span: Span, chain: tuple[Path, ...]) -> Preset | None:
+        path = path.resolve()
+        if path in chain:
+            cycle = " -> ".join(display_name(p) for p in chain[chain.index(path):] + (path,))
+            self.diagnostics.append(Diagnostic(code="K032", severity=Severity.error, span=span,
+                                               message=f"files use each other in a cycle: {cycle}",
+                                               help="let one of them stop using the other"))
+            return None
+        if path in self.presets:
+            return self.presets[path]
+        if not path.is_file():
+            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
+                                               message=f"no preset file at {display_name(path)}",
+                                               help="paths in 'use' are relative to the file that writes them"))
+            return None
+        items = self.file(path)
+        if items is None:
+            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
+                                               message=f"the preset {display_name(path)} cannot be read",
+                                               help="fix the errors reported for that file"))
+            return None
+        header = items.headers[0] if items.headers else None
+        if header is None or header.kind != "preset":
+            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
+                                               message=f"{display_name(path)} is not a preset (it does not start with 'preset')",
+                                               help="'use' takes preset files; a shop's own files join it by folder"))
+            return None
+        self.presets[path] = None  # in progress
+        reader = Reader(items.path)
+        inherited: list[FaqEntry] = []
+        synonyms = list(items.synonyms)
+        for used, where in header.uses:
+            base = self.preset(path.parent / used, where, chain + (path,))
+            if base is not None:
+                inherited.extend(base.entries)
+                synonyms[:0] = base.synonyms
+        for name, where in items.shop_only:
+            reader.error("K038", where, f"a preset holds only its header, synonyms and faq entries, not '{name}'",
+                         "move it into a shop")
+        for extra in items.headers[1:]:
+            reader.error("K038", extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
+        own = [entry.model_copy(update={"origin": header.id, "category": entry.category or header.category})
+               for entry in items.faqs]
+        entries = _unique_entries(inherited + own, reader)
+        self.diagnostics.extend(reader.diagnostics)
+        preset = Preset(id=header.id, title=header.name, language=header.language, category=header.category,
+                        entries=tuple(entries), synonyms=tuple(synonyms), file=items.path, span=header.span)
+        self.presets[path] = preset
+        return preset
+
+    # -- shops --------------------------------------------------------------------------------
+    def shop(self, root: Path, members: list[Path]) -> Shop | None:
+        main = self.items[root]
+        assert main is not None
+        header = next(h for h in main.headers if h.kind == "shop")
+        reader = Reader(main.path)
+        files = [self.items[m] for m in members if self.items.get(m) is not None]
+        for items in files:
+            for extra in items.headers:
+                if extra is not header:
+                    reader.error("K038", extra.span, f"a second header '{extra.kind} {extra.id}' in shop '{header.id}'",
+                                 "a folder holds one shop: move it to a folder of its own")
+        timezone = "UTC"
+        if header.timezone is not None:
+            name, where = header.timezone
+            if _valid_zone(name):
+                timezone = name
+            else:
+                close = _close_zone(name)
+                reader.error("K022", where, f"unknown time zone '{name}'",
+                             f"did you mean '{close}'?" if close else "use an IANA name such as Asia/Taipei")
+        hours = working_days(header.hours, reader)
+        entries: list[FaqEntry] = []
+        uses: list[str] = []
+        synonyms = []
+        for used, where in header.uses:
+            preset = self.preset(root.parent / used, where, (root,))
+            if preset is not None:
+                uses.append(preset.id)
+                entries.extend(preset.entries)
+                synonyms.extend(preset.synonyms)
+        entries = _unique_entries(entries, reader)
+        preset_ids = {entry.id for entry in entries}
+        drafts = [items.policy for items in files]
+        for items in files:
+            synonyms.extend(items.synonyms)
+            entries = _apply_drops(entries, items, reader)
+        for items in files:
+            entries = _apply_overrides(entries, items, reader)
+        own: list[FaqEntry] = []
+        for items in files:
+            for entry in items.faqs:
+                if entry.id in preset_ids:
+                    reader.error("K037", entry.span or header.span,
+                                 f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
+                                 f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id")
+                    continue
+                own.append(entry.model_copy(update={"origin": header.id}))
+        entries = _unique_entries(entries + own, reader)
+        policy = _policy(drafts, Policy(), reader)
+        periods = tuple(
+            Period(name=p.name, dates=p.dates, policy=_policy([p.policy], policy, reader), span=p.span)
+            for items in files for p in items.periods
+        )
+        shop = Shop(
+            id=header.id, name=header.name, language=header.language, timezone=timezone, hours=hours,
+            closed=tuple(header.closed), uses=tuple(uses),
+            staff=tuple(m for items in files for m in items.staff), policy=policy, periods=periods,
+            synonyms=tuple(synonyms), entries=tuple(entries),
+            tests=tuple(t for items in files for t in items.tests),
+            scenarios=tuple(s for items in files for s in items.scenarios),
+            files=tuple(items.path for items in files), span=header.span,
+        )
+        self.diagnostics.extend(reader.diagnostics)
+        if not any(items.broken for items in files):
+            self.diagnostics.extend(run_checks(shop))
+        return shop
+
+
+def _declares_anything(items: FileItems) -> bool:
+    return bool(items.staff or items.synonyms or items.faqs or items.overrides or items.drops or items.periods
+                or items.tests or items.scenarios or items.shop_only)
+
+
+def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
+    seen: dict[str, FaqEntry] = {}
+    for entry in entries:
+        if entry.id in seen:
+            first = seen[entry.id]
+            reader.error("K020", entry.span or Span(file=reader.path, line=1, column=1, end_line=1, end_column=1),
+                         f"duplicate entry id '{entry.id}'", "give one of the entries another id",
+                         related=(first.span,) if first.span else ())
+            continue
+        seen[entry.id] = entry
+    return list(seen.values())
+
+
+def _apply_drops(entries: list[FaqEntry], items: FileItems, reader: Reader) -> list[FaqEntry]:
+    for ident, where in items.drops:
+        if not any(entry.id == ident for entry in entries):
+            reader.error("K027", where, f"no used preset has an entry '{ident}' to drop",
+                         _did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset")
+            continue
+        entries = [entry for entry in entries if entry.id != ident]
+    return entries
+
+
+def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) -> list[FaqEntry]:
+    by_id = {entry.id: index for index, entry in enumerate(entries)}
+    for override in items.overrides:
+        index = by_id.get(override.id)
+        if index is None:
+            reader.error("K026", override.span, f"no used preset has an entry '{override.id}' to override",
+                         _did_you_mean(override.id, list(by_id)) or f"to add an entry of your own, write: faq {override.id} {{ ... }}")
+            continue
+        entry = entries[index]
+        asks = list(entry.asks)
+        for text, where in override.drop_asks:
+            kept = [ask for ask in asks if ask.text != text]
+            if len(kept) == len(asks):
+                reader.error("K026", where, f"entry '{entry.id}' has no ask \"{text}\" to drop", "copy the ask exactly from the preset")
+            asks = kept
+        asks.extend(override.add_asks)
+        if not asks:
+            reader.error("K013", override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask")
+            continue
+        entries[index] = entry.model_copy(update={**override.fields, "asks": tuple(asks)})
+    return entries
+
+
+def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
+    """Fold the settings written in `drafts` onto `base`; a setting written twice is K012."""
+    merged: dict[str, dict[str, tuple[Any, Span]]] = {"assist": {}, "bot": {}, "matching": {}}
+    spans: dict[str, Span] = {}
+    greeting: tuple[str | None, Span] | None = None
+    for draft in drafts:
+        for kind in merged:
+            for key, (value, where) in getattr(draft, kind).items():
+                if key in merged[kind]:
+                    reader.error("K012", where, f"'{kind}' setting '{key}' is set in two places", "keep one of them",
+                                 related=(merged[kind][key][1],))
+                    continue
+                merged[kind][key] = (value, where)
+        for kind, where in draft.spans.items():
+            spans.setdefault(kind, where)
+        if draft.greeting is not None:
+            if greeting is not None:
+                reader.error("K012", draft.greeting[1], "'greeting' is set in two places", "keep one of them",
+                             related=(greeting[1],))
+            else:
+                greeting = draft.greeting
+
+    def fold(model: Any, kind: str) -> Any:
+        update = {key: value for key, (value, _) in merged[kind].items()}
+        if kind in spans:
+            update["span"] = spans[kind]
+        return model.model_validate({**model.model_dump(), **update}) if update else model
+
+    return Policy(assist=fold(base.assist, "assist"), bot=fold(base.bot, "bot"), matching=fold(base.matching, "matching"),
+                  greeting=base.greeting if greeting is None else greeting[0])
+
+
+def _did_you_mean(name: str, known: list[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _valid_zone(name: str) -> bool:
+    if name in _zones():
+        return True
+    try:
+        zoneinfo.ZoneInfo(name)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _close_zone(name: str) -> str | None:
+    import difflib
+
+    lower = {zone.lower(): zone for zone in _zones()}
+    suffix = [zone for zone in _zones() if zone.lower().endswith("/" + name.lower())]
+    if suffix:
+        return suffix[0]
+    close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.7)
+    return lower[close[0]] if close else None
+
+
+def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
+    """Load and check every shop and preset under `paths`."""
+    loader = Loader(cache or Cache.disabled())
+    files = discover(paths)
+    for path in files:
+        loader.file(path)
+    shop_dirs: dict[Path, Path] = {}
+    shops: list[Shop] = []
+    for path in files:
+        items = loader.items[path]
+        if items is None:
+            continue
+        kinds = [h.kind for h in items.headers]
+        if "shop" in kinds:
+            if path.parent in shop_dirs:
+                other = loader.items[shop_dirs[path.parent]]
+                loader.diagnostics.append(Diagnostic(
+                    code="K038", severity=Severity.error, span=items.headers[0].span,
+                    message=f"a second shop in the folder of {other.path if other else '?'}",
+                    help="a folder holds one shop: move this one to a folder of its own"))
+                continue
+            shop_dirs[path.parent] = path
+        elif "preset" in kinds:
+            loader.preset(path, items.headers[0].span, ())
+    members: dict[Path, list[Path]] = {root: [root] for root in shop_dirs.values()}
+    for path in files:
+        items = loader.items[path]
+        if items is None or items.headers:
+            continue
+        owner = next((shop_dirs[d] for d in [path.parent, *path.parent.parents] if d in shop_dirs), None)
+        if owner is None:
+            loader.diagnostics.append(Diagnostic(
+                code="K036", severity=Severity.error, message=f"{items.path} belongs to no shop and is no preset",
+                help="put it in a shop's folder, or start it with a 'shop' or 'preset' statement",
+                span=Span(file=items.path, line=1, column=1, end_line=1, end_column=1)))
+            continue
+        members[owner].append(path)
+    for root, paths_of in members.items():
+        shop = loader.shop(root, paths_of)
+        if shop is not None:
+            shops.append(shop)
+    seen: dict[str, Shop] = {}
+    for shop in shops:
+        if shop.id in seen and shop.span is not None:
+            loader.diagnostics.append(Diagnostic(
+                code="K035", severity=Severity.error, span=shop.span, message=f"two shops have the id '{shop.id}'",
+                help="give each shop its own id", related=(seen[shop.id].span,) if seen[shop.id].span else ()))
+        seen.setdefault(shop.id, shop)
+    diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
+    unique = sorted(set(diagnostics), key=Diagnostic.sort_key)
+    presets = tuple(p for p in loader.presets.values() if p is not None)
+    return LoadResult(rules=RuleSet(shops=tuple(shops), presets=presets), diagnostics=unique,
+                      files=[display_name(p) for p in loader.items])

@@ -1,0 +1,93 @@
+"""Diagnostics as text (rustc/ruff style), JSON, or GitHub Actions annotations."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Callable, Iterable
+
+from engine.diagnostics import Diagnostic
+
+SourceLines = Callable[[str], list[str] | None]
+
+
+def file_lines(path: str) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _width(text: str) -> int:
+    """Display cells: CJK characters take two, so the caret lands under the right spot."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
+    span = diagnostic.span
+    out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    if lines is not None and 1 <= span.line <= len(lines):
+        source = lines[span.line - 1].replace("\t", " ")
+        number = str(span.line)
+        pad = " " * len(number)
+        if len(source) > 200:  # a huge line: show the part around the spot
+            start = max(span.column - 60, 0)
+            source, column = source[start:start + 160], span.column - start
+        else:
+            column = span.column
+        end = span.end_column if span.end_line == span.line and span.end_column >= span.column else column
+        end = min(end, len(source)) if column <= len(source) else column
+        length = max(_width(source[column - 1:end]) if column <= len(source) else 1, 1)
+        out.append(f"{pad} |")
+        out.append(f"{number} | {source}")
+        out.append(f"{pad} | {' ' * _width(source[:column - 1])}{'^' * length}")
+    if diagnostic.help:
+        out.append(f"  = help: {diagnostic.help}")
+    return "\n".join(out)
+
+
+def render_text(diagnostics: Iterable[Diagnostic], lines_of: SourceLines = file_lines) -> str:
+    cache: dict[str, list[str] | None] = {}
+    blocks = []
+    for diagnostic in diagnostics:
+        name = diagnostic.span.file
+        if name not in cache:
+            cache[name] = lines_of(name)
+        blocks.append(text(diagnostic, cache[name]))
+    return "\n\n".join(blocks)
+
+
+def to_json(diagnostic: Diagnostic) -> dict:
+    span = diagnostic.span
+    return {
+        "path": span.file, "line": span.line, "column": span.column,
+        "end_line": span.end_line, "end_column": span.end_column,
+        "severity": diagnostic.severity.value, "code": diagnostic.code,
+        "message": diagnostic.message, "help": diagnostic.help,
+        "related": [{"path": r.file, "line": r.line, "column": r.column} for r in diagnostic.related],
+    }
+
+
+def render_json(diagnostics: Iterable[Diagnostic], **extra: object) -> str:
+    return json.dumps({"diagnostics": [to_json(d) for d in diagnostics], **extra}, ensure_ascii=False, indent=2)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """One workflow command per finding: ::error file=...,line=...,col=...,title=K012::message"""
+    rows = []
+    for d in diagnostics:
+        span = d.span
+        props = (f"file={_escape_property(span.file)},line={span.line},col={span.column},"
+                 f"endLine={span.end_line},endColumn={span.end_column},title={_escape_property(d.code)}")
+        message = d.message + (f" (help: {d.help})" if d.help else "")
+        rows.append(f"::{d.severity.value} {props}::{_escape_data(message)}")
+    return "\n".join(rows)

@@ -1,0 +1,1 @@
+"""Every terminal face of kefu: the command line (`kefu ...`) and, later, the Textual app."""

@@ -1,0 +1,244 @@
+"""The `kefu` command line: parse flags, call the library, render. No logic lives here.
+
+Exit status: 0 clean, 1 findings (or files `fmt --check` would change), 2 a usage error,
+3 an internal error (one line, and where to report it; never a traceback).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from dsl import codes, render
+from dsl.cache import Cache, default_dir
+from dsl.fmt import FormatError, format_bytes
+from dsl.load import UsageError, load
+from engine.diagnostics import Diagnostic, Severity
+from engine.rules import RuleSet
+
+REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _cache(no_cache: bool) -> Cache:
+    return Cache.disabled() if no_cache or os.environ.get("KEFU_NO_CACHE") else Cache(default_dir())
+
+
+def _summary(diagnostics: list[Diagnostic], files: int) -> str:
+    errors = sum(d.severity is Severity.error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return f"checked {files} file{'s' * (files != 1)}: no problems"
+    parts = [f"{errors} error{'s' * (errors != 1)}"] + ([f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else [])
+    return f"checked {files} file{'s' * (files != 1)}: found {' and '.join(parts)}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="kefu", message="kefu %(version)s")
+def cli() -> None:
+    """kefu: a shop's chat assistant, written as code.
+
+    \b
+    Examples:
+      kefu check rules/             check every shop and preset under rules/
+      kefu fmt --check rules/       list files that are not in canonical form
+      kefu explain K021             what a diagnostic code means
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: {\"diagnostics\": [...]}.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="Output format; github prints GitHub Actions annotations.")
+@click.option("--max-errors", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Print at most N findings (0: all). The exit status still counts all of them.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the content cache.")
+def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, no_cache: bool) -> None:
+    """Check rule files: syntax, settings, presets, references, tests' targets.
+
+    PATHS are .kefu files or folders (searched recursively). A file inside a shop's folder is
+    checked together with the rest of its shop.
+
+    \b
+    Examples:
+      kefu check rules/
+      kefu check rules/shops/tw --json
+      kefu check rules/ --format github      # in CI: annotations on the pull request
+    """
+    result = load(list(paths), _cache(no_cache))
+    diagnostics = result.diagnostics
+    shown = diagnostics[:max_errors] if max_errors else diagnostics
+    if as_json or fmt == "json":
+        click.echo(render.render_json(shown))
+    elif fmt == "github":
+        if shown:
+            click.echo(render.render_github(shown))
+    else:
+        if shown:
+            click.echo(render.render_text(shown))
+            click.echo()
+        if len(shown) < len(diagnostics):
+            click.echo(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)", err=True)
+        click.echo(_summary(diagnostics, len(result.files)), err=True)
+    sys.exit(EXIT_FINDINGS if result.errors else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; list files that would change, exit 1 if any.")
+@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
+def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite rule files into the canonical form (keeps every comment, never changes meaning).
+
+    With no PATHS, reads standard input and writes the result to standard output. A file with
+    syntax errors is left alone and its errors are printed.
+
+    \b
+    Examples:
+      kefu fmt rules/
+      kefu fmt --check rules/        # CI: exit 1 and name the files that would change
+      kefu fmt --diff rules/shops/tw
+      kefu fmt < shop.kefu > shop.formatted.kefu
+    """
+    if not paths:
+        data = sys.stdin.buffer.read()
+        result = format_bytes(data, "<stdin>")
+        if result.text is None:
+            click.echo(render.render_text(result.diagnostics, lambda _: data.decode("utf-8-sig", "replace").splitlines()), err=True)
+            sys.exit(EXIT_FINDINGS)
+        sys.stdout.buffer.write(result.text.encode("utf-8"))
+        sys.exit(EXIT_FINDINGS if check_only and result.changed else EXIT_CLEAN)
+    files = _kefu_files(paths)
+    changed: list[str] = []
+    failed = False
+    for path in files:
+        name = _display(path)
+        data = path.read_bytes()
+        result = format_bytes(data, name)
+        if result.text is None:
+            failed = True
+            click.echo(render.render_text(result.diagnostics), err=True)
+            continue
+        if not result.changed:
+            continue
+        changed.append(name)
+        if show_diff:
+            before = data.decode("utf-8-sig").splitlines(keepends=True)
+            after = result.text.lstrip("\ufeff").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")), nl=False)
+        elif check_only:
+            click.echo(f"would reformat {name}")
+        else:
+            _write_atomically(path, result.text)
+            click.echo(f"formatted {name}", err=True)
+    if check_only or show_diff:
+        count = len(changed)
+        click.echo(f"{count} file{'s' * (count != 1)} would be reformatted, {len(files) - count} already formatted", err=True)
+        sys.exit(EXIT_FINDINGS if changed or failed else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def _kefu_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise click.UsageError(f"{path}: no such file or directory")
+        files.extend(sorted(p for p in path.rglob("*.kefu") if p.is_file()) if path.is_dir() else [path])
+    return files
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the file, then rename: a crash never leaves a half-written rule file."""
+    temporary = path.with_name(f".{path.name}.kefu-fmt.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = path.stat().st_mode
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the page of a diagnostic code: what it means, what to avoid, what to prefer.
+
+    \b
+    Example:
+      kefu explain K021
+    """
+    page = codes.explain(code)
+    if page is None:
+        raise click.UsageError(f"unknown code '{code}'; codes are K001..{max(codes.CODES)} (see docs/diagnostics.md)")
+    click.echo(page, nl=False)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["rules"]))
+def schema(what: str) -> None:
+    """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files.
+
+    \b
+    Example:
+      kefu schema rules > rules.schema.json
+    """
+    click.echo(json.dumps(RuleSet.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: usage errors on one line (exit 2), internal errors on one line (exit 3)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="kefu", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "kefu"
+        message = exc.format_message()
+        click.echo(f"{where}: error: {message[:1].lower() + message[1:]} (see '{where} --help')", err=True)
+        sys.exit(EXIT_USAGE)
+    except UsageError as exc:
+        click.echo(f"kefu: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("kefu: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"kefu: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_CLEAN)
+    except FormatError as exc:
+        click.echo(f"kefu: internal error: {exc}; the file was not changed. Please report it at {REPORT_URL}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes a message
+        click.echo(f"kefu: internal error: {type(exc).__name__}: {exc}. Please report it at {REPORT_URL}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_CLEAN)
+
+
+if __name__ == "__main__":
+    main()
