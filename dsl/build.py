@@ -70,6 +70,7 @@ class FileItems:
     headers: list[Header] = field(default_factory=list)
     staff: list[StaffMember] = field(default_factory=list)
     policy: PolicyDraft = field(default_factory=PolicyDraft)
+    more_policy: list[PolicyDraft] = field(default_factory=list)  # from further chunks of a large file
     synonyms: list[SynonymGroup] = field(default_factory=list)
     faqs: list[FaqEntry] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
@@ -369,6 +370,10 @@ class _Builder:
             return
         if not asks:
             return
+        header = self.items.headers[0] if self.items.headers else None
+        if header is not None and header.kind == "preset":
+            found["preset"] = header.id
+            found.setdefault("category", header.category)
         self.items.faqs.append(FaqEntry(id=ident, title=title or found.pop("title", None) or asks[0].text,
                                         asks=tuple(asks), span=span, **{k: v for k, v in found.items() if k != "title"}))
 
@@ -628,6 +633,16 @@ class _Builder:
                 known = sorted(plain | set(with_value) | {"not unread", "not unreplied"})
                 self.reader.unknown(Stmt(group[0], tuple(group[1:]), None), "expectation", known)
         return tuple(found)
+
+
+def merge(first: FileItems, second: FileItems) -> FileItems:
+    """Join the items of two consecutive chunks of one file (see dsl.chunks)."""
+    for name in ("headers", "staff", "synonyms", "faqs", "overrides", "drops", "periods", "tests", "scenarios",
+                 "shop_only", "diagnostics"):
+        getattr(first, name).extend(getattr(second, name))
+    first.more_policy.extend([second.policy, *second.more_policy])
+    first.broken = first.broken or second.broken
+    return first
 
 
 def build(document: Document) -> FileItems:

@@ -71,3 +71,23 @@ class Cache:
             os.replace(temporary, path)
         except OSError:
             pass  # a cache that cannot be written only costs speed
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def run_key(files: list[Path], options: str) -> str:
+    """A key for a whole run: the options, the working directory and every given file's content."""
+    parts = [options, os.getcwd()]
+    for path in files:
+        parts.append(f"{path}\0{file_digest(path)}")
+    return "\n".join(parts)
+
+
+def still_valid(extra: dict[str, str]) -> bool:
+    """Files a cached run read beyond those it was given (presets): unchanged?"""
+    return all(file_digest(Path(path)) == digest for path, digest in extra.items())

@@ -7,7 +7,7 @@ folder that has no header of its own. A **preset** is one file starting with `pr
 
 from __future__ import annotations
 
-import re
+import copy
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,72 +16,24 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic, Severity, Span
 from engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
-from dsl.build import FileItems, PolicyDraft, build
+from dsl.build import FileItems, PolicyDraft
+from dsl.chunks import build_text, pack, unpack
 from dsl.cache import Cache
 from dsl.checks import run_checks
 from dsl.source import read_file
-from dsl.syntax import parse
+from dsl.files import UsageError, discover, display_name
 from dsl.values import Reader, working_days
-
-SHOP_SNIFF = re.compile(r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*shop[ \t]", re.M)
-
-
-class UsageError(Exception):
-    """A mistake in how kefu was called (a missing path): exit status 2."""
-
 
 @dataclass
 class LoadResult:
     rules: RuleSet
     diagnostics: list[Diagnostic]
     files: list[str] = field(default_factory=list)
+    digests: dict[Path, str] = field(default_factory=dict)  # every file read, presets included
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.error]
-
-
-def display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path.resolve())
-
-
-def discover(paths: list[Path]) -> list[Path]:
-    """Every `.kefu` file under `paths`, plus the rest of any shop a given path lies in."""
-    roots: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise UsageError(f"{path}: no such file or directory")
-        roots.append(path)
-        shop_dir = _enclosing_shop(path)
-        if shop_dir is not None:
-            roots.append(shop_dir)
-    found: dict[Path, None] = {}
-    for root in roots:
-        if root.is_dir():
-            for file in sorted(root.rglob("*.kefu")):
-                if file.is_file():
-                    found.setdefault(file.resolve())
-        else:
-            found.setdefault(root.resolve())
-    return list(found)
-
-
-def _enclosing_shop(path: Path) -> Path | None:
-    directory = (path if path.is_dir() else path.parent).resolve()
-    for candidate in [directory, *directory.parents][:8]:
-        for file in sorted(candidate.glob("*.kefu")):
-            try:
-                head = file.read_text(encoding="utf-8", errors="replace")[:4096]
-            except OSError:
-                continue
-            if SHOP_SNIFF.search(head):
-                return candidate if candidate != directory or not path.is_dir() else None
-        if (candidate / ".git").exists():
-            break
-    return None
 
 
 class Loader:
@@ -104,11 +56,12 @@ class Loader:
         if source is not None:
             self.digests[path] = source.digest
             key = f"{display}\0{source.digest}"
-            items = self.cache.get("file", key)
+            packed = self.cache.get("file", key)
+            items = unpack(packed) if packed is not None else None
             if items is None:
-                items = build(parse(source.text, display))
+                items = build_text(source.text, display)
                 items.diagnostics = diagnostics + items.diagnostics
-                self.cache.put("file", key, items)
+                self.cache.put("file", key, pack(copy.copy(items)))
             diagnostics = items.diagnostics
             if not items.headers and not _declares_anything(items) and not items.broken:
                 diagnostics = diagnostics + [Diagnostic(
@@ -161,9 +114,7 @@ class Loader:
                          "move it into a shop")
         for extra in items.headers[1:]:
             reader.error("K038", extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
-        own = [entry.model_copy(update={"origin": header.id, "category": entry.category or header.category})
-               for entry in items.faqs]
-        entries = _unique_entries(inherited + own, reader)
+        entries = _unique_entries(inherited + items.faqs, reader)
         self.diagnostics.extend(reader.diagnostics)
         preset = Preset(id=header.id, title=header.name, language=header.language, category=header.category,
                         entries=tuple(entries), synonyms=tuple(synonyms), file=items.path, span=header.span)
@@ -203,7 +154,7 @@ class Loader:
                 synonyms.extend(preset.synonyms)
         entries = _unique_entries(entries, reader)
         preset_ids = {entry.id for entry in entries}
-        drafts = [items.policy for items in files]
+        drafts = [draft for items in files for draft in (items.policy, *items.more_policy)]
         for items in files:
             synonyms.extend(items.synonyms)
             entries = _apply_drops(entries, items, reader)
@@ -217,7 +168,7 @@ class Loader:
                                  f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
                                  f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id")
                     continue
-                own.append(entry.model_copy(update={"origin": header.id}))
+                own.append(entry)
         entries = _unique_entries(entries + own, reader)
         policy = _policy(drafts, Policy(), reader)
         periods = tuple(
@@ -407,4 +358,4 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     unique = sorted(set(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)
     return LoadResult(rules=RuleSet(shops=tuple(shops), presets=presets), diagnostics=unique,
-                      files=[display_name(p) for p in loader.items])
+                      files=[display_name(p) for p in loader.items], digests=dict(loader.digests))

@@ -27,6 +27,9 @@ FULL_WIDTH: dict[str, tuple[str, str]] = {
     "\u201d": ('"', "right curly quote"),
     "\uff02": ('"', "full-width quote"),
     "\uff03": ("#", "full-width number sign"),
+    "\uff1a": (":", "full-width colon"),
+    "\uff1d": ("=", "full-width equals sign"),
+    "\uff0d": ("-", "full-width hyphen"),
     "\u3000": (" ", "ideographic space"),
 }
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

@@ -21,6 +21,11 @@ class Span(BaseModel):
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    @classmethod
+    def at(cls, file: str, line: int, column: int, end_line: int, end_column: int) -> "Span":
+        """A span from positional arguments (the parser's hot path)."""
+        return cls(file=file, line=line, column=column, end_line=end_line, end_column=end_column)
+
 
 class Severity(str, Enum):
     error = "error"

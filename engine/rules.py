@@ -132,7 +132,7 @@ class FaqEntry(Frozen):
     reply: str
     category: str | None = None
     auto: bool = True  # False: suggest only, never auto-send
-    origin: str = ""  # the preset id it comes from, or the shop id
+    preset: str | None = None  # the preset it comes from; None for the shop's own entries
     span: Span | None = None
 
 

@@ -12,7 +12,7 @@ from engine.rules import Shop
 def ask_key(text: str) -> str:
     """Width, case and spacing folded: '包郵嗎?' and '包郵嗎 ?' are the same ask."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if not ch.isspace())
+    return "".join(folded.split())
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
