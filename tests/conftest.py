@@ -1,0 +1,28 @@
+"""Shared test setup.
+
+Hypothesis profiles: the default keeps property tests quick; `pytest --hypothesis-profile=fuzz`
+runs each property at least 10,000 times (the mutation fuzz of issue #2).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+
+settings.register_profile("default", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=10_000, deadline=None,
+                          suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own cache folder, so no test reads another's cached result."""
+    monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path_factory.mktemp("kefu-cache")))

@@ -1,0 +1,171 @@
+"""The command line's contract: exit codes, --json keys, annotations, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RULES
+from tui import cli as cli_module
+
+KEFU = Path(sys.executable).parent / "kefu"
+
+GOOD = 'shop s "S" {\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n'
+BAD = GOOD + '\nmatching {\n    confidance 80\n}\n\nfaq a.b "t" {\n    ask "x"\n}\n'
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def shop(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "shop.kefu").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_check_clean_rules_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", str(RULES))
+    assert (code, out) == (0, "")
+    assert err.strip() == "checked 4 files: no problems"
+
+
+def test_check_findings_exit_1_with_rustc_style_text(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shop(tmp_path, BAD)
+    code, out, err = run(capsys, "check", "shop")
+    assert code == 1
+    assert out.splitlines()[:5] == [
+        "shop/shop.kefu:10:5: error[K010]: unknown matching setting 'confidance'",
+        "   |",
+        "10 |     confidance 80",
+        "   |     ^^^^^^^^^^",
+        "  = help: did you mean 'confidence'?",
+    ]
+    assert "error[K013]: entry 'a.b' has no reply" in out
+    assert err.strip() == "checked 1 file: found 2 errors"
+
+
+def test_check_json_has_the_documented_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shop(tmp_path, BAD)
+    code, out, _ = run(capsys, "check", "--json", str(folder))
+    assert code == 1
+    document = json.loads(out)
+    assert list(document) == ["diagnostics"]
+    first = document["diagnostics"][0]
+    assert {"path", "line", "column", "severity", "code", "message", "help"} <= set(first)
+    assert (first["line"], first["column"], first["code"], first["severity"]) == (10, 5, "K010", "error")
+
+
+def test_check_json_clean_is_an_empty_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--json", str(RULES))
+    assert code == 0 and json.loads(out) == {"diagnostics": []}
+
+
+def test_check_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shop(tmp_path, BAD)
+    code, out, _ = run(capsys, "check", "--format", "github", "shop")
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=shop/shop.kefu,line=10,col=5,")
+    assert "title=K010::unknown matching setting 'confidance' (help%3A" not in first  # data part is not property-escaped
+    assert first.endswith("::unknown matching setting 'confidance' (help: did you mean 'confidence'?)")
+
+
+def test_check_max_errors_limits_output_not_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shop(tmp_path, BAD)
+    code, out, err = run(capsys, "check", "--max-errors", "1", str(folder))
+    assert code == 1
+    assert out.count("error[") == 1
+    assert "... and 1 more" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "--bogus", "x"], "kefu check: error: no such option"),
+    (["check"], "kefu check: error: missing argument"),
+    (["check", "/no/such/path"], "kefu: error: /no/such/path: no such file or directory"),
+    (["check", "--max-errors", "-1", "rules"], "kefu check: error: invalid value for '--max-errors'"),
+    (["explain", "K999"], "kefu explain: error: unknown code 'K999'"),
+    (["nonsense"], "kefu: error: no such command 'nonsense'"),
+])
+def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(message)
+
+
+def test_internal_error_is_one_line_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("dsl.load.load", broken)
+    code, out, err = run(capsys, "check", "--no-cache", str(shop(tmp_path, GOOD)))
+    assert code == 3
+    assert err.startswith("kefu: internal error: RuntimeError: boom. Please report it at ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cached_check_prints_the_same_as_a_fresh_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shop(tmp_path, BAD)
+    first = run(capsys, "check", str(folder))
+    second = run(capsys, "check", str(folder))
+    fresh = run(capsys, "check", "--no-cache", str(folder))
+    assert first == second == fresh
+
+
+def test_cached_check_sees_a_changed_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A preset outside the checked folder is part of the cache key too."""
+    preset = tmp_path / "p.kefu"
+    preset.write_text('preset p "P" {\n}\n\nfaq a "t" {\n    ask "x"\n    reply "y"\n}\n', encoding="utf-8")
+    folder = shop(tmp_path, GOOD.replace('timezone "Asia/Taipei"', 'timezone "Asia/Taipei"\n    use "../p.kefu"'))
+    assert run(capsys, "check", str(folder))[0] == 0
+    preset.write_text('preset p "P" {\n}\n\nfaq a "t" {\n    ask "x"\n}\n', encoding="utf-8")
+    assert run(capsys, "check", str(folder))[0] == 1
+
+
+def test_a_file_of_a_shop_is_checked_with_its_shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shop(tmp_path, GOOD)
+    (folder / "faq.kefu").write_text('faq a "t" {\n    ask "x"\n    reply "y"\n}\n', encoding="utf-8")
+    code, _, err = run(capsys, "check", str(folder / "faq.kefu"))
+    assert code == 0 and "checked 2 files" in err
+
+
+def test_schema_rules_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "rules")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["title"] == "RuleSet" and "Shop" in schema["$defs"] and "FaqEntry" in schema["$defs"]
+
+
+def test_explain_prints_the_page(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "k021")
+    assert code == 0 and out.startswith("K021 (duplicate-ask)")
+
+
+def test_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path) -> None:
+    """The real console script, on a binary file and a directory of junk."""
+    (tmp_path / "a.kefu").write_bytes(bytes(range(256)) * 100)
+    (tmp_path / "b.kefu").write_text("}}}{{{ \"\n", encoding="utf-8")
+    result = subprocess.run([str(KEFU), "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "error[K005]" in result.stdout and "error[K00" in result.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("kefu ")
