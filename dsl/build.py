@@ -273,18 +273,7 @@ class _Builder:
                 "margin": lambda s: self.put(fields, "margin", self.reader.number(s, 0, 100), s),
                 "repeat_limit": lambda s: self.put(fields, "repeat_limit", self.reader.number(s, 1, None), s),
             }
-        seen = {"on": v[1] for k, v in fields.items() if k == "enabled"}
-        if "on" in setters:
-            seen_alias: dict[str, Span] = {}
-            for sub in stmts:
-                if sub.head.value in ("on", "off"):
-                    if seen_alias:
-                        self.reader.error("K012", sub.head, f"'{kind}' is switched twice", "keep one of on/off",
-                                          related=tuple(seen_alias.values()))
-                    seen_alias[sub.head.value] = sub.head.span(self.path)
-            stmts = tuple(s for s in stmts if s.head.value not in ("on", "off") or
-                          seen_alias.get(s.head.value) == s.head.span(self.path))
-        self.dispatch(stmts, f"{kind} setting", setters, seen=seen, repeatable=("on", "off"))
+        self.dispatch(stmts, f"{kind} setting", setters, repeatable=("on", "off"))
 
     def flag(self, stmt: Stmt, fields: Fields, value: bool) -> None:
         if stmt.args or stmt.block:
@@ -296,7 +285,8 @@ class _Builder:
         if value is None:
             return
         if key in fields and fields[key][1] != stmt.head.span(self.path):
-            self.reader.error("K012", stmt.head, f"'{stmt.head.value}' is set twice", "keep one of them",
+            what = "on/off" if key == "enabled" else f"'{stmt.head.value}'"
+            self.reader.error("K012", stmt.head, f"{what} is given twice", "keep one of them",
                               related=(fields[key][1],))
             return
         fields[key] = (value, stmt.head.span(self.path))

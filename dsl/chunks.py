@@ -41,7 +41,7 @@ def no_gc() -> Iterator[None]:
 def build_text(text: str, path: str) -> FileItems:
     """Parse and build one file's text, on two cores when it is large and that is safe."""
     with no_gc():
-        cut = _cut(text) if _parallel_ok(text) else None
+        cut = _cut(text) if _parallel_ok(len(text)) else None
         if cut is None:
             return build(parse(text, path))
         first_line = text.count("\n", 0, cut) + 1
@@ -55,13 +55,46 @@ def build_text(text: str, path: str) -> FileItems:
         return merge(head, tail)
 
 
+def build_texts(sources: list[tuple[str, str]]) -> list[FileItems]:
+    """Build several files (text, path); when there is much to build, half of them in a second process."""
+    total = sum(len(text) for text, _ in sources)
+    if len(sources) == 1:
+        return [build_text(*sources[0])]
+    if len(sources) < 2 or not _parallel_ok(total):
+        with no_gc():
+            return [build(parse(text, path)) for text, path in sources]
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i][0]))
+    mine: list[int] = []
+    theirs: list[int] = []
+    weight = [0, 0]
+    for index in order:  # largest first, each to the lighter side
+        side = 0 if weight[0] <= weight[1] else 1
+        (mine if side == 0 else theirs).append(index)
+        weight[side] += len(sources[index][0])
+    results: dict[int, FileItems] = {}
+    with no_gc():
+        parser()
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+            future = pool.submit(_build_many, [sources[i] for i in theirs])
+            for index in mine:
+                results[index] = build(parse(*sources[index]))
+            for index, items in zip(theirs, future.result()):
+                results[index] = unpack(items)
+    return [results[i] for i in range(len(sources))]
+
+
+def _build_many(sources: list[tuple[str, str]]) -> list[FileItems]:
+    gc.disable()
+    return [pack(build(parse(text, path))) for text, path in sources]
+
+
 def _build_chunk(text: str, path: str, first_line: int) -> FileItems:
     gc.disable()
     return pack(build(parse(text, path, first_line)))
 
 
-def _parallel_ok(text: str) -> bool:
-    return (len(text) > PARALLEL_BYTES and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+def _parallel_ok(size: int) -> bool:
+    return (size > PARALLEL_BYTES and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
             and os.environ.get("KEFU_SERIAL") is None)
 
 

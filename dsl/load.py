@@ -17,10 +17,10 @@ from typing import Any
 from engine.diagnostics import Diagnostic, Severity, Span
 from engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
 from dsl.build import FileItems, PolicyDraft
-from dsl.chunks import build_text, pack, unpack
+from dsl.chunks import build_texts, pack, unpack
 from dsl.cache import Cache
 from dsl.checks import run_checks
-from dsl.source import read_file
+from dsl.source import SourceText, read_file
 from dsl.files import UsageError, discover, display_name
 from dsl.values import Reader, working_days
 
@@ -45,32 +45,46 @@ class Loader:
         self.presets: dict[Path, Preset | None] = {}
         self.diagnostics: list[Diagnostic] = []
 
-    # -- one file ----------------------------------------------------------------------------
+    # -- files ------------------------------------------------------------------------------
     def file(self, path: Path) -> FileItems | None:
         path = path.resolve()
-        if path in self.items:
-            return self.items[path]
-        display = display_name(path)
-        source, diagnostics = read_file(path, display)
-        items: FileItems | None = None
-        if source is not None:
+        if path not in self.items:
+            self.files([path])
+        return self.items[path]
+
+    def files(self, paths: list[Path]) -> None:
+        """Read and build files: from the cache where their content is known, the rest at once
+        (on both cores when there is much of it)."""
+        misses: list[tuple[Path, str, SourceText, list[Diagnostic]]] = []
+        for path in (p.resolve() for p in paths):
+            if path in self.items:
+                continue
+            display = display_name(path)
+            source, diagnostics = read_file(path, display)
+            if source is None:
+                self.items[path], self.file_diagnostics[path] = None, diagnostics
+                continue
             self.digests[path] = source.digest
-            key = f"{display}\0{source.digest}"
-            packed = self.cache.get("file", key)
-            items = unpack(packed) if packed is not None else None
-            if items is None:
-                items = build_text(source.text, display)
-                items.diagnostics = diagnostics + items.diagnostics
-                self.cache.put("file", key, pack(copy.copy(items)))
-            diagnostics = items.diagnostics
-            if not items.headers and not _declares_anything(items) and not items.broken:
-                diagnostics = diagnostics + [Diagnostic(
-                    code="K006", severity=Severity.error, message="this file holds no statements",
-                    help="write its statements, or delete the file",
-                    span=Span(file=display, line=1, column=1, end_line=1, end_column=1))]
+            packed = self.cache.get("file", f"{display}\0{source.digest}")
+            if packed is not None:
+                self._done(path, unpack(packed))
+            else:
+                misses.append((path, display, source, diagnostics))
+        built = build_texts([(source.text, display) for _, display, source, _ in misses])
+        for (path, display, source, diagnostics), items in zip(misses, built):
+            items.diagnostics = diagnostics + items.diagnostics
+            self.cache.put("file", f"{display}\0{source.digest}", pack(copy.copy(items)))
+            self._done(path, items)
+
+    def _done(self, path: Path, items: FileItems) -> None:
+        diagnostics = items.diagnostics
+        if not items.headers and not _declares_anything(items) and not items.broken:
+            diagnostics = diagnostics + [Diagnostic(
+                code="K006", severity=Severity.error, message="this file holds no statements",
+                help="write its statements, or delete the file",
+                span=Span(file=items.path, line=1, column=1, end_line=1, end_column=1))]
         self.items[path] = items
         self.file_diagnostics[path] = list(diagnostics)
-        return items
 
     # -- presets -------------------------------------------------------------------------------
     def preset(self, path: Path, span: Span, chain: tuple[Path, ...]) -> Preset | None:
@@ -310,8 +324,7 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     """Load and check every shop and preset under `paths`."""
     loader = Loader(cache or Cache.disabled())
     files = discover(paths)
-    for path in files:
-        loader.file(path)
+    loader.files(files)
     shop_dirs: dict[Path, Path] = {}
     shops: list[Shop] = []
     for path in files:
