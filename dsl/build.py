@@ -81,9 +81,11 @@ class FileItems:
     shop_only: list[tuple[str, Span]] = field(default_factory=list)  # statements a preset may not hold
     diagnostics: list = field(default_factory=list)
     broken: bool = False
+    statements: int = 0  # top-level statements the file holds, known or not
 
 
-_DONE = object()
+JUNK_AFTER = 8  # this many unknown statements first: the file is not a rule file
+MAX_UNKNOWN = 50  # unknown top-level statements reported one by one, per file
 
 
 class _Builder:
@@ -103,10 +105,24 @@ class _Builder:
             "synonyms": self.synonyms, "faq": self.faq, "override": self.override, "drop": self.drop,
             "period": self.period, "test": self.test, "scenario": self.scenario,
         }
-        for stmt in stmts:
+        self.items.statements = len(stmts)
+        unknown = 0
+        for index, stmt in enumerate(stmts):
             handler = handlers.get(stmt.head.value) if stmt.head.kind == "word" else None
             if handler is None:
-                self.reader.unknown(stmt, "top-level statement", handlers)
+                unknown += 1
+                if unknown == index + 1 == JUNK_AFTER:  # nothing known so far: not a rule file at all
+                    self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != "K010"]
+                    self.reader.error("K010", stmts[0].head, f"this is not a kefu rule file: its first {JUNK_AFTER} "
+                                      "statements are none that kefu knows",
+                                      "a rule file starts with shop, preset, faq, ... (see docs/language.md)")
+                    self.items.broken = True
+                    break
+                if unknown <= MAX_UNKNOWN:
+                    self.reader.unknown(stmt, "top-level statement", handlers)
+                elif unknown == MAX_UNKNOWN + 1:
+                    self.reader.error("K010", stmt.head, f"more than {MAX_UNKNOWN} unknown statements in this file; "
+                                      "the rest are not reported", "fix the ones above first")
                 continue
             if stmt.head.value not in ("shop", "preset", "faq", "synonyms"):
                 self.items.shop_only.append((stmt.head.value, stmt.head.span(self.path)))
@@ -145,6 +161,7 @@ class _Builder:
         what = "shop" if kind == "shop" else "preset"
         if not args:
             self.reader.error("K013", stmt, f"'{kind}' needs an id and a name", f'write: {kind} tw "Demo Store"')
+            self.items.broken = True  # a header we cannot use: checks across the shop would only add noise
             return
         ident = self.reader.id_atom(args[0], what) or "?"
         name = ident
@@ -352,8 +369,9 @@ class _Builder:
         found = self.entry_fields(stmts, allow_drop=False)
         asks: list[Ask] = found.pop("asks")
         found.pop("drop_asks")
+        ask_lines = found.pop("ask_lines")
         span = stmt.span(self.path)
-        if not asks:
+        if not ask_lines:
             self.reader.error("K013", stmt.head, f"entry '{ident}' has no ask", f'add a line: ask "..." inside faq {ident}')
         if "reply" not in found:
             self.reader.error("K013", stmt.head, f"entry '{ident}' has no reply", f'add a line: reply "..." inside faq {ident}')
@@ -368,9 +386,10 @@ class _Builder:
                                         asks=tuple(asks), span=span, **{k: v for k, v in found.items() if k != "title"}))
 
     def entry_fields(self, stmts: tuple[Stmt, ...], allow_drop: bool) -> dict[str, Any]:
-        found: dict[str, Any] = {"asks": [], "drop_asks": []}
+        found: dict[str, Any] = {"asks": [], "drop_asks": [], "ask_lines": 0}
 
         def ask(s: Stmt) -> None:
+            found["ask_lines"] += 1
             text = self.reader.string(s)
             if text is not None:
                 if not text.strip():
@@ -432,6 +451,7 @@ class _Builder:
         if stmts is None:
             return
         found = self.entry_fields(stmts, allow_drop=True)
+        found.pop("ask_lines")
         self.items.overrides.append(Override(id=ident, span=span, add_asks=found.pop("asks"),
                                              drop_asks=found.pop("drop_asks"), fields=found))
 
@@ -605,7 +625,7 @@ class _Builder:
             self.reader.error("K011", at, "'expect' needs what to expect", "write: expect bot shipping.free")
         for group in (g for g in groups if g):
             head = group[0].value
-            span = group[0].span(self.path)
+            span = group[-1].span(self.path)  # the id or text it names; the word itself when alone
             if head == "not" and len(group) == 2 and group[1].value in ("unread", "unreplied"):
                 found.append(Expectation(kind=f"not_{group[1].value}", span=span))
             elif head in plain and len(group) == 1:

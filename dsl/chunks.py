@@ -20,8 +20,8 @@ from typing import Iterator
 
 from engine.diagnostics import Span
 from engine.rules import Ask, FaqEntry
-from dsl.build import FileItems, build, merge
-from dsl.syntax import _ITEM_START, parse, parser
+from dsl.build import JUNK_AFTER, FileItems, build, merge
+from dsl.syntax import _ITEM_START, TOP_LEVEL, parse, parser
 
 PARALLEL_BYTES = 512 * 1024
 
@@ -38,8 +38,15 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+JUNK_SNIFF_BYTES = 1024 * 1024
+
+
 def build_text(text: str, path: str) -> FileItems:
     """Parse and build one file's text, on two cores when it is large and that is safe."""
+    if len(text) > JUNK_SNIFF_BYTES:
+        junk = _junk(text, path)
+        if junk is not None:
+            return junk
     with no_gc():
         cut = _cut(text) if _parallel_ok(len(text)) else None
         if cut is None:
@@ -86,6 +93,18 @@ def build_texts(sources: list[tuple[str, str]]) -> list[FileItems]:
 def _build_many(sources: list[tuple[str, str]]) -> list[FileItems]:
     gc.disable()
     return [pack(build(parse(text, path))) for text, path in sources]
+
+
+def _junk(text: str, path: str) -> FileItems | None:
+    """A large file whose first statements are none kefu knows is not parsed at all (building its
+    first part gives the one finding that says so)."""
+    lines = [line for line in text[:64 * 1024].splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    heads = [line.split(None, 1)[0].split("{", 1)[0] for line in lines[:JUNK_AFTER] if not line[:1].isspace()]
+    if len(heads) < JUNK_AFTER or any(head in TOP_LEVEL for head in heads):
+        return None
+    end = text.find("\n", text.find("\n".join(lines[JUNK_AFTER - 1:JUNK_AFTER])))
+    items = build(parse(text[:end if end > 0 else len(text)], path))
+    return items if any("not a kefu rule file" in d.message for d in items.diagnostics) else None
 
 
 def _build_chunk(text: str, path: str, first_line: int) -> FileItems:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SHOP_SNIFF = re.compile(r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*shop[ \t]")
+_HEADER_SNIFF = r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*{}(?=[ \t\r\n{{;]|\Z)"
+SHOP_SNIFF = re.compile(_HEADER_SNIFF.format("shop"))
+HEADER_SNIFF = re.compile(_HEADER_SNIFF.format("(?:shop|preset)"))
 
 
 class UsageError(Exception):
@@ -44,17 +46,25 @@ def discover(paths: list[Path]) -> list[Path]:
     return list(found)
 
 
-def starts_a_shop(file: Path) -> bool:
+def _head(file: Path) -> str:
     try:
         with file.open("r", encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
+            return handle.read(4096)
     except OSError:
-        return False
-    return SHOP_SNIFF.search(head) is not None
+        return ""
+
+
+def starts_a_shop(file: Path) -> bool:
+    return SHOP_SNIFF.search(_head(file)) is not None
 
 
 def enclosing_shop(path: Path) -> Path | None:
-    """The folder of the shop that `path` is part of, when that is a folder above what was given."""
+    """The folder of the shop that `path` is part of, when that is a folder above what was given.
+
+    Only a file without a header of its own (or a folder without a shop file) can be part of a
+    shop further up; the search stops at the repository's root and after 8 folders."""
+    if path.is_file() and HEADER_SNIFF.search(_head(path)):
+        return None
     directory = (path if path.is_dir() else path.parent).resolve()
     for candidate in [directory, *directory.parents][:8]:
         if any(starts_a_shop(file) for file in sorted(candidate.glob("*.kefu"))):

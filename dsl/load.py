@@ -21,7 +21,7 @@ from dsl.chunks import build_texts, pack, unpack
 from dsl.cache import Cache
 from dsl.checks import run_checks
 from dsl.source import SourceText, read_file
-from dsl.files import UsageError, discover, display_name
+from dsl.files import UsageError, discover, display_name, starts_a_shop
 from dsl.values import Reader, working_days
 
 @dataclass
@@ -78,7 +78,7 @@ class Loader:
 
     def _done(self, path: Path, items: FileItems) -> None:
         diagnostics = items.diagnostics
-        if not items.headers and not _declares_anything(items) and not items.broken:
+        if items.statements == 0 and not items.broken:
             diagnostics = diagnostics + [Diagnostic(
                 code="K006", severity=Severity.error, message="this file holds no statements",
                 help="write its statements, or delete the file",
@@ -128,6 +128,10 @@ class Loader:
                          "move it into a shop")
         for extra in items.headers[1:]:
             reader.error("K038", extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
+        early = [entry.id for entry in items.faqs if entry.span is not None and entry.span.line < header.span.line]
+        if early:
+            reader.error("K038", header.span, f"the preset header comes after entry '{early[0]}'",
+                         "move the 'preset' statement to the top of the file")
         entries = _unique_entries(inherited + items.faqs, reader)
         self.diagnostics.extend(reader.diagnostics)
         preset = Preset(id=header.id, title=header.name, language=header.language, category=header.category,
@@ -204,11 +208,6 @@ class Loader:
         return shop
 
 
-def _declares_anything(items: FileItems) -> bool:
-    return bool(items.staff or items.synonyms or items.faqs or items.overrides or items.drops or items.periods
-                or items.tests or items.scenarios or items.shop_only)
-
-
 def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
     seen: dict[str, FaqEntry] = {}
     for entry in entries:
@@ -264,7 +263,8 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
         for kind in merged:
             for key, (value, where) in getattr(draft, kind).items():
                 if key in merged[kind]:
-                    reader.error("K012", where, f"'{kind}' setting '{key}' is set in two places", "keep one of them",
+                    name = "on/off" if key == "enabled" else f"'{key}'"
+                    reader.error("K012", where, f"{kind} {name} is set in two places", "keep one of them",
                                  related=(merged[kind][key][1],))
                     continue
                 merged[kind][key] = (value, where)
@@ -344,11 +344,17 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         elif "preset" in kinds:
             loader.preset(path, items.headers[0].span, ())
     members: dict[Path, list[Path]] = {root: [root] for root in shop_dirs.values()}
+    # folders whose shop file has a broken header: their files belong to that shop, which is not built
+    broken_shops = {path.parent for path in files
+                    if loader.items[path] is not None and not loader.items[path].headers and starts_a_shop(path)}
     for path in files:
         items = loader.items[path]
         if items is None or items.headers:
             continue
         owner = next((shop_dirs[d] for d in [path.parent, *path.parent.parents] if d in shop_dirs), None)
+        in_broken_shop = any(d in broken_shops for d in [path.parent, *path.parent.parents])
+        if owner is None and (in_broken_shop or items.broken or items.statements == 0):
+            continue  # its own errors say what is wrong
         if owner is None:
             loader.diagnostics.append(Diagnostic(
                 code="K036", severity=Severity.error, message=f"{items.path} belongs to no shop and is no preset",
@@ -367,8 +373,16 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
                 code="K035", severity=Severity.error, span=shop.span, message=f"two shops have the id '{shop.id}'",
                 help="give each shop its own id", related=(seen[shop.id].span,) if seen[shop.id].span else ()))
         seen.setdefault(shop.id, shop)
+    seen_presets: dict[str, Preset] = {}
+    for preset in (p for p in loader.presets.values() if p is not None):
+        first = seen_presets.setdefault(preset.id, preset)
+        if first is not preset and preset.span is not None:
+            loader.diagnostics.append(Diagnostic(
+                code="K035", severity=Severity.error, span=preset.span,
+                message=f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",
+                help="give each preset its own id", related=(first.span,) if first.span else ()))
     diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
-    unique = sorted(set(diagnostics), key=Diagnostic.sort_key)
+    unique = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)
     return LoadResult(rules=RuleSet(shops=tuple(shops), presets=presets), diagnostics=unique,
                       files=[display_name(p) for p in loader.items], digests=dict(loader.digests))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable
@@ -12,11 +13,24 @@ from engine.diagnostics import Diagnostic
 SourceLines = Callable[[str], list[str] | None]
 
 
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NO_SOURCE_LINE = {"K004", "K005", "K007"}  # file-level findings: the file's text is not shown
+
+
 def file_lines(path: str) -> list[str] | None:
     try:
-        return Path(path).read_text(encoding="utf-8-sig").splitlines()
+        file = Path(path)
+        if file.stat().st_size > MAX_SOURCE_BYTES:
+            return None
+        return file.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _printable(line: str) -> str:
+    """Control characters (a terminal's escape sequences among them) shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", line.replace("\t", " "))
 
 
 def _width(text: str) -> int:
@@ -27,8 +41,8 @@ def _width(text: str) -> int:
 def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
     span = diagnostic.span
     out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
-    if lines is not None and 1 <= span.line <= len(lines):
-        source = lines[span.line - 1].replace("\t", " ")
+    if lines is not None and 1 <= span.line <= len(lines) and diagnostic.code not in NO_SOURCE_LINE:
+        source = _printable(lines[span.line - 1])
         number = str(span.line)
         pad = " " * len(number)
         if len(source) > 200:  # a huge line: show the part around the spot
@@ -42,6 +56,8 @@ def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
         out.append(f"{pad} |")
         out.append(f"{number} | {source}")
         out.append(f"{pad} | {' ' * _width(source[:column - 1])}{'^' * length}")
+    for related in diagnostic.related:
+        out.append(f"  = note: see also {related.file}:{related.line}:{related.column}")
     if diagnostic.help:
         out.append(f"  = help: {diagnostic.help}")
     return "\n".join(out)
@@ -52,9 +68,9 @@ def render_text(diagnostics: Iterable[Diagnostic], lines_of: SourceLines = file_
     blocks = []
     for diagnostic in diagnostics:
         name = diagnostic.span.file
-        if name not in cache:
+        if name not in cache and diagnostic.code not in NO_SOURCE_LINE:
             cache[name] = lines_of(name)
-        blocks.append(text(diagnostic, cache[name]))
+        blocks.append(text(diagnostic, cache.get(name)))
     return "\n\n".join(blocks)
 
 

@@ -70,14 +70,17 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
     if b"\x00" in data:
         return None, [file_error("K005", display, "this file holds binary data (NUL bytes), not rule text",
                                  "a .kefu file is UTF-8 text; check that it was not overwritten")]
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        column = len(body[line_start:exc.start].decode("utf-8", "replace")) + 1  # in characters, like every column
         span = Span(file=display, line=line, column=column, end_line=line, end_column=column)
+        offset = exc.start + len(data) - len(body)
         return None, [Diagnostic(code="K004", severity=Severity.error, span=span,
-                                 message=f"this file is not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
+                                 message=f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
                                  help="save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)")]
     control = _CONTROL_RE.search(text)
     if control is not None:
@@ -97,7 +100,7 @@ def mend_full_width(text: str, display: str) -> tuple[str, list[Diagnostic]]:
         return text, []
     chars = list(text)
     diagnostics: list[Diagnostic] = []
-    in_string = in_comment = False
+    in_string = in_comment = curly = False  # curly: the string was opened by a mended quote
     index = 0
     while index < len(chars):
         ch = chars[index]
@@ -108,24 +111,32 @@ def mend_full_width(text: str, display: str) -> tuple[str, list[Diagnostic]]:
                 index += 1
             elif ch in ('"', "\n"):
                 in_string = False
+            elif curly and ch in FULL_WIDTH and FULL_WIDTH[ch][0] == '"':  # “text” typed by an input method
+                diagnostics.append(_full_width(text, index, display))
+                chars[index] = '"'
+                in_string = False
         elif ch == '"':
-            in_string = True
+            in_string, curly = True, False
         elif ch == "#":
             in_comment = True
         elif ch in FULL_WIDTH:
-            twin, name = FULL_WIDTH[ch]
-            shown = "a space" if twin == " " else f"'{twin}'"
-            diagnostics.append(Diagnostic(
-                code="K003", severity=Severity.error, span=span_at(text, index, display),
-                message=f"{name} '{ch}' where the syntax wants {shown}",
-                help=f"write {shown} instead of '{ch}' (inside a string it would be fine)"))
-            chars[index] = twin
+            diagnostics.append(_full_width(text, index, display))
+            twin = chars[index] = FULL_WIDTH[ch][0]
             if twin == '"':
-                in_string = True
+                in_string, curly = True, True
             elif twin == "#":
                 in_comment = True
         index += 1
     return "".join(chars), diagnostics
+
+
+def _full_width(text: str, index: int, display: str) -> Diagnostic:
+    ch = text[index]
+    twin, name = FULL_WIDTH[ch]
+    shown = "a space" if twin == " " else f"'{twin}'"
+    return Diagnostic(code="K003", severity=Severity.error, span=span_at(text, index, display),
+                      message=f"{name} '{ch}' where the syntax wants {shown}",
+                      help=f"write {shown} instead of '{ch}' (inside a string it would be fine)")
 
 
 def span_at(text: str, offset: int, display: str, length: int = 1) -> Span:

@@ -260,10 +260,9 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
             if first_line != 1:  # a chunk: the caller parses the whole file again for exact errors
                 return Document(path, (), (), [], True)
             diagnostics.append(_syntax_diagnostic(error, text, path))
-            if len(diagnostics) >= MAX_SYNTAX_ERRORS_PER_FILE:
-                text = ""
-            else:
-                text = _blank_broken_item(text, error)
+            last = len(diagnostics) >= MAX_SYNTAX_ERRORS_PER_FILE
+            mended = _blank_broken_item(text, error, to_end=last)
+            text = mended if mended != text else _blank_broken_item(text, error, to_end=True)
     comments = sorted(_COMMENTS.items, key=lambda c: (c.line, c.column))
     return Document(path, stmts, tuple(comments), diagnostics, broken)
 
@@ -275,15 +274,17 @@ def _offset(text: str, line: int, column: int) -> int:
     return offset + column - 1
 
 
-def _blank_broken_item(text: str, error: UnexpectedInput) -> str:
-    """Blank out the top-level statement holding the error, keeping every position of the rest."""
+def _blank_broken_item(text: str, error: UnexpectedInput, to_end: bool = False) -> str:
+    """Blank out the top-level statement holding the error (or everything from it on), keeping
+    every position of the rest."""
     line = getattr(error, "line", -1)
     column = getattr(error, "column", -1)
-    if line is None or line < 1:
-        return text[:_last_item_start(text, len(text))] if text else ""
-    at = _offset(text, line, column)
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END" or line is None or line < 1:
+        at = len(text) - 1
+    else:
+        at = _offset(text, line, column)
     start = _last_item_start(text, at)
-    following = _ITEM_START.search(text, at + 1)
+    following = None if to_end else _ITEM_START.search(text, at + 1)
     # skip to the first item start on a later line than the error
     while following is not None and text.count("\n", at, following.start()) == 0 and following.start() > at:
         following = _ITEM_START.search(text, following.start() + 1)

@@ -23,6 +23,11 @@ _PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([^}\n]*)\}|\$\{")
 _DAY_ALIASES = {"daily": tuple(range(7)), "weekdays": tuple(range(5)), "weekends": (5, 6)}
 
 
+def shorten(text: str, limit: int = 30) -> str:
+    """A user's word as it appears in a message: never a whole 10 MB line."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 class Reader:
     """Collects diagnostics for one file while values are read from its statements."""
 
@@ -39,9 +44,9 @@ class Reader:
 
     def unknown(self, stmt: Stmt, context: str, known: Iterable[str]) -> None:
         name = stmt.head.value
-        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6) if len(name) <= 40 else []
         help = f"did you mean '{close[0]}'?" if close else "known here: " + ", ".join(sorted(known))
-        self.error("K010", stmt.head, f"unknown {context} '{name}'", help)
+        self.error("K010", stmt.head, f"unknown {context} '{shorten(name)}'", help)
 
     # -- shapes ------------------------------------------------------------------------------
     def no_block(self, stmt: Stmt) -> None:
@@ -70,7 +75,7 @@ class Reader:
 
     def string_atom(self, atom: Atom, head: str) -> str | None:
         if atom.kind != "string":
-            self.error("K011", atom, f"'{head}' takes a string in double quotes, found '{atom.raw}'",
+            self.error("K011", atom, f"'{head}' takes a string in double quotes, found '{shorten(atom.raw)}'",
                        f'write: {head} "{atom.raw}"')
             return None
         for offset in bad_escapes(atom.raw):
@@ -95,7 +100,7 @@ class Reader:
     def switch_atom(self, atom: Atom, head: str) -> bool | None:
         if atom.value in ("on", "off"):
             return atom.value == "on"
-        self.error("K011", atom, f"'{head}' takes on or off, found '{atom.raw}'", f"write: {head} on")
+        self.error("K011", atom, f"'{head}' takes on or off, found '{shorten(atom.raw)}'", f"write: {head} on")
         return None
 
     def number(self, stmt: Stmt, low: int, high: int | None) -> int | None:
@@ -104,7 +109,7 @@ class Reader:
 
     def number_atom(self, atom: Atom, head: str, low: int, high: int | None) -> int | None:
         if atom.kind != "word" or not atom.raw.isdigit():
-            self.error("K011", atom, f"'{head}' takes a whole number, found '{atom.raw}'", f"write: {head} {low or 1}")
+            self.error("K011", atom, f"'{head}' takes a whole number, found '{shorten(atom.raw)}'", f"write: {head} {low or 1}")
             return None
         value = int(atom.raw)
         if value < low or (high is not None and value > high):
@@ -138,7 +143,7 @@ class Reader:
             return None
         if atom.kind == "word" and ID_RE.match(atom.raw):
             return atom.raw
-        self.error("K014", atom, f"'{atom.raw}' is not a valid {what} id",
+        self.error("K014", atom, f"'{shorten(atom.raw)}' is not a valid {what} id",
                    "use a dotted name of letters, digits, '_' and '-' (order.status), or quote it")
         return None
 

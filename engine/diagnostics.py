@@ -44,5 +44,6 @@ class Diagnostic(BaseModel):
     help: str = ""
     related: tuple[Span, ...] = ()
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.span.file, self.span.line, self.span.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, int, int, str]:
+        span = self.span
+        return (span.file, span.line, span.column, self.code, span.end_line, span.end_column, self.message)

@@ -146,7 +146,12 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     failed = False
     for path in files:
         name = _display(path)
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            failed = True
+            click.echo(f"{name}:1:1: error[K007]: cannot read {name}: {exc.strerror or exc}", err=True)
+            continue
         result = format_bytes(data, name)
         if result.text is None:
             failed = True
@@ -250,6 +255,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except UsageError as exc:
         click.echo(f"kefu: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("kefu: interrupted", err=True)
+        sys.exit(130)
     except click.exceptions.Abort:
         click.echo("kefu: aborted", err=True)
         sys.exit(130)

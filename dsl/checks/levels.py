@@ -10,7 +10,9 @@ from engine.rules import Policy, Shop
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
     policies: list[tuple[str, Policy]] = [("", shop.policy)]
-    policies += [(f" during period '{p.name}'", p.policy) for p in shop.periods]
+    # a period that writes no matching block inherits the shop's levels: checked once, above
+    policies += [(f" during period '{p.name}'", p.policy) for p in shop.periods
+                 if p.policy.matching.span != shop.policy.matching.span]
     for where, policy in policies:
         levels = policy.matching
         if levels.suggest > levels.confidence and (levels.span or shop.span):
