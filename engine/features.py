@@ -1,0 +1,44 @@
+"""What a text is made of, for the lexical scorer: features that work with and without spaces.
+
+Chinese (and any Han text) has no spaces, so a sentence is not one token: Han runs give character
+unigrams, bigrams and trigrams. Other scripts give words (with a light suffix strip), word
+bigrams and character 4-grams inside words, which tolerate typos and inflection. Every feature is
+prefixed with its kind so a Han bigram never collides with a Latin word.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_RUNS = re.compile(f"[{_HAN}]+|[^\\s{_HAN}]+")
+_HAN_START = re.compile(f"[{_HAN}]")
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+MAX_FEATURES = 4000  # a 100 KB message is matched on a bounded number of features
+
+
+def stem(word: str) -> str:
+    """A light suffix strip (plural, -ing, -ed, -ly): enough for matching, never for display."""
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def features(text: str) -> list[str]:
+    """Features of normalised text (see engine.normalize.fold)."""
+    out: list[str] = []
+    words: list[str] = []
+    for run in _RUNS.findall(text):
+        if _HAN_START.match(run):
+            out.extend("c1:" + ch for ch in run)
+            out.extend("c2:" + run[i:i + 2] for i in range(len(run) - 1))
+            out.extend("c3:" + run[i:i + 3] for i in range(len(run) - 2))
+        else:
+            words.append(stem(run))
+    out.extend("w:" + word for word in words)
+    out.extend("b:" + a + " " + b for a, b in zip(words, words[1:]))
+    for word in words:
+        padded = f"<{word}>"
+        out.extend("g:" + padded[i:i + 4] for i in range(len(padded) - 3))
+    return out[:MAX_FEATURES]

@@ -1,0 +1,132 @@
+"""Intent recognition (IR-1, IR-2, IR-3, KB-3, D-8): which entry a message is about, and how sure.
+
+One index is built per rules load. The lexical scorer represents every ask (and each entry's title
+and keywords) as a tf-idf vector of `engine.features`; a message is scored against every entry at
+once with sparse matrix products (no Python loop over asks): the best single ask of each entry and
+the entry's centroid, averaged. That raw similarity is turned into a calibrated confidence 0-100
+with the shop's own knowledge base (see `engine.calibration`), so that a shop's levels mean the
+same whatever its size or language.
+
+Scorers sit behind the small `Scorer` protocol; a second one (a sentence-embedding model) can join
+the lexical one later without changing any caller.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Protocol, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from scipy import sparse
+
+from engine.features import features
+from engine.normalize import Normalized, Normalizer
+from engine.rules import FaqEntry, SynonymGroup
+
+ASK_WEIGHT = 0.5  # raw = ASK_WEIGHT * best ask + (1 - ASK_WEIGHT) * entry centroid
+
+
+class Scores(BaseModel):
+    """One scorer's view of a message: a similarity in [0, 1] per entry, and the ask behind it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    raw: np.ndarray  # shape (entries,)
+    per_ask: np.ndarray  # shape (asks,): what drove each entry's score
+
+
+class Scorer(Protocol):
+    """What the matcher needs of a scorer. Implementations: `LexicalScorer` (more may join)."""
+
+    name: str
+
+    def score(self, message: Normalized) -> Scores: ...
+
+    def best_ask(self, scores: Scores, entry: int) -> int: ...
+
+    def ask_text(self, index: int) -> str: ...
+
+
+class LexicalScorer:
+    """tf-idf over `engine.features` with sublinear term frequency, scored by sparse products."""
+
+    name = "lexical"
+
+    def __init__(self, entries: Sequence[FaqEntry], normalize: Normalizer) -> None:
+        self.normalize = normalize
+        texts: list[str] = []
+        owners: list[int] = []
+        for number, entry in enumerate(entries):
+            for text in [entry.title, *(ask.text for ask in entry.asks)] + ([" ".join(entry.keywords)] if entry.keywords else []):
+                texts.append(text)
+                owners.append(number)
+        self.texts = texts
+        self.owners = np.asarray(owners, dtype=np.int64)
+        self.entries = len(entries)
+        counts = [Counter(features(normalize(text).text)) for text in texts]
+        vocabulary: dict[str, int] = {}
+        for count in counts:
+            for feature in count:
+                vocabulary.setdefault(feature, len(vocabulary))
+        self.vocabulary = vocabulary
+        rows, cols, values = [], [], []
+        for row, count in enumerate(counts):
+            for feature, n in count.items():
+                rows.append(row)
+                cols.append(vocabulary[feature])
+                values.append(1.0 + math.log(n))
+        shape = (len(texts), max(len(vocabulary), 1))
+        tf = sparse.csr_matrix((np.asarray(values), (np.asarray(rows), np.asarray(cols))), shape=shape)
+        document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+        self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
+        weighted = tf.multiply(self.idf).tocsr()
+        self.asks = _l2_rows(weighted)  # (asks, features)
+        self.asks_t = self.asks.T.tocsr()  # (features, asks): a message's features pick rows
+        membership = sparse.csr_matrix((np.ones(len(texts)), (self.owners, np.arange(len(texts)))),
+                                       shape=(len(entries), len(texts)))
+        self.sums = (membership @ self.asks).tocsr()  # unnormalised centroids, kept for calibration
+        self.centroids_t = _l2_rows(self.sums).T.tocsr()
+        order = np.argsort(self.owners, kind="stable")
+        self.order = order  # asks grouped by entry, for per-entry maxima
+        self.starts = np.searchsorted(self.owners[order], np.arange(len(entries)))
+
+    def vector(self, message: Normalized) -> tuple[np.ndarray, np.ndarray]:
+        """The message's features present in the index, with their tf-idf weights (L2-normalised)."""
+        count = Counter(features(message.text))
+        known = [(self.vocabulary[f], 1.0 + math.log(n)) for f, n in count.items() if f in self.vocabulary]
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        index = np.asarray([k for k, _ in known], dtype=np.int64)
+        weight = np.asarray([w for _, w in known]) * self.idf[index]
+        # unknown features still count in the norm: a long message about something else scores low
+        unknown = [1.0 + math.log(n) for f, n in count.items() if f not in self.vocabulary]
+        norm = math.sqrt(float(weight @ weight) + sum((w * self.idf.max()) ** 2 for w in unknown))
+        return index, weight / norm if norm else weight
+
+    def score(self, message: Normalized) -> Scores:
+        index, weight = self.vector(message)
+        if index.size == 0:
+            return Scores(raw=np.zeros(self.entries), per_ask=np.zeros(len(self.texts)))
+        per_ask = np.asarray(self.asks_t[index].T @ weight).ravel()
+        best = np.maximum.reduceat(per_ask[self.order], self.starts) if per_ask.size else np.zeros(self.entries)
+        centroid = np.asarray(self.centroids_t[index].T @ weight).ravel()
+        raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
+        return Scores(raw=np.clip(raw, 0.0, 1.0), per_ask=per_ask)
+
+    def best_ask(self, scores: Scores, entry: int) -> int:
+        """The ask (or title, or keywords) of `entry` that scored highest: what drove its score."""
+        start = self.starts[entry]
+        end = self.starts[entry + 1] if entry + 1 < self.entries else len(self.order)
+        asks = self.order[start:end]
+        return int(asks[int(np.argmax(scores.per_ask[asks]))])
+
+    def ask_text(self, index: int) -> str:
+        return self.texts[index]
+
+
+def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ matrix
