@@ -130,3 +130,51 @@ def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms) @ matrix
+
+
+def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Leave-one-out over a knowledge base: for up to `limit` asks, the top raw score, the best
+    other entry's raw score and whether the top entry was the ask's own, with the ask (and every
+    identical text of its entry) removed from the index. Features only that ask had count as
+    unknown words, as they would in a customer's message."""
+    rows = np.arange(len(scorer.texts))
+    if rows.size > limit:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
+    document_frequency = np.diff(scorer.asks_t.indptr)
+    centroid_norm2 = np.asarray(scorer.sums.multiply(scorer.sums).sum(axis=1)).ravel()
+    tops, seconds, correct = [], [], []
+    for row in rows:
+        entry = int(scorer.owners[row])
+        text = scorer.texts[row]
+        index, weight = scorer.vector(normalize(text))
+        if index.size == 0:
+            continue
+        shared = document_frequency[index] > 1
+        lost = float(np.sum(weight[~shared] ** 2))  # features only this ask had: unknown now
+        index, weight = index[shared], weight[shared] / max(np.sqrt(float(np.sum(weight[shared] ** 2)) + lost * 4.0), 1e-12)
+        same = [r for r in range(len(scorer.texts)) if scorer.owners[r] == entry and scorer.texts[r] == text] \
+            if len(scorer.texts) < 5000 else [int(row)]
+        if index.size == 0:
+            per_ask = np.zeros(len(scorer.texts))
+            centroid = np.zeros(scorer.entries)
+        else:
+            per_ask = np.asarray(scorer.asks_t[index].T @ weight).ravel()
+            centroid = np.asarray(scorer.centroids_t[index].T @ weight).ravel()
+        per_ask[same] = 0.0
+        best = np.maximum.reduceat(per_ask[scorer.order], scorer.starts)
+        removed = scorer.asks[same].sum(axis=0).A1
+        left = scorer.sums[entry].toarray().ravel() - removed
+        norm = np.sqrt(max(float(left @ left), 0.0))
+        remaining = int(np.sum(scorer.owners == entry)) - len(same)
+        if remaining <= 0 or norm < 1e-9:
+            centroid[entry], best[entry] = 0.0, 0.0
+        else:
+            centroid[entry] = float(left[index] @ weight) / norm if index.size else 0.0
+        raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
+        top = int(np.argmax(raw))
+        other = np.partition(np.delete(raw, top), -1)[-1] if raw.size > 1 else 0.0
+        tops.append(float(raw[top]))
+        seconds.append(float(other))
+        correct.append(top == entry and remaining > 0)
+    del centroid_norm2
+    return np.asarray(tops), np.asarray(seconds), np.asarray(correct, dtype=bool)
