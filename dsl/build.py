@@ -530,8 +530,10 @@ class _Builder:
         span = stmt.span(self.path)
         expect: tuple[Expectation, ...] = ()
         if kind != "expect":
+            lead = {"at": 2, "wait": 1, "online": 1, "offline": 1, "open": 1, "leave": 1, "agent": 1,
+                    "types": 1, "rate": 1, "set": 3}.get(kind, 0)  # a person may be called "expect"
             for index, atom in enumerate(args):
-                if atom.kind == "word" and atom.value == "expect":
+                if index >= lead and atom.kind == "word" and atom.value == "expect":
                     expect = self.expectations(args[index + 1:], atom)
                     args = args[:index]
                     break
