@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from engine.diagnostics import Diagnostic
-from dsl.source import decode
+from dsl.source import decode, file_error
 from dsl.syntax import Atom, Comment, Document, Stmt, parse
 
 INDENT = "    "
@@ -50,6 +50,8 @@ def _atoms(atoms: tuple[Atom, ...], depth: int) -> str:
             current = f"{current} {atom.raw}" if current else atom.raw
     pieces.append(current)
     indent = INDENT * depth
+    if len(pieces) > 1 and not pieces[-1]:  # a list ending in ',' (an error kefu check reports)
+        pieces = pieces[:-1]
     flat = indent + " ".join(pieces)
     if len(pieces) == 1 or _cells(flat) <= WIDTH:
         return flat
@@ -95,8 +97,9 @@ class _Printer:
             previous = comment.line
         return previous
 
-    def block(self, stmts: tuple[Stmt, ...], depth: int, close_line: int | None, opened_at: int | None) -> None:
-        previous = opened_at  # no blank line right after '{'
+    def block(self, stmts: tuple[Stmt, ...], depth: int, close_line: int | None) -> int | None:
+        """Print statements at `depth`; returns the source line of the last thing printed."""
+        previous: int | None = None  # None: no blank line before the first thing (right after '{')
         for index, stmt in enumerate(stmts):
             previous = self._own_line_comments(self._take_before(stmt.line), depth, previous)
             header_end = stmt.block.line if stmt.block is not None else stmt.end_line
@@ -108,30 +111,33 @@ class _Printer:
                 shares_line = (index + 1 < len(stmts) and stmts[index + 1].line == stmt.end_line) or close_line == stmt.end_line
                 last = stmt.args[-1] if stmt.args else stmt.head
                 trailing = None if shares_line else self._take_on(stmt.end_line, last.end_column)
+                if last.kind == "comma" and index + 1 < len(stmts):
+                    line += ";"  # a ',' ending a line would continue the list into the next statement
                 self.lines.append(line + (TRAILING + trailing.text if trailing else ""))
                 previous = stmt.end_line
                 continue
             block = stmt.block
             one_line = block.line == block.end_line
             trailing = None if one_line else self._take_on(block.line, block.column)
-            if not block.stmts and not self._has_comment_before(block.end_line):
+            if not block.stmts and trailing is None and not self._has_comment_before(block.end_line):
                 closing = self._take_on(block.end_line, block.end_column)
                 self.lines.append(line + " {}" + (TRAILING + closing.text if closing else ""))
                 previous = block.end_line
                 continue
             self.lines.append(line + " {" + (TRAILING + trailing.text if trailing else ""))
-            self.block(block.stmts, depth + 1, block.end_line, block.line)
+            last_inner = self.block(block.stmts, depth + 1, block.end_line)
             tail = self._take_before(block.end_line)
-            self._own_line_comments(tail, depth + 1, None)
+            self._own_line_comments(tail, depth + 1, last_inner)
             closing = self._take_on(block.end_line, block.end_column)
             self.lines.append(INDENT * depth + "}" + (TRAILING + closing.text if closing else ""))
             previous = block.end_line
+        return previous
 
     def _has_comment_before(self, line: int) -> bool:
         return self.next < len(self.comments) and self.comments[self.next].line < line
 
     def document(self, document: Document) -> str:
-        self.block(document.stmts, 0, None, None)
+        self.block(document.stmts, 0, None)
         rest = self.comments[self.next:]
         previous = document.stmts[-1].end_line if document.stmts else None
         self._own_line_comments(rest, 0, previous)
@@ -162,6 +168,9 @@ def format_bytes(data: bytes, path: str) -> Formatted:
     document = parse(source.text, path)
     if document.diagnostics:
         return Formatted(None, document.diagnostics, False)
+    if not document.stmts and not document.comments:
+        return Formatted(None, [file_error("K006", path, "this file holds no statements",
+                                           "write its statements, or delete the file")], False)
     body = format_document(document)
     again = parse(body, path)
     if again.diagnostics or shape(again) != shape(document):

@@ -31,6 +31,7 @@ TOP_LEVEL = (
     "faq", "override", "drop", "period", "test", "scenario",
 )
 MAX_SYNTAX_ERRORS_PER_FILE = 20
+MAX_DEPTH = 64  # deeper nesting is refused (kefu's own statements nest three blocks at most)
 _ITEM_START = re.compile(r"^(?:" + "|".join(TOP_LEVEL) + r")(?=[ \t{;\r\n]|$)", re.M)
 
 
@@ -60,6 +61,7 @@ class Block:
     column: int
     end_line: int  # of `}`
     end_column: int
+    depth: int = 1  # blocks nested in this one, plus one
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,9 @@ class _ToSyntax(Transformer):
 
     def block(self, children: list) -> Block:
         lbrace, rbrace = children[0], children[-1]
-        return Block(tuple(children[1:-1]), lbrace.line, lbrace.column, rbrace.line, rbrace.column)
+        stmts = tuple(children[1:-1])
+        depth = 1 + max((s.block.depth for s in stmts if s.block is not None), default=0)
+        return Block(stmts, lbrace.line, lbrace.column, rbrace.line, rbrace.column, depth)
 
     def start(self, children: list) -> tuple[Stmt, ...]:
         return tuple(children)
@@ -264,6 +268,12 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
             mended = _blank_broken_item(text, error, to_end=last)
             text = mended if mended != text else _blank_broken_item(text, error, to_end=True)
     comments = sorted(_COMMENTS.items, key=lambda c: (c.line, c.column))
+    for stmt in stmts:
+        if stmt.block is not None and stmt.block.depth > MAX_DEPTH:
+            broken = True
+            diagnostics.append(Diagnostic(code="K001", severity=Severity.error, span=stmt.head.span(path),
+                                          message=f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
+                                          help="no kefu statement nests more than three blocks: close the blocks sooner"))
     return Document(path, stmts, tuple(comments), diagnostics, broken)
 
 

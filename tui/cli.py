@@ -193,7 +193,9 @@ def _display(path: Path) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the file, then rename: a crash never leaves a half-written rule file."""
+    """Write beside the file, then rename: a crash never leaves a half-written rule file.
+    Through a symbolic link, the file it points to is rewritten and the link stays."""
+    path = path.resolve()
     temporary = path.with_name(f".{path.name}.kefu-fmt.tmp")
     try:
         with open(temporary, "wb") as handle:
