@@ -197,17 +197,64 @@ def _write_atomically(path: Path, text: str) -> None:
     Through a symbolic link, the file it points to is rewritten and the link stays."""
     path = path.resolve()
     temporary = path.with_name(f".{path.name}.kefu-fmt.tmp")
+    existed = path.exists()
     try:
         with open(temporary, "wb") as handle:
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        mode = path.stat().st_mode
-        os.chmod(temporary, mode & 0o7777)
+        if existed:
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
         os.replace(temporary, path)
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The .kefu file to write.")
+@click.option("--format", "kind", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="Input format; by default from the file's extension (.jsonl/.json or .csv).")
+@click.option("--shop", "shop_id", default=None, help="The new shop's id (default: the output file's folder name).")
+def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -> None:
+    """Import a knowledge base from JSON Lines or CSV into a formatted shop file.
+
+    JSON Lines: {"id": ..., "asks": [...], "reply": ...} per line (reply optional). CSV: columns
+    id, ask and optionally reply, one row per ask. Ids are kept exactly. Bad rows are reported
+    with their line number (exit 1); the good ones are still written.
+
+    \b
+    Examples:
+      kefu import faq.jsonl -o shops/tw/faq.kefu
+      kefu import export.csv -o shops/sg/shop.kefu --shop sg
+    """
+    from dsl.fmt import format_bytes
+    from dsl.importer import read_rows, render
+
+    if not source.is_file():
+        raise click.UsageError(f"{source}: no such file")
+    kind = kind or ("csv" if source.suffix.lower() == ".csv" else "jsonl" if source.suffix.lower() in (".jsonl", ".json", ".ndjson") else None)
+    if kind is None:
+        raise click.UsageError(f"cannot tell the format of {source.name}; give --format jsonl or --format csv")
+    try:
+        data = source.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        click.echo(f"{source}: error: not UTF-8 (byte offset {exc.start})", err=True)
+        sys.exit(EXIT_FINDINGS)
+    entries, problems = read_rows(data, kind)
+    result = render(entries, shop_id or output.resolve().parent.name, source.name, problems)
+    formatted = format_bytes(result.text.encode("utf-8"), str(output))
+    if formatted.text is None:  # the importer wrote something the language rejects: a bug
+        raise RuntimeError("kefu import produced a file that does not parse: " + formatted.diagnostics[0].message)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(output, formatted.text)
+    for line, problem in result.problems:
+        click.echo(f"{source}:{line}: {problem}", err=True)
+    click.echo(f"wrote {_display(output)}: {result.entries} entries, {result.asks} asks"
+               + (f"; {len(result.problems)} problem{'s' * (len(result.problems) != 1)} above" if result.problems else ""), err=True)
+    sys.exit(EXIT_FINDINGS if result.problems else EXIT_CLEAN)
 
 
 @cli.command()
