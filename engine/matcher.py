@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from enum import Enum
 from typing import Protocol, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import sparse
 
+from engine.calibration import MAX_SAMPLES, fit
 from engine.features import features
 from engine.normalize import Normalized, Normalizer
-from engine.rules import FaqEntry, SynonymGroup
+from engine.rules import FaqEntry, Matching, SynonymGroup
 
 ASK_WEIGHT = 0.5  # raw = ASK_WEIGHT * best ask + (1 - ASK_WEIGHT) * entry centroid
 
@@ -178,3 +180,73 @@ def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int
         correct.append(top == entry and remaining > 0)
     del centroid_norm2
     return np.asarray(tops), np.asarray(seconds), np.asarray(correct, dtype=bool)
+
+
+class Candidate(BaseModel):
+    """One entry a message may be about."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry: str
+    score: float  # calibrated confidence 0-100
+    raw: float  # the scorer's similarity 0-1
+    ask: str  # the ask (or title, or keywords) that drove it
+
+
+class Decision(str, Enum):
+    auto_send = "auto_send"
+    suggest = "suggest"
+    none = "none"
+
+
+class Match(BaseModel):
+    """What the matcher makes of one message (IR-1), and what D-8 decides with the given levels."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: Normalized
+    candidates: tuple[Candidate, ...]  # best first
+    margin: float  # best raw similarity minus the best other entry's, in points of 100
+    decision: Decision
+    levels: Matching
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class Matcher:
+    """One index per rules load: normalisation with the shop's synonyms, the scorer, calibration."""
+
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Sequence[SynonymGroup] = ()) -> None:
+        self.entries = tuple(entries)
+        self.normalize = Normalizer(synonyms)
+        self.scorer = LexicalScorer(self.entries, self.normalize)
+        tops, _, correct = held_out(self.scorer, self.normalize, MAX_SAMPLES)
+        self.calibration = fit(tops, correct)
+
+    def match(self, text: str, levels: Matching, top: int = 5) -> Match:
+        message = self.normalize(text)
+        if not self.entries:
+            return Match(message=message, candidates=(), margin=0.0, decision=Decision.none, levels=levels)
+        scores = self.scorer.score(message)
+        confidence = self.calibration(scores.raw)
+        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)]  # calibration is monotone: same order
+        candidates = tuple(
+            Candidate(entry=self.entries[i].id, score=round(float(confidence[i]), 1), raw=round(float(scores.raw[i]), 4),
+                      ask=self.scorer.ask_text(self.scorer.best_ask(scores, int(i))))
+            for i in order if scores.raw[i] > 0
+        )
+        best = candidates[0].score if candidates else 0.0
+        # the margin is read on the raw similarity (in points of 100): calibration is a step map,
+        # flat where the data were sparse, and would call two very different matches a tie
+        other_raw = float(scores.raw[order[1]]) if len(order) > 1 else 0.0
+        margin = round(100.0 * (float(scores.raw[order[0]]) - other_raw), 1) if candidates else 0.0
+        entry = self.entries[int(order[0])] if candidates else None
+        if entry is not None and entry.auto and best >= levels.confidence and margin >= levels.margin:
+            decision = Decision.auto_send
+        elif candidates and best >= levels.suggest:
+            decision = Decision.suggest
+        else:
+            decision = Decision.none
+        return Match(message=message, candidates=candidates[:top], margin=margin, decision=decision, levels=levels)

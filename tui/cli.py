@@ -211,6 +211,75 @@ def _write_atomically(path: Path, text: str) -> None:
             temporary.unlink()
 
 
+@cli.command()
+@click.argument("rules", type=click.Path(path_type=Path))
+@click.argument("message")
+@click.option("--shop", "shop_id", default=None, help="Which shop, when RULES holds several.")
+@click.option("--explain", is_flag=True, help="Show the normalised text, synonyms, scores, margin and levels.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: bool) -> None:
+    """Which entry a customer message is about, and whether it would be auto-sent (D-8).
+
+    \b
+    Examples:
+      kefu ask rules/shops/tw "有免運嗎?"
+      kefu ask rules/ "where is my parcel" --shop sg --explain
+      kefu ask rules/shops/tw "運費怎麼算" --json
+    """
+    from dsl import render
+    from dsl.load import load
+    from engine.matcher import Matcher
+
+    result = load([rules], _cache(False))
+    if result.errors:
+        click.echo(render.render_text(result.errors), err=True)
+        click.echo(f"kefu ask: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    shops = result.rules.shops
+    if shop_id is not None:
+        shop = result.rules.shop(shop_id)
+        if shop is None:
+            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
+    elif len(shops) == 1:
+        shop = shops[0]
+    else:
+        raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
+    matcher = Matcher(shop.entries, shop.synonyms)
+    match = matcher.match(message, shop.policy.matching)
+    where = {entry.id: entry.span for entry in shop.entries}
+    candidates = [{**c.model_dump(), "file": where[c.entry].file if where.get(c.entry) else None,
+                   "line": where[c.entry].line if where.get(c.entry) else None} for c in match.candidates]
+    levels = shop.policy.matching
+    if as_json:
+        best = match.best
+        click.echo(json.dumps({
+            "shop": shop.id, "message": message, "normalized": match.message.text,
+            "synonyms": [list(pair) for pair in match.message.synonyms],
+            "decision": match.decision.value, "entry": best.entry if best else None,
+            "score": best.score if best else 0.0, "margin": match.margin,
+            "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
+            "candidates": candidates,
+        }, ensure_ascii=False, indent=2))
+        return
+    best = match.best
+    verdict = {"auto_send": "auto-send", "suggest": "suggest only", "none": "no answer"}[match.decision.value]
+    click.echo(f"{verdict}: {best.entry if best and match.decision.value != 'none' else '-'}"
+               + (f"  (score {best.score:g}, margin {match.margin:g})" if best else ""))
+    if explain:
+        click.echo(f"  normalised: {match.message.text!r}")
+        if match.message.synonyms:
+            click.echo("  synonyms:   " + ", ".join(f"{a} -> {b}" for a, b in match.message.synonyms))
+        click.echo(f"  levels:     auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}")
+        entry = shop.entry(best.entry) if best else None
+        if entry is not None and not entry.auto:
+            click.echo(f"  note:       {entry.id} is 'auto never': suggested at most")
+    if explain or match.decision.value != "none":
+        for rank, candidate in enumerate(candidates, 1):
+            place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""
+            click.echo(f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
+                       f"via {candidate['ask']!r}  {place}")
+
+
 @cli.command(name="import")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,

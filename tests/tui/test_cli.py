@@ -169,3 +169,39 @@ def test_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path) -> 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("kefu ")
+
+
+def test_ask_explains_its_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    """kefu ask --explain: normalised text, synonyms, levels, candidates with file:line."""
+    code, out, _ = run(capsys, "ask", str(RULES / "shops" / "tw"), "這個有免運費嗎", "--explain")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("auto-send: shipping.free  (score ")
+    assert "  normalised: '这个有包邮吗'" in lines
+    assert "  synonyms:   免运费 -> 包邮" in lines
+    assert any(line.startswith("  levels:     auto-send at 80 with margin 8, suggest at 55") for line in lines)
+    assert "rules/presets/general.zh-Hant.kefu:" in lines[4]
+
+
+def test_ask_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", str(RULES), "where is my parcel", "--shop", "sg", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["entry"] == "logistics.tracking" and answer["decision"] == "auto_send"
+    assert {"score", "margin", "levels", "candidates", "normalized", "synonyms"} <= set(answer)
+    assert answer["candidates"][0]["file"] == "rules/shops/sg/shop.kefu"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", str(RULES), "x"], "kefu ask: error: "),  # two shops, no --shop
+    (["ask", str(RULES), "x", "--shop", "nope"], "kefu ask: error: no shop 'nope'"),
+    (["ask", "/no/such", "x"], "kefu: error: /no/such: no such file or directory"),
+])
+def test_ask_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2 and err.startswith(message) and len(err.strip().splitlines()) == 1
+
+
+def test_ask_on_broken_rules_prints_their_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", str(shop(tmp_path, BAD)), "hello")
+    assert code == 1 and "error[K010]" in err and "fix them first" in err
