@@ -226,24 +226,9 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
       kefu ask rules/ "where is my parcel" --shop sg --explain
       kefu ask rules/shops/tw "運費怎麼算" --json
     """
-    from dsl import render
-    from dsl.load import load
     from engine.matcher import Matcher
 
-    result = load([rules], _cache(False))
-    if result.errors:
-        click.echo(render.render_text(result.errors), err=True)
-        click.echo(f"kefu ask: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
-        sys.exit(EXIT_FINDINGS)
-    shops = result.rules.shops
-    if shop_id is not None:
-        shop = result.rules.shop(shop_id)
-        if shop is None:
-            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
-    elif len(shops) == 1:
-        shop = shops[0]
-    else:
-        raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
+    shop = _one_shop(rules, shop_id, "ask")
     matcher = Matcher(shop.entries, shop.synonyms)
     match = matcher.match(message, shop.policy.matching)
     where = {entry.id: entry.span for entry in shop.entries}
@@ -278,6 +263,112 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
             place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""
             click.echo(f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
                        f"via {candidate['ask']!r}  {place}")
+
+
+@cli.command(name="eval")
+@click.argument("rules", type=click.Path(path_type=Path))
+@click.argument("queries", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--shop", "shop_id", default=None, help="Which shop, when RULES holds several.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--sweep", "show_sweep", is_flag=True, help="Precision and coverage across confidence levels.")
+@click.option("--target", type=click.FloatRange(0, 1), default=0.95, show_default=True,
+              help="With --sweep: recommend the lowest level that keeps this precision.")
+def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_sweep: bool, target: float) -> None:
+    """Measure answer quality on labelled messages: {"text": ..., "expect": id or null} per line.
+
+    null marks an out-of-scope message (nothing should be auto-sent). Figures are fractions 0-1
+    under the shop's own levels; a progress bar shows on a terminal, never when piped.
+
+    \b
+    Examples:
+      kefu eval rules/shops/tw queries.jsonl
+      kefu eval shop/ queries.jsonl --json
+      kefu eval shop/ queries.jsonl --sweep --target 0.95
+    """
+    from engine.evaluation import Query, recommend, run, sweep
+    from engine.matcher import Matcher
+
+    shop = _one_shop(rules, shop_id, "eval")
+    parsed, problems = _read_queries(queries, Query)
+    for line, problem in problems:
+        click.echo(f"{queries}:{line}: {problem}", err=True)
+    if not parsed:
+        click.echo(f"kefu eval: no usable query in {queries}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    matcher = Matcher(shop.entries, shop.synonyms)
+    levels = shop.policy.matching
+    if sys.stderr.isatty() and len(parsed) > 50:
+        with click.progressbar(length=len(parsed), label="matching", file=sys.stderr) as bar:
+            report, results = run(matcher, parsed, levels, progress=lambda _: bar.update(1))
+    else:
+        report, results = run(matcher, parsed, levels)
+    rows = sweep(results, matcher, levels) if show_sweep else []
+    best = recommend(rows, target) if show_sweep else None
+    if as_json:
+        document = report.model_dump()
+        if show_sweep:
+            document["sweep"] = [row.model_dump() for row in rows]
+            document["recommended_confidence"] = best.confidence if best else None
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"shop {shop.id}: {report.queries} queries ({report.in_scope} in scope, {report.out_of_scope} out of scope)")
+        click.echo(f"  levels: auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}")
+        for key, label in (("top1", "top-1 (in scope)"), ("auto_precision", "auto-send precision"),
+                           ("auto_coverage", "auto-send coverage"), ("oos_auto_rate", "out-of-scope auto-sent"),
+                           ("suggest_recall_at_3", "expected entry in top 3")):
+            click.echo(f"  {label:<26} {getattr(report, key) * 100:6.1f}%")
+        if show_sweep:
+            click.echo("  confidence  precision  coverage  auto-sends")
+            for row in rows:
+                click.echo(f"  {row.confidence:>10}  {row.precision * 100:8.1f}%  {row.coverage * 100:7.1f}%  {row.auto_sends:>10}")
+            click.echo(f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}%, coverage "
+                       f"{best.coverage * 100:.1f}%)" if best else f"  no level reaches precision {target:.0%}")
+    sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
+
+
+def _one_shop(rules: Path, shop_id: str | None, command: str):  # noqa: ANN202 - engine.rules.Shop, imported late
+    from dsl import render
+    from dsl.load import load
+
+    result = load([rules], _cache(False))
+    if result.errors:
+        click.echo(render.render_text(result.errors), err=True)
+        click.echo(f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    shops = result.rules.shops
+    if shop_id is not None:
+        shop = result.rules.shop(shop_id)
+        if shop is None:
+            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
+        return shop
+    if len(shops) == 1:
+        return shops[0]
+    raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
+
+
+def _read_queries(path: Path, model):  # noqa: ANN001, ANN202
+    """Queries from JSON Lines; each bad line is (line number, what is wrong)."""
+    if not path.is_file():
+        raise click.UsageError(f"{path}: no such file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], [(1, f"not UTF-8 (byte offset {exc.start})")]
+    parsed, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append((number, f"not JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "expect" not in row \
+                or not (row["expect"] is None or isinstance(row["expect"], str)):
+            problems.append((number, 'expected {"text": "...", "expect": "entry.id" or null}'))
+            continue
+        parsed.append(model(text=row["text"], expect=row["expect"], line=number))
+    return parsed, problems
 
 
 @cli.command(name="import")

@@ -205,3 +205,56 @@ def test_ask_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], m
 def test_ask_on_broken_rules_prints_their_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "ask", str(shop(tmp_path, BAD)), "hello")
     assert code == 1 and "error[K010]" in err and "fix them first" in err
+
+
+def _eval_shop(tmp_path: Path) -> Path:
+    return shop(tmp_path, GOOD + '''
+faq order.status "where is my order" {
+    ask "where is my order"
+    ask "track my parcel"
+    ask "has my package shipped yet"
+    reply "See My Orders."
+}
+
+faq refund.request "i want a refund" {
+    ask "i want a refund"
+    ask "give me my money back"
+    ask "how do i get refunded"
+    reply "Sorry! Ask for it under My Orders."
+}
+''')
+
+
+def test_eval_json_has_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"text": "where is my parcel", "expect": "order.status"}\n'
+                       '{"text": "i want my money back", "expect": "refund.request"}\n'
+                       '{"text": "what is the weather", "expect": null}\n', encoding="utf-8")
+    code, out, err = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    for key in ("queries", "in_scope", "out_of_scope", "top1", "auto_coverage", "auto_precision",
+                "oos_auto_rate", "suggest_recall_at_3"):
+        assert key in report
+    assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
+    assert report["top1"] == 1.0 and report["suggest_recall_at_3"] == 1.0
+    assert 0 <= report["auto_precision"] <= 1 and 0 <= report["oos_auto_rate"] <= 1
+
+
+def test_eval_sweep_recommends_a_level(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"text": "track my parcel please", "expect": "order.status"}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries), "--sweep", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert [row["confidence"] for row in report["sweep"]] == list(range(0, 101, 5))
+    assert "recommended_confidence" in report
+
+
+def test_eval_reports_bad_lines_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"text": "where is my order", "expect": "order.status"}\nnot json\n{"text": 5}\n', encoding="utf-8")
+    code, out, err = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries))
+    assert code == 1
+    assert f"{queries}:2: not JSON" in err and f"{queries}:3: expected" in err
+    assert out.startswith("shop s: 1 queries (1 in scope, 0 out of scope)")

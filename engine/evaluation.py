@@ -1,0 +1,102 @@
+"""Answer quality of a shop's matcher on labelled customer messages (`kefu eval`).
+
+A query is `{"text": ..., "expect": entry id or null}`; null means out of scope: nothing should be
+auto-sent. Figures are fractions 0-1 under the shop's own levels.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.matcher import Decision, Match, Matcher
+from engine.rules import Matching
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    expect: str | None
+    line: int = 0
+
+
+class Report(BaseModel):
+    """The keys of `kefu eval --json` (a public interface: add, never rename)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queries: int
+    in_scope: int
+    out_of_scope: int
+    top1: float  # in-scope queries whose best entry is the expected one
+    auto_coverage: float  # in-scope queries auto-sent correctly / in-scope queries
+    auto_precision: float  # correct auto-sends / all auto-sends (out-of-scope ones count as wrong)
+    oos_auto_rate: float  # out-of-scope queries auto-sent / out-of-scope queries
+    suggest_recall_at_3: float  # in-scope queries whose expected entry is among the top 3
+    levels: dict[str, int]
+
+
+class SweepRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    confidence: int
+    precision: float
+    coverage: float
+    auto_sends: int
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def run(matcher: Matcher, queries: Sequence[Query], levels: Matching,
+        progress: Callable[[int], None] | None = None) -> tuple[Report, list[tuple[Query, Match]]]:
+    """Match every query once; the report and each query's match (for a sweep)."""
+    results: list[tuple[Query, Match]] = []
+    for number, query in enumerate(queries, 1):
+        results.append((query, matcher.match(query.text, levels, top=3)))
+        if progress is not None:
+            progress(number)
+    return report(results, levels), results
+
+
+def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
+    results = list(results)
+    in_scope = [(q, m) for q, m in results if q.expect is not None]
+    out = [(q, m) for q, m in results if q.expect is None]
+    top1 = sum(1 for q, m in in_scope if m.best is not None and m.best.entry == q.expect)
+    auto = [(q, m) for q, m in results if m.decision is Decision.auto_send]
+    right = sum(1 for q, m in auto if q.expect is not None and m.best.entry == q.expect)
+    recall3 = sum(1 for q, m in in_scope if q.expect in [c.entry for c in m.candidates[:3]])
+    return Report(
+        queries=len(results), in_scope=len(in_scope), out_of_scope=len(out),
+        top1=_ratio(top1, len(in_scope)), auto_coverage=_ratio(right, len(in_scope)),
+        auto_precision=_ratio(right, len(auto)),
+        oos_auto_rate=_ratio(sum(1 for _, m in out if m.decision is Decision.auto_send), len(out)),
+        suggest_recall_at_3=_ratio(recall3, len(in_scope)),
+        levels={"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
+    )
+
+
+def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matching) -> list[SweepRow]:
+    """Precision and coverage at every confidence level 0..100 (the shop's margin and entries' `auto`)."""
+    rows: list[SweepRow] = []
+    in_scope = sum(1 for q, _ in results if q.expect is not None)
+    auto_ok = {e.id: e.auto for e in matcher.entries}
+    for level in range(0, 101, 5):
+        sent = [(q, m) for q, m in results if m.best is not None and m.best.score >= level
+                and m.margin >= levels.margin and auto_ok.get(m.best.entry, True)]
+        right = sum(1 for q, m in sent if m.best.entry == q.expect)
+        rows.append(SweepRow(confidence=level, precision=_ratio(right, len(sent)) if sent else 1.0,
+                             coverage=_ratio(right, in_scope), auto_sends=len(sent)))
+    return rows
+
+
+def recommend(rows: Sequence[SweepRow], target: float) -> SweepRow | None:
+    """The lowest confidence level whose precision reaches `target` (with at least one auto-send)."""
+    for row in rows:
+        if row.auto_sends and row.precision >= target:
+            return row
+    return None
