@@ -1,0 +1,142 @@
+"""Answer quality on the public intent sets, next to three naive baselines measured in the same run.
+
+For each set in ../shared/eval/sets (or --sets DIR): the knowledge base is imported with kefu's own
+importer into a shop file, loaded, and every query is matched with the shop's default levels (the
+ones kefu ships; nothing is tuned per set). Printed per set:
+
+- top-1: in-scope queries whose best entry is the expected one;
+- kefu's auto-send precision and coverage at its default levels;
+- for each baseline, top-1 and its coverage at 95% precision with the best threshold chosen on the
+  queries themselves (an upper bound no real deployment could reach).
+
+Baselines: rapidfuzz process.extractOne with fuzz.WRatio and utils.default_process; the same with
+fuzz.token_set_ratio; char 2-4-gram tf-idf cosine nearest ask (scikit-learn, a bench-only
+dependency: pip install -e '.[bench]').
+
+Usage: python bench/quality.py [--sets DIR] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process, utils  # noqa: E402
+
+from dsl.importer import read_rows, render  # noqa: E402
+from dsl.load import load  # noqa: E402
+from engine.evaluation import Query, run  # noqa: E402
+from engine.matcher import Matcher  # noqa: E402
+
+DEFAULT_SETS = ROOT.parent / "shared" / "eval" / "sets"
+
+
+def coverage_at(results: list[tuple[str | None, str | None, float]], precision: float) -> float:
+    """Best coverage over thresholds with precision >= `precision` (results: expect, got, score)."""
+    in_scope = sum(1 for expect, _, _ in results if expect is not None)
+    best = right = 0
+    for sent, (expect, got, _) in enumerate(sorted(results, key=lambda r: -r[2]), 1):
+        right += expect is not None and expect == got
+        if right / sent >= precision:
+            best = max(best, right)
+    return best / in_scope if in_scope else 0.0
+
+
+def top1(results: list[tuple[str | None, str | None, float]]) -> float:
+    scoped = [(e, g) for e, g, _ in results if e is not None]
+    return sum(e == g for e, g in scoped) / len(scoped) if scoped else 0.0
+
+
+def baselines(kb: list[dict], queries: list[dict]) -> dict[str, list[tuple[str | None, str | None, float]]]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    asks = [a for e in kb for a in e["asks"]]
+    owners = [e["id"] for e in kb for _ in e["asks"]]
+    out: dict[str, list] = {}
+    for name, scorer in (("wratio", fuzz.WRatio), ("token_set", fuzz.token_set_ratio)):
+        rows = []
+        for q in queries:
+            found = process.extractOne(q["text"], asks, scorer=scorer, processor=utils.default_process)
+            rows.append((q["expect"], owners[found[2]] if found else None, found[1] if found else 0.0))
+        out[name] = rows
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
+    matrix = vectorizer.fit_transform(asks)
+    scores = (vectorizer.transform([q["text"] for q in queries]) @ matrix.T).toarray()
+    out["tfidf"] = [(q["expect"], owners[int(s.argmax())], float(s.max())) for q, s in zip(queries, scores)]
+    return out
+
+
+def kefu(kb_path: Path, queries: list[dict], workdir: Path) -> tuple[dict, list, float]:
+    entries, problems = read_rows(kb_path.read_text(encoding="utf-8"), "jsonl")
+    folder = workdir / kb_path.parent.name
+    folder.mkdir()
+    (folder / ".git").mkdir()  # keep the shop search inside this folder
+    (folder / "shop.kefu").write_text(render(entries, "eval", kb_path.name, problems).text, encoding="utf-8")
+    shop = load([folder]).rules.shops[0]
+    started = time.perf_counter()
+    matcher = Matcher(shop.entries, shop.synonyms)
+    build = time.perf_counter() - started
+    parsed = [Query(text=q["text"], expect=q["expect"]) for q in queries]
+    report, results = run(matcher, parsed, shop.policy.matching)
+    rows = [(q.expect, m.best.entry if m.best else None, m.best.score + m.best.raw / 1000 if m.best else 0.0)
+            for q, m in results]
+    return report.model_dump(), rows, build
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", type=Path, default=DEFAULT_SETS)
+    parser.add_argument("--only", nargs="*", default=None)
+    args = parser.parse_args()
+    names = sorted(p.name for p in args.sets.iterdir() if (p / "kb.jsonl").exists())
+    if args.only:
+        names = [n for n in names if n in args.only]
+    header = (f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
+              f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)")
+    print(header)
+    print("-" * len(header))
+    totals = {"kefu": 0.0, "best": 0.0, "cov": 0.0, "best_cov": 0.0}
+    misses: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            folder = args.sets / name
+            kb = [json.loads(line) for line in (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+            queries = [json.loads(line) for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+            report, _, _ = kefu(folder / "kb.jsonl", queries, Path(tmp))
+            base = baselines(kb, queries)
+            cells = {k: (top1(v), coverage_at(v, 0.95)) for k, v in base.items()}
+            best_top1 = max(t for t, _ in cells.values())
+            best_cov = max(c for _, c in cells.values())
+            totals["kefu"] += report["top1"]
+            totals["best"] += best_top1
+            totals["cov"] += report["auto_coverage"]
+            totals["best_cov"] += best_cov
+            if report["top1"] < best_top1:
+                misses.append(f"{name}: top-1 below the best baseline")
+            if report["auto_precision"] < 0.95:
+                misses.append(f"{name}: auto-send precision {report['auto_precision']:.1%} < 95%")
+            if report["auto_coverage"] < best_cov:
+                misses.append(f"{name}: coverage {report['auto_coverage']:.1%} < best baseline's {best_cov:.1%}")
+            print(f"{name:<22} {report['top1'] * 100:9.1f} {best_top1 * 100:9.1f} | {report['auto_precision'] * 100:9.1f} "
+                  f"{report['auto_coverage'] * 100:8.1f} | "
+                  + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()), flush=True)
+    count = max(len(names), 1)
+    print("-" * len(header))
+    print(f"average top-1: kefu {totals['kefu'] / count * 100:.1f}, best baseline {totals['best'] / count * 100:.1f} "
+          f"(goal: +5 points)")
+    print(f"average coverage: kefu {totals['cov'] / count * 100:.1f}, best baseline at 95% precision "
+          f"{totals['best_cov'] / count * 100:.1f} (goal: twice it)")
+    print("goals missed:" if misses else "every per-set goal met")
+    for miss in misses:
+        print("  " + miss)
+
+
+if __name__ == "__main__":
+    main()
