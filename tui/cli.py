@@ -139,8 +139,16 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
         if result.text is None:
             click.echo(render.render_text(result.diagnostics, lambda _: data.decode("utf-8-sig", "replace").splitlines()), err=True)
             sys.exit(EXIT_FINDINGS)
+        if check_only or show_diff:
+            if result.changed and show_diff:
+                before = data.decode("utf-8-sig").splitlines(keepends=True)
+                after = result.text.lstrip("\ufeff").splitlines(keepends=True)
+                click.echo("".join(difflib.unified_diff(before, after, "a/<stdin>", "b/<stdin>")), nl=False)
+            elif result.changed:
+                click.echo("would reformat <stdin>")
+            sys.exit(EXIT_FINDINGS if result.changed else EXIT_CLEAN)
         sys.stdout.buffer.write(result.text.encode("utf-8"))
-        sys.exit(EXIT_FINDINGS if check_only and result.changed else EXIT_CLEAN)
+        sys.exit(EXIT_CLEAN)
     files = _kefu_files(paths)
     changed: list[str] = []
     failed = False

@@ -677,3 +677,19 @@ def test_installed_kefu_fmt_check_and_missing_path(tmp_path: Path) -> None:
     done = _kefu_process("fmt", "nope.kefu", cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == b""
     assert re.fullmatch(r"kefu fmt: error: nope\.kefu: no such file or directory[^\n]*\n", done.stderr.decode())
+
+
+def test_fmt_check_and_diff_on_stdin_print_no_formatted_text(capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """--check on standard input answers with the exit status (and a line), not the whole text."""
+    import io
+
+    from tui.cli import main
+
+    for flag, expected in (("--check", "would reformat <stdin>\n"), ("--diff", "--- a/<stdin>\n")):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"bot {on}\n")))
+        with pytest.raises(SystemExit) as exit_info:
+            main(["fmt", flag])
+        out, _ = capsys.readouterr()
+        assert exit_info.value.code == 1
+        assert out.startswith(expected) and "bot {\n    on\n}" not in out
