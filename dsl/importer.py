@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field
 
 from dsl.checks.duplicate_ask import ask_key
+from dsl.jsonl import objects
 from dsl.syntax import quote
 from dsl.values import ID_RE
 
@@ -45,17 +45,7 @@ def read_rows(data: str, kind: str) -> tuple[list[ImportedEntry], list[tuple[int
 def _jsonl(data: str) -> tuple[list[ImportedEntry], list[tuple[int, str]]]:
     entries: dict[str, ImportedEntry] = {}
     problems: list[tuple[int, str]] = []
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append((number, f"not JSON: {exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(row, dict):
-            problems.append((number, "not a JSON object"))
-            continue
+    for number, row in objects(data, problems):
         ident, asks, reply = row.get("id"), row.get("asks"), row.get("reply")
         if not isinstance(ident, (str, int)) or not str(ident).strip():
             problems.append((number, "no id (a non-empty string)"))

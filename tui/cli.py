@@ -362,16 +362,12 @@ def _read_queries(path: Path, model):  # noqa: ANN001, ANN202
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [(1, f"not UTF-8 (byte offset {exc.start})")]
-    parsed, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append((number, f"not JSON: {exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "expect" not in row \
+    from dsl.jsonl import objects
+
+    parsed: list = []
+    problems: list[tuple[int, str]] = []
+    for number, row in objects(text, problems):
+        if not isinstance(row.get("text"), str) or "expect" not in row \
                 or not (row["expect"] is None or isinstance(row["expect"], str)):
             problems.append((number, 'expected {"text": "...", "expect": "entry.id" or null}'))
             continue
