@@ -143,7 +143,10 @@ def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int
     if rows.size > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
     document_frequency = np.diff(scorer.asks_t.indptr)
-    centroid_norm2 = np.asarray(scorer.sums.multiply(scorer.sums).sum(axis=1)).ravel()
+    copies: dict[tuple[int, str], list[int]] = {}  # an entry's rows with the same text (a title = an ask)
+    for number, (owner, text) in enumerate(zip(scorer.owners.tolist(), scorer.texts)):
+        copies.setdefault((owner, text), []).append(number)
+    sizes = np.bincount(scorer.owners, minlength=scorer.entries)
     tops, seconds, correct = [], [], []
     for row in rows:
         entry = int(scorer.owners[row])
@@ -154,8 +157,7 @@ def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int
         shared = document_frequency[index] > 1
         lost = float(np.sum(weight[~shared] ** 2))  # features only this ask had: unknown now
         index, weight = index[shared], weight[shared] / max(np.sqrt(float(np.sum(weight[shared] ** 2)) + lost * 4.0), 1e-12)
-        same = [r for r in range(len(scorer.texts)) if scorer.owners[r] == entry and scorer.texts[r] == text] \
-            if len(scorer.texts) < 5000 else [int(row)]
+        same = copies[(entry, text)]
         if index.size == 0:
             per_ask = np.zeros(len(scorer.texts))
             centroid = np.zeros(scorer.entries)
@@ -167,7 +169,7 @@ def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int
         removed = scorer.asks[same].sum(axis=0).A1
         left = scorer.sums[entry].toarray().ravel() - removed
         norm = np.sqrt(max(float(left @ left), 0.0))
-        remaining = int(np.sum(scorer.owners == entry)) - len(same)
+        remaining = int(sizes[entry]) - len(same)
         if remaining <= 0 or norm < 1e-9:
             centroid[entry], best[entry] = 0.0, 0.0
         else:
@@ -178,7 +180,6 @@ def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int
         tops.append(float(raw[top]))
         seconds.append(float(other))
         correct.append(top == entry and remaining > 0)
-    del centroid_norm2
     return np.asarray(tops), np.asarray(seconds), np.asarray(correct, dtype=bool)
 
 
