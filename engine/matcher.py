@@ -67,22 +67,21 @@ class LexicalScorer:
         self.texts = texts
         self.owners = np.asarray(owners, dtype=np.int64)
         self.entries = len(entries)
-        counts = [Counter(features(normalize(text).text)) for text in texts]
         vocabulary: dict[str, int] = {}
-        for count in counts:
-            for feature in count:
-                vocabulary.setdefault(feature, len(vocabulary))
-        self.vocabulary = vocabulary
-        rows, cols, values = [], [], []
-        for row, count in enumerate(counts):
-            for feature, n in count.items():
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        for row, text in enumerate(texts):  # one pass: no list of per-ask counters held at once
+            for feature, n in Counter(features(normalize(text).text)).items():
                 rows.append(row)
-                cols.append(vocabulary[feature])
+                cols.append(vocabulary.setdefault(feature, len(vocabulary)))
                 values.append(1.0 + math.log(n))
+        self.vocabulary = vocabulary
         shape = (len(texts), max(len(vocabulary), 1))
         tf = sparse.csr_matrix((np.asarray(values), (np.asarray(rows), np.asarray(cols))), shape=shape)
         document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
+        self.unseen_idf = float(self.idf.max())  # the weight of a feature no ask has
         weighted = tf.multiply(self.idf).tocsr()
         self.asks = _l2_rows(weighted)  # (asks, features)
         self.asks_t = self.asks.T.tocsr()  # (features, asks): a message's features pick rows
@@ -104,7 +103,7 @@ class LexicalScorer:
         weight = np.asarray([w for _, w in known]) * self.idf[index]
         # unknown features still count in the norm: a long message about something else scores low
         unknown = [1.0 + math.log(n) for f, n in count.items() if f not in self.vocabulary]
-        norm = math.sqrt(float(weight @ weight) + sum((w * self.idf.max()) ** 2 for w in unknown))
+        norm = math.sqrt(float(weight @ weight) + sum((w * self.unseen_idf) ** 2 for w in unknown))
         return index, weight / norm if norm else weight
 
     def score(self, message: Normalized) -> Scores:
