@@ -73,7 +73,8 @@ class Loader:
         built = build_texts([(source.text, display) for _, display, source, _ in misses])
         for (path, display, source, diagnostics), items in zip(misses, built):
             items.diagnostics = diagnostics + items.diagnostics
-            self.cache.put("file", f"{display}\0{source.digest}", pack(copy.copy(items)))
+            if self.cache.directory is not None:  # packing costs time; only for a cache that keeps it
+                self.cache.put("file", f"{display}\0{source.digest}", pack(copy.copy(items)))
             self._done(path, items)
 
     def _done(self, path: Path, items: FileItems) -> None:
