@@ -17,7 +17,7 @@ from engine.rules import (
     TestCase, DateRange, TimeRange,
 )
 from dsl.syntax import Atom, Document, Stmt
-from dsl.values import Reader, working_days
+from dsl.values import Reader
 
 Fields = dict[str, tuple[Any, Span]]
 

@@ -11,10 +11,10 @@ never changes meaning, and formatting twice changes nothing.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from engine.diagnostics import Diagnostic
+from dsl.render import display_width
 from dsl.source import decode, file_error
 from dsl.syntax import Atom, Comment, Document, Stmt, parse
 
@@ -34,10 +34,6 @@ class Formatted:
     changed: bool
 
 
-def _cells(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _atoms(atoms: tuple[Atom, ...], depth: int) -> str:
     """One statement's words; a comma list too wide for one line wraps, filling each line."""
     pieces: list[str] = []  # list items, each with its trailing comma
@@ -53,11 +49,11 @@ def _atoms(atoms: tuple[Atom, ...], depth: int) -> str:
     if len(pieces) > 1 and not pieces[-1]:  # a list ending in ',' (an error kefu check reports)
         pieces = pieces[:-1]
     flat = indent + " ".join(pieces)
-    if len(pieces) == 1 or _cells(flat) <= WIDTH:
+    if len(pieces) == 1 or display_width(flat) <= WIDTH:
         return flat
     lines = [indent + pieces[0]]
     for piece in pieces[1:]:
-        if _cells(lines[-1] + " " + piece) <= WIDTH:
+        if display_width(lines[-1] + " " + piece) <= WIDTH:
             lines[-1] += " " + piece
         else:
             lines.append(indent + INDENT + piece)

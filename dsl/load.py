@@ -20,9 +20,9 @@ from dsl.build import FileItems, PolicyDraft
 from dsl.chunks import build_texts, pack, unpack
 from dsl.cache import Cache
 from dsl.checks import run_checks
-from dsl.source import SourceText, read_file
-from dsl.files import UsageError, discover, display_name, starts_a_shop
-from dsl.values import Reader, working_days
+from dsl.source import SourceText, file_error, read_file
+from dsl.files import discover, display_name, starts_a_shop
+from dsl.values import Reader, did_you_mean, working_days
 
 @dataclass
 class LoadResult:
@@ -80,10 +80,8 @@ class Loader:
     def _done(self, path: Path, items: FileItems) -> None:
         diagnostics = items.diagnostics
         if items.statements == 0 and not items.broken:
-            diagnostics = diagnostics + [Diagnostic(
-                code="K006", severity=Severity.error, message="this file holds no statements",
-                help="write its statements, or delete the file",
-                span=Span(file=items.path, line=1, column=1, end_line=1, end_column=1))]
+            diagnostics = diagnostics + [file_error("K006", items.path, "this file holds no statements",
+                                                    "write its statements, or delete the file")]
         self.items[path] = items
         self.file_diagnostics[path] = list(diagnostics)
 
@@ -226,7 +224,7 @@ def _apply_drops(entries: list[FaqEntry], items: FileItems, reader: Reader) -> l
     for ident, where in items.drops:
         if not any(entry.id == ident for entry in entries):
             reader.error("K027", where, f"no used preset has an entry '{ident}' to drop",
-                         _did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset")
+                         did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset")
             continue
         entries = [entry for entry in entries if entry.id != ident]
     return entries
@@ -238,7 +236,7 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
         index = by_id.get(override.id)
         if index is None:
             reader.error("K026", override.span, f"no used preset has an entry '{override.id}' to override",
-                         _did_you_mean(override.id, list(by_id)) or f"to add an entry of your own, write: faq {override.id} {{ ... }}")
+                         did_you_mean(override.id, list(by_id)) or f"to add an entry of your own, write: faq {override.id} {{ ... }}")
             continue
         entry = entries[index]
         asks = list(entry.asks)
@@ -286,13 +284,6 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
 
     return Policy(assist=fold(base.assist, "assist"), bot=fold(base.bot, "bot"), matching=fold(base.matching, "matching"),
                   greeting=base.greeting if greeting is None else greeting[0])
-
-
-def _did_you_mean(name: str, known: list[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 @lru_cache(maxsize=1)
@@ -357,10 +348,9 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if owner is None and (in_broken_shop or items.broken or items.statements == 0):
             continue  # its own errors say what is wrong
         if owner is None:
-            loader.diagnostics.append(Diagnostic(
-                code="K036", severity=Severity.error, message=f"{items.path} belongs to no shop and is no preset",
-                help="put it in a shop's folder, or start it with a 'shop' or 'preset' statement",
-                span=Span(file=items.path, line=1, column=1, end_line=1, end_column=1)))
+            loader.diagnostics.append(file_error(
+                "K036", items.path, f"{items.path} belongs to no shop and is no preset",
+                "put it in a shop's folder, or start it with a 'shop' or 'preset' statement"))
             continue
         members[owner].append(path)
     for root, paths_of in members.items():

@@ -33,7 +33,7 @@ def _printable(line: str) -> str:
     return _CONTROL.sub("\ufffd", line.replace("\t", " "))
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     """Display cells: CJK characters take two, so the caret lands under the right spot."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
@@ -52,10 +52,10 @@ def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
             column = span.column
         end = span.end_column if span.end_line == span.line and span.end_column >= span.column else column
         end = min(end, len(source)) if column <= len(source) else column
-        length = max(_width(source[column - 1:end]) if column <= len(source) else 1, 1)
+        length = max(display_width(source[column - 1:end]) if column <= len(source) else 1, 1)
         out.append(f"{pad} |")
         out.append(f"{number} | {source}")
-        out.append(f"{pad} | {' ' * _width(source[:column - 1])}{'^' * length}")
+        out.append(f"{pad} | {' ' * display_width(source[:column - 1])}{'^' * length}")
     for related in diagnostic.related:
         out.append(f"  = note: see also {related.file}:{related.line}:{related.column}")
     if diagnostic.help:

@@ -23,6 +23,12 @@ _PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([^}\n]*)\}|\$\{")
 _DAY_ALIASES = {"daily": tuple(range(7)), "weekdays": tuple(range(5)), "weekends": (5, 6)}
 
 
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.7) -> str | None:
+    """'did you mean X?' for the closest known name, if one is close enough (long words: never)."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff) if len(name) <= 40 else []
+    return f"did you mean '{close[0]}'?" if close else None
+
+
 def shorten(text: str, limit: int = 30) -> str:
     """A user's word as it appears in a message: never a whole 10 MB line."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -44,8 +50,7 @@ class Reader:
 
     def unknown(self, stmt: Stmt, context: str, known: Iterable[str]) -> None:
         name = stmt.head.value
-        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6) if len(name) <= 40 else []
-        help = f"did you mean '{close[0]}'?" if close else "known here: " + ", ".join(sorted(known))
+        help = did_you_mean(name, known, 0.6) or "known here: " + ", ".join(sorted(known))
         self.error("K010", stmt.head, f"unknown {context} '{shorten(name)}'", help)
 
     # -- shapes ------------------------------------------------------------------------------

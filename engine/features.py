@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_RUNS = re.compile(f"[{_HAN}]+|[^\\s{_HAN}]+")
-_HAN_START = re.compile(f"[{_HAN}]")
+from engine.normalize import HAN_RANGES
+
+_RUNS = re.compile(f"[{HAN_RANGES}]+|[^\\s{HAN_RANGES}]+")
+_HAN_START = re.compile(f"[{HAN_RANGES}]")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 MAX_FEATURES = 4000  # a 100 KB message is matched on a bounded number of features
 

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from engine.rules import SynonymGroup
 
 MAX_CHARS = 2000  # a message is matched on its first 2,000 characters; the rest cannot change its intent
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # CJK ideographs
+_HAN = re.compile(f"[{HAN_RANGES}]")
 _SEPARATOR = re.compile(r"[^\w]+|_+")  # punctuation, symbols, emoji, whitespace
 _SPACES = re.compile(r"\s+")
 

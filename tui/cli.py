@@ -16,7 +16,7 @@ from typing import NoReturn
 import click
 
 from dsl.cache import Cache, default_dir, run_key, still_valid
-from dsl.files import UsageError, discover
+from dsl.files import UsageError, discover, display_name
 
 # Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so a
 # `kefu check` whose files did not change answers from the cache in a fraction of a second.
@@ -153,7 +153,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     changed: list[str] = []
     failed = False
     for path in files:
-        name = _display(path)
+        name = display_name(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -191,13 +191,6 @@ def _kefu_files(paths: tuple[Path, ...]) -> list[Path]:
             raise click.UsageError(f"{path}: no such file or directory")
         files.extend(sorted(p for p in path.rglob("*.kefu") if p.is_file()) if path.is_dir() else [path])
     return files
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -416,7 +409,7 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -
     _write_atomically(output, formatted.text)
     for line, problem in result.problems:
         click.echo(f"{source}:{line}: {problem}", err=True)
-    click.echo(f"wrote {_display(output)}: {result.entries} entries, {result.asks} asks"
+    click.echo(f"wrote {display_name(output)}: {result.entries} entries, {result.asks} asks"
                + (f"; {len(result.problems)} problem{'s' * (len(result.problems) != 1)} above" if result.problems else ""), err=True)
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_CLEAN)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from engine.diagnostics import Diagnostic, Severity
 from engine.rules import Shop
+from dsl.values import did_you_mean
 
 
 def _hint(name: str, known: list[str], fallback: str) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-    return f"did you mean '{close[0]}'?" if close else fallback
+    return did_you_mean(name, known) or fallback
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
