@@ -1,12 +1,21 @@
-"""Turning raw similarity into a confidence that means the same in every shop (D-8, IR-2).
+"""Turning a raw match into a confidence that means the same in every shop (D-8, IR-2).
 
-A raw tf-idf similarity of 0.6 is a near-certain match in a 20-entry Chinese shop and a coin toss
-in a 2,000-entry English one. So each shop calibrates on its own knowledge base, never on customer
-queries: every ask in turn is held out and matched against the rest (leave-one-out), as if a
-customer had written it. An ask whose entry has no other ask plays an out-of-scope message: any
-answer to it is wrong. Pool-adjacent-violators then fits a non-decreasing map from raw score to
-the share of held-out asks answered right, and `confidence 90` means "about 9 in 10 answers this
-sure were right in the shop's own data".
+What tells a right answer from a wrong one is not how similar the best entry is but how far it
+leads the best *other* entry: the lead (best raw similarity minus the runner-up's). How much lead
+is enough depends on the shop: a 0.05 lead is safe in a 15-entry shop whose entries share no words
+and a coin toss in a 150-entry one full of near-twins. So each shop calibrates on its own knowledge
+base, never on customer queries (`engine.matcher.held_out`):
+
+- in scope: every ask in turn is held out and matched against the rest, as a customer's message
+  about that entry would be; right when its own entry comes first;
+- out of scope: every ask is matched with its whole entry held out, as a message about something
+  the shop never wrote an entry for; any answer to it is wrong. Both kinds weigh the same.
+
+The confidence of a lead is then the share of right answers among the held-out messages that led
+at least as clearly (the best such share over all cut-offs at or below it, so the map never falls):
+`confidence 95` reads "in this shop's own data, answers this clear were right 95 times in 100".
+Cut-offs with only a few messages above them are discounted by a pseudo-count of one half of a
+wrong answer, so two lucky samples never make a confident level.
 """
 
 from __future__ import annotations
@@ -14,42 +23,41 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-MAX_SAMPLES = 3000  # asks held out; enough for a stable curve, bounded for a 100k-ask shop
-PRIOR_WEIGHT = 4.0  # pseudo-observations pulling sparse bins towards caution
+MAX_SAMPLES = 3000  # asks held out (each both ways); a stable curve, bounded for a 100k-ask shop
+PRIOR_WRONG = 0.5  # pseudo-count of a wrong answer added to every cut-off
 
 
 class Calibration(BaseModel):
-    """A non-decreasing step map raw -> confidence 0-100, from held-out asks."""
+    """A non-decreasing step map lead -> confidence 0-100, from held-out asks."""
 
     model_config = ConfigDict(frozen=True)
 
-    thresholds: tuple[float, ...]  # raw scores where a step starts, ascending
-    values: tuple[float, ...]  # confidence from that raw score on
+    thresholds: tuple[float, ...]  # leads where a step starts, ascending
+    values: tuple[float, ...]  # confidence from that lead on
     samples: int
 
-    def __call__(self, raw: float | np.ndarray) -> np.ndarray:
+    def __call__(self, lead: float | np.ndarray) -> np.ndarray:
+        lead = np.asarray(lead, dtype=float)
         if not self.thresholds:
-            return np.zeros_like(np.asarray(raw, dtype=float))
-        index = np.searchsorted(np.asarray(self.thresholds), raw, side="right") - 1
+            return np.zeros_like(lead)
+        index = np.searchsorted(np.asarray(self.thresholds), lead, side="right") - 1
         values = np.asarray((0.0,) + self.values)
-        return values[np.asarray(index) + 1]
+        return np.where(lead < 0, 0.0, values[index + 1])  # a negative lead is not the best entry
 
 
-def fit(raw: np.ndarray, correct: np.ndarray) -> Calibration:
-    """Isotonic (pool-adjacent-violators) fit of correctness on raw score, with a cautious prior."""
-    if raw.size == 0:
+def fit(lead: np.ndarray, correct: np.ndarray, weight: np.ndarray | None = None) -> Calibration:
+    """Cumulative precision by lead, cautious where few samples back it; see the module doc."""
+    if lead.size == 0:
         return Calibration(thresholds=(), values=(), samples=0)
-    order = np.argsort(raw, kind="stable")
-    xs, ys = raw[order], correct[order].astype(float)
-    blocks: list[list[float]] = []  # [sum of y, weight, first x]
-    for x, y in zip(xs, ys):
-        blocks.append([y, 1.0, float(x)])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
-            total, weight, _ = blocks.pop()
-            blocks[-1][0] += total
-            blocks[-1][1] += weight
-    # shrink each block towards a low prior: a step seen only a few times is not trusted yet
-    values = [100.0 * total / (weight + PRIOR_WEIGHT) for total, weight, _ in blocks]
-    for i in range(1, len(values)):  # shrinking may break monotonicity: restore it
-        values[i] = max(values[i], values[i - 1])
-    return Calibration(thresholds=tuple(b[2] for b in blocks), values=tuple(values), samples=int(raw.size))
+    weight = np.ones(lead.size) if weight is None else np.asarray(weight, dtype=float)
+    order = np.argsort(-lead, kind="stable")  # clearest first
+    xs, right, sent = lead[order], np.cumsum(correct[order] * weight[order]), np.cumsum(weight[order])
+    precision = 100.0 * right / (sent + PRIOR_WRONG)
+    cut = np.r_[xs[1:] != xs[:-1], True]  # equal leads form one cut-off: the last of each run
+    xs, precision = xs[cut], precision[cut]
+    # a message leading by x is sent under any cut-off at or below x: it gets the best of them
+    best = np.maximum.accumulate(precision[::-1])[::-1]
+    thresholds, values = xs[::-1], best[::-1]
+    # the step map: values are non-decreasing in the lead by construction
+    return Calibration(thresholds=tuple(float(t) for t in thresholds), values=tuple(float(v) for v in values),
+                       samples=int(lead.size))

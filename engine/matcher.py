@@ -3,9 +3,9 @@
 One index is built per rules load. The lexical scorer represents every ask (and each entry's title
 and keywords) as a tf-idf vector of `engine.features`; a message is scored against every entry at
 once with sparse matrix products (no Python loop over asks): the best single ask of each entry and
-the entry's centroid, averaged. That raw similarity is turned into a calibrated confidence 0-100
-with the shop's own knowledge base (see `engine.calibration`), so that a shop's levels mean the
-same whatever its size or language.
+the entry's centroid, averaged. The best entry's lead over the runner-up is turned into a
+calibrated confidence 0-100 with the shop's own knowledge base (see `engine.calibration`), so that
+a shop's levels mean the same whatever its size or language.
 
 Scorers sit behind the small `Scorer` protocol; a second one (a sentence-embedding model) can join
 the lexical one later without changing any caller.
@@ -133,53 +133,117 @@ def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.diags(1.0 / norms) @ matrix
 
 
-def held_out(scorer: LexicalScorer, normalize: Normalizer, limit: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Leave-one-out over a knowledge base: for up to `limit` asks, the top raw score, the best
-    other entry's raw score and whether the top entry was the ask's own, with the ask (and every
-    identical text of its entry) removed from the index. Features only that ask had count as
-    unknown words, as they would in a customer's message."""
-    rows = np.arange(len(scorer.texts))
+BLOCK = 4_000_000  # cells of the dense (held-out asks x asks) block scored at once: 32 MB
+
+
+class HeldOut(BaseModel):
+    """The knowledge base matched against itself (see `engine.calibration`): per held-out message,
+    its lead over the runner-up and whether the answer was right."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    lead: np.ndarray
+    correct: np.ndarray
+
+
+def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
+    """Up to `limit` asks, each matched twice without a Python loop over asks: with itself (and
+    every identical text of its entry) removed, an in-scope message; and with its whole entry
+    removed, an out-of-scope one. Features that only the removed rows had count as unknown words,
+    as they would in a customer's message."""
+    rows = np.flatnonzero(np.diff(scorer.asks.indptr))  # asks with at least one feature
     if rows.size > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
-    document_frequency = np.diff(scorer.asks_t.indptr)
-    copies: dict[tuple[int, str], list[int]] = {}  # an entry's rows with the same text (a title = an ask)
-    for number, (owner, text) in enumerate(zip(scorer.owners.tolist(), scorer.texts)):
-        copies.setdefault((owner, text), []).append(number)
-    sizes = np.bincount(scorer.owners, minlength=scorer.entries)
-    tops, seconds, correct = [], [], []
-    for row in rows:
-        entry = int(scorer.owners[row])
-        text = scorer.texts[row]
-        index, weight = scorer.vector(normalize(text))
-        if index.size == 0:
-            continue
-        shared = document_frequency[index] > 1
-        lost = float(np.sum(weight[~shared] ** 2))  # features only this ask had: unknown now
-        index, weight = index[shared], weight[shared] / max(np.sqrt(float(np.sum(weight[shared] ** 2)) + lost * 4.0), 1e-12)
-        same = copies[(entry, text)]
-        if index.size == 0:
-            per_ask = np.zeros(len(scorer.texts))
-            centroid = np.zeros(scorer.entries)
-        else:
-            per_ask = np.asarray(scorer.asks_t[index].T @ weight).ravel()
-            centroid = np.asarray(scorer.centroids_t[index].T @ weight).ravel()
-        per_ask[same] = 0.0
-        best = np.maximum.reduceat(per_ask[scorer.order], scorer.starts)
-        removed = scorer.asks[same].sum(axis=0).A1
-        left = scorer.sums[entry].toarray().ravel() - removed
-        norm = np.sqrt(max(float(left @ left), 0.0))
-        remaining = int(sizes[entry]) - len(same)
-        if remaining <= 0 or norm < 1e-9:
-            centroid[entry], best[entry] = 0.0, 0.0
-        else:
-            centroid[entry] = float(left[index] @ weight) / norm if index.size else 0.0
-        raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
-        top = int(np.argmax(raw))
-        other = np.partition(np.delete(raw, top), -1)[-1] if raw.size > 1 else 0.0
-        tops.append(float(raw[top]))
-        seconds.append(float(other))
-        correct.append(top == entry and remaining > 0)
-    return np.asarray(tops), np.asarray(seconds), np.asarray(correct, dtype=bool)
+    groups = _same_text_groups(scorer)
+    entry_frequency = np.diff(scorer.sums.tocsc().indptr)  # entries having each feature
+    ask_frequency = np.diff(scorer.asks_t.indptr)  # asks having each feature
+    leads: list[np.ndarray] = []
+    correct: list[np.ndarray] = []
+    size = max(1, BLOCK // max(len(scorer.texts), 1))
+    for begin in range(0, rows.size, size):
+        batch = rows[begin:begin + size]
+        lead, right = _held_in(scorer, batch, groups, ask_frequency)
+        leads += [lead, _held_entry_out(scorer, batch, entry_frequency)]
+        correct += [right, np.zeros(batch.size, dtype=bool)]
+    if not leads:
+        return HeldOut(lead=np.zeros(0), correct=np.zeros(0, dtype=bool))
+    return HeldOut(lead=np.concatenate(leads), correct=np.concatenate(correct))
+
+
+def _same_text_groups(scorer: LexicalScorer) -> np.ndarray:
+    """For each row, a group number shared by the rows of the same entry with the same text."""
+    seen: dict[tuple[int, str], int] = {}
+    return np.asarray([seen.setdefault((owner, text), len(seen))
+                       for owner, text in zip(scorer.owners.tolist(), scorer.texts)], dtype=np.int64)
+
+
+def _without(queries: sparse.csr_matrix, lost: np.ndarray) -> sparse.csr_matrix:
+    """Queries with the `lost` stored values dropped: those features are unknown words now, still
+    counted in the norm (four times, as an unseen feature's weight is about twice a known one's)."""
+    squares = queries.multiply(queries)
+    data = np.where(lost, 0.0, queries.data)
+    kept = sparse.csr_matrix((data, queries.indices, queries.indptr), shape=queries.shape)
+    kept_norm2 = np.asarray(kept.multiply(kept).sum(axis=1)).ravel()
+    lost_norm2 = np.asarray(squares.sum(axis=1)).ravel() - kept_norm2
+    norm = np.sqrt(kept_norm2 + 4.0 * lost_norm2)
+    norm[norm == 0] = 1.0
+    kept = sparse.diags(1.0 / norm) @ kept
+    kept.eliminate_zeros()
+    return kept.tocsr()
+
+
+def _raw(scorer: LexicalScorer, per_ask: np.ndarray, centroid: np.ndarray) -> np.ndarray:
+    best = np.maximum.reduceat(per_ask[:, scorer.order], scorer.starts, axis=1)
+    return ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
+
+
+def _lead(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the best column and its lead over the runner-up."""
+    if raw.shape[1] < 2:
+        return raw.argmax(axis=1), raw.max(axis=1)
+    top2 = -np.partition(-raw, 1, axis=1)[:, :2]
+    return raw.argmax(axis=1), top2[:, 0] - top2[:, 1]
+
+
+def _held_in(scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray,
+             ask_frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    asks = scorer.asks[batch]
+    queries = _without(asks, ask_frequency[asks.indices] <= 1)
+    per_ask = (queries @ scorer.asks_t).toarray()
+    same = groups[batch][:, None] == groups[None, :]  # (batch, asks): the held-out copies
+    per_ask[same] = 0.0
+    centroid = (queries @ scorer.centroids_t).toarray()
+    # the own entry's centroid without the held-out copies: sums[e]·q minus the copies' part
+    owners = scorer.owners[batch]
+    line = np.arange(batch.size)
+    own = scorer.owners[None, :] == owners[:, None]
+    left_dot = np.where(own, per_ask, 0.0).sum(axis=1)  # per_ask rows of the copies are zero now
+    sums = scorer.sums[owners]
+    copies = same.sum(axis=1)
+    sums_norm2 = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
+    sums_dot_ask = np.asarray(sums.multiply(asks).sum(axis=1)).ravel()
+    asks_norm2 = np.asarray(asks.multiply(asks).sum(axis=1)).ravel()
+    left_norm2 = np.maximum(sums_norm2 - 2 * copies * sums_dot_ask + copies ** 2 * asks_norm2, 0.0)
+    remaining = own.sum(axis=1) - copies
+    alone = (remaining <= 0) | (left_norm2 < 1e-18)
+    centroid[line, owners] = np.where(alone, 0.0, left_dot / np.sqrt(np.where(alone, 1.0, left_norm2)))
+    raw = _raw(scorer, per_ask, centroid)
+    raw[line, owners] = np.where(alone, 0.0, raw[line, owners])
+    top, lead = _lead(raw)
+    return lead, (top == owners) & ~alone
+
+
+def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: np.ndarray) -> np.ndarray:
+    asks = scorer.asks[batch]
+    owners = scorer.owners[batch]
+    queries = _without(asks, entry_frequency[asks.indices] <= 1)
+    per_ask = (queries @ scorer.asks_t).toarray()
+    per_ask[scorer.owners[None, :] == owners[:, None]] = 0.0
+    raw = _raw(scorer, per_ask, (queries @ scorer.centroids_t).toarray())
+    raw[np.arange(batch.size), owners] = -1.0  # the entry is not there
+    if raw.shape[1] < 2:
+        return np.zeros(batch.size)
+    return _lead(raw)[1]
 
 
 class Candidate(BaseModel):
@@ -188,7 +252,7 @@ class Candidate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     entry: str
-    score: float  # calibrated confidence 0-100
+    score: float  # calibrated confidence 0-100 that this entry is the answer (from its lead)
     raw: float  # the scorer's similarity 0-1
     ask: str  # the ask (or title, or keywords) that drove it
 
@@ -222,26 +286,28 @@ class Matcher:
         self.entries = tuple(entries)
         self.normalize = Normalizer(synonyms)
         self.scorer = LexicalScorer(self.entries, self.normalize)
-        tops, _, correct = held_out(self.scorer, self.normalize, MAX_SAMPLES)
-        self.calibration = fit(tops, correct)
+        self.held_out = held_out(self.scorer, MAX_SAMPLES)
+        self.calibration = fit(self.held_out.lead, self.held_out.correct)
 
     def match(self, text: str, levels: Matching, top: int = 5) -> Match:
         message = self.normalize(text)
         if not self.entries:
             return Match(message=message, candidates=(), margin=0.0, decision=Decision.none, levels=levels)
         scores = self.scorer.score(message)
-        confidence = self.calibration(scores.raw)
-        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)]  # calibration is monotone: same order
+        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)]
+        first = float(scores.raw[order[0]])
+        second = float(scores.raw[order[1]]) if len(order) > 1 else 0.0
+        # every entry's lead over the best *other* entry: the best one's is positive, the rest's not
+        lead = scores.raw - first
+        lead[order[0]] = first - second
+        confidence = self.calibration(lead)
         candidates = tuple(
             Candidate(entry=self.entries[i].id, score=round(float(confidence[i]), 1), raw=round(float(scores.raw[i]), 4),
                       ask=self.scorer.ask_text(self.scorer.best_ask(scores, int(i))))
             for i in order if scores.raw[i] > 0
         )
         best = candidates[0].score if candidates else 0.0
-        # the margin is read on the raw similarity (in points of 100): calibration is a step map,
-        # flat where the data were sparse, and would call two very different matches a tie
-        other_raw = float(scores.raw[order[1]]) if len(order) > 1 else 0.0
-        margin = round(100.0 * (float(scores.raw[order[0]]) - other_raw), 1) if candidates else 0.0
+        margin = round(100.0 * (first - second), 1) if candidates else 0.0  # raw points of 100
         entry = self.entries[int(order[0])] if candidates else None
         if entry is not None and entry.auto and best >= levels.confidence and margin >= levels.margin:
             decision = Decision.auto_send

@@ -92,8 +92,8 @@ class Bot(Frozen):
 class Matching(Frozen):
     """Levels on the calibrated 0-100 confidence scale (IR-2, D-8, STOP-1)."""
 
-    confidence: int = Field(default=80, ge=0, le=100)
-    suggest: int = Field(default=55, ge=0, le=100)
+    confidence: int = Field(default=95, ge=0, le=100)
+    suggest: int = Field(default=50, ge=0, le=100)
     margin: int = Field(default=8, ge=0, le=100)
     repeat_limit: int = Field(default=2, ge=1)
     span: Span | None = None

@@ -618,8 +618,8 @@ def test_switch_set_in_two_files_names_on_off(workdir: Path) -> None:
      'faq b "B" {\n    ask "X"\n    reply "z"\n}\n',
      [("K021", 8, 9, "the ask \"X\" is under both 'a' and 'b'")]),
     ('shop demo "D"\nstaff { owner mia }\nperiod "sale" 2026-11-10..2026-11-12 {\n    matching {\n'
-     '        suggest 90\n    }\n}\n',
-     [("K028", 4, 5, "suggest level 90 is above the auto-send level 80 during period 'sale'")]),
+     '        suggest 97\n    }\n}\n',
+     [("K028", 4, 5, "suggest level 97 is above the auto-send level 95 during period 'sale'")]),
     ('shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    set mia bot maybe\n}\n',
      [("K011", 4, 17, "'bot' takes on or off, found 'maybe'")]),
     ('shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    sleep 5m\n}\n',
@@ -736,10 +736,10 @@ def test_suggest_above_confidence_is_reported_once(workdir: Path) -> None:
 def test_suggest_above_confidence_only_in_a_period(workdir: Path) -> None:
     write(workdir, {"shop.kefu": 'shop demo "D"\n\nstaff { owner mia }\n\nmatching {\n    confidence 60\n}\n\n'
                     'period "sale" 2026-11-10..2026-11-12 {\n    matching { confidence 90 }\n}\n'
-                    'period "quiet" 2026-12-01..2026-12-02 {\n    matching { confidence 50 }\n}\n'})
+                    'period "quiet" 2026-12-01..2026-12-02 {\n    matching { confidence 45 }\n}\n'})
     found = load([Path("shop.kefu")]).diagnostics
     assert [(d.code, d.span.line, d.span.column, d.message) for d in found] == [
-        ("K028", 13, 5, "suggest level 55 is above the auto-send level 50 during period 'quiet'")]
+        ("K028", 13, 5, "suggest level 50 is above the auto-send level 45 during period 'quiet'")]
 
 
 ORDER_SCRIPT = """

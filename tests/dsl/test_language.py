@@ -283,7 +283,7 @@ def test_policy_defaults(folder: Path) -> None:
     assert policy.bot.fallback == DEFAULT_FALLBACK == "抱歉目前人工客服不在線,上線後會第一時間回覆您"
     assert policy.greeting is None
     m = policy.matching
-    assert (m.confidence, m.suggest, m.margin, m.repeat_limit) == (80, 55, 8, 2)
+    assert (m.confidence, m.suggest, m.margin, m.repeat_limit) == (95, 50, 8, 2)
     assert policy == Policy()
 
 
@@ -359,7 +359,7 @@ def test_a_setting_may_live_in_any_file_of_the_shop(folder: Path) -> None:
         "greeting.kefu": 'greeting "hi"\n',
     })
     assert (shop.policy.bot.enabled, shop.policy.matching.suggest, shop.policy.greeting) == (True, 60, "hi")
-    assert shop.policy.matching.confidence == 80
+    assert shop.policy.matching.confidence == 95
     assert sorted(shop.files) == ["greeting.kefu", "policy/bot.kefu", "policy/matching.kefu", "shop.kefu"]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine.calibration import fit
+from engine.rules import Matching
 
 
 def test_fit_is_monotone_and_bounded() -> None:
@@ -20,9 +22,22 @@ def test_fit_is_monotone_and_bounded() -> None:
 
 
 def test_sparse_evidence_is_not_trusted() -> None:
-    """Two lucky samples at a high score do not make a confident level."""
-    calibration = fit(np.array([0.9, 0.95]), np.array([True, True]))
-    assert calibration(0.99) < 50
+    """Two lucky samples at a high lead do not reach the default auto-send level; twenty do."""
+    level = Matching().confidence
+    assert fit(np.array([0.9, 0.95]), np.array([True, True]))(0.99) < level
+    assert fit(np.linspace(0.5, 0.9, 20), np.ones(20, dtype=bool))(0.99) >= level
+
+
+def test_confidence_is_the_precision_of_the_answers_at_least_that_clear() -> None:
+    """Confidence of a lead = share right among held-out answers leading at least as clearly."""
+    lead = np.array([0.1, 0.2, 0.3, 0.4] * 25)
+    correct = np.array([False, False, True, True] * 25)
+    calibration = fit(lead, correct)
+    assert calibration(0.3) == pytest.approx(100 * 50 / 50.5)  # 0.3 and 0.4: all right
+    assert calibration(0.45) == pytest.approx(100 * 50 / 50.5)  # the best cut-off that sends it
+    assert calibration(0.2) == pytest.approx(100 * 50 / 75.5)  # 0.2 up: two thirds right
+    assert calibration(0.1) == pytest.approx(100 * 50 / 100.5)  # everything: half right
+    assert calibration(-0.01) == 0  # not the best entry
 
 
 def test_empty_calibration_is_never_confident() -> None:
