@@ -14,7 +14,7 @@ the lexical one later without changing any caller.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from enum import Enum
 from typing import Protocol, Sequence
 
@@ -67,18 +67,30 @@ class LexicalScorer:
         self.texts = texts
         self.owners = np.asarray(owners, dtype=np.int64)
         self.entries = len(entries)
-        vocabulary: dict[str, int] = {}
-        rows: list[int] = []
+        vocabulary: defaultdict[str, int] = defaultdict()
+        vocabulary.default_factory = vocabulary.__len__  # a new feature gets the next column
+        lengths: list[int] = []
         cols: list[int] = []
-        values: list[float] = []
-        for row, text in enumerate(texts):  # one pass: no list of per-ask counters held at once
-            for feature, n in Counter(features(normalize(text).text)).items():
-                rows.append(row)
-                cols.append(vocabulary.setdefault(feature, len(vocabulary)))
-                values.append(1.0 + math.log(n))
+        counts: list[int] = []
+        seen: dict[str, tuple[int, int]] = {}  # a text met before (a title that is also an ask)
+        for text in texts:  # one pass, C-level maps: no list of per-ask counters held at once
+            if text in seen:
+                start, length = seen[text]
+                cols.extend(cols[start:start + length])
+                counts.extend(counts[start:start + length])
+            else:
+                count = Counter(features(normalize(text).text))
+                seen[text] = (len(cols), len(count))
+                cols.extend(map(vocabulary.__getitem__, count))
+                counts.extend(count.values())
+                length = len(count)
+            lengths.append(length)
+        vocabulary.default_factory = None
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        values = 1.0 + np.log(np.asarray(counts, dtype=float)) if counts else np.zeros(0)
         self.vocabulary = vocabulary
         shape = (len(texts), max(len(vocabulary), 1))
-        tf = sparse.csr_matrix((np.asarray(values), (np.asarray(rows), np.asarray(cols))), shape=shape)
+        tf = sparse.csr_matrix((values, (rows, np.asarray(cols, dtype=np.int64))), shape=shape)
         document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
         self.unseen_idf = float(self.idf.max())  # the weight of a feature no ask has
@@ -133,7 +145,9 @@ def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.diags(1.0 / norms) @ matrix
 
 
-BLOCK = 4_000_000  # cells of the dense (held-out asks x asks) block scored at once: 32 MB
+WORK_BUDGET = 100_000_000  # (feature, ask) pairs touched by held-out asks: about 5 s here
+MIN_SAMPLES = 500  # held out whatever the budget says (or every ask of a smaller shop)
+BLOCK = 4_000_000  # cells of the dense (held-out asks x entries) blocks scored at once: 32 MB
 
 
 class HeldOut(BaseModel):
@@ -147,19 +161,25 @@ class HeldOut(BaseModel):
 
 
 def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
-    """Up to `limit` asks, each matched twice without a Python loop over asks: with itself (and
+    """Up to `limit` asks (fewer in a huge shop, where each costs more: at least MIN_SAMPLES),
+    each matched twice without a Python loop over asks: with itself (and
     every identical text of its entry) removed, an in-scope message; and with its whole entry
     removed, an out-of-scope one. Features that only the removed rows had count as unknown words,
     as they would in a customer's message."""
     rows = np.flatnonzero(np.diff(scorer.asks.indptr))  # asks with at least one feature
-    if rows.size > limit:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
+    rows = np.random.default_rng(seed).permutation(rows)[:limit]
+    # a held-out ask costs about the number of (feature, ask) pairs it touches: stay in budget
+    ask_frequency = np.diff(scorer.asks_t.indptr)  # asks having each feature
+    owner_of_pair = np.repeat(np.arange(len(scorer.texts)), np.diff(scorer.asks.indptr))
+    touched = np.bincount(owner_of_pair, weights=ask_frequency[scorer.asks.indices], minlength=len(scorer.texts))[rows]
+    within = np.cumsum(touched) <= WORK_BUDGET
+    within[:MIN_SAMPLES] = True
+    rows = np.sort(rows[within])
     groups = _same_text_groups(scorer)
     entry_frequency = np.diff(scorer.sums.tocsc().indptr)  # entries having each feature
-    ask_frequency = np.diff(scorer.asks_t.indptr)  # asks having each feature
     leads: list[np.ndarray] = []
     correct: list[np.ndarray] = []
-    size = max(1, BLOCK // max(len(scorer.texts), 1))
+    size = max(1, BLOCK // max(scorer.entries, 1))
     for begin in range(0, rows.size, size):
         batch = rows[begin:begin + size]
         lead, right = _held_in(scorer, batch, groups, ask_frequency)
@@ -192,9 +212,13 @@ def _without(queries: sparse.csr_matrix, lost: np.ndarray) -> sparse.csr_matrix:
     return kept.tocsr()
 
 
-def _raw(scorer: LexicalScorer, per_ask: np.ndarray, centroid: np.ndarray) -> np.ndarray:
-    best = np.maximum.reduceat(per_ask[:, scorer.order], scorer.starts, axis=1)
-    return ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
+def _best_asks(scorer: LexicalScorer, per_ask: sparse.csr_matrix, drop: np.ndarray) -> np.ndarray:
+    """(batch, entries): each entry's best ask score, without the stored values marked `drop`."""
+    coo = per_ask.tocoo()
+    keep = ~drop
+    best = np.zeros((per_ask.shape[0], scorer.entries))
+    np.maximum.at(best, (coo.row[keep], scorer.owners[coo.col[keep]]), coo.data[keep])
+    return best
 
 
 def _lead(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,29 +229,32 @@ def _lead(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return raw.argmax(axis=1), top2[:, 0] - top2[:, 1]
 
 
+def _row_sums(matrix: sparse.csr_matrix) -> np.ndarray:
+    return np.asarray(matrix.sum(axis=1)).ravel()
+
+
 def _held_in(scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray,
              ask_frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     asks = scorer.asks[batch]
     queries = _without(asks, ask_frequency[asks.indices] <= 1)
-    per_ask = (queries @ scorer.asks_t).toarray()
-    same = groups[batch][:, None] == groups[None, :]  # (batch, asks): the held-out copies
-    per_ask[same] = 0.0
-    centroid = (queries @ scorer.centroids_t).toarray()
-    # the own entry's centroid without the held-out copies: sums[e]·q minus the copies' part
+    per_ask = (queries @ scorer.asks_t).tocsr()
+    row = np.repeat(np.arange(batch.size), np.diff(per_ask.indptr))
     owners = scorer.owners[batch]
-    line = np.arange(batch.size)
-    own = scorer.owners[None, :] == owners[:, None]
-    left_dot = np.where(own, per_ask, 0.0).sum(axis=1)  # per_ask rows of the copies are zero now
+    copy = groups[per_ask.indices] == groups[batch][row]  # the held-out ask and its twins
+    best = _best_asks(scorer, per_ask, copy)
+    centroid = (queries @ scorer.centroids_t).toarray()
+    # the own entry's centroid without the copies: sums[e]·q is the sum of its asks' scores
+    own = scorer.owners[per_ask.indices] == owners[row]
+    left_dot = np.bincount(row, weights=np.where(own & ~copy, per_ask.data, 0.0), minlength=batch.size)
+    copies = np.bincount(groups)[groups[batch]]
     sums = scorer.sums[owners]
-    copies = same.sum(axis=1)
-    sums_norm2 = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
-    sums_dot_ask = np.asarray(sums.multiply(asks).sum(axis=1)).ravel()
-    asks_norm2 = np.asarray(asks.multiply(asks).sum(axis=1)).ravel()
-    left_norm2 = np.maximum(sums_norm2 - 2 * copies * sums_dot_ask + copies ** 2 * asks_norm2, 0.0)
-    remaining = own.sum(axis=1) - copies
+    left_norm2 = np.maximum(_row_sums(sums.multiply(sums)) - 2 * copies * _row_sums(sums.multiply(asks))
+                            + copies ** 2 * _row_sums(asks.multiply(asks)), 0.0)
+    remaining = np.bincount(scorer.owners, minlength=scorer.entries)[owners] - copies
     alone = (remaining <= 0) | (left_norm2 < 1e-18)
+    line = np.arange(batch.size)
     centroid[line, owners] = np.where(alone, 0.0, left_dot / np.sqrt(np.where(alone, 1.0, left_norm2)))
-    raw = _raw(scorer, per_ask, centroid)
+    raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
     raw[line, owners] = np.where(alone, 0.0, raw[line, owners])
     top, lead = _lead(raw)
     return lead, (top == owners) & ~alone
@@ -237,9 +264,10 @@ def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: n
     asks = scorer.asks[batch]
     owners = scorer.owners[batch]
     queries = _without(asks, entry_frequency[asks.indices] <= 1)
-    per_ask = (queries @ scorer.asks_t).toarray()
-    per_ask[scorer.owners[None, :] == owners[:, None]] = 0.0
-    raw = _raw(scorer, per_ask, (queries @ scorer.centroids_t).toarray())
+    per_ask = (queries @ scorer.asks_t).tocsr()
+    row = np.repeat(np.arange(batch.size), np.diff(per_ask.indptr))
+    best = _best_asks(scorer, per_ask, scorer.owners[per_ask.indices] == owners[row])
+    raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * (queries @ scorer.centroids_t).toarray()
     raw[np.arange(batch.size), owners] = -1.0  # the entry is not there
     if raw.shape[1] < 2:
         return np.zeros(batch.size)
