@@ -20,6 +20,8 @@ wrong answer, so two lucky samples never make a confident level.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
@@ -36,12 +38,16 @@ class Calibration(BaseModel):
     values: tuple[float, ...]  # confidence from that lead on
     samples: int
 
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
+
     def __call__(self, lead: float | np.ndarray) -> np.ndarray:
         lead = np.asarray(lead, dtype=float)
         if not self.thresholds:
             return np.zeros_like(lead)
-        index = np.searchsorted(np.asarray(self.thresholds), lead, side="right") - 1
-        values = np.asarray((0.0,) + self.values)
+        thresholds, values = self._arrays
+        index = np.searchsorted(thresholds, lead, side="right") - 1
         return np.where(lead < 0, 0.0, values[index + 1])  # a negative lead is not the best entry
 
 
@@ -58,6 +64,8 @@ def fit(lead: np.ndarray, correct: np.ndarray, weight: np.ndarray | None = None)
     # a message leading by x is sent under any cut-off at or below x: it gets the best of them
     best = np.maximum.accumulate(precision[::-1])[::-1]
     thresholds, values = xs[::-1], best[::-1]
+    step = np.r_[True, values[1:] != values[:-1]]  # one step per distinct value: a short map
+    thresholds, values = thresholds[step], values[step]
     # the step map: values are non-decreasing in the lead by construction
     return Calibration(thresholds=tuple(float(t) for t in thresholds), values=tuple(float(v) for v in values),
                        samples=int(lead.size))
