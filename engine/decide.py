@@ -1,0 +1,539 @@
+"""The assistant's one step: `decide(state, event, rules, now) -> Outcome(state, actions)`.
+
+Pure: it reads the state, the event, the compiled rules and the time it is given, and returns a new
+state and the actions to carry out; it reads no clock, file or database and changes nothing it was
+given. The terminal UI, `kefu simulate` and `kefu test` all drive this step, so what a test proves
+is what the UI does. Requirement ids from SPEC.md mark where each rule lives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from engine import clock
+from engine.events import (
+    Action, AgentAutoSend, AgentLeave, AgentMessage, AgentOffline, AgentOnline, AgentOpen, AgentSendSuggestion,
+    AgentTypes, Assign, Changed, CustomerMessage, CustomerRating, Denied, Event, Kind, Lists, Notice, Queue, Rated,
+    Sender, Send, SessionClosed, SessionOpened, Setting, SettingChange, Suggest, Suggestion, Tick,
+)
+from engine.inbox import SESSION, Agent, Conversation, Session, State
+from engine.matcher import Decision, Match, Matcher
+from engine.rules import BotHours, Role, Shop
+
+LABEL_AUTO_SENT = "自動發送"  # AR-6: what the agent sees under an assist auto-send
+LABEL_BOT = "機器人"  # BOT-6: what the agent sees under a bot message
+CUSTOMER_LABEL_BOT = "由聊天助手發送"  # BOT-6: what the customer sees
+NOTICES = {
+    "zh": {
+        "assist_cannot_answer": "聊天助手無法回覆此訊息,請儘快回覆顧客。",
+        "bot_cannot_answer": "機器人無法回覆此訊息,已發送預設回覆,請客服上線後儘快回覆。",
+        "repeat_limit": "同一則自動回覆已重複發送,聊天助手已停止自動回覆此會話,請儘快回覆顧客。",
+    },
+    "en": {
+        "assist_cannot_answer": "The assistant could not answer this message: please reply to the customer soon.",
+        "bot_cannot_answer": "The bot could not answer and sent the fallback: please reply as soon as you are online.",
+        "repeat_limit": "The same automatic reply would have been sent again, so the assistant stopped "
+                        "answering this conversation: please reply to the customer soon.",
+    },
+}
+SHOP_WIDE = {Setting.assist, Setting.auto_send, Setting.bot, Setting.bot_when}
+
+
+class Rules:
+    """A shop compiled for `decide`: the rules model and its matcher index, built once per load."""
+
+    def __init__(self, shop: Shop, matcher: Matcher | None = None) -> None:
+        self.shop = shop
+        self.matcher = matcher if matcher is not None else Matcher(shop.entries, shop.synonyms)
+        self.entries = {entry.id: entry for entry in shop.entries}
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    state: State
+    actions: tuple[Action, ...]
+
+
+def decide(state: State, event: Event, rules: Rules, now: dt.datetime) -> Outcome:
+    """One event through the assistant. `now` is the event's time with its offset."""
+    step = _Step(state, rules, now)
+    step.close_idle_sessions()
+    handler = _HANDLERS[type(event)]
+    handler(step, event)
+    return Outcome(state=step.finish(), actions=tuple(step.actions))
+
+
+# -- the step ---------------------------------------------------------------------------------
+
+class _Step:
+    """The working copy of one `decide` call: the state so far and the actions taken."""
+
+    def __init__(self, state: State, rules: Rules, now: dt.datetime) -> None:
+        self.before = state
+        self.rules = rules
+        self.shop = rules.shop
+        self.now = now
+        self.agents = state.agents
+        self.settings = state.settings
+        self.queue = state.queue
+        self.conversations = state.conversations
+        self.actions: list[Action] = []
+        self.policy = clock.policy_at(self.shop, now)
+
+    def finish(self) -> State:
+        return self.before.model_copy(update={
+            "agents": self.agents, "settings": self.settings, "queue": self.queue,
+            "conversations": self.conversations, "now": self.now})
+
+    # state changes: copy on write, never in place
+    def put(self, conversation: Conversation) -> Conversation:
+        self.conversations = {**self.conversations, conversation.id: conversation}
+        return conversation
+
+    def put_agent(self, agent: Agent) -> Agent:
+        self.agents = {**self.agents, agent.name: agent}
+        return agent
+
+    def emit(self, action_type: type, **fields: object) -> None:
+        self.actions.append(action_type(time=self.now, shop=self.shop.id, **fields))
+
+    # what the rules and switches say now
+    def assist_on(self) -> bool:
+        return self.settings.assist if self.settings.assist is not None else self.policy.assist.enabled
+
+    def shop_auto_send(self) -> bool:
+        return self.settings.auto_send if self.settings.auto_send is not None else self.policy.assist.auto_send
+
+    def bot_on(self) -> bool:
+        return self.settings.bot if self.settings.bot is not None else self.policy.bot.enabled
+
+    def bot_when(self) -> BotHours:
+        return self.settings.bot_when if self.settings.bot_when is not None else self.policy.bot.when
+
+    def auto_send_for(self, agent: Agent) -> bool:
+        """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
+        if not self.assist_on():
+            return False
+        return agent.auto_send if agent.auto_send is not None else self.shop_auto_send()
+
+    def load(self, name: str) -> int:
+        return sum(1 for c in self.conversations.values() if c.agent == name and c.session is not None)
+
+    def online(self) -> list[Agent]:
+        return [a for a in self.agents.values() if a.online]
+
+    def free_agent(self) -> Agent | None:
+        """The online agent with room, least loaded first, then in staff order."""
+        free = [(self.load(a.name), i, a) for i, a in enumerate(self.agents.values())
+                if a.online and self.load(a.name) < a.capacity]
+        return min(free, key=lambda t: (t[0], t[1]))[2] if free else None
+
+    def language(self) -> str:
+        return "zh" if (self.shop.language or "zh").startswith("zh") else "en"
+
+    def render(self, text: str, conversation: Conversation) -> str:
+        values = {
+            "shop.name": self.shop.name,
+            "shop.hours": _hours_text(self.shop),
+            "customer.name": conversation.customer or "",
+            "agent.name": conversation.agent or "",
+        }
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    def lists(self, conversation: Conversation, unread: bool, unreplied: bool) -> Conversation:
+        if (conversation.unread, conversation.unreplied) == (unread, unreplied):
+            return conversation
+        self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
+        return self.put(conversation.model_copy(update={"unread": unread, "unreplied": unreplied}))
+
+    def touch(self, conversation: Conversation) -> Conversation:
+        """A message in either direction keeps the session open (D-1)."""
+        if conversation.session is None:
+            return conversation
+        return self.put(conversation.model_copy(
+            update={"session": conversation.session.model_copy(update={"last": self.now})}))
+
+    def close_idle_sessions(self) -> None:
+        """D-1: sessions idle for 24 hours close; a conversation with nothing left to do leaves."""
+        idle = [c for c in self.conversations.values()
+                if c.session is not None and self.now - c.session.last >= SESSION]
+        for conversation in idle:
+            self.emit(SessionClosed, conversation=conversation.id)
+            closed = conversation.model_copy(update={"session": None, "queued": False})
+            if not closed.unread and not closed.unreplied:
+                self.conversations = {k: v for k, v in self.conversations.items() if k != closed.id}
+            else:
+                self.put(closed)
+            if conversation.id in self.queue:
+                self.queue = tuple(q for q in self.queue if q != conversation.id)
+        if idle:
+            self.assign_waiting()
+
+    def assign(self, conversation: Conversation, agent: Agent) -> Conversation:
+        self.emit(Assign, conversation=conversation.id, agent=agent.name)
+        if conversation.id in self.queue:
+            self.queue = tuple(q for q in self.queue if q != conversation.id)
+        return self.put(conversation.model_copy(update={"agent": agent.name, "queued": False}))
+
+    def assign_waiting(self) -> None:
+        """Queued conversations first (first come), then unassigned ones, to agents with room (BOT-5)."""
+        waiting = list(self.queue) + [c.id for c in self.conversations.values()
+                                       if c.session is not None and c.id not in self.queue
+                                       and (c.agent is None or not self.agents[c.agent].online)]
+        for conversation_id in waiting:
+            agent = self.free_agent()
+            if agent is None:
+                return
+            self.assign(self.conversations[conversation_id], agent)
+
+    def route(self, conversation: Conversation) -> Conversation:
+        """A customer wrote: keep its agent if online, else give it one with room, else queue it."""
+        if conversation.agent is not None and self.agents[conversation.agent].online:
+            return conversation
+        agent = self.free_agent()
+        if agent is not None:
+            return self.assign(conversation, agent)
+        if self.online() and not conversation.queued:  # every online agent at capacity
+            self.queue = self.queue + (conversation.id,)
+            self.emit(Queue, conversation=conversation.id, position=len(self.queue))
+            return self.put(conversation.model_copy(update={"queued": True}))
+        return conversation
+
+    def suggestions(self, match: Match, count: int = 3) -> tuple[Suggestion, ...]:
+        return tuple(Suggestion(entry=c.entry, score=c.score, raw=c.raw, reply=self.rules.entries[c.entry].reply)
+                     for c in match.candidates[:count])
+
+
+_PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
+
+
+def _hours_text(shop: Shop) -> str:
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    parts = []
+    for day in shop.hours:
+        ranges = ", ".join(f"{r.start // 60:02d}:{r.start % 60:02d}-{(r.end % 1440) // 60:02d}:{r.end % 60:02d}"
+                           for r in day.ranges)
+        parts.append(f"{days[day.weekday]} {ranges}")
+    return "; ".join(parts)
+
+
+# -- customer messages ------------------------------------------------------------------------
+
+def _customer_message(step: _Step, event: CustomerMessage) -> None:
+    conversation = step.conversations.get(event.conversation) or Conversation(id=event.conversation)
+    if event.customer is not None:
+        conversation = conversation.model_copy(update={"customer": event.customer})
+    opened = conversation.session is None
+    if opened:  # D-1
+        session = Session(opened=step.now, last=step.now)
+        conversation = step.put(conversation.model_copy(update={"session": session}))
+        step.emit(SessionOpened, conversation=conversation.id)
+    conversation = step.put(conversation.model_copy(update={"last_customer_text": event.text}))
+    conversation = step.touch(conversation)
+    conversation = step.route(conversation)
+    if opened and step.policy.greeting:  # a greeting is never smart reception
+        step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.greeting,
+                  text=step.render(step.policy.greeting, conversation))
+    agent = step.agents.get(conversation.agent) if conversation.agent else None
+    focused = agent is not None and agent.online and agent.focus == conversation.id
+    if _bot_works(step, conversation):
+        _bot_answers(step, conversation, event.text)
+    elif agent is not None and agent.online and step.assist_on() and not focused and step.auto_send_for(agent):
+        _assist_answers(step, conversation, agent, event.text)  # AR-3, AR-4, D-6, D-7
+    else:
+        # a human must answer; assist may still suggest (AR-2, IR-3)
+        conversation = step.conversations[conversation.id]
+        step.lists(conversation, unread=not focused, unreplied=True)
+        if agent is not None and agent.online and step.assist_on():
+            _suggest(step, conversation, agent, event.text, "message")
+
+
+def _bot_works(step: _Step, conversation: Conversation) -> bool:
+    """BOT-2, BOT-3: the bot is on, within its hours, and no agent can take the customer now."""
+    if not step.bot_on():
+        return False
+    if step.bot_when() == BotHours.off_hours and clock.working(step.shop, step.now):
+        return False
+    agent = step.agents.get(conversation.agent) if conversation.agent else None
+    if agent is not None and agent.online:
+        return False
+    return not step.online() or conversation.queued
+
+
+def _confident(step: _Step, text: str) -> Match:
+    return step.rules.matcher.match(text, step.policy.matching, top=3)
+
+
+def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
+            agent: Agent | None) -> bool:
+    """Send a confident KB answer (IR-2, D-8) unless D-2 or STOP-1 forbids; False: it cannot."""
+    session = conversation.session
+    assert session is not None
+    if session.stopped:  # D-2
+        return False
+    match = _confident(step, text)
+    best = match.best
+    if match.decision != Decision.auto_send or best is None:
+        return False
+    sent = session.repeats.get(best.entry, 0)
+    if sent >= step.policy.matching.repeat_limit:  # STOP-1
+        _stop(step, conversation, "repeat_limit")
+        return True  # handled: stopped with its own notice
+    entry = step.rules.entries[best.entry]
+    label, customer_label = (LABEL_BOT, CUSTOMER_LABEL_BOT) if sender == Sender.bot else (LABEL_AUTO_SENT, None)
+    step.emit(Send, conversation=conversation.id, sender=sender, kind=Kind.answer, entry=entry.id,
+              text=step.render(entry.reply, conversation), agent=agent.name if agent else None,
+              label=label, customer_label=customer_label, score=best.score)
+    repeats = {**session.repeats, entry.id: sent + 1}
+    conversation = step.put(conversation.model_copy(update={
+        "session": session.model_copy(update={"repeats": repeats}),
+        "last_answer": (sender, entry.id)}))
+    step.lists(conversation, unread=True, unreplied=False)  # AR-5, BOT-5
+    return True
+
+
+def _stop(step: _Step, conversation: Conversation, reason: str) -> Conversation:
+    """AR-7, BOT-7, STOP-1, STOP-2, D-2: smart reception stops here until a human replies."""
+    session = conversation.session
+    assert session is not None
+    conversation = step.put(conversation.model_copy(update={"session": session.model_copy(update={"stopped": True})}))
+    step.emit(Notice, conversation=conversation.id, reason=reason, text=NOTICES[step.language()][reason])
+    return step.lists(conversation, unread=True, unreplied=True)
+
+
+def _assist_answers(step: _Step, conversation: Conversation, agent: Agent, text: str) -> None:
+    stopped_before = conversation.session is not None and conversation.session.stopped
+    if _answer(step, conversation, text, Sender.assist, agent):
+        return
+    conversation = step.conversations[conversation.id]
+    if stopped_before:  # D-2: stopped already; the agent was told
+        step.lists(conversation, unread=True, unreplied=True)
+    else:
+        _stop(step, conversation, "assist_cannot_answer")  # AR-7
+    _suggest(step, step.conversations[conversation.id], agent, text, "message")
+
+
+def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
+    session = conversation.session
+    assert session is not None
+    stopped_before = session.stopped
+    if _answer(step, conversation, text, Sender.bot, None):  # BOT-4
+        return
+    conversation = step.conversations[conversation.id]
+    if not stopped_before:  # BOT-7: the fallback, then the agent is told
+        step.emit(Send, conversation=conversation.id, sender=Sender.bot, kind=Kind.fallback,
+                  text=step.render(step.policy.bot.fallback, conversation), label=LABEL_BOT,
+                  customer_label=CUSTOMER_LABEL_BOT)
+        _stop(step, conversation, "bot_cannot_answer")
+        return
+    session = conversation.session
+    assert session is not None
+    reply = step.policy.bot.off_hours_reply
+    if reply and not session.off_hours_sent:  # BOT-7, once per session (D-2)
+        step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.off_hours_reply,
+                  text=step.render(reply, conversation))
+        conversation = step.put(conversation.model_copy(
+            update={"session": session.model_copy(update={"off_hours_sent": True})}))
+    step.lists(conversation, unread=True, unreplied=True)
+
+
+def _suggest(step: _Step, conversation: Conversation, agent: Agent, text: str, source: str) -> None:
+    """AR-2, IR-3: the best entries for the agent, when the best reaches the suggest level."""
+    match = _confident(step, text)
+    if match.decision == Decision.none and source == "message":
+        return
+    suggestions = step.suggestions(match)
+    if suggestions:
+        step.emit(Suggest, conversation=conversation.id, agent=agent.name, source=source, suggestions=suggestions)
+
+
+# -- agents -----------------------------------------------------------------------------------
+
+def _agent(step: _Step, name: str) -> Agent | None:
+    return step.agents.get(name)
+
+
+def _agent_online(step: _Step, event: AgentOnline) -> None:
+    agent = _agent(step, event.agent)
+    if agent is None or agent.online:
+        return
+    step.put_agent(agent.model_copy(update={"online": True}))
+    step.assign_waiting()  # BOT-5: conversations the bot handled go to agents too
+
+
+def _agent_offline(step: _Step, event: AgentOffline) -> None:
+    agent = _agent(step, event.agent)
+    if agent is None or not agent.online:
+        return
+    step.put_agent(agent.model_copy(update={"online": False, "focus": None}))
+    step.assign_waiting()
+
+
+def _agent_open(step: _Step, event: AgentOpen) -> None:
+    """D-6, AR-4: the agent is replying here now; assist stops auto-sending in this conversation."""
+    agent = _agent(step, event.agent)
+    if agent is None:
+        return
+    if not agent.online:
+        agent = step.put_agent(agent.model_copy(update={"online": True}))
+    agent = step.put_agent(agent.model_copy(update={"focus": event.conversation}))
+    conversation = step.conversations.get(event.conversation)
+    if conversation is None:
+        return
+    if conversation.agent != agent.name:  # opening a conversation takes it
+        conversation = step.assign(conversation, agent)
+    conversation = step.lists(conversation, unread=False, unreplied=conversation.unreplied)
+    if step.assist_on() and conversation.unreplied and conversation.last_customer_text:
+        _suggest(step, conversation, agent, conversation.last_customer_text, "message")
+
+
+def _agent_leave(step: _Step, event: AgentLeave) -> None:
+    agent = _agent(step, event.agent)
+    if agent is not None and agent.focus == event.conversation:
+        step.put_agent(agent.model_copy(update={"focus": None}))
+
+
+def _agent_types(step: _Step, event: AgentTypes) -> None:
+    """IR-3 (2): suggestions from the words the agent types, ranked the same way."""
+    agent = _agent(step, event.agent)
+    conversation = step.conversations.get(event.conversation)
+    if agent is None or conversation is None or not step.assist_on():
+        return
+    _suggest(step, conversation, agent, event.text, "keywords")
+
+
+def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, entry: str | None) -> None:
+    agent = _agent(step, agent_name)
+    if agent is None:
+        return
+    conversation = step.conversations.get(conversation_id) or step.put(Conversation(id=conversation_id))
+    if conversation.agent != agent.name:
+        conversation = step.assign(conversation, agent)
+    step.emit(Send, conversation=conversation.id, sender=Sender.agent, kind=Kind.reply, text=text,
+              entry=entry, agent=agent.name)
+    update: dict[str, object] = {"last_answer": (Sender.agent, entry)}
+    if conversation.session is not None:  # D-2: a human replied, smart reception may answer again
+        update["session"] = conversation.session.model_copy(
+            update={"stopped": False, "repeats": {}, "last": step.now})
+    conversation = step.put(conversation.model_copy(update=update))
+    step.lists(conversation, unread=False, unreplied=False)
+
+
+def _agent_message(step: _Step, event: AgentMessage) -> None:
+    _human_reply(step, event.conversation, event.agent, event.text, None)
+
+
+def _agent_send_suggestion(step: _Step, event: AgentSendSuggestion) -> None:
+    """AR-2: a suggestion sent as is, or edited; either way a human reply (M-2)."""
+    entry = step.rules.entries.get(event.entry)
+    if entry is None:
+        return
+    conversation = step.conversations.get(event.conversation) or Conversation(id=event.conversation)
+    text = event.text if event.text is not None else step.render(entry.reply, conversation)
+    _human_reply(step, event.conversation, event.agent, text, entry.id)
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+def _on_off(value: bool | None) -> str:
+    return "on" if value else "off"
+
+
+def _setting_change(step: _Step, event: SettingChange) -> None:
+    """AR-1, BOT-1: only the owner or an admin switches shop-wide settings."""
+    actor = step.agents.get(event.actor)
+    setting = event.setting
+    if actor is None:
+        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
+                  reason=f"'{event.actor}' is not on the staff of shop '{step.shop.id}'")
+        return
+    if actor.role not in (Role.owner, Role.admin):
+        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
+                  reason=f"only the owner or an admin may switch '{setting.value}'; {event.actor} is an agent")
+        return
+    if setting == Setting.bot_when:
+        if event.value not in (BotHours.all_day.value, BotHours.off_hours.value):
+            step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
+                      reason="bot_when takes all_day or off_hours")
+            return
+        before = step.bot_when().value
+        step.settings = step.settings.model_copy(update={"bot_when": BotHours(event.value)})
+        step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
+        return
+    if event.value not in ("on", "off"):
+        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
+                  reason=f"{setting.value} takes on or off")
+        return
+    current = {Setting.assist: step.assist_on, Setting.auto_send: step.shop_auto_send, Setting.bot: step.bot_on}
+    before = _on_off(current[setting]())
+    step.settings = step.settings.model_copy(update={setting.value: event.value == "on"})
+    step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
+
+
+def _agent_auto_send(step: _Step, event: AgentAutoSend) -> None:
+    """AR-8: each agent allows or refuses auto-send for itself only."""
+    setting = f"auto_send:{event.agent}"
+    agent = step.agents.get(event.agent)
+    if event.actor not in step.agents:
+        reason = f"'{event.actor}' is not on the staff of shop '{step.shop.id}'"
+    elif agent is None:
+        reason = f"'{event.agent}' is not on the staff of shop '{step.shop.id}'"
+    elif event.actor != event.agent:
+        reason = f"an agent sets auto-send only for itself; {event.actor} may not set it for {event.agent}"
+    else:
+        reason = ""
+    if reason or agent is None:
+        step.emit(Denied, actor=event.actor, setting=setting, value=_on_off(event.value), reason=reason)
+        return
+    before = "shop" if agent.auto_send is None else _on_off(agent.auto_send)
+    step.put_agent(agent.model_copy(update={"auto_send": event.value}))
+    step.emit(Changed, actor=event.actor, setting=setting, before=before, after=_on_off(event.value))
+
+
+# -- ratings and the clock --------------------------------------------------------------------
+
+def _customer_rating(step: _Step, event: CustomerRating) -> None:
+    """BOT-8, M-4: the rating is tied to the last answer it rates."""
+    conversation = step.conversations.get(event.conversation)
+    sender, entry = conversation.last_answer if conversation and conversation.last_answer else (None, None)
+    step.emit(Rated, conversation=event.conversation, solved=event.solved, reason=event.reason, text=event.text,
+              sender=sender, entry=entry)
+
+
+def _tick(step: _Step, event: Tick) -> None:
+    """The clock passed: idle sessions were closed at the start of the step."""
+
+
+_HANDLERS = {
+    CustomerMessage: _customer_message,
+    AgentOnline: _agent_online,
+    AgentOffline: _agent_offline,
+    AgentOpen: _agent_open,
+    AgentLeave: _agent_leave,
+    AgentTypes: _agent_types,
+    AgentMessage: _agent_message,
+    AgentSendSuggestion: _agent_send_suggestion,
+    SettingChange: _setting_change,
+    AgentAutoSend: _agent_auto_send,
+    CustomerRating: _customer_rating,
+    Tick: _tick,
+}
+
+
+def run(rules: Rules, events: Sequence[Event], state: State | None = None) -> tuple[State, list[Action]]:
+    """Events one after the other from `state` (or everyone offline); the last state and all actions."""
+    state = state if state is not None else State.initial(rules.shop)
+    actions: list[Action] = []
+    for event in events:
+        outcome = decide(state, event, rules, clock.aware(rules.shop, event.time))
+        state = outcome.state
+        actions.extend(outcome.actions)
+    return state, actions
+
+
+

@@ -1,0 +1,81 @@
+"""The state `decide` reads and returns: agents, settings switched at run time, conversations.
+
+Frozen models: `decide` never changes the state it is given; it returns a new one that shares
+every part it did not touch. A conversation leaves the state when its session closes with nothing
+left for an agent to do (D-1), so the state holds the live inbox, not the history (that is the store's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.events import Sender
+from engine.rules import BotHours, Role, Shop
+
+SESSION = dt.timedelta(hours=24)  # D-1: a session closes 24 h after its last message
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Agent(_Frozen):
+    name: str
+    role: Role
+    capacity: int
+    online: bool = False
+    focus: str | None = None  # the conversation open on its screen (D-6)
+    auto_send: bool | None = None  # its own choice (AR-8, D-7); None: the shop-wide option
+
+
+class Settings(_Frozen):
+    """Switches flipped at run time by the owner or an admin; None: as the rules say."""
+
+    assist: bool | None = None
+    auto_send: bool | None = None
+    bot: bool | None = None
+    bot_when: BotHours | None = None
+
+
+class Session(_Frozen):
+    """D-1, D-2: what smart reception has done in the current session."""
+
+    opened: dt.datetime
+    last: dt.datetime  # the last message in either direction
+    stopped: bool = False  # D-2: no more KB answers until a human replies
+    off_hours_sent: bool = False  # D-2: at most once a session
+    repeats: dict[str, int] = Field(default_factory=dict)  # entry -> times auto-sent (STOP-1)
+
+
+class Conversation(_Frozen):
+    id: str
+    customer: str | None = None
+    agent: str | None = None  # assigned to
+    queued: bool = False
+    unread: bool = False  # red dot
+    unreplied: bool = False  # tag 未回覆
+    session: Session | None = None
+    last_customer_text: str | None = None
+    last_answer: tuple[Sender, str | None] | None = None  # what a rating rates: sender and entry
+
+
+class State(_Frozen):
+    shop: str
+    agents: dict[str, Agent]
+    settings: Settings = Settings()
+    queue: tuple[str, ...] = ()  # conversation ids waiting for an agent, first come first
+    conversations: dict[str, Conversation] = Field(default_factory=dict)
+    now: dt.datetime | None = None  # the last event's time
+
+    @classmethod
+    def initial(cls, shop: Shop) -> "State":
+        """Everyone offline, every setting as the rules say."""
+        agents = {p.name: Agent(name=p.name, role=p.role, capacity=p.capacity, auto_send=p.auto_send)
+                  for p in shop.staff}
+        return cls(shop=shop.id, agents=agents)
+
+    def load(self, agent: str) -> int:
+        """Conversations the agent holds: assigned to it with an open session."""
+        return sum(1 for c in self.conversations.values() if c.agent == agent and c.session is not None)
