@@ -12,7 +12,7 @@ import datetime as dt
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 VERSION = 1
 
@@ -130,6 +130,14 @@ class CustomerRating(_Line):
     solved: bool
     reason: Reason | None = None
     text: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_when_unsolved(self) -> "CustomerRating":
+        if not self.solved and self.reason is None:
+            raise ValueError("an unsolved rating needs a reason: too_long, not_useful, off_topic or other")
+        if self.solved and self.reason is not None:
+            raise ValueError("a solved rating takes no reason")
+        return self
 
 
 class Tick(_Line):
