@@ -179,7 +179,7 @@ def test_ask_explains_its_decision(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0].startswith("auto-send: shipping.free  (score ")
     assert "  normalised: '这个有包邮吗'" in lines
     assert "  synonyms:   免运费 -> 包邮" in lines
-    assert any(line.startswith("  levels:     auto-send at 80 with margin 8, suggest at 55") for line in lines)
+    assert any(line.startswith("  levels:     auto-send at 95 with margin 8, suggest at 50") for line in lines)
     assert "rules/presets/general.zh-Hant.kefu:" in lines[4]
 
 
