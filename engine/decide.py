@@ -122,6 +122,7 @@ class _Step:
         return agent.auto_send if agent.auto_send is not None else self.shop_auto_send()
 
     def load(self, name: str) -> int:
+        """Conversations the agent holds: assigned to it with an open session."""
         return sum(1 for c in self.conversations.values() if c.agent == name and c.session is not None)
 
     def online(self) -> list[Agent]:
@@ -265,7 +266,7 @@ def _bot_works(step: _Step, conversation: Conversation) -> bool:
     return not step.online() or conversation.queued
 
 
-def _confident(step: _Step, text: str) -> Match:
+def _match(step: _Step, text: str) -> Match:
     return step.rules.matcher.match(text, step.policy.matching, top=3)
 
 
@@ -276,7 +277,7 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
     assert session is not None
     if session.stopped:  # D-2
         return False
-    match = _confident(step, text)
+    match = _match(step, text)
     best = match.best
     if match.decision != Decision.auto_send or best is None:
         return False
@@ -344,7 +345,7 @@ def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
 
 def _suggest(step: _Step, conversation: Conversation, agent: Agent, text: str, source: str) -> None:
     """AR-2, IR-3: the best entries for the agent, when the best reaches the suggest level."""
-    match = _confident(step, text)
+    match = _match(step, text)
     if match.decision == Decision.none and source == "message":
         return
     suggestions = step.suggestions(match)

@@ -75,7 +75,3 @@ class State(_Frozen):
         agents = {p.name: Agent(name=p.name, role=p.role, capacity=p.capacity, auto_send=p.auto_send)
                   for p in shop.staff}
         return cls(shop=shop.id, agents=agents)
-
-    def load(self, agent: str) -> int:
-        """Conversations the agent holds: assigned to it with an open session."""
-        return sum(1 for c in self.conversations.values() if c.agent == agent and c.session is not None)
