@@ -432,17 +432,28 @@ def explain(code: str) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["rules"]))
+@click.argument("what", type=click.Choice(["rules", "events", "actions"]))
 def schema(what: str) -> None:
-    """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files.
+    """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
+    and `actions` are the lines `decide` reads and writes (format version 1).
 
     \b
     Example:
       kefu schema rules > rules.schema.json
+      kefu schema events > events.schema.json
     """
-    from engine.rules import RuleSet
+    if what == "rules":
+        from engine.rules import RuleSet
 
-    click.echo(json.dumps(RuleSet.model_json_schema(), ensure_ascii=False, indent=2))
+        document = RuleSet.model_json_schema()
+    else:
+        from pydantic import TypeAdapter
+
+        from engine.events import Action, Event
+
+        document = TypeAdapter(Event if what == "events" else Action).json_schema()
+        document["title"] = "kefu event" if what == "events" else "kefu action"
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -144,6 +144,19 @@ def test_a_file_of_a_shop_is_checked_with_its_shop(tmp_path: Path, capsys: pytes
     assert code == 0 and "checked 2 files" in err
 
 
+@pytest.mark.parametrize("what, kinds", [
+    ("events", {"customer_message", "agent_online", "agent_open", "setting_change", "customer_rating", "tick"}),
+    ("actions", {"send", "suggest", "notice", "lists", "assign", "queue", "changed", "denied", "rated"}),
+])
+def test_schema_events_and_actions_list_every_type(capsys: pytest.CaptureFixture[str], what: str,
+                                                    kinds: set[str]) -> None:
+    """`kefu schema events|actions`: one JSON Schema, a `type` discriminator over every kind."""
+    code, out, _ = run(capsys, "schema", what)
+    assert code == 0
+    schema = json.loads(out)
+    assert kinds <= set(schema["discriminator"]["mapping"])
+
+
 def test_schema_rules_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema", "rules")
     assert code == 0
