@@ -53,7 +53,7 @@ class Rules:
 
 
 class Outcome(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     state: State
     actions: tuple[Action, ...]
@@ -62,7 +62,9 @@ class Outcome(BaseModel):
 def decide(state: State, event: Event, rules: Rules, now: dt.datetime) -> Outcome:
     """One event through the assistant. `now` is the event's time with its offset."""
     step = _Step(state, rules, now)
-    step.close_idle_sessions()
+    conversation = getattr(event, "conversation", None)
+    if conversation is not None:
+        step.close_idle_sessions(conversation)
     handler = _HANDLERS[type(event)]
     handler(step, event)
     return Outcome(state=step.finish(), actions=tuple(step.actions))
@@ -159,10 +161,14 @@ class _Step:
         return self.put(conversation.model_copy(
             update={"session": conversation.session.model_copy(update={"last": self.now})}))
 
-    def close_idle_sessions(self) -> None:
-        """D-1: sessions idle for 24 hours close; a conversation with nothing left to do leaves."""
-        idle = [c for c in self.conversations.values()
-                if c.session is not None and self.now - c.session.last >= SESSION]
+    def close_idle_sessions(self, only: str | None = None) -> None:
+        """D-1: sessions idle for 24 hours close; a conversation with nothing left to do leaves.
+        An event about one conversation checks that one (no scan per message); a tick checks all."""
+        if only is not None:
+            candidates = [self.conversations[only]] if only in self.conversations else []
+        else:
+            candidates = list(self.conversations.values())
+        idle = [c for c in candidates if c.session is not None and self.now - c.session.last >= SESSION]
         for conversation in idle:
             self.emit(SessionClosed, conversation=conversation.id)
             closed = conversation.model_copy(update={"session": None, "queued": False})
@@ -507,7 +513,8 @@ def _customer_rating(step: _Step, event: CustomerRating) -> None:
 
 
 def _tick(step: _Step, event: Tick) -> None:
-    """The clock passed: idle sessions were closed at the start of the step."""
+    """The clock passed: every idle session closes (D-1)."""
+    step.close_idle_sessions()
 
 
 _HANDLERS = {
