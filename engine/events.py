@@ -295,3 +295,16 @@ Action = Annotated[
     Union[Send, Suggest, Notice, Lists, Assign, Queue, Changed, Denied, Rated, SessionOpened, SessionClosed],
     Field(discriminator="type"),
 ]
+
+
+# -- a step ------------------------------------------------------------------------------------
+
+class Step(BaseModel):
+    """One event and the actions `decide` took for it: what a store write holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shop: str
+    event: Event
+    actions: tuple[Action, ...] = ()
+    line: int | None = None  # the input line it came from; None for a tick kefu added itself

@@ -23,6 +23,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own cache folder, so no test reads another's cached result."""
+def _isolated_cache_and_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own cache folder and database: no test reads another's results, none
+    writes the user's data directory."""
     monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path_factory.mktemp("kefu-cache")))
+    monkeypatch.setenv("KEFU_DB", str(tmp_path_factory.mktemp("kefu-db") / "kefu.db"))

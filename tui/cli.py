@@ -15,19 +15,12 @@ from typing import NoReturn
 
 import click
 
-from dsl.cache import Cache, default_dir, run_key, still_valid
+from dsl.cache import run_key, still_valid
 from dsl.files import UsageError, discover, display_name
+from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, REPORT_URL, cache as _cache, one_shop as _one_shop
 
 # Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so a
 # `kefu check` whose files did not change answers from the cache in a fraction of a second.
-
-REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _cache(no_cache: bool) -> Cache:
-    return Cache.disabled() if no_cache or os.environ.get("KEFU_NO_CACHE") else Cache(default_dir())
-
 
 def _summary(diagnostics: list, files: int) -> str:
     errors = sum(d.severity.value == "error" for d in diagnostics)
@@ -325,26 +318,6 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
             click.echo(f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}%, coverage "
                        f"{best.coverage * 100:.1f}%)" if best else f"  no level reaches precision {target:.0%}")
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
-
-
-def _one_shop(rules: Path, shop_id: str | None, command: str):  # noqa: ANN202 - engine.rules.Shop, imported late
-    from dsl import render
-    from dsl.load import load
-
-    result = load([rules], _cache(False))
-    if result.errors:
-        click.echo(render.render_text(result.errors), err=True)
-        click.echo(f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
-        sys.exit(EXIT_FINDINGS)
-    shops = result.rules.shops
-    if shop_id is not None:
-        shop = result.rules.shop(shop_id)
-        if shop is None:
-            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
-        return shop
-    if len(shops) == 1:
-        return shops[0]
-    raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
 
 
 def _read_queries(path: Path, model):  # noqa: ANN001, ANN202

@@ -1,0 +1,88 @@
+"""Play a stream of events through `decide` for one or more shops, as `kefu simulate` and the UI do.
+
+The simulation holds each shop's state and compiled rules, routes every event to its shop, refuses
+an event whose time runs backwards, and lets the clock pass: when an hour or more has gone by since
+the last sweep, a `tick` is decided first (at the event's time), so idle sessions close (D-1) and the
+live state stays the size of the live inbox however long the stream is. The tick is a step of its
+own (with no input line), so replaying the stored events gives the same actions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from engine import clock
+from engine.decide import Rules, decide
+from engine.events import Event, Step, Tick
+from engine.inbox import State
+from engine.rules import Shop
+
+SWEEP = dt.timedelta(hours=1)
+
+
+class LineError(BaseModel):
+    """An event that cannot be played, and why; `line` is the input line (1-based)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None
+    message: str
+
+
+class Simulation:
+    """Per-shop state and rules; `play` one event at a time."""
+
+    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], Rules] = Rules) -> None:
+        self.shops = dict(shops)
+        self._compile = compile
+        self._rules: dict[str, Rules] = {}
+        self.states: dict[str, State] = {}
+        self._last: dict[str, dt.datetime] = {}
+        self._swept: dict[str, dt.datetime] = {}
+
+    def rules(self, shop_id: str) -> Rules:
+        if shop_id not in self._rules:
+            self._rules[shop_id] = self._compile(self.shops[shop_id])
+        return self._rules[shop_id]
+
+    def shop_of(self, event: Event) -> str | LineError:
+        if event.shop is not None:
+            if event.shop not in self.shops:
+                known = ", ".join(sorted(self.shops)) or "none"
+                return LineError(line=None, message=f"unknown shop '{event.shop}' (the rules hold: {known})")
+            return event.shop
+        if len(self.shops) == 1:
+            return next(iter(self.shops))
+        return LineError(line=None, message=f"the rules hold several shops ({', '.join(sorted(self.shops))}): "
+                                            "the event needs \"shop\"")
+
+    def play(self, event: Event, line: int | None = None) -> list[Step] | LineError:
+        """The steps this event makes (a clock tick first when an hour has passed), or why it cannot."""
+        shop_id = self.shop_of(event)
+        if isinstance(shop_id, LineError):
+            return shop_id.model_copy(update={"line": line})
+        shop = self.shops[shop_id]
+        now = clock.aware(shop, event.time)
+        last = self._last.get(shop_id)
+        if last is not None and now < last:
+            return LineError(line=line, message=f"time {now.isoformat()} is before the previous event's "
+                                                f"{last.isoformat()} in shop {shop_id}: events must come in time order")
+        steps: list[Step] = []
+        swept = self._swept.setdefault(shop_id, now)
+        if now - swept >= SWEEP and event.type != "tick":
+            steps.append(self._decide(shop_id, Tick(time=now, shop=event.shop), now, None))
+        steps.append(self._decide(shop_id, event, now, line))
+        return steps
+
+    def _decide(self, shop_id: str, event: Event, now: dt.datetime, line: int | None) -> Step:
+        rules = self.rules(shop_id)
+        state = self.states.get(shop_id) or State.initial(rules.shop)
+        outcome = decide(state, event, rules, now)
+        self.states[shop_id] = outcome.state
+        self._last[shop_id] = now
+        if event.type == "tick":
+            self._swept[shop_id] = now
+        return Step(shop=shop_id, event=event, actions=outcome.actions, line=line)

@@ -1,0 +1,361 @@
+"""The history on disk: events, the actions they caused, conversations, ratings and the audit log.
+
+SQLite through sqlite-utils; the only module that speaks SQL. Append-only: a step (one event and its
+actions) is written once and never changed. Writes go in `BEGIN IMMEDIATE` transactions, so two
+processes writing the same file (the terminal UI and a simulation) queue behind each other instead
+of failing half-way; WAL lets readers go on meanwhile. Every timestamp comes from the clock the
+store is given (never an SQL time default), so a test fixes what is written.
+
+Times are stored twice: `utc` (fixed-width ISO 8601 in UTC, so text order is time order and
+`--from/--to` are plain comparisons) and in the line's JSON body exactly as decided, with its offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from sqlite_utils import Database
+
+from engine.events import Action, Changed, Denied, Event, Rated, Step
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for the other writer's transaction
+_EVENT = TypeAdapter(Event)
+_ACTION = TypeAdapter(Action)
+
+
+class StoreError(Exception):
+    """A database kefu cannot use: the message says which file and why (one line)."""
+
+
+class Stored(BaseModel):
+    """A step read back, with the run it belongs to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run: int
+    id: int
+    shop: str
+    event: Event
+    actions: tuple[Action, ...]
+
+
+class Run(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    started: dt.datetime
+    source: str
+    rules: str
+    events: int
+
+
+class AuditEntry(BaseModel):
+    """A setting change or a refused one: who, what, before -> after, when (AR-1, BOT-1, AR-8)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run: int
+    shop: str
+    time: dt.datetime
+    actor: str
+    setting: str
+    outcome: str  # changed | denied
+    before: str | None = None
+    after: str | None = None
+    value: str | None = None  # what a denied change asked for
+    reason: str | None = None
+    recorded: dt.datetime
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def default_path() -> Path:
+    """KEFU_DB, else one file in the user's data directory (created on first use)."""
+    override = os.environ.get("KEFU_DB")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("kefu", appauthor=False)) / "kefu.db"
+
+
+def utc_text(instant: dt.datetime) -> str:
+    """Fixed-width UTC text: its order is time order."""
+    if instant.tzinfo is None:
+        raise ValueError("the store keeps instants with their offset")
+    return instant.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+# -- schema and migrations --------------------------------------------------------------------
+
+def _v1(db: Database) -> None:
+    db["runs"].create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
+    db["events"].create({
+        "id": int, "run": int, "shop": str, "line": int, "utc": str, "type": str, "conversation": str,
+        "body": str, "recorded": str,
+    }, pk="id", foreign_keys=[("run", "runs", "id")], not_null={"run", "shop", "utc", "type", "body"})
+    db["actions"].create({
+        "id": int, "event": int, "run": int, "shop": str, "utc": str, "type": str, "conversation": str,
+        "body": str,
+    }, pk="id", foreign_keys=[("event", "events", "id")], not_null={"event", "shop", "utc", "type", "body"})
+    db["conversations"].create({
+        "run": int, "shop": str, "id": str, "customer": str, "first": str, "last": str, "messages": int,
+    }, pk=("run", "shop", "id"))
+    db["ratings"].create({
+        "id": int, "run": int, "shop": str, "event": int, "utc": str, "conversation": str, "solved": int,
+        "reason": str, "text": str, "sender": str, "entry": str,
+    }, pk="id")
+    db["audit"].create({
+        "id": int, "run": int, "shop": str, "event": int, "utc": str, "actor": str, "setting": str,
+        "outcome": str, "before": str, "after": str, "value": str, "reason": str, "body": str,
+        "recorded": str,
+    }, pk="id")
+    db["events"].create_index(["shop", "utc"])  # --shop, --from, --to
+    # no index on actions(event): actions are written in event order, so their ids are in event order
+    db["audit"].create_index(["shop", "utc"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)  # MIGRATIONS[n] takes version n to n + 1
+
+
+# -- the store --------------------------------------------------------------------------------
+
+class Store:
+    """One database file. Open it with `Store.open(path)`; close it (or use `with`)."""
+
+    def __init__(self, db: Database, path: str, clock: Callable[[], dt.datetime]) -> None:
+        self.db = db
+        self.path = path
+        self.clock = clock
+
+    @classmethod
+    def open(cls, path: Path | str, clock: Callable[[], dt.datetime] = utc_now) -> "Store":
+        """Open (creating file and folder on first use) and bring the schema up to date."""
+        where = str(path)
+        try:
+            if where != ":memory:":
+                Path(where).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(where, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            if where != ":memory:":
+                db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
+            db.execute("PRAGMA foreign_keys = ON")
+            store = cls(db, where, clock)
+            store._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{where}: not a kefu database ({error})") from None
+        except OSError as error:
+            raise StoreError(f"{where}: {error.strerror or error}") from None
+        return store
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.version()
+            if version > len(MIGRATIONS):
+                raise StoreError(f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
+                                 f"up to {len(MIGRATIONS)}): upgrade kefu")
+            for migrate in MIGRATIONS[version:]:
+                migrate(self.db)
+            self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def start_run(self, source: str, rules: str) -> int:
+        """A new run (one simulation, one UI session): every step belongs to one."""
+        with self._immediate():
+            cursor = self.db.execute("INSERT INTO runs (started, source, rules) VALUES (?, ?, ?)",
+                                     [utc_text(self.clock()), source, rules])
+            return int(cursor.lastrowid or 0)
+
+    def append(self, run: int, steps: Sequence[Step]) -> None:
+        """Write steps in one transaction: all of them or none. Return only once committed.
+
+        The rows go through `executemany` with prepared statements: sqlite-utils' `insert_all`
+        inspects every value and took half of the write time in bench/engine.py."""
+        if not steps:
+            return
+        recorded = utc_text(self.clock())
+        events: list[tuple[object, ...]] = []
+        actions: list[tuple[object, ...]] = []
+        ratings: list[dict[str, object]] = []
+        audit: list[dict[str, object]] = []
+        conversations: dict[tuple[str, str], dict[str, object]] = {}
+        texts: dict[dt.datetime, str] = {}  # the actions of an event share its time
+        with self._immediate():
+            first = self._next_id("events")
+            for event_id, step in enumerate(steps, start=first):
+                event = step.event
+                conversation = getattr(event, "conversation", None)
+                when = texts[event.time] = utc_text(event.time)
+                events.append((event_id, run, step.shop, step.line, when, event.type, conversation,
+                               event.model_dump_json(exclude_none=True), recorded))
+                if event.type == "customer_message":
+                    _count_message(conversations, run, step.shop, event, when)
+                for action in step.actions:
+                    body = action.model_dump_json(exclude_none=True)
+                    if action.time not in texts:
+                        texts[action.time] = utc_text(action.time)
+                    actions.append((event_id, run, step.shop, texts[action.time], action.type,
+                                    getattr(action, "conversation", None), body))
+                    if isinstance(action, Rated):
+                        ratings.append(_rating_row(run, step.shop, event_id, action))
+                    elif isinstance(action, (Changed, Denied)):
+                        audit.append(_audit_row(run, step.shop, event_id, action, body, recorded))
+            self.db.conn.executemany(
+                "INSERT INTO events (id, run, shop, line, utc, type, conversation, body, recorded) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+            self.db.conn.executemany(
+                "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                actions)
+            if ratings:
+                self.db["ratings"].insert_all(ratings)
+            if audit:
+                self.db["audit"].insert_all(audit)
+            for row in conversations.values():
+                self._conversation(row)
+
+    def _conversation(self, row: dict[str, object]) -> None:
+        self.db.execute(
+            "INSERT INTO conversations (run, shop, id, customer, first, last, messages) "
+            "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
+            "ON CONFLICT (run, shop, id) DO UPDATE SET last = excluded.last, "
+            "messages = messages + excluded.messages, customer = coalesce(excluded.customer, customer)",
+            {"customer": None, **row})
+
+    def _next_id(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+
+    def _immediate(self) -> "_Transaction":
+        return _Transaction(self.db)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def runs(self) -> list[Run]:
+        rows = self.db.query(
+            "SELECT runs.id, started, source, rules, count(events.id) AS events FROM runs "
+            "LEFT JOIN events ON events.run = runs.id GROUP BY runs.id ORDER BY runs.id")
+        return [Run(**row) for row in rows]
+
+    def shops(self) -> list[str]:
+        return [row["shop"] for row in self.db.query("SELECT DISTINCT shop FROM events ORDER BY shop")]
+
+    def steps(self, shop: str | None = None, run: int | None = None) -> Iterator[Stored]:
+        """Every stored step in the order it was written (two writers' runs interleave). Streams."""
+        where, params = _filters(shop=shop, run=run)
+        events = self.db.execute(f"SELECT id, run, shop, body FROM events{where} ORDER BY id", params)
+        actions = self.db.execute(
+            f"SELECT event, body FROM actions WHERE event IN (SELECT id FROM events{where}) ORDER BY id", params)
+        pending = actions.fetchone()
+        for event_id, run_id, shop_id, body in events:
+            done: list[Action] = []
+            while pending is not None and pending[0] < event_id:
+                pending = actions.fetchone()
+            while pending is not None and pending[0] == event_id:
+                done.append(_ACTION.validate_json(pending[1]))
+                pending = actions.fetchone()
+            yield Stored(run=run_id, id=event_id, shop=shop_id, event=_EVENT.validate_json(body),
+                         actions=tuple(done))
+
+    def count(self, table: str) -> int:
+        if table not in ("events", "actions", "conversations", "ratings", "audit", "runs"):
+            raise ValueError(f"no table {table}")
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def action_bodies(self, run: int | None = None) -> list[str]:
+        where, params = _filters(run=run)
+        return [row[0] for row in self.db.execute(f"SELECT body FROM actions{where} ORDER BY id", params)]
+
+    def audit(self, shop: str | None = None) -> list[AuditEntry]:
+        where, params = _filters(shop=shop)
+        rows = self.db.execute(
+            f"SELECT run, shop, body, actor, setting, outcome, before, after, value, reason, recorded "
+            f"FROM audit{where} ORDER BY id", params)
+        return [AuditEntry(run=r[0], shop=r[1], time=json.loads(r[2])["time"], actor=r[3], setting=r[4],
+                           outcome=r[5], before=r[6], after=r[7], value=r[8], reason=r[9], recorded=r[10])
+                for r in rows]
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front (waiting up to the busy timeout)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type | None, *rest: object) -> None:
+        if kind is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.rollback()
+
+
+def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict[str, object]]:
+    clauses, params = [], {}
+    if shop is not None:
+        clauses.append("shop = :shop")
+        params["shop"] = shop
+    if run is not None:
+        clauses.append("run = :run")
+        params["run"] = run
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _count_message(conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str,
+                   event: Event, when: str) -> None:
+    row = conversations.setdefault((shop, event.conversation), {  # type: ignore[union-attr]
+        "run": run, "shop": shop, "id": event.conversation, "first": when, "messages": 0})  # type: ignore[union-attr]
+    row["last"] = when
+    row["messages"] = int(row["messages"]) + 1  # type: ignore[call-overload]
+    if getattr(event, "customer", None):
+        row["customer"] = event.customer  # type: ignore[union-attr]
+
+
+def _rating_row(run: int, shop: str, event_id: int, rated: Rated) -> dict[str, object]:
+    return {"run": run, "shop": shop, "event": event_id, "utc": utc_text(rated.time),
+            "conversation": rated.conversation, "solved": int(rated.solved),
+            "reason": rated.reason.value if rated.reason else None, "text": rated.text,
+            "sender": rated.sender.value if rated.sender else None, "entry": rated.entry}
+
+
+def _audit_row(run: int, shop: str, event_id: int, action: Changed | Denied, body: str,
+               recorded: str) -> dict[str, object]:
+    row: dict[str, object] = {"run": run, "shop": shop, "event": event_id, "utc": utc_text(action.time),
+                              "actor": action.actor, "setting": action.setting, "body": body, "recorded": recorded}
+    if isinstance(action, Changed):
+        row.update(outcome="changed", before=action.before, after=action.after)
+    else:
+        row.update(outcome="denied", value=action.value, reason=action.reason)
+    return row

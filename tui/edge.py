@@ -1,0 +1,48 @@
+"""What every command shares at the edge: exit codes, the parse cache, loading the rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from dsl.cache import Cache, default_dir
+
+if TYPE_CHECKING:
+    from engine.rules import Shop
+
+REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def cache(no_cache: bool) -> Cache:
+    return Cache.disabled() if no_cache or os.environ.get("KEFU_NO_CACHE") else Cache(default_dir())
+
+
+def load_shops(rules: Path, command: str) -> "list[Shop]":
+    """Every shop under RULES; rules with errors stop the command (exit 1) with the errors printed."""
+    from dsl import render
+    from dsl.load import load
+
+    result = load([rules], cache(False))
+    if result.errors:
+        click.echo(render.render_text(result.errors), err=True)
+        click.echo(f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    return list(result.rules.shops)
+
+
+def one_shop(rules: Path, shop_id: str | None, command: str) -> "Shop":
+    """The shop --shop names, or the only one under RULES."""
+    shops = load_shops(rules, command)
+    if shop_id is not None:
+        shop = next((s for s in shops if s.id == shop_id), None)
+        if shop is None:
+            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
+        return shop
+    if len(shops) == 1:
+        return shops[0]
+    raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
