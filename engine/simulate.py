@@ -74,6 +74,8 @@ class Simulation:
         swept = self._swept.setdefault(shop_id, now)
         if now - swept >= SWEEP and event.type != "tick":
             steps.append(self._decide(shop_id, Tick(time=now, shop=event.shop), now, None))
+        if event.time.tzinfo is None:  # kept with the offset it was read in
+            event = event.model_copy(update={"time": now})
         steps.append(self._decide(shop_id, event, now, line))
         return steps
 

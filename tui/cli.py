@@ -429,6 +429,15 @@ def schema(what: str) -> None:
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
+def _add_engine_commands() -> None:
+    from tui.cmd_simulate import simulate
+
+    cli.add_command(simulate)
+
+
+_add_engine_commands()
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: usage errors on one line (exit 2), internal errors on one line (exit 3)."""
     args = sys.argv[1:] if argv is None else argv

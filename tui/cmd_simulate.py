@@ -1,0 +1,226 @@
+"""`kefu simulate RULES --events FILE.jsonl`: play events through the assistant, print what it does.
+
+Events are read one line at a time and decided at once; their actions are printed only after the
+transaction holding them has committed, so a crash never shows an action the database lost. Commits
+are grouped (up to BATCH events, or whatever arrived within GROUP seconds, or what was there when
+the input paused), which is what makes writing fast without making a live pipe wait.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import stat
+import sys
+import time
+from pathlib import Path
+from typing import IO, Iterator
+
+import click
+
+from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops
+
+BATCH = 1000  # events per commit at most
+GROUP = 0.2  # seconds a decided event may wait for its commit
+MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
+
+
+@click.command()
+@click.argument("rules", type=click.Path(path_type=Path))
+@click.option("--events", "events_path", required=True, metavar="FILE.jsonl",
+              help="Events as JSON Lines, one event a line ('-': standard input). See docs/events.md.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The database to record the run in (default: kefu.db in your data folder, or $KEFU_DB).")
+@click.option("--no-db", is_flag=True, help="Record nothing: decide and print only.")
+@click.option("--json", "as_json", is_flag=True, help="Print actions as JSON Lines (docs/events.md).")
+@click.option("--keep-going", is_flag=True, help="Report a bad line and go on with the next (exit 1 at the end).")
+def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool,
+             keep_going: bool) -> None:
+    """Play customer and agent events through the rules and print the assistant's actions.
+
+    Every event goes through the same decide step as the terminal UI and `kefu test`. The run is
+    recorded (events, actions, ratings, setting changes) so `kefu metrics` can count it. A bad
+    line is reported with its number and what is wrong; the events before it are kept.
+
+    \b
+    Examples:
+      kefu simulate rules/shops/tw --events day.jsonl
+      kefu simulate rules/ --events day.jsonl --json > actions.jsonl
+      cat platform-log.jsonl | kefu simulate rules/ --events - --no-db --json
+    """
+    from engine.simulate import Simulation
+
+    source = _open(events_path)
+    shops = {shop.id: shop for shop in load_shops(rules, "simulate")}
+    if not shops:
+        raise click.UsageError(f"{rules} holds no shop")
+    store, run = _store(db_path, no_db, events_path, rules)
+    simulation = Simulation(shops)
+    out = _Printer(as_json)
+    pending: list = []
+    first_pending = 0.0
+    events = actions = 0
+    bad = 0
+    try:
+        for number, parsed in _lines(source):
+            if isinstance(parsed, str):
+                bad += 1
+                _flush(store, run, pending, out)
+                pending = []
+                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {parsed}", err=True)
+                if not keep_going:
+                    break
+                continue
+            played = simulation.play(parsed, number)
+            if not isinstance(played, list):
+                bad += 1
+                _flush(store, run, pending, out)
+                pending = []
+                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {played.message}", err=True)
+                if not keep_going:
+                    break
+                continue
+            if not pending:
+                first_pending = time.monotonic()
+            pending.extend(played)
+            events += 1
+            actions += sum(len(step.actions) for step in played)
+            if len(pending) >= BATCH or time.monotonic() - first_pending >= GROUP or not _ready(source):
+                _flush(store, run, pending, out)
+                pending = []
+        _flush(store, run, pending, out)
+    finally:
+        if store is not None:
+            store.close()
+    where = f"; run {run} recorded in {store.path}" if store is not None else ""
+    click.echo(f"kefu simulate: {events} event{'s' * (events != 1)}, {actions} action{'s' * (actions != 1)}"
+               f"{where}" + (f"; {bad} bad line{'s' * (bad != 1)}" if bad else ""), err=True)
+    sys.exit(EXIT_FINDINGS if bad else EXIT_CLEAN)
+
+
+def _name(events_path: str) -> str:
+    return "<stdin>" if events_path == "-" else events_path
+
+
+def _open(events_path: str) -> IO[bytes]:
+    if events_path == "-":
+        return sys.stdin.buffer
+    path = Path(events_path)
+    if path.is_dir():
+        raise click.UsageError(f"{events_path}: is a folder, not a JSON Lines file")
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise click.UsageError(f"{events_path}: {error.strerror or error}") from None
+
+
+def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path):  # noqa: ANN202
+    if no_db:
+        if db_path is not None:
+            raise click.UsageError("--db and --no-db exclude each other")
+        return None, 0
+    from engine.store import Store, StoreError, default_path
+
+    try:
+        store = Store.open(db_path or default_path())
+        return store, store.start_run(source=_name(events_path), rules=str(rules))
+    except StoreError as error:
+        click.echo(f"kefu simulate: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _ready(source: IO[bytes]) -> bool:
+    """More input is waiting (always, for a file); False when a pipe has paused."""
+    try:
+        if stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            return True
+        readable, _, _ = select.select([source], [], [], 0)
+        return bool(readable)
+    except (OSError, ValueError):
+        return True
+
+
+def _lines(source: IO[bytes]) -> Iterator[tuple[int, object]]:
+    """(line number, event) or (line number, what is wrong); blank lines are skipped."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from engine.events import Event
+
+    adapter = TypeAdapter(Event)
+    number = 0
+    while True:
+        raw = source.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                raw = source.readline(MAX_LINE)
+            yield number, f"line longer than {MAX_LINE // (1 << 20)} MiB"
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            yield number, f"not UTF-8 text (byte {error.start + 1})"
+            continue
+        try:
+            yield number, adapter.validate_json(text)
+        except ValidationError as error:
+            yield number, describe(error, text)
+
+
+def describe(error: "ValidationError", text: str) -> str:  # noqa: F821 - pydantic, imported late
+    """The first problem of a line, in a few words: `customer_message.text: field required`."""
+    first = error.errors(include_url=False)[0]
+    kind = first["type"]
+    if kind == "json_invalid":
+        try:
+            json.loads(text.strip())
+        except json.JSONDecodeError as decode:
+            return f"not JSON: {decode.msg} (column {decode.colno})"
+        return "not JSON"
+    if kind in ("union_tag_not_found", "model_attributes_type", "model_type"):
+        return 'not an event: expected an object with "type" (see kefu schema events)'
+    if kind == "union_tag_invalid":
+        return f"unknown event type {first['input'].get('type')!r} (see docs/events.md)" \
+            if isinstance(first.get("input"), dict) else "unknown event type"
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if not where:
+        return "not an event: expected a JSON object with \"type\" (see kefu schema events)"
+    if kind == "missing":
+        message = "required"
+    elif kind == "extra_forbidden":
+        message = "not a field of this event"
+    return f"{where}: {message[:1].lower() + message[1:]}"
+
+
+class _Printer:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def steps(self, steps: list) -> None:
+        from tui.show import action_line, event_line
+
+        lines: list[str] = []
+        for step in steps:
+            if self.as_json:
+                lines.extend(action.model_dump_json(exclude_none=True) for action in step.actions)
+            else:
+                lines.append(event_line(step.event, step.line))
+                lines.extend(action_line(action) for action in step.actions)
+        if lines:
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+
+
+def _flush(store, run: int, pending: list, out: _Printer) -> None:  # noqa: ANN001 - engine.store.Store
+    """Commit, then print: an action on the screen is an action on disk."""
+    if not pending:
+        return
+    if store is not None:
+        store.append(run, pending)
+    out.steps(pending)
