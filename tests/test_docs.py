@@ -1,22 +1,35 @@
 """Docs ship with the code: every code has its page, the generated reference is current, the
-language guide's examples parse, every command has --help with an example."""
+language guide's examples parse, every command has --help with an example, and the events reference
+shows every event and action type in valid lines."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import get_args
 
 import pytest
 from click.testing import CliRunner
+from pydantic import TypeAdapter, ValidationError
 
 from dsl import codes
 from dsl.build import build
+from dsl.load import load
 from dsl.syntax import parse
+from engine.decide import Rules, run
+from engine.events import Action, Event, Kind
 from tests.conftest import ROOT
 from tui.cli import cli
 
 LANGUAGE = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
 EXAMPLES = [block for block in re.findall(r"```\n(.*?)```", LANGUAGE, re.S)
             if not block.lstrip().startswith(("$", "kefu "))]
+EVENTS = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+LINES = [(EVENTS.count("\n", 0, m.start()) + 1, m.group(1))  # (line of the fence, block)
+         for m in re.finditer(r"^```json\n(.*?)^```", EVENTS, re.S | re.M)]
+WORKED_EVENTS = [(EVENTS.count("\n", 0, m.start()) + 1, m.group(1))
+                 for m in re.finditer(r"^```jsonl\n(.*?)^```", EVENTS, re.S | re.M)]
+WORKED_ACTIONS = re.findall(r"^```text\n(.*?)^```", EVENTS, re.S | re.M)
 
 
 def test_diagnostics_reference_is_generated_from_the_code_table() -> None:
@@ -51,3 +64,50 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def types(union: object) -> set[str]:
+    """The `type` literal of every model in a discriminated union: Annotated[Union[...], Field(...)]."""
+    return {model.model_fields["type"].default for model in get_args(get_args(union)[0])}
+
+
+def accepts(union: object, text: str) -> bool:
+    try:
+        TypeAdapter(union).validate_json(text)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("line, block", LINES, ids=[f"events.md:{line}" for line, _ in LINES])
+def test_events_reference_examples_are_valid_lines(line: int, block: str) -> None:
+    """Every ```json block in docs/events.md is one JSON object on one line, and an event or an action."""
+    where = f"docs/events.md:{line}"
+    assert block.count("\n") == 1, f"{where}: a ```json block holds one line"
+    assert isinstance(json.loads(block), dict), f"{where}: a ```json block holds one JSON object"
+    assert accepts(Event, block) or accepts(Action, block), f"{where}: neither an event nor an action"
+
+
+def test_events_reference_shows_every_event_and_action_type() -> None:
+    shown = [json.loads(block) for _, block in LINES]
+    assert types(Event) - {line["type"] for line in shown} == set()
+    assert types(Action) - {line["type"] for line in shown} == set()
+    assert {kind.value for kind in Kind} - {line["kind"] for line in shown if line["type"] == "send"} == set()
+
+
+def test_events_reference_worked_example_events_are_valid() -> None:
+    assert len(WORKED_EVENTS) == 1, "docs/events.md: one ```jsonl block, the worked example's events"
+    fence, block = WORKED_EVENTS[0]
+    for number, line in enumerate(block.splitlines(), start=fence + 1):
+        assert accepts(Event, line), f"docs/events.md:{number}: not an event"
+
+
+def test_events_reference_worked_example_is_real_output() -> None:
+    """The worked example's actions (its ```text block) are what decide makes of its events in the
+    demo shop tw; paste the new output after changing the engine or the shop."""
+    assert len(WORKED_EVENTS) == 1 and len(WORKED_ACTIONS) == 1
+    shop = load([ROOT / "rules" / "shops" / "tw"]).rules.shop("tw")
+    assert shop is not None
+    events = [TypeAdapter(Event).validate_json(line) for line in WORKED_EVENTS[0][1].splitlines()]
+    _, actions = run(Rules(shop), events)
+    assert [action.model_dump_json(exclude_none=True) for action in actions] == WORKED_ACTIONS[0].splitlines()
