@@ -211,8 +211,10 @@ class _Step:
             return self.put(conversation.model_copy(update={"queued": True}))
         return conversation
 
-    def suggestions(self, match: Match, count: int = 3) -> tuple[Suggestion, ...]:
-        return tuple(Suggestion(entry=c.entry, score=c.score, raw=c.raw, reply=self.rules.entries[c.entry].reply)
+    def suggestions(self, match: Match, conversation: Conversation, count: int = 3) -> tuple[Suggestion, ...]:
+        """The replies as the customer would get them: placeholders filled in."""
+        return tuple(Suggestion(entry=c.entry, score=c.score, raw=c.raw,
+                                reply=self.render(self.rules.entries[c.entry].reply, conversation))
                      for c in match.candidates[:count])
 
 
@@ -354,7 +356,7 @@ def _suggest(step: _Step, conversation: Conversation, agent: Agent, text: str, s
     match = _match(step, text)
     if match.decision == Decision.none and source == "message":
         return
-    suggestions = step.suggestions(match)
+    suggestions = step.suggestions(match, conversation)
     if suggestions:
         step.emit(Suggest, conversation=conversation.id, agent=agent.name, source=source, suggestions=suggestions)
 
@@ -367,10 +369,17 @@ def _agent(step: _Step, name: str) -> Agent | None:
 
 def _agent_online(step: _Step, event: AgentOnline) -> None:
     agent = _agent(step, event.agent)
-    if agent is None or agent.online:
-        return
-    step.put_agent(agent.model_copy(update={"online": True}))
+    if agent is not None:
+        _come_online(step, agent)
+
+
+def _come_online(step: _Step, agent: Agent) -> Agent:
+    """An agent who goes online, or simply acts, is online; waiting conversations go to agents (BOT-5)."""
+    if agent.online:
+        return agent
+    agent = step.put_agent(agent.model_copy(update={"online": True}))
     step.assign_waiting()  # BOT-5: conversations the bot handled go to agents too
+    return step.agents[agent.name]
 
 
 def _agent_offline(step: _Step, event: AgentOffline) -> None:
@@ -386,9 +395,7 @@ def _agent_open(step: _Step, event: AgentOpen) -> None:
     agent = _agent(step, event.agent)
     if agent is None:
         return
-    if not agent.online:
-        agent = step.put_agent(agent.model_copy(update={"online": True}))
-    agent = step.put_agent(agent.model_copy(update={"focus": event.conversation}))
+    agent = step.put_agent(_come_online(step, agent).model_copy(update={"focus": event.conversation}))
     conversation = step.conversations.get(event.conversation)
     if conversation is None:
         return
@@ -418,6 +425,7 @@ def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, 
     agent = _agent(step, agent_name)
     if agent is None:
         return
+    agent = _come_online(step, agent)
     conversation = step.conversations.get(conversation_id) or step.put(Conversation(id=conversation_id))
     if conversation.agent != agent.name:
         conversation = step.assign(conversation, agent)

@@ -131,6 +131,23 @@ def test_AR2_focused_agent_gets_suggestions_and_sends_one(tw: Rules) -> None:
     assert edited.text == "edited" and edited.entry == "order.status"
 
 
+def test_AR2_suggested_replies_show_what_the_customer_would_get(tw: Rules) -> None:
+    """AR-2: a suggestion's reply has its placeholders filled in, as it would be sent."""
+    _, actions = play(tw, online(DAY, "bob"), opens(DAY, "bob"), says(at(DAY, 1), "你們有實體門市嗎"))
+    [suggest] = of(actions, "suggest")
+    assert suggest.suggestions[0].entry == "store.location"
+    assert "${" not in suggest.suggestions[0].reply and tw.shop.name in suggest.suggestions[0].reply
+
+
+def test_an_agent_who_replies_is_online_and_takes_waiting_conversations(tw: Rules) -> None:
+    """BOT-5: an agent who acts without saying it came online is online; waiting customers reach it."""
+    state, actions = play(tw, says(NIGHT, UNKNOWN, "c1"), says(NIGHT, UNKNOWN, "c2"),
+                          {"type": "agent_message", "time": at(NIGHT, 30), "agent": "bob", "conversation": "c1",
+                           "text": "您好"})
+    assert state.agents["bob"].online
+    assert {a.conversation for a in of(actions, "assign")} == {"c1", "c2"}
+
+
 def test_AR3_assist_answers_the_agents_other_conversations(tw: Rules) -> None:
     """AR-3: with shop-wide auto-send on, while bob replies in c2, assist answers c1 for him."""
     _, actions = play(tw, online(DAY, "bob"), opens(DAY, "bob", "c2"), says(DAY, SHIPPING, "c2"),
