@@ -99,6 +99,8 @@ def utc_text(instant: dt.datetime) -> str:
 
 def _v1(db: Database) -> None:
     db["runs"].create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
+    db["shops"].create({"run": int, "id": str, "name": str, "timezone": str}, pk=("run", "id"),
+                       foreign_keys=[("run", "runs", "id")])
     db["events"].create({
         "id": int, "run": int, "shop": str, "line": int, "utc": str, "type": str, "conversation": str,
         "body": str, "recorded": str,
@@ -188,12 +190,16 @@ class Store:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def start_run(self, source: str, rules: str) -> int:
-        """A new run (one simulation, one UI session): every step belongs to one."""
+    def start_run(self, source: str, rules: str, shops: Sequence[tuple[str, str, str]] = ()) -> int:
+        """A new run (one simulation, one UI session): every step belongs to one. `shops` are the
+        (id, name, time zone) of the shops it plays, so metrics read periods on each shop's clock."""
         with self._immediate():
             cursor = self.db.execute("INSERT INTO runs (started, source, rules) VALUES (?, ?, ?)",
                                      [utc_text(self.clock()), source, rules])
-            return int(cursor.lastrowid or 0)
+            run = int(cursor.lastrowid or 0)
+            self.db.conn.executemany("INSERT INTO shops (run, id, name, timezone) VALUES (?, ?, ?, ?)",
+                                     [(run, *shop) for shop in shops])
+            return run
 
     def append(self, run: int, steps: Sequence[Step]) -> None:
         """Write steps in one transaction: all of them or none. Return only once committed.
@@ -266,6 +272,18 @@ class Store:
 
     def shops(self) -> list[str]:
         return [row["shop"] for row in self.db.query("SELECT DISTINCT shop FROM events ORDER BY shop")]
+
+    def zones(self) -> dict[str, str]:
+        """Each shop's time zone, as its latest run knew it."""
+        return {row["id"]: row["timezone"] for row in self.db.query("SELECT id, timezone FROM shops ORDER BY run")}
+
+    def span(self, shop: str | None = None) -> tuple[dt.datetime, dt.datetime] | None:
+        """The first and last event's instants (UTC), or None for an empty history."""
+        where, params = _filters(shop=shop)
+        first, last = self.db.execute(f"SELECT min(utc), max(utc) FROM events{where}", params).fetchone()
+        if first is None:
+            return None
+        return dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
 
     def steps(self, shop: str | None = None, run: int | None = None) -> Iterator[Stored]:
         """Every stored step in the order it was written (two writers' runs interleave). Streams."""

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from dsl.cache import run_key, still_valid
+from dsl.cache import Cache, run_key, still_valid
 from dsl.files import UsageError, discover, display_name
 from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, REPORT_URL, cache as _cache, one_shop as _one_shop
 
@@ -430,9 +430,11 @@ def schema(what: str) -> None:
 
 
 def _add_engine_commands() -> None:
+    from tui.cmd_metrics import metrics
     from tui.cmd_simulate import simulate
 
     cli.add_command(simulate)
+    cli.add_command(metrics)
 
 
 _add_engine_commands()

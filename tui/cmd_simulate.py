@@ -15,11 +15,14 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
 
 import click
 
 from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 BATCH = 1000  # events per commit at most
 GROUP = 0.2  # seconds a decided event may wait for its commit
@@ -55,7 +58,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     shops = {shop.id: shop for shop in load_shops(rules, "simulate")}
     if not shops:
         raise click.UsageError(f"{rules} holds no shop")
-    store, run = _store(db_path, no_db, events_path, rules)
+    store, run = _store(db_path, no_db, events_path, rules, list(shops.values()))
     simulation = Simulation(shops)
     out = _Printer(as_json)
     pending: list = []
@@ -115,7 +118,7 @@ def _open(events_path: str) -> IO[bytes]:
         raise click.UsageError(f"{events_path}: {error.strerror or error}") from None
 
 
-def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path):  # noqa: ANN202
+def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path, shops: list):  # noqa: ANN202
     if no_db:
         if db_path is not None:
             raise click.UsageError("--db and --no-db exclude each other")
@@ -124,7 +127,8 @@ def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path):  #
 
     try:
         store = Store.open(db_path or default_path())
-        return store, store.start_run(source=_name(events_path), rules=str(rules))
+        return store, store.start_run(source=_name(events_path), rules=str(rules),
+                                      shops=[(shop.id, shop.name, shop.timezone) for shop in shops])
     except StoreError as error:
         click.echo(f"kefu simulate: error: {error}", err=True)
         sys.exit(EXIT_USAGE)
@@ -172,7 +176,7 @@ def _lines(source: IO[bytes]) -> Iterator[tuple[int, object]]:
             yield number, describe(error, text)
 
 
-def describe(error: "ValidationError", text: str) -> str:  # noqa: F821 - pydantic, imported late
+def describe(error: ValidationError, text: str) -> str:
     """The first problem of a line, in a few words: `customer_message.text: field required`."""
     first = error.errors(include_url=False)[0]
     kind = first["type"]

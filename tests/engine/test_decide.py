@@ -12,77 +12,19 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from dsl.load import load
 from engine import clock
-from engine.decide import CUSTOMER_LABEL_BOT, LABEL_AUTO_SENT, LABEL_BOT, Rules, decide, run
-from engine.events import Event, Kind, Sender
+from engine.decide import CUSTOMER_LABEL_BOT, LABEL_AUTO_SENT, LABEL_BOT, Rules, decide
+from engine.events import Kind, Sender
 from engine.inbox import State
 from engine.rules import BotHours, Shop, StaffMember, Role
 from tests.conftest import RULES
-
-EVENTS = TypeAdapter(list[Event])
-DAY = "2026-11-25T14:00"  # Wednesday, working hours
-NIGHT = "2026-11-24T23:30"  # Tuesday night, off hours
-SHIPPING = "請問有免運嗎?"  # shipping.free, confidently
-STATUS = "我的訂單現在是什麼狀態?"  # order.status, confidently
-UNKNOWN = "我想訂做一件客製化的外套"  # nothing in the KB
-
-
-@pytest.fixture(scope="module")
-def tw() -> Rules:
-    shop = load([RULES / "shops" / "tw"]).rules.shop("tw")
-    assert shop is not None
-    return Rules(shop)
-
-
-def variant(rules: Rules, **update: Any) -> Rules:
-    """The same shop and matcher with some of the shop's fields changed."""
-    return Rules(rules.shop.model_copy(update=update), rules.matcher)
-
-
-def with_bot(rules: Rules, **bot: Any) -> Rules:
-    policy = rules.shop.policy
-    return variant(rules, policy=policy.model_copy(update={"bot": policy.bot.model_copy(update=bot)}))
-
-
-def with_assist(rules: Rules, **assist: Any) -> Rules:
-    policy = rules.shop.policy
-    return variant(rules, policy=policy.model_copy(update={"assist": policy.assist.model_copy(update=assist)}))
-
-
-def at(time: str, minutes: int) -> str:
-    return (dt.datetime.fromisoformat(time) + dt.timedelta(minutes=minutes)).isoformat()
-
-
-def play(rules: Rules, *events: dict[str, Any]) -> tuple[State, list[Any]]:
-    return run(rules, EVENTS.validate_python(list(events)))
-
-
-def says(time: str, text: str, conversation: str = "c1") -> dict[str, Any]:
-    return {"type": "customer_message", "time": time, "conversation": conversation, "text": text}
-
-
-def online(time: str, agent: str) -> dict[str, Any]:
-    return {"type": "agent_online", "time": time, "agent": agent}
-
-
-def opens(time: str, agent: str, conversation: str = "c1") -> dict[str, Any]:
-    return {"type": "agent_open", "time": time, "agent": agent, "conversation": conversation}
-
-
-def replies(time: str, agent: str, text: str, conversation: str = "c1") -> dict[str, Any]:
-    return {"type": "agent_message", "time": time, "agent": agent, "conversation": conversation, "text": text}
-
-
-def sends(actions: list[Any], kind: Kind | None = None) -> list[Any]:
-    return [a for a in actions if a.type == "send" and (kind is None or a.kind == kind)]
-
-
-def of(actions: list[Any], action_type: str) -> list[Any]:
-    return [a for a in actions if a.type == action_type]
-
+from tests.engine.plays import (
+    DAY, EVENTS, NIGHT, SHIPPING, STATUS, UNKNOWN, at, of, online, opens, play, replies, says, sends,
+    with_assist, with_bot,
+)
 
 # -- assist ------------------------------------------------------------------------------------
 

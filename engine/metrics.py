@@ -1,0 +1,255 @@
+"""The merchant's four numbers (M-1..M-4), recomputed from the stored history exactly as D-1..D-5 say.
+
+Sessions are the unit (D-1): each opens with the `session_opened` action of a customer message and
+ends with `session_closed` (or is still open where the history stops). A session belongs to the
+period its first message falls in; a rating belongs to the period it was given in. Periods are
+read on the shop's own wall clock.
+
+- M-1 smart reception resolved: the session's last message is a KB answer by assist or the bot (so
+  the customer did not follow up). Greetings, fallbacks and off-hours replies are not smart reception.
+- M-2 responded within 24 h (D-3): every customer message is followed within 24 h by a KB answer or a
+  human reply. A session whose unanswered message is younger than 24 h where the history stops is
+  *pending*: neither responded nor late, and left out of the rate.
+- M-3 first response time (D-4): from the first customer message that smart reception did not answer
+  to the first human reply after it; sessions without one are left out.
+- M-4 satisfaction (D-5): solved ratings / all ratings, for smart reception and humans side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.clock import zone
+from engine.events import Action, Event, Kind, Rated, Send, Sender
+
+WINDOW = dt.timedelta(hours=24)  # D-3
+SMART = (Sender.assist, Sender.bot)
+Grouping = Literal["all", "day", "week", "month"]
+
+
+class Record(Protocol):
+    """A stored step: what `engine.store.Store.steps` yields."""
+
+    run: int
+    shop: str
+    event: Event
+    actions: tuple[Action, ...]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Share(_Model):
+    count: int
+    total: int
+    rate: float | None  # count / total, None when total is 0
+
+
+class Responded(Share):
+    pending: int  # sessions not yet decided: an unanswered message younger than 24 h
+
+
+class FirstResponse(_Model):
+    sessions: int
+    average_seconds: float | None
+    median_seconds: float | None
+
+
+class Satisfaction(_Model):
+    smart_reception: Share
+    human: Share
+    unattributed: int  # ratings given before any answer in the conversation
+    reasons: dict[str, int]  # unsolved ratings by reason (BOT-8)
+
+
+class PeriodMetrics(_Model):
+    shop: str
+    period: str  # "all", "2026-11-25", "2026-W48", "2026-11"
+    start: dt.datetime | None  # the window asked for (--from), None: from the beginning
+    end: dt.datetime | None  # (--to, exclusive), None: to the end
+    sessions: int
+    resolved: Share  # M-1
+    responded_24h: Responded  # M-2
+    first_response: FirstResponse  # M-3
+    satisfaction: Satisfaction  # M-4
+
+
+class Report(_Model):
+    periods: list[PeriodMetrics]
+
+
+def share(count: int, total: int) -> Share:
+    return Share(count=count, total=total, rate=count / total if total else None)
+
+
+# -- one session's story ----------------------------------------------------------------------
+
+@dataclass
+class _Session:
+    shop: str
+    opened: dt.datetime
+    last: str = "customer"  # the last message: customer | smart | other (M-1)
+    waiting_since: dt.datetime | None = None  # the oldest customer message not yet answered (D-3)
+    late: bool = False
+    first_unanswered: dt.datetime | None = None  # D-4
+    first_response: dt.timedelta | None = None
+
+    def customer(self, time: dt.datetime, smart_answered: bool) -> None:
+        self.last = "customer"
+        if self.waiting_since is None:
+            self.waiting_since = time
+        if not smart_answered and self.first_unanswered is None:
+            self.first_unanswered = time
+
+    def sent(self, send: Send) -> None:
+        smart = send.kind == Kind.answer and send.sender in SMART
+        human = send.sender == Sender.agent
+        self.last = "smart" if smart else "other"
+        if (smart or human) and self.waiting_since is not None:  # D-3: fallbacks, greetings are no answer
+            self.late = self.late or send.time - self.waiting_since > WINDOW
+            self.waiting_since = None
+        if human and self.first_unanswered is not None and self.first_response is None:
+            self.first_response = send.time - self.first_unanswered
+
+    def verdict(self, now: dt.datetime | None) -> str:
+        """M-2: responded, late, or pending (`now`: where the history stops; None: the session closed)."""
+        if self.late:
+            return "late"
+        if self.waiting_since is None:
+            return "responded"
+        if now is not None and now - self.waiting_since <= WINDOW:
+            return "pending"
+        return "late"
+
+
+@dataclass
+class _Tally:
+    sessions: int = 0
+    resolved: int = 0
+    responded: int = 0
+    late: int = 0
+    pending: int = 0
+    first_responses: list[float] = field(default_factory=list)
+    smart: list[int] = field(default_factory=lambda: [0, 0])  # solved, all
+    human: list[int] = field(default_factory=lambda: [0, 0])
+    unattributed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def session(self, session: _Session, now: dt.datetime | None) -> None:
+        self.sessions += 1
+        self.resolved += session.last == "smart"
+        verdict = session.verdict(now)
+        self.responded += verdict == "responded"
+        self.late += verdict == "late"
+        self.pending += verdict == "pending"
+        if session.first_response is not None:
+            self.first_responses.append(session.first_response.total_seconds())
+
+    def rating(self, rated: Rated) -> None:
+        if rated.sender in SMART:
+            bucket = self.smart
+        elif rated.sender == Sender.agent:
+            bucket = self.human
+        else:
+            self.unattributed += 1
+            return
+        bucket[0] += rated.solved
+        bucket[1] += 1
+        if not rated.solved and rated.reason is not None:
+            self.reasons[rated.reason.value] = self.reasons.get(rated.reason.value, 0) + 1
+
+    def result(self, shop: str, period: str, start: dt.datetime | None, end: dt.datetime | None) -> PeriodMetrics:
+        times = self.first_responses
+        decided = self.responded + self.late
+        return PeriodMetrics(
+            shop=shop, period=period, start=start, end=end, sessions=self.sessions,
+            resolved=share(self.resolved, self.sessions),
+            responded_24h=Responded(count=self.responded, total=decided,
+                                    rate=self.responded / decided if decided else None, pending=self.pending),
+            first_response=FirstResponse(sessions=len(times),
+                                         average_seconds=sum(times) / len(times) if times else None,
+                                         median_seconds=statistics.median(times) if times else None),
+            satisfaction=Satisfaction(smart_reception=share(self.smart[0], self.smart[1]),
+                                      human=share(self.human[0], self.human[1]),
+                                      unattributed=self.unattributed, reasons=dict(sorted(self.reasons.items()))))
+
+
+# -- the whole history ------------------------------------------------------------------------
+
+def period_of(instant: dt.datetime, zone: ZoneInfo | None, by: Grouping) -> str:
+    if by == "all":
+        return "all"
+    local = instant.astimezone(zone) if zone is not None else instant
+    if by == "day":
+        return local.date().isoformat()
+    if by == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def compute(history: Iterable[Record], zones: dict[str, str] | None = None, start: dt.datetime | None = None,
+            end: dt.datetime | None = None, by: Grouping = "all") -> Report:
+    """M-1..M-4 per shop and period. `start`/`end` (aware) keep sessions opened and ratings given
+    in [start, end); `zones` maps a shop to its time zone name for `by`."""
+    zones = zones or {}
+    tallies: dict[tuple[str, str], _Tally] = {}
+    live: dict[tuple[int, str, str], _Session] = {}
+    last_seen: dict[tuple[int, str], dt.datetime] = {}
+
+    def inside(instant: dt.datetime) -> bool:
+        return (start is None or instant >= start) and (end is None or instant < end)
+
+    def tally(shop: str, instant: dt.datetime) -> _Tally:
+        key = (shop, period_of(instant, _zone(zones.get(shop)), by))
+        return tallies.setdefault(key, _Tally())
+
+    def close(key: tuple[int, str, str], now: dt.datetime | None) -> None:
+        session = live.pop(key, None)
+        if session is not None and inside(session.opened):
+            tally(session.shop, session.opened).session(session, now)
+
+    for record in history:
+        event = record.event
+        last_seen[(record.run, record.shop)] = event.time
+        message_pending = event.type == "customer_message"
+        smart_answered = any(isinstance(a, Send) and a.kind == Kind.answer and a.sender in SMART
+                             for a in record.actions) if message_pending else False
+        for action in record.actions:
+            key = (record.run, record.shop, getattr(action, "conversation", ""))
+            if action.type == "session_closed":
+                close(key, None)
+                continue
+            if action.type == "session_opened":
+                live[key] = _Session(shop=record.shop, opened=action.time)
+                continue
+            if message_pending:
+                _customer(live, record, smart_answered)
+                message_pending = False
+            if isinstance(action, Send) and key in live:
+                live[key].sent(action)
+            elif isinstance(action, Rated) and inside(action.time):
+                tally(record.shop, action.time).rating(action)
+        if message_pending:
+            _customer(live, record, smart_answered)
+    for key in list(live):
+        close(key, last_seen[(key[0], key[1])])
+    return Report(periods=[tallies[key].result(*key, start, end) for key in sorted(tallies)])
+
+
+def _customer(live: dict[tuple[int, str, str], _Session], record: Record, smart_answered: bool) -> None:
+    event = record.event
+    session = live.get((record.run, record.shop, getattr(event, "conversation", "")))
+    if session is not None:
+        session.customer(event.time, smart_answered)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    return zone(name) if name else None

@@ -1,0 +1,159 @@
+"""`kefu simulate` and `kefu metrics`: the exact interface of issue 4 (flags, exit codes, JSON keys)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.store import Store
+from tests.conftest import RULES
+from tests.tui.test_cli import run
+
+TW = str(RULES / "shops" / "tw")
+NIGHT = [
+    {"type": "customer_message", "time": "2026-11-24T23:30", "conversation": "c1", "text": "請問有免運嗎?"},
+    {"type": "customer_rating", "time": "2026-11-24T23:31", "conversation": "c1", "solved": True},
+    {"type": "customer_message", "time": "2026-11-24T23:32", "conversation": "c1", "text": "我想訂做一件客製化的外套"},
+    {"type": "agent_message", "time": "2026-11-25T09:06", "agent": "amy", "conversation": "c1", "text": "您好"},
+    {"type": "setting_change", "time": "2026-11-25T09:07", "actor": "amy", "setting": "bot", "value": "off"},
+]
+
+
+def jsonl(tmp_path: Path, lines: list[Any], name: str = "events.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n"
+                            for line in lines), encoding="utf-8")
+    return path
+
+
+def test_simulate_prints_actions_as_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "k.db"
+    code, out, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(db), "--json")
+    assert code == 0, err
+    actions = [json.loads(line) for line in out.splitlines()]
+    assert all(a["v"] == 1 and a["shop"] == "tw" and a["time"].endswith("+08:00") for a in actions)
+    bot = [a for a in actions if a["type"] == "send" and a["sender"] == "bot" and a["kind"] == "answer"]
+    assert bot[0]["entry"] == "shipping.free" and bot[0]["label"] == "機器人"
+    assert [a["type"] for a in actions][-1] == "denied"
+    assert "5 events" in err and str(db) in err
+    with Store.open(db) as store:
+        assert store.count("events") == 6  # the five lines, and the clock's tick before 09:06 (D-1)
+        assert store.count("actions") == len(actions)
+        assert [(a.actor, a.outcome) for a in store.audit()] == [("amy", "denied")]
+
+
+def test_simulate_readable_output_shows_each_event_and_its_actions(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT[:1])), "--no-db")
+    assert code == 0
+    first, *rest = out.splitlines()
+    assert first.split() == ["1", "2026-11-24", "23:30:00", "customer_message", "c1", "請問有免運嗎?"]
+    assert any("bot answer shipping.free" in line and "[機器人]" in line for line in rest)
+
+
+def test_simulate_a_bad_line_is_reported_with_its_number_and_earlier_events_are_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "k.db"
+    events = jsonl(tmp_path, [NIGHT[0], NIGHT[1], '{"type": "customer_message", "time": "2026-11-24T23:40"}', NIGHT[2]])
+    code, out, err = run(capsys, "simulate", TW, "--events", str(events), "--db", str(db), "--json")
+    assert code == 1
+    assert f"{events}:3: customer_message.conversation: required" in err
+    with Store.open(db) as store:
+        assert store.count("events") == 2  # the two before it; not the one after
+    assert len(out.splitlines()) == store_actions(db)
+
+
+def store_actions(db: Path) -> int:
+    with Store.open(db) as store:
+        return store.count("actions")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("not json", "not JSON"),
+    ('{"type": "wave", "time": "2026-11-24T23:30"}', "unknown event type 'wave'"),
+    ('{"type": "tick", "time": "2026-11-24T23:30", "colour": "red"}', "tick.colour: not a field of this event"),
+    ('{"type": "customer_rating", "time": "2026-11-24T23:30", "conversation": "c", "solved": false}',
+     "an unsolved rating needs a reason"),
+    ('{"type": "tick", "time": "yesterday"}', "tick.time:"),
+    ('{"type": "tick", "time": "2026-11-24T23:30", "shop": "fr"}', "unknown shop 'fr'"),
+    ("[1, 2]", "not an event"),
+])
+def test_simulate_bad_lines_get_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str,
+                                              message: str) -> None:
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [line])), "--no-db")
+    assert code == 1 and message in err and "Traceback" not in err
+    assert err.splitlines()[0].startswith("kefu simulate: ") and ":1: " in err.splitlines()[0]
+
+
+def test_simulate_binary_and_huge_lines_are_refused_without_reading_them_whole(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\xff\xfe\x00binary\n" + b"x" * (2 << 20) + b"\n" + json.dumps(NIGHT[0]).encode() + b"\n")
+    code, out, err = run(capsys, "simulate", TW, "--events", str(path), "--no-db", "--keep-going", "--json")
+    assert code == 1
+    assert ":1: not UTF-8" in err and ":2: line longer than 1 MiB" in err
+    assert "session_opened" in out  # --keep-going went on to line 3
+
+
+def test_simulate_refuses_time_running_backwards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [NIGHT[2], NIGHT[0]])), "--no-db")
+    assert code == 1 and ":2: time 2026-11-24T23:30:00+08:00 is before" in err
+
+
+def test_simulate_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "simulate", TW, "--events", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl: No such file" in err
+    code, _, err = run(capsys, "simulate", str(RULES), "--events", str(jsonl(tmp_path, NIGHT)), "--no-db")
+    assert code == 1 and 'the event needs "shop"' in err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00" * 4096)
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(junk))
+    assert code == 2 and "junk.db: not a kefu database" in err
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(junk), "--no-db")
+    assert code == 2 and "exclude each other" in err
+
+
+def test_metrics_json_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """M-1..M-4 from the recorded night, by `kefu metrics --json`."""
+    db = tmp_path / "k.db"
+    run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(db))
+    code, out, _ = run(capsys, "metrics", "--db", str(db), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["db"] == str(db)
+    [period] = report["periods"]
+    assert set(period) >= {"shop", "period", "start", "end", "sessions", "resolved", "responded_24h",
+                           "first_response", "satisfaction"}
+    assert period["shop"] == "tw" and period["sessions"] == 1
+    assert period["first_response"] == {"sessions": 1, "average_seconds": 9 * 3600 + 34 * 60,
+                                         "median_seconds": 9 * 3600 + 34 * 60}
+    assert period["satisfaction"]["smart_reception"] == {"count": 1, "total": 1, "rate": 1.0}
+
+
+def test_metrics_readable_window_and_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "k.db"
+    run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(db))
+    code, out, _ = run(capsys, "metrics", "--db", str(db), "--shop", "tw", "--from", "2026-11-24", "--to",
+                       "2026-11-24", "--by", "day")
+    assert code == 0
+    assert "shop tw  period 2026-11-24" in out and "M-3 average first response        9h 34m" in out
+    code, out, err = run(capsys, "metrics", "--db", str(db), "--from", "2026-11-25", "--json")
+    assert json.loads(out)["periods"] == []
+    code, _, err = run(capsys, "metrics", "--db", str(db), "--shop", "fr")
+    assert code == 2 and "no history for shop 'fr'" in err and "tw" in err
+    code, _, err = run(capsys, "metrics", "--db", str(db), "--from", "last tuesday")
+    assert code == 2 and "--from 'last tuesday'" in err
+    code, _, err = run(capsys, "metrics", "--db", str(db), "--from", "2026-11-25", "--to", "2026-11-24")
+    assert code == 2 and "is not before" in err
+    code, out, _ = run(capsys, "metrics", "--db", str(db), "--runs")
+    assert code == 0 and "events.jsonl" in out
+
+
+def test_metrics_without_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "metrics")
+    assert code == 0 and "no history yet" in err
+    code, _, err = run(capsys, "metrics", "--db", str(tmp_path / "none.db"))
+    assert code == 2 and "none.db: no such file" in err
