@@ -432,8 +432,10 @@ def schema(what: str) -> None:
 def _add_engine_commands() -> None:
     from tui.cmd_metrics import metrics
     from tui.cmd_simulate import simulate
+    from tui.cmd_test import test
 
     cli.add_command(simulate)
+    cli.add_command(test)
     cli.add_command(metrics)
 
 

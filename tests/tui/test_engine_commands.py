@@ -1,4 +1,5 @@
-"""`kefu simulate` and `kefu metrics`: the exact interface of issue 4 (flags, exit codes, JSON keys)."""
+"""`kefu simulate`, `kefu test` and `kefu metrics`: the exact interface of issue 4 (flags, exit codes,
+JSON keys)."""
 
 from __future__ import annotations
 
@@ -157,3 +158,63 @@ def test_metrics_without_history(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0 and "no history yet" in err
     code, _, err = run(capsys, "metrics", "--db", str(tmp_path / "none.db"))
     assert code == 2 and "none.db: no such file" in err
+
+
+# -- kefu test ----------------------------------------------------------------------------------
+
+def broken_rules(tmp_path: Path) -> Path:
+    """The demo rules with one failing case and one failing scenario in tw."""
+    copy = tmp_path / "rules"
+    (tmp_path / ".git").mkdir()
+    for source in RULES.rglob("*.kefu"):
+        target = copy / source.relative_to(RULES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    shop = copy / "shops" / "tw" / "shop.kefu"
+    shop.write_text(shop.read_text(encoding="utf-8") + '\ntest "broken" {\n    "請問這個有免運嗎?" -> order.status\n}\n\n'
+                    'scenario "broken" {\n    at 2026-11-24 23:30\n    customer "請問有免運嗎?" expect assist shipping.free\n}\n',
+                    encoding="utf-8")
+    return copy
+
+
+def test_kefu_test_passes_on_the_demo_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "test", str(RULES))
+    assert code == 0
+    assert out.splitlines()[-1].endswith("passed, 0 failed")
+
+
+def test_kefu_test_prints_one_line_per_failure_then_the_summary(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    rules = broken_rules(tmp_path)
+    code, out, _ = run(capsys, "test", str(rules))
+    lines = out.splitlines()
+    assert code == 1
+    shop = rules / "shops" / "tw" / "shop.kefu"
+    text = shop.read_text(encoding="utf-8").splitlines()
+    case = text.index('    "請問這個有免運嗎?" -> order.status') + 1
+    step = text.index('    customer "請問有免運嗎?" expect assist shipping.free') + 1
+    assert lines[0] == (f"{shop}:{case}: test \"broken\": expected order.status (auto-sent or suggested), "
+                        "got shipping.free (auto-sent, score 99) for '請問這個有免運嗎?'")
+    assert lines[1].startswith(f"{shop}:{step}: scenario \"broken\": expected assist shipping.free, got ")
+    passed = int(lines[-1].split()[0])
+    assert lines[-1] == f"{passed} passed, 2 failed" and len(lines) == 3
+
+
+def test_kefu_test_json_and_coverage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "test", str(broken_rules(tmp_path)), "--json", "--coverage")
+    assert code == 1
+    report = json.loads(out)
+    assert report["failed"] == 2 and report["passed"] == len(report["results"]) - 2
+    assert {"shop", "kind", "block", "file", "line", "passed", "expected", "got"} <= set(report["failures"][0])
+    assert report["entries"] > len(report["uncovered"]) > 0
+    assert {"shop", "entry", "file", "line"} == set(report["uncovered"][0])
+    code, out, _ = run(capsys, "test", str(RULES / "shops" / "tw"), "--coverage")
+    assert code == 0 and ": store.points: no test case or scenario reaches it" in out
+    assert any(line.startswith("coverage: ") and "entries reached" in line for line in out.splitlines())
+
+
+def test_kefu_test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "test", str(RULES), "--shop", "fr")
+    assert code == 2 and "no shop 'fr'" in err
+    code, _, err = run(capsys, "test")
+    assert code == 2
