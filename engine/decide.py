@@ -142,7 +142,7 @@ class _Step:
     def render(self, text: str, conversation: Conversation) -> str:
         values = {
             "shop.name": self.shop.name,
-            "shop.hours": _hours_text(self.shop),
+            "shop.hours": _hours_text(self.shop, self.language()),
             "customer.name": conversation.customer or "",
             "agent.name": conversation.agent or "",
         }
@@ -221,14 +221,25 @@ class _Step:
 _PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
 
 
-def _hours_text(shop: Shop) -> str:
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    parts = []
+DAY_NAMES = {"zh": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
+             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def _hours_text(shop: Shop, language: str) -> str:
+    """`${shop.hours}`: the working hours in the shop's language, days with the same hours grouped."""
+    names = DAY_NAMES[language]
+    groups: list[tuple[list[int], str]] = []
     for day in shop.hours:
         ranges = ", ".join(f"{r.start // 60:02d}:{r.start % 60:02d}-{(r.end % 1440) // 60:02d}:{r.end % 60:02d}"
                            for r in day.ranges)
-        parts.append(f"{days[day.weekday]} {ranges}")
-    return "; ".join(parts)
+        if groups and groups[-1][1] == ranges and groups[-1][0][-1] == day.weekday - 1:
+            groups[-1][0].append(day.weekday)
+        else:
+            groups.append(([day.weekday], ranges))
+    join = "、" if language == "zh" else "; "
+    dash = "至" if language == "zh" else "-"
+    return join.join(f"{names[days[0]]}{dash + names[days[-1]] if len(days) > 1 else ''} {ranges}"
+                     for days, ranges in groups)
 
 
 # -- customer messages ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from engine.inbox import State
 from engine.rules import BotHours, Shop, StaffMember, Role
 from tests.conftest import RULES
 from tests.engine.plays import (
-    DAY, EVENTS, NIGHT, SHIPPING, STATUS, UNKNOWN, at, of, online, opens, play, replies, says, sends,
+    DAY, EVENTS, NIGHT, SHIPPING, STATUS, UNKNOWN, at, of, online, opens, play, replies, says, sends, variant,
     with_assist, with_bot,
 )
 
@@ -348,3 +348,15 @@ def test_staff_model_is_what_the_state_starts_from(tw: Rules) -> None:
     assert {n: (a.role, a.capacity, a.auto_send, a.online) for n, a in state.agents.items()} == {
         p.name: (p.role, p.capacity, p.auto_send, False) for p in tw.shop.staff}
     assert isinstance(tw.shop, Shop) and all(isinstance(p, StaffMember) for p in tw.shop.staff)
+
+
+def test_BOT7_the_off_hours_reply_names_the_hours_in_the_shops_language(tw: Rules) -> None:
+    """BOT-7: `${shop.hours}` in the off-hours reply lists the working hours, days with the same hours
+    grouped, in the shop's language."""
+    _, actions = play(tw, says(NIGHT, UNKNOWN), says(at(NIGHT, 1), "???"))
+    [reply] = sends(actions, Kind.off_hours_reply)
+    assert "週一至週五 09:00-12:00, 13:00-18:00、週六 10:00-14:00" in reply.text
+    english = variant(tw, language="en")
+    _, actions = play(english, says(NIGHT, UNKNOWN), says(at(NIGHT, 1), "???"))
+    [reply] = sends(actions, Kind.off_hours_reply)
+    assert "Mon-Fri 09:00-12:00, 13:00-18:00; Sat 10:00-14:00" in reply.text
