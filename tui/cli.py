@@ -430,6 +430,7 @@ def schema(what: str) -> None:
 
 
 def _add_engine_commands() -> None:
+    from tui.cmd_audit import audit
     from tui.cmd_metrics import metrics
     from tui.cmd_simulate import simulate
     from tui.cmd_test import test
@@ -437,6 +438,7 @@ def _add_engine_commands() -> None:
     cli.add_command(simulate)
     cli.add_command(test)
     cli.add_command(metrics)
+    cli.add_command(audit)
 
 
 _add_engine_commands()

@@ -218,3 +218,19 @@ def test_kefu_test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 2 and "no shop 'fr'" in err
     code, _, err = run(capsys, "test")
     assert code == 2
+
+
+def test_audit_lists_changes_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """AR-1, BOT-1: a refused switch is in the audit log with its reason; an allowed one with before -> after."""
+    db = tmp_path / "k.db"
+    events = NIGHT + [{"type": "setting_change", "time": "2026-11-25T09:08", "actor": "mia", "setting": "bot",
+                       "value": "off"}]
+    run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, events)), "--db", str(db))
+    code, out, _ = run(capsys, "audit", "--db", str(db))
+    assert code == 0
+    denied, changed = out.splitlines()
+    assert "amy" in denied and "refused off: only the owner or an admin may switch 'bot'" in denied
+    assert "mia" in changed and "on -> off" in changed and changed.startswith("2026-11-25T09:08:00+08:00  tw")
+    code, out, _ = run(capsys, "audit", "--db", str(db), "--json", "--shop", "tw")
+    entries = json.loads(out)["entries"]
+    assert [(e["actor"], e["outcome"]) for e in entries] == [("amy", "denied"), ("mia", "changed")]

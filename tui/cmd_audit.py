@@ -1,0 +1,52 @@
+"""`kefu audit`: who changed which setting, from what to what, when; refused changes too."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tui.edge import EXIT_USAGE
+
+
+@click.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The database runs were recorded into (default: kefu.db in your data folder, or $KEFU_DB).")
+@click.option("--shop", "shop_id", default=None, help="Only this shop.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"db": ..., "entries": [...]}.')
+def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
+    """The audit log of setting changes (AR-1, BOT-1, AR-8), refused ones included, oldest first.
+
+    \b
+    Examples:
+      kefu audit
+      kefu audit --shop tw --json
+    """
+    from engine.store import Store, StoreError, default_path
+
+    path = db_path or default_path()
+    if not path.is_file():
+        if db_path is not None:
+            raise click.UsageError(f"{path}: no such file")
+        click.echo(json.dumps({"db": str(path), "entries": []}) if as_json else
+                   f"kefu audit: no history yet ({path})", err=not as_json)
+        return
+    try:
+        store = Store.open(path)
+    except StoreError as error:
+        click.echo(f"kefu audit: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    with store:
+        entries = store.audit(shop=shop_id)
+    if as_json:
+        click.echo(json.dumps({"db": str(path), "entries": [e.model_dump(mode="json") for e in entries]},
+                              ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        what = f"{entry.before} -> {entry.after}" if entry.outcome == "changed" else \
+            f"refused {entry.value}: {entry.reason}"
+        click.echo(f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {entry.actor:<10} {entry.setting:<16} {what}")
+    if not entries:
+        click.echo("kefu audit: no setting changes recorded", err=True)
