@@ -20,9 +20,9 @@ from engine.events import (
     AgentTypes, Assign, Changed, CustomerMessage, CustomerRating, Denied, Event, Kind, Lists, Notice, Queue, Rated,
     Sender, Send, SessionClosed, SessionOpened, Setting, SettingChange, Suggest, Suggestion, Tick,
 )
-from engine.inbox import SESSION, Agent, Conversation, Session, State
+from engine.inbox import SESSION, Agent, Conversation, Session, State, replace
 from engine.matcher import Decision, Match, Matcher
-from engine.rules import BotHours, Role, Shop
+from engine.rules import BotHours, Policy, Role, Shop
 
 LABEL_AUTO_SENT = "自動發送"  # AR-6: what the agent sees under an assist auto-send
 LABEL_BOT = "機器人"  # BOT-6: what the agent sees under a bot message
@@ -50,6 +50,30 @@ class Rules:
         self.shop = shop
         self.matcher = matcher if matcher is not None else Matcher(shop.entries, shop.synonyms)
         self.entries = {entry.id: entry for entry in shop.entries}
+        self.language = "zh" if (shop.language or "zh").startswith("zh") else "en"
+        self.hours_text = _hours_text(shop, self.language)  # `${shop.hours}`
+        self._working: dict[int, bool] = {}  # by minute since the epoch: the clock answers once a minute
+        self._policies: dict[dt.date, Policy] = {}  # by the shop's local date
+
+    def working(self, now: dt.datetime) -> bool:
+        """`clock.working`, remembered per minute (its answer cannot change within one)."""
+        minute = int(now.timestamp()) // 60
+        found = self._working.get(minute)
+        if found is None:
+            if len(self._working) > 100_000:
+                self._working.clear()
+            found = self._working[minute] = clock.working(self.shop, now)
+        return found
+
+    def policy_at(self, now: dt.datetime) -> Policy:
+        """`clock.policy_at`, remembered per local date (periods are whole days)."""
+        day = clock.local(self.shop, now).date()
+        found = self._policies.get(day)
+        if found is None:
+            if len(self._policies) > 10_000:
+                self._policies.clear()
+            found = self._policies[day] = clock.policy_at(self.shop, now)
+        return found
 
 
 class Outcome(BaseModel):
@@ -84,18 +108,37 @@ class _Step:
         self.settings = state.settings
         self.queue = state.queue
         self.conversations = state.conversations
+        self.loads = state.loads
         self.actions: list[Action] = []
-        self.policy = clock.policy_at(self.shop, now)
+        self.policy = rules.policy_at(now)
 
     def finish(self) -> State:
-        return self.before.model_copy(update={
+        return replace(self.before, {
             "agents": self.agents, "settings": self.settings, "queue": self.queue,
-            "conversations": self.conversations, "now": self.now})
+            "conversations": self.conversations, "loads": self.loads, "now": self.now})
 
-    # state changes: copy on write, never in place
+    # state changes: new values, never in place (the map is persistent; the loads dict is staff-sized)
     def put(self, conversation: Conversation) -> Conversation:
-        self.conversations = {**self.conversations, conversation.id: conversation}
+        self._count(self.conversations.get(conversation.id), conversation)
+        self.conversations = self.conversations.set(conversation.id, conversation)
         return conversation
+
+    def drop(self, conversation: Conversation) -> None:
+        self._count(self.conversations.get(conversation.id), None)
+        self.conversations = self.conversations.delete(conversation.id)
+
+    def _count(self, old: Conversation | None, new: Conversation | None) -> None:
+        """Keep each agent's load: the conversations assigned to it with an open session."""
+        was = old.agent if old is not None and old.session is not None else None
+        now = new.agent if new is not None and new.session is not None else None
+        if was == now:
+            return
+        loads = dict(self.loads)
+        if was is not None:
+            loads[was] = loads.get(was, 0) - 1
+        if now is not None:
+            loads[now] = loads.get(now, 0) + 1
+        self.loads = loads
 
     def put_agent(self, agent: Agent) -> Agent:
         self.agents = {**self.agents, agent.name: agent}
@@ -125,7 +168,7 @@ class _Step:
 
     def load(self, name: str) -> int:
         """Conversations the agent holds: assigned to it with an open session."""
-        return sum(1 for c in self.conversations.values() if c.agent == name and c.session is not None)
+        return self.loads.get(name, 0)
 
     def online(self) -> list[Agent]:
         return [a for a in self.agents.values() if a.online]
@@ -133,16 +176,19 @@ class _Step:
     def free_agent(self) -> Agent | None:
         """The online agent with room, least loaded first, then in staff order."""
         free = [(self.load(a.name), i, a) for i, a in enumerate(self.agents.values())
-                if a.online and self.load(a.name) < a.capacity]
+                if a.online and self.load(a.name) < a.capacity]  # staff-sized: a handful of agents
         return min(free, key=lambda t: (t[0], t[1]))[2] if free else None
 
     def language(self) -> str:
-        return "zh" if (self.shop.language or "zh").startswith("zh") else "en"
+        return self.rules.language
 
     def render(self, text: str, conversation: Conversation) -> str:
+        """Fill `${shop.name}`, `${shop.hours}`, `${customer.name}`, `${agent.name}` in a reply."""
+        if "${" not in text:
+            return text
         values = {
             "shop.name": self.shop.name,
-            "shop.hours": _hours_text(self.shop, self.language()),
+            "shop.hours": self.rules.hours_text,
             "customer.name": conversation.customer or "",
             "agent.name": conversation.agent or "",
         }
@@ -152,28 +198,24 @@ class _Step:
         if (conversation.unread, conversation.unreplied) == (unread, unreplied):
             return conversation
         self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
-        return self.put(conversation.model_copy(update={"unread": unread, "unreplied": unreplied}))
-
-    def touch(self, conversation: Conversation) -> Conversation:
-        """A message in either direction keeps the session open (D-1)."""
-        if conversation.session is None:
-            return conversation
-        return self.put(conversation.model_copy(
-            update={"session": conversation.session.model_copy(update={"last": self.now})}))
+        return self.put(replace(conversation, {"unread": unread, "unreplied": unreplied}))
 
     def close_idle_sessions(self, only: str | None = None) -> None:
         """D-1: sessions idle for 24 hours close; a conversation with nothing left to do leaves.
         An event about one conversation checks that one (no scan per message); a tick checks all."""
         if only is not None:
-            candidates = [self.conversations[only]] if only in self.conversations else []
+            one = self.conversations.get(only)
+            if one is None or one.session is None or self.now - one.session.last < SESSION:
+                return
+            idle = [one]
         else:
-            candidates = list(self.conversations.values())
-        idle = [c for c in candidates if c.session is not None and self.now - c.session.last >= SESSION]
+            idle = [c for c in self.conversations.values()
+                    if c.session is not None and self.now - c.session.last >= SESSION]
         for conversation in idle:
             self.emit(SessionClosed, conversation=conversation.id)
-            closed = conversation.model_copy(update={"session": None, "queued": False})
+            closed = replace(conversation, {"session": None, "queued": False})
             if not closed.unread and not closed.unreplied:
-                self.conversations = {k: v for k, v in self.conversations.items() if k != closed.id}
+                self.drop(closed)
             else:
                 self.put(closed)
             if conversation.id in self.queue:
@@ -185,7 +227,7 @@ class _Step:
         self.emit(Assign, conversation=conversation.id, agent=agent.name)
         if conversation.id in self.queue:
             self.queue = tuple(q for q in self.queue if q != conversation.id)
-        return self.put(conversation.model_copy(update={"agent": agent.name, "queued": False}))
+        return self.put(replace(conversation, {"agent": agent.name, "queued": False}))
 
     def assign_waiting(self) -> None:
         """Queued conversations first (first come), then unassigned ones, to agents with room (BOT-5)."""
@@ -208,7 +250,7 @@ class _Step:
         if self.online() and not conversation.queued:  # every online agent at capacity
             self.queue = self.queue + (conversation.id,)
             self.emit(Queue, conversation=conversation.id, position=len(self.queue))
-            return self.put(conversation.model_copy(update={"queued": True}))
+            return self.put(replace(conversation, {"queued": True}))
         return conversation
 
     def suggestions(self, match: Match, conversation: Conversation, count: int = 3) -> tuple[Suggestion, ...]:
@@ -246,15 +288,17 @@ def _hours_text(shop: Shop, language: str) -> str:
 
 def _customer_message(step: _Step, event: CustomerMessage) -> None:
     conversation = step.conversations.get(event.conversation) or Conversation(id=event.conversation)
-    if event.customer is not None:
-        conversation = conversation.model_copy(update={"customer": event.customer})
     opened = conversation.session is None
+    changes: dict[str, object] = {"last_customer_text": event.text}
+    if event.customer is not None:
+        changes["customer"] = event.customer
     if opened:  # D-1
-        session = Session(opened=step.now, last=step.now)
-        conversation = step.put(conversation.model_copy(update={"session": session}))
+        changes["session"] = Session(opened=step.now, last=step.now)
+    else:  # a message keeps the session open
+        changes["session"] = replace(conversation.session, {"last": step.now})  # type: ignore[type-var]
+    conversation = step.put(replace(conversation, changes))
+    if opened:
         step.emit(SessionOpened, conversation=conversation.id)
-    conversation = step.put(conversation.model_copy(update={"last_customer_text": event.text}))
-    conversation = step.touch(conversation)
     conversation = step.route(conversation)
     if opened and step.policy.greeting:  # a greeting is never smart reception
         step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.greeting,
@@ -277,7 +321,7 @@ def _bot_works(step: _Step, conversation: Conversation) -> bool:
     """BOT-2, BOT-3: the bot is on, within its hours, and no agent can take the customer now."""
     if not step.bot_on():
         return False
-    if step.bot_when() == BotHours.off_hours and clock.working(step.shop, step.now):
+    if step.bot_when() == BotHours.off_hours and step.rules.working(step.now):
         return False
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     if agent is not None and agent.online:
@@ -310,8 +354,8 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
               text=step.render(entry.reply, conversation), agent=agent.name if agent else None,
               label=label, customer_label=customer_label, score=best.score)
     repeats = {**session.repeats, entry.id: sent + 1}
-    conversation = step.put(conversation.model_copy(update={
-        "session": session.model_copy(update={"repeats": repeats}),
+    conversation = step.put(replace(conversation, {
+        "session": replace(session, {"repeats": repeats}),
         "last_answer": (sender, entry.id)}))
     step.lists(conversation, unread=True, unreplied=False)  # AR-5, BOT-5
     return True
@@ -321,7 +365,7 @@ def _stop(step: _Step, conversation: Conversation, reason: str) -> Conversation:
     """AR-7, BOT-7, STOP-1, STOP-2, D-2: smart reception stops here until a human replies."""
     session = conversation.session
     assert session is not None
-    conversation = step.put(conversation.model_copy(update={"session": session.model_copy(update={"stopped": True})}))
+    conversation = step.put(replace(conversation, {"session": replace(session, {"stopped": True})}))
     step.emit(Notice, conversation=conversation.id, reason=reason, text=NOTICES[step.language()][reason])
     return step.lists(conversation, unread=True, unreplied=True)
 
@@ -357,8 +401,7 @@ def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
     if reply and not session.off_hours_sent:  # BOT-7, once per session (D-2)
         step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.off_hours_reply,
                   text=step.render(reply, conversation))
-        conversation = step.put(conversation.model_copy(
-            update={"session": session.model_copy(update={"off_hours_sent": True})}))
+        conversation = step.put(replace(conversation, {"session": replace(session, {"off_hours_sent": True})}))
     step.lists(conversation, unread=True, unreplied=True)
 
 
@@ -388,7 +431,7 @@ def _come_online(step: _Step, agent: Agent) -> Agent:
     """An agent who goes online, or simply acts, is online; waiting conversations go to agents (BOT-5)."""
     if agent.online:
         return agent
-    agent = step.put_agent(agent.model_copy(update={"online": True}))
+    agent = step.put_agent(replace(agent, {"online": True}))
     step.assign_waiting()  # BOT-5: conversations the bot handled go to agents too
     return step.agents[agent.name]
 
@@ -397,7 +440,7 @@ def _agent_offline(step: _Step, event: AgentOffline) -> None:
     agent = _agent(step, event.agent)
     if agent is None or not agent.online:
         return
-    step.put_agent(agent.model_copy(update={"online": False, "focus": None}))
+    step.put_agent(replace(agent, {"online": False, "focus": None}))
     step.assign_waiting()
 
 
@@ -406,7 +449,7 @@ def _agent_open(step: _Step, event: AgentOpen) -> None:
     agent = _agent(step, event.agent)
     if agent is None:
         return
-    agent = step.put_agent(_come_online(step, agent).model_copy(update={"focus": event.conversation}))
+    agent = step.put_agent(replace(_come_online(step, agent), {"focus": event.conversation}))
     conversation = step.conversations.get(event.conversation)
     if conversation is None:
         return
@@ -420,7 +463,7 @@ def _agent_open(step: _Step, event: AgentOpen) -> None:
 def _agent_leave(step: _Step, event: AgentLeave) -> None:
     agent = _agent(step, event.agent)
     if agent is not None and agent.focus == event.conversation:
-        step.put_agent(agent.model_copy(update={"focus": None}))
+        step.put_agent(replace(agent, {"focus": None}))
 
 
 def _agent_types(step: _Step, event: AgentTypes) -> None:
@@ -444,9 +487,8 @@ def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, 
               entry=entry, agent=agent.name)
     update: dict[str, object] = {"last_answer": (Sender.agent, entry)}
     if conversation.session is not None:  # D-2: a human replied, smart reception may answer again
-        update["session"] = conversation.session.model_copy(
-            update={"stopped": False, "repeats": {}, "last": step.now})
-    conversation = step.put(conversation.model_copy(update=update))
+        update["session"] = replace(conversation.session, {"stopped": False, "repeats": {}, "last": step.now})
+    conversation = step.put(replace(conversation, update))
     step.lists(conversation, unread=False, unreplied=False)
 
 
@@ -488,7 +530,7 @@ def _setting_change(step: _Step, event: SettingChange) -> None:
                       reason="bot_when takes all_day or off_hours")
             return
         before = step.bot_when().value
-        step.settings = step.settings.model_copy(update={"bot_when": BotHours(event.value)})
+        step.settings = replace(step.settings, {"bot_when": BotHours(event.value)})
         step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
         return
     if event.value not in ("on", "off"):
@@ -497,7 +539,7 @@ def _setting_change(step: _Step, event: SettingChange) -> None:
         return
     current = {Setting.assist: step.assist_on, Setting.auto_send: step.shop_auto_send, Setting.bot: step.bot_on}
     before = _on_off(current[setting]())
-    step.settings = step.settings.model_copy(update={setting.value: event.value == "on"})
+    step.settings = replace(step.settings, {setting.value: event.value == "on"})
     step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
 
 
@@ -517,7 +559,7 @@ def _agent_auto_send(step: _Step, event: AgentAutoSend) -> None:
         step.emit(Denied, actor=event.actor, setting=setting, value=_on_off(event.value), reason=reason)
         return
     before = "shop" if agent.auto_send is None else _on_off(agent.auto_send)
-    step.put_agent(agent.model_copy(update={"auto_send": event.value}))
+    step.put_agent(replace(agent, {"auto_send": event.value}))
     step.emit(Changed, actor=event.actor, setting=setting, before=before, after=_on_off(event.value))
 
 
