@@ -201,52 +201,58 @@ class Store:
                                      [(run, *shop) for shop in shops])
             return run
 
-    def append(self, run: int, steps: Sequence[Step]) -> None:
-        """Write steps in one transaction: all of them or none. Return only once committed.
+    def append(self, run: int, steps: Sequence[Step]) -> list[tuple[str, ...]]:
+        """Write steps in one transaction: all of them or none. Return only once committed, with
+        each step's actions as the JSON lines now on disk (what `kefu simulate --json` prints).
 
-        The rows go through `executemany` with prepared statements: sqlite-utils' `insert_all`
-        inspects every value and took half of the write time in bench/engine.py."""
+        Rows are built before the write lock is taken, so another writer waits only for the
+        inserts; they go through `executemany` with prepared statements, because sqlite-utils'
+        `insert_all` inspects every value and took half of the write time in bench/engine.py."""
         if not steps:
-            return
+            return []
         recorded = utc_text(self.clock())
         events: list[tuple[object, ...]] = []
-        actions: list[tuple[object, ...]] = []
-        ratings: list[dict[str, object]] = []
-        audit: list[dict[str, object]] = []
+        actions: list[tuple[object, ...]] = []  # (index of the step, ...)
+        ratings: list[tuple[int, dict[str, object]]] = []
+        audit: list[tuple[int, dict[str, object]]] = []
+        bodies: list[tuple[str, ...]] = []
         conversations: dict[tuple[str, str], dict[str, object]] = {}
         texts: dict[dt.datetime, str] = {}  # the actions of an event share its time
+        for index, step in enumerate(steps):
+            event = step.event
+            when = texts[event.time] = utc_text(event.time)
+            events.append((run, step.shop, step.line, when, event.type, getattr(event, "conversation", None),
+                           event.model_dump_json(exclude_none=True), recorded))
+            if event.type == "customer_message":
+                _count_message(conversations, run, step.shop, event, when)
+            written = []
+            for action in step.actions:
+                body = action.model_dump_json(exclude_none=True)
+                written.append(body)
+                if action.time not in texts:
+                    texts[action.time] = utc_text(action.time)
+                actions.append((index, run, step.shop, texts[action.time], action.type,
+                                getattr(action, "conversation", None), body))
+                if isinstance(action, Rated):
+                    ratings.append((index, _rating_row(run, step.shop, action)))
+                elif isinstance(action, (Changed, Denied)):
+                    audit.append((index, _audit_row(run, step.shop, action, body, recorded)))
+            bodies.append(tuple(written))
         with self._immediate():
             first = self._next_id("events")
-            for event_id, step in enumerate(steps, start=first):
-                event = step.event
-                conversation = getattr(event, "conversation", None)
-                when = texts[event.time] = utc_text(event.time)
-                events.append((event_id, run, step.shop, step.line, when, event.type, conversation,
-                               event.model_dump_json(exclude_none=True), recorded))
-                if event.type == "customer_message":
-                    _count_message(conversations, run, step.shop, event, when)
-                for action in step.actions:
-                    body = action.model_dump_json(exclude_none=True)
-                    if action.time not in texts:
-                        texts[action.time] = utc_text(action.time)
-                    actions.append((event_id, run, step.shop, texts[action.time], action.type,
-                                    getattr(action, "conversation", None), body))
-                    if isinstance(action, Rated):
-                        ratings.append(_rating_row(run, step.shop, event_id, action))
-                    elif isinstance(action, (Changed, Denied)):
-                        audit.append(_audit_row(run, step.shop, event_id, action, body, recorded))
             self.db.conn.executemany(
                 "INSERT INTO events (id, run, shop, line, utc, type, conversation, body, recorded) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(first + i, *row) for i, row in enumerate(events)])
             self.db.conn.executemany(
                 "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                actions)
+                [(first + row[0], *row[1:]) for row in actions])
             if ratings:
-                self.db["ratings"].insert_all(ratings)
+                self.db["ratings"].insert_all([{**row, "event": first + index} for index, row in ratings])
             if audit:
-                self.db["audit"].insert_all(audit)
+                self.db["audit"].insert_all([{**row, "event": first + index} for index, row in audit])
             for row in conversations.values():
                 self._conversation(row)
+        return bodies
 
     def _conversation(self, row: dict[str, object]) -> None:
         self.db.execute(
@@ -361,16 +367,15 @@ def _count_message(conversations: dict[tuple[str, str], dict[str, object]], run:
         row["customer"] = event.customer  # type: ignore[union-attr]
 
 
-def _rating_row(run: int, shop: str, event_id: int, rated: Rated) -> dict[str, object]:
-    return {"run": run, "shop": shop, "event": event_id, "utc": utc_text(rated.time),
+def _rating_row(run: int, shop: str, rated: Rated) -> dict[str, object]:
+    return {"run": run, "shop": shop, "utc": utc_text(rated.time),
             "conversation": rated.conversation, "solved": int(rated.solved),
             "reason": rated.reason.value if rated.reason else None, "text": rated.text,
             "sender": rated.sender.value if rated.sender else None, "entry": rated.entry}
 
 
-def _audit_row(run: int, shop: str, event_id: int, action: Changed | Denied, body: str,
-               recorded: str) -> dict[str, object]:
-    row: dict[str, object] = {"run": run, "shop": shop, "event": event_id, "utc": utc_text(action.time),
+def _audit_row(run: int, shop: str, action: Changed | Denied, body: str, recorded: str) -> dict[str, object]:
+    row: dict[str, object] = {"run": run, "shop": shop, "utc": utc_text(action.time),
                               "actor": action.actor, "setting": action.setting, "body": body, "recorded": recorded}
     if isinstance(action, Changed):
         row.update(outcome="changed", before=action.before, after=action.after)

@@ -24,6 +24,10 @@ from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from engine.events import Step
+    from engine.rules import Shop
+    from engine.store import Store
+
 BATCH = 1000  # events per commit at most
 GROUP = 0.2  # seconds a decided event may wait for its commit
 MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
@@ -118,7 +122,8 @@ def _open(events_path: str) -> IO[bytes]:
         raise click.UsageError(f"{events_path}: {error.strerror or error}") from None
 
 
-def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path, shops: list):  # noqa: ANN202
+def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path,
+           shops: list[Shop]) -> tuple[Store | None, int]:
     if no_db:
         if db_path is not None:
             raise click.UsageError("--db and --no-db exclude each other")
@@ -206,13 +211,15 @@ class _Printer:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
 
-    def steps(self, steps: list) -> None:
+    def steps(self, steps: list[Step], bodies: list[tuple[str, ...]] | None) -> None:
+        """Print the steps: with --json the action lines as stored (`bodies`) or serialized here."""
         from tui.show import action_line, event_line
 
         lines: list[str] = []
-        for step in steps:
+        for index, step in enumerate(steps):
             if self.as_json:
-                lines.extend(action.model_dump_json(exclude_none=True) for action in step.actions)
+                lines.extend(bodies[index] if bodies is not None else
+                             (action.model_dump_json(exclude_none=True) for action in step.actions))
             else:
                 lines.append(event_line(step.event, step.line))
                 lines.extend(action_line(action) for action in step.actions)
@@ -221,10 +228,9 @@ class _Printer:
             sys.stdout.flush()
 
 
-def _flush(store, run: int, pending: list, out: _Printer) -> None:  # noqa: ANN001 - engine.store.Store
+def _flush(store: Store | None, run: int, pending: list[Step], out: _Printer) -> None:
     """Commit, then print: an action on the screen is an action on disk."""
     if not pending:
         return
-    if store is not None:
-        store.append(run, pending)
-    out.steps(pending)
+    bodies = store.append(run, pending) if store is not None else None
+    out.steps(pending, bodies)
