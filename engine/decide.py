@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
-from pydantic import BaseModel, ConfigDict
 
 from engine import clock
 from engine.events import (
@@ -76,8 +76,10 @@ class Rules:
         return found
 
 
-class Outcome(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one step returns. A plain frozen dataclass, not a pydantic model: both parts are built
+    by `decide` itself from validated models, and validating them again cost 8 µs a step."""
 
     state: State
     actions: tuple[Action, ...]
