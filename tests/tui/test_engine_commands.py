@@ -234,3 +234,19 @@ def test_audit_lists_changes_and_refusals(tmp_path: Path, capsys: pytest.Capture
     code, out, _ = run(capsys, "audit", "--db", str(db), "--json", "--shop", "tw")
     entries = json.loads(out)["entries"]
     assert [(e["actor"], e["outcome"]) for e in entries] == [("amy", "denied"), ("mia", "changed")]
+
+
+def test_simulate_routes_each_event_to_its_shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """KB-1: with several shops, each event names its shop and is answered from that shop's KB only."""
+    events = [
+        {"type": "customer_message", "time": "2026-11-24T23:30", "shop": "tw", "conversation": "c1",
+         "text": "請問有免運嗎?"},
+        {"type": "customer_message", "time": "2026-11-24T23:30", "shop": "sg", "conversation": "c1",
+         "text": "is shipping free for this?"},
+    ]
+    code, out, err = run(capsys, "simulate", str(RULES), "--events", str(jsonl(tmp_path, events)), "--no-db", "--json")
+    assert code == 0, err
+    answers = [json.loads(line) for line in out.splitlines()]
+    answers = [a for a in answers if a["type"] == "send" and a["kind"] == "answer"]
+    assert [(a["shop"], a["time"][-6:]) for a in answers] == [("tw", "+08:00"), ("sg", "+08:00")]
+    assert "郵費" in answers[0]["text"] and answers[1]["text"].isascii()
