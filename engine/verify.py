@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.decide import Rules
 from engine.events import (
     Action, AgentLeave, AgentMessage, AgentOffline, AgentOnline, AgentOpen, AgentTypes, CustomerMessage,
-    CustomerRating, Event, Kind, Notice, Send, Sender, SettingChange, Suggest,
+    CustomerRating, Event, Kind, Notice, Reason, Send, Sender, Setting, SettingChange, Suggest,
 )
 from engine.inbox import Conversation
 from engine.matcher import Decision
@@ -73,10 +73,12 @@ def _case(shop: Shop, rules: Rules, block: str, case: TestCase) -> Result:
     else:
         passed = got_entry == case.expect
         expected = f"{case.expect} (auto-sent or suggested)"
-    if got_entry is None:
-        got = "no answer" + (f" (best {best.entry}, score {best.score:.0f})" if best is not None else "")
+    if best is None:
+        got = "no answer"
+    elif got_entry is None:
+        got = f"no answer (best {best.entry}, score {best.score:.0f})"
     else:
-        got = f"{got_entry} ({'auto-sent' if decision == Decision.auto_send else 'suggested'}, score {best.score:.0f})"  # type: ignore[union-attr]
+        got = f"{got_entry} ({'auto-sent' if decision == Decision.auto_send else 'suggested'}, score {best.score:.0f})"
     span = case.span
     return Result(shop=shop.id, kind="test", block=block, file=span.file if span else None,
                   line=span.line if span else None, passed=passed, expected=expected,
@@ -157,11 +159,11 @@ def _event(step: ScenarioStep, now: dt.datetime) -> Event:
     if step.kind == "types":
         return AgentTypes(time=now, agent=actor, conversation=CONVERSATION, text=text)
     if step.kind == "set":
-        return SettingChange(time=now, actor=actor, setting=step.setting, value=step.value or "")  # type: ignore[arg-type]
+        return SettingChange(time=now, actor=actor, setting=Setting(step.setting), value=step.value or "")
     if step.kind == "rate":
         solved = step.value == "solved"
         return CustomerRating(time=now, conversation=CONVERSATION, solved=solved,
-                              reason=None if solved else (step.reason or "other"), text=step.text)  # type: ignore[arg-type]
+                              reason=None if solved else Reason(step.reason or "other"), text=step.text)
     raise _Failure(step, "a step kefu knows", step.kind)
 
 
