@@ -9,6 +9,7 @@ is what the UI does. Requirement ids from SPEC.md mark where each rule lives.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -200,26 +201,32 @@ class _Step:
         if (conversation.unread, conversation.unreplied) == (unread, unreplied):
             return conversation
         self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
-        return self.put(replace(conversation, {"unread": unread, "unreplied": unreplied}))
+        return self.settle(replace(conversation, {"unread": unread, "unreplied": unreplied}))
+
+    def settle(self, conversation: Conversation) -> Conversation:
+        """Keep the conversation in the live inbox, or let it leave: a conversation whose session has
+        closed, with nothing unread or unreplied and no agent looking at it, is history (the store's)."""
+        if conversation.session is None and not conversation.unread and not conversation.unreplied \
+                and not any(agent.focus == conversation.id for agent in self.agents.values()):
+            if conversation.id in self.conversations:
+                self.drop(conversation)
+            return conversation
+        return self.put(conversation)
 
     def close_idle_sessions(self, only: str | None = None) -> None:
         """D-1: sessions idle for 24 hours close; a conversation with nothing left to do leaves.
         An event about one conversation checks that one (no scan per message); a tick checks all."""
+        cutoff = self.now - SESSION
         if only is not None:
             one = self.conversations.get(only)
-            if one is None or one.session is None or self.now - one.session.last < SESSION:
+            if one is None or one.session is None or one.session.last > cutoff:
                 return
             idle = [one]
         else:
-            idle = [c for c in self.conversations.values()
-                    if c.session is not None and self.now - c.session.last >= SESSION]
+            idle = [c for c in self.conversations.values() if c.session is not None and c.session.last <= cutoff]
         for conversation in idle:
             self.emit(SessionClosed, conversation=conversation.id)
-            closed = replace(conversation, {"session": None, "queued": False})
-            if not closed.unread and not closed.unreplied:
-                self.drop(closed)
-            else:
-                self.put(closed)
+            self.settle(replace(conversation, {"session": None, "queued": False}))
             if conversation.id in self.queue:
                 self.queue = tuple(q for q in self.queue if q != conversation.id)
         if idle:
@@ -233,10 +240,13 @@ class _Step:
 
     def assign_waiting(self) -> None:
         """Queued conversations first (first come), then unassigned ones, to agents with room (BOT-5)."""
-        waiting = list(self.queue) + [c.id for c in self.conversations.values()
-                                       if c.session is not None and c.id not in self.queue
-                                       and (c.agent is None or not self.agents[c.agent].online)]
-        for conversation_id in waiting:
+        if self.free_agent() is None:  # nobody has room (at night: nobody is online)
+            return
+        queued = set(self.queue)
+        unassigned = (c.id for c in self.conversations.values()
+                      if c.session is not None and c.id not in queued
+                      and (c.agent is None or not self.agents[c.agent].online))
+        for conversation_id in itertools.chain(tuple(self.queue), unassigned):
             agent = self.free_agent()
             if agent is None:
                 return
@@ -443,7 +453,15 @@ def _agent_offline(step: _Step, event: AgentOffline) -> None:
     if agent is None or not agent.online:
         return
     step.put_agent(replace(agent, {"online": False, "focus": None}))
+    _unfocus(step, agent.focus)
     step.assign_waiting()
+
+
+def _unfocus(step: _Step, conversation_id: str | None) -> None:
+    """Nobody looks at the conversation any more: it may leave the live inbox (D-1)."""
+    conversation = step.conversations.get(conversation_id) if conversation_id else None
+    if conversation is not None:
+        step.settle(conversation)
 
 
 def _agent_open(step: _Step, event: AgentOpen) -> None:
@@ -451,7 +469,10 @@ def _agent_open(step: _Step, event: AgentOpen) -> None:
     agent = _agent(step, event.agent)
     if agent is None:
         return
+    before = agent.focus
     agent = step.put_agent(replace(_come_online(step, agent), {"focus": event.conversation}))
+    if before != event.conversation:
+        _unfocus(step, before)  # one conversation on screen at a time (D-6)
     conversation = step.conversations.get(event.conversation)
     if conversation is None:
         return
@@ -466,6 +487,7 @@ def _agent_leave(step: _Step, event: AgentLeave) -> None:
     agent = _agent(step, event.agent)
     if agent is not None and agent.focus == event.conversation:
         step.put_agent(replace(agent, {"focus": None}))
+        _unfocus(step, event.conversation)
 
 
 def _agent_types(step: _Step, event: AgentTypes) -> None:

@@ -360,3 +360,17 @@ def test_BOT7_the_off_hours_reply_names_the_hours_in_the_shops_language(tw: Rule
     _, actions = play(english, says(NIGHT, UNKNOWN), says(at(NIGHT, 1), "???"))
     [reply] = sends(actions, Kind.off_hours_reply)
     assert "Mon-Fri 09:00-12:00, 13:00-18:00; Sat 10:00-14:00" in reply.text
+
+
+def test_D1_a_conversation_leaves_the_live_inbox_once_its_session_closed_and_nothing_is_left(tw: Rules) -> None:
+    """D-1: a session closes 24 h after its last message; a conversation still Unreplied then stays in
+    the inbox until an agent has answered it, then leaves (the state holds the live inbox only)."""
+    events = [says(NIGHT, UNKNOWN), {"type": "tick", "time": at(NIGHT, 25 * 60)}]
+    state, _ = play(tw, *events)
+    assert state.conversations["c1"].session is None and state.conversations["c1"].unreplied
+    state, _ = play(tw, *events, opens(at(NIGHT, 26 * 60), "amy"), replies(at(NIGHT, 26 * 60 + 1), "amy", "抱歉"))
+    assert "c1" in state.conversations  # amy still has it open
+    state, _ = play(tw, *events, opens(at(NIGHT, 26 * 60), "amy"), replies(at(NIGHT, 26 * 60 + 1), "amy", "抱歉"),
+                    {"type": "agent_leave", "time": at(NIGHT, 26 * 60 + 2), "agent": "amy", "conversation": "c1"},
+                    {"type": "tick", "time": at(NIGHT, 27 * 60)})
+    assert "c1" not in state.conversations and state.loads.get("amy", 0) == 0
