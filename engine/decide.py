@@ -54,7 +54,7 @@ class Rules:
         self.language = "zh" if (shop.language or "zh").startswith("zh") else "en"
         self.hours_text = _hours_text(shop, self.language)  # `${shop.hours}`
         self._working: dict[int, bool] = {}  # by minute since the epoch: the clock answers once a minute
-        self._policies: dict[dt.date, Policy] = {}  # by the shop's local date
+        self._policies: dict[int, Policy] = {}  # by minute since the epoch
 
     def working(self, now: dt.datetime) -> bool:
         """`clock.working`, remembered per minute (its answer cannot change within one)."""
@@ -67,13 +67,13 @@ class Rules:
         return found
 
     def policy_at(self, now: dt.datetime) -> Policy:
-        """`clock.policy_at`, remembered per local date (periods are whole days)."""
-        day = clock.local(self.shop, now).date()
-        found = self._policies.get(day)
+        """`clock.policy_at`, remembered per minute (periods are whole days)."""
+        minute = int(now.timestamp()) // 60
+        found = self._policies.get(minute)
         if found is None:
-            if len(self._policies) > 10_000:
+            if len(self._policies) > 100_000:
                 self._policies.clear()
-            found = self._policies[day] = clock.policy_at(self.shop, now)
+            found = self._policies[minute] = clock.policy_at(self.shop, now)
         return found
 
 

@@ -250,17 +250,13 @@ class Store:
                 self.db["ratings"].insert_all([{**row, "event": first + index} for index, row in ratings])
             if audit:
                 self.db["audit"].insert_all([{**row, "event": first + index} for index, row in audit])
-            for row in conversations.values():
-                self._conversation(row)
+            self.db.conn.executemany(
+                "INSERT INTO conversations (run, shop, id, customer, first, last, messages) "
+                "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
+                "ON CONFLICT (run, shop, id) DO UPDATE SET last = excluded.last, "
+                "messages = messages + excluded.messages, customer = coalesce(excluded.customer, customer)",
+                [{"customer": None, **row} for row in conversations.values()])
         return bodies
-
-    def _conversation(self, row: dict[str, object]) -> None:
-        self.db.execute(
-            "INSERT INTO conversations (run, shop, id, customer, first, last, messages) "
-            "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
-            "ON CONFLICT (run, shop, id) DO UPDATE SET last = excluded.last, "
-            "messages = messages + excluded.messages, customer = coalesce(excluded.customer, customer)",
-            {"customer": None, **row})
 
     def _next_id(self, table: str) -> int:
         return int(self.db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
