@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Iterator
 
 import click
 
-from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops
+from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops, long_run_gc
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -64,6 +64,9 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
         raise click.UsageError(f"{rules} holds no shop")
     store, run = _store(db_path, no_db, events_path, rules, list(shops.values()))
     simulation = Simulation(shops)
+    for shop_id in shops:
+        simulation.rules(shop_id)  # compile (build each matcher) before the stream starts
+    long_run_gc()
     out = _Printer(as_json)
     pending: list = []
     first_pending = 0.0
