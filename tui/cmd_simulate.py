@@ -68,26 +68,18 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
         simulation.rules(shop_id)  # compile (build each matcher) before the stream starts
     long_run_gc()
     out = _Printer(as_json)
-    pending: list = []
+    pending: list[Step] = []
     first_pending = 0.0
     events = actions = 0
     bad = 0
     try:
         for number, parsed in _lines(source):
-            if isinstance(parsed, str):
+            played = parsed if isinstance(parsed, str) else simulation.play(parsed, number)  # type: ignore[arg-type]
+            if not isinstance(played, list):  # what is wrong with the line: report, keep what came before
                 bad += 1
                 _flush(store, run, pending, out)
-                pending = []
-                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {parsed}", err=True)
-                if not keep_going:
-                    break
-                continue
-            played = simulation.play(parsed, number)
-            if not isinstance(played, list):
-                bad += 1
-                _flush(store, run, pending, out)
-                pending = []
-                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {played.message}", err=True)
+                problem = played if isinstance(played, str) else played.message
+                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {problem}", err=True)
                 if not keep_going:
                     break
                 continue
@@ -98,8 +90,10 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
             actions += sum(len(step.actions) for step in played)
             if len(pending) >= BATCH or time.monotonic() - first_pending >= GROUP or not _ready(source):
                 _flush(store, run, pending, out)
-                pending = []
         _flush(store, run, pending, out)
+    except KeyboardInterrupt:  # Ctrl-C: what was decided is kept and shown, then kefu stops
+        _flush(store, run, pending, out)
+        raise
     finally:
         if store is not None:
             store.close()
@@ -232,8 +226,11 @@ class _Printer:
 
 
 def _flush(store: Store | None, run: int, pending: list[Step], out: _Printer) -> None:
-    """Commit, then print: an action on the screen is an action on disk."""
+    """Commit, then print: an action on the screen is an action on disk. `pending` is emptied as
+    soon as it is committed, so an interrupt while printing never writes the same steps twice."""
     if not pending:
         return
     bodies = store.append(run, pending) if store is not None else None
-    out.steps(pending, bodies)
+    committed = pending[:]
+    pending.clear()
+    out.steps(committed, bodies)
