@@ -78,6 +78,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from machine import machine_busy  # bench/machine.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -228,18 +230,6 @@ class Timing:
     wall: float  # seconds the subprocess took, start to exit
     cpu: float  # user + system CPU seconds of it and of the processes it forked
     others: float | None  # share of the machine's CPU that other processes used meanwhile (0..1)
-
-
-def machine_busy() -> tuple[float, float] | None:
-    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat (Linux only)."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = fields
-    tick = os.sysconf("SC_CLK_TCK")
-    busy = user + nice + system + irq + softirq + steal
-    return busy / tick, (busy + idle + iowait) / tick
 
 
 def others_share(before: tuple[float, float] | None, after: tuple[float, float] | None, own_cpu: float) -> float | None:

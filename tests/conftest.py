@@ -28,3 +28,14 @@ def _isolated_cache_and_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     writes the user's data directory."""
     monkeypatch.setenv("KEFU_CACHE_DIR", str(tmp_path_factory.mktemp("kefu-cache")))
     monkeypatch.setenv("KEFU_DB", str(tmp_path_factory.mktemp("kefu-db") / "kefu.db"))
+
+
+def copy_rules(folder: Path) -> Path:
+    """The demo rules copied into `folder` / rules (a `.git` marker stops the search for a shop there)."""
+    (folder / ".git").mkdir(exist_ok=True)
+    copy = folder / "rules"
+    for source in RULES.rglob("*.kefu"):
+        target = copy / source.relative_to(RULES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from tui.edge import EXIT_USAGE
+from tui.edge import open_history
 
 
 @click.command()
@@ -24,20 +23,15 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
       kefu audit
       kefu audit --shop tw --json
     """
-    from engine.store import Store, StoreError, default_path
+    from engine.store import default_path
 
-    path = db_path or default_path()
-    if not path.is_file():
-        if db_path is not None:
-            raise click.UsageError(f"{path}: no such file")
+    store = open_history(db_path, "audit")
+    if store is None:
+        path = default_path()
         click.echo(json.dumps({"db": str(path), "entries": []}) if as_json else
                    f"kefu audit: no history yet ({path})", err=not as_json)
         return
-    try:
-        store = Store.open(path)
-    except StoreError as error:
-        click.echo(f"kefu audit: error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+    path = Path(store.path)
     with store:
         entries = store.audit(shop=shop_id)
     if as_json:

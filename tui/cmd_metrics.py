@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tui.edge import EXIT_CLEAN, EXIT_USAGE
+from tui.edge import EXIT_CLEAN, open_history
 
 if TYPE_CHECKING:
     from engine.metrics import PeriodMetrics, Share
@@ -46,19 +46,13 @@ def metrics(db_path: Path | None, shop_id: str | None, start: str | None, end: s
       kefu metrics --db night.db --json
     """
     from engine.metrics import Report, compute
-    from engine.store import Store, StoreError, default_path
+    from engine.store import default_path
 
-    path = db_path or default_path()
-    if not path.is_file():
-        if db_path is not None:
-            raise click.UsageError(f"{path}: no such file")
-        _nothing(as_json, str(path), "no history yet: record some with kefu simulate")
+    store = open_history(db_path, "metrics")
+    if store is None:
+        _nothing(as_json, str(default_path()), "no history yet: record some with kefu simulate")
         return
-    try:
-        store = Store.open(path)
-    except StoreError as error:
-        click.echo(f"kefu metrics: error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+    path = Path(store.path)
     with store:
         if list_runs:
             _print_runs(store, as_json)

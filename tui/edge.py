@@ -13,6 +13,7 @@ from dsl.cache import Cache, default_dir
 
 if TYPE_CHECKING:
     from engine.rules import Shop
+    from engine.store import Store
 
 REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -59,3 +60,20 @@ def long_run_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def open_history(db_path: Path | None, command: str) -> "Store | None":
+    """The recorded history for a reading command: None when the default database does not exist
+    yet (nothing recorded); a missing --db file is a usage error; a file kefu cannot read, exit 2."""
+    from engine.store import Store, StoreError, default_path
+
+    path = db_path or default_path()
+    if not path.is_file():
+        if db_path is not None:
+            raise click.UsageError(f"{path}: no such file")
+        return None
+    try:
+        return Store.open(path)
+    except StoreError as error:
+        click.echo(f"kefu {command}: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -10,21 +10,17 @@ import pytest
 from dsl.load import load
 from engine.rules import Shop
 from engine.verify import Result, run_shop, uncovered
-from tests.conftest import RULES
+from tests.conftest import RULES, copy_rules
 
 SHOP = RULES / "shops" / "tw" / "shop.kefu"
 
 
 def shop_with(tmp_path: Path, extra: str) -> Shop:
     """The demo rules copied, with `extra` appended to tw's shop file."""
-    (tmp_path / ".git").mkdir()
-    for source in RULES.rglob("*.kefu"):
-        target = tmp_path / source.relative_to(RULES)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    shop_file = tmp_path / "shops" / "tw" / "shop.kefu"
+    rules = copy_rules(tmp_path)
+    shop_file = rules / "shops" / "tw" / "shop.kefu"
     shop_file.write_text(shop_file.read_text(encoding="utf-8") + "\n" + textwrap.dedent(extra), encoding="utf-8")
-    result = load([tmp_path / "shops" / "tw"])
+    result = load([rules / "shops" / "tw"])
     assert not result.errors, result.errors
     shop = result.rules.shop("tw")
     assert shop is not None
@@ -70,7 +66,7 @@ def test_a_failing_scenario_names_its_step_the_expectation_and_what_happened(tmp
         }
     ''')
     [failure] = failures(run_shop(shop), "wrong sender")
-    text = (tmp_path / "shops" / "tw" / "shop.kefu").read_text(encoding="utf-8").splitlines()
+    text = (tmp_path / "rules" / "shops" / "tw" / "shop.kefu").read_text(encoding="utf-8").splitlines()
     assert 'customer "請問有免運嗎?" expect assist shipping.free' in text[failure.line - 1]  # type: ignore[operator]
     assert failure.expected == "assist shipping.free"
     assert "bot answer shipping.free" in failure.got

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.store import Store
-from tests.conftest import RULES
+from tests.conftest import RULES, copy_rules
 from tests.tui.test_cli import run
 
 TW = str(RULES / "shops" / "tw")
@@ -164,12 +164,7 @@ def test_metrics_without_history(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def broken_rules(tmp_path: Path) -> Path:
     """The demo rules with one failing case and one failing scenario in tw."""
-    copy = tmp_path / "rules"
-    (tmp_path / ".git").mkdir()
-    for source in RULES.rglob("*.kefu"):
-        target = copy / source.relative_to(RULES)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    copy = copy_rules(tmp_path)
     shop = copy / "shops" / "tw" / "shop.kefu"
     shop.write_text(shop.read_text(encoding="utf-8") + '\ntest "broken" {\n    "請問這個有免運嗎?" -> order.status\n}\n\n'
                     'scenario "broken" {\n    at 2026-11-24 23:30\n    customer "請問有免運嗎?" expect assist shipping.free\n}\n',
