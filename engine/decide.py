@@ -116,7 +116,9 @@ class _Step:
         self.policy = rules.policy_at(now)
 
     def finish(self) -> State:
-        return replace(self.before, {
+        """The new state. Its parts are values this step built from validated models, so it is put
+        together without validating them all again (half the cost of a step that changes nothing)."""
+        return self.before.model_copy(update={
             "agents": self.agents, "settings": self.settings, "queue": self.queue,
             "conversations": self.conversations, "loads": self.loads, "now": self.now})
 
@@ -197,11 +199,16 @@ class _Step:
         }
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
-    def lists(self, conversation: Conversation, unread: bool, unreplied: bool) -> Conversation:
-        if (conversation.unread, conversation.unreplied) == (unread, unreplied):
+    def lists(self, conversation: Conversation, unread: bool, unreplied: bool,
+              changes: dict[str, object] | None = None) -> Conversation:
+        """Put the conversation in (or out of) Unread and Unreplied, with any other `changes` in
+        the same new value (one copy, not two)."""
+        moved = (conversation.unread, conversation.unreplied) != (unread, unreplied)
+        if not moved and not changes:
             return conversation
-        self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
-        return self.settle(replace(conversation, {"unread": unread, "unreplied": unreplied}))
+        if moved:
+            self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
+        return self.settle(replace(conversation, {**(changes or {}), "unread": unread, "unreplied": unreplied}))
 
     def settle(self, conversation: Conversation) -> Conversation:
         """Keep the conversation in the live inbox, or let it leave: a conversation whose session has
@@ -366,10 +373,8 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
               text=step.render(entry.reply, conversation), agent=agent.name if agent else None,
               label=label, customer_label=customer_label, score=best.score)
     repeats = {**session.repeats, entry.id: sent + 1}
-    conversation = step.put(replace(conversation, {
-        "session": replace(session, {"repeats": repeats}),
-        "last_answer": (sender, entry.id)}))
-    step.lists(conversation, unread=True, unreplied=False)  # AR-5, BOT-5
+    step.lists(conversation, unread=True, unreplied=False, changes={  # AR-5, BOT-5
+        "session": replace(session, {"repeats": repeats}), "last_answer": (sender, entry.id)})
     return True
 
 
@@ -377,9 +382,9 @@ def _stop(step: _Step, conversation: Conversation, reason: str) -> Conversation:
     """AR-7, BOT-7, STOP-1, STOP-2, D-2: smart reception stops here until a human replies."""
     session = conversation.session
     assert session is not None
-    conversation = step.put(replace(conversation, {"session": replace(session, {"stopped": True})}))
     step.emit(Notice, conversation=conversation.id, reason=reason, text=NOTICES[step.language()][reason])
-    return step.lists(conversation, unread=True, unreplied=True)
+    return step.lists(conversation, unread=True, unreplied=True,
+                      changes={"session": replace(session, {"stopped": True})})
 
 
 def _assist_answers(step: _Step, conversation: Conversation, agent: Agent, text: str) -> None:
@@ -512,8 +517,7 @@ def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, 
     update: dict[str, object] = {"last_answer": (Sender.agent, entry)}
     if conversation.session is not None:  # D-2: a human replied, smart reception may answer again
         update["session"] = replace(conversation.session, {"stopped": False, "repeats": {}, "last": step.now})
-    conversation = step.put(replace(conversation, update))
-    step.lists(conversation, unread=False, unreplied=False)
+    step.lists(conversation, unread=False, unreplied=False, changes=update)
 
 
 def _agent_message(step: _Step, event: AgentMessage) -> None:
