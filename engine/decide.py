@@ -53,28 +53,24 @@ class Rules:
         self.entries = {entry.id: entry for entry in shop.entries}
         self.language = "zh" if (shop.language or "zh").startswith("zh") else "en"
         self.hours_text = _hours_text(shop, self.language)  # `${shop.hours}`
-        self._working: dict[int, bool] = {}  # by minute since the epoch: the clock answers once a minute
-        self._policies: dict[int, Policy] = {}  # by minute since the epoch
+        # The clock's answers for the minute of the last step: events come in time order, so one
+        # minute remembered answers almost every step, in constant memory.
+        self._working: tuple[int, bool] = (-1, False)
+        self._policy: tuple[int, Policy] = (-1, shop.policy)
 
     def working(self, now: dt.datetime) -> bool:
-        """`clock.working`, remembered per minute (its answer cannot change within one)."""
+        """`clock.working`, remembered for the current minute (its answer cannot change within one)."""
         minute = int(now.timestamp()) // 60
-        found = self._working.get(minute)
-        if found is None:
-            if len(self._working) > 100_000:
-                self._working.clear()
-            found = self._working[minute] = clock.working(self.shop, now)
-        return found
+        if self._working[0] != minute:
+            self._working = (minute, clock.working(self.shop, now))
+        return self._working[1]
 
     def policy_at(self, now: dt.datetime) -> Policy:
-        """`clock.policy_at`, remembered per minute (periods are whole days)."""
+        """`clock.policy_at`, remembered for the current minute (periods are whole days)."""
         minute = int(now.timestamp()) // 60
-        found = self._policies.get(minute)
-        if found is None:
-            if len(self._policies) > 100_000:
-                self._policies.clear()
-            found = self._policies[minute] = clock.policy_at(self.shop, now)
-        return found
+        if self._policy[0] != minute:
+            self._policy = (minute, clock.policy_at(self.shop, now))
+        return self._policy[1]
 
 
 @dataclass(frozen=True, slots=True)
