@@ -279,14 +279,6 @@ class Store:
         """Each shop's time zone, as its latest run knew it."""
         return {row["id"]: row["timezone"] for row in self.db.query("SELECT id, timezone FROM shops ORDER BY run")}
 
-    def span(self, shop: str | None = None) -> tuple[dt.datetime, dt.datetime] | None:
-        """The first and last event's instants (UTC), or None for an empty history."""
-        where, params = _filters(shop=shop)
-        first, last = self.db.execute(f"SELECT min(utc), max(utc) FROM events{where}", params).fetchone()
-        if first is None:
-            return None
-        return dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
-
     def steps(self, shop: str | None = None, run: int | None = None) -> Iterator[Stored]:
         """Every stored step in the order it was written (two writers' runs interleave). Streams."""
         where, params = _filters(shop=shop, run=run)

@@ -59,6 +59,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     from engine.simulate import Simulation
 
     source = _open(events_path)
+    from_file = _is_file(source)
     shops = {shop.id: shop for shop in load_shops(rules, "simulate")}
     if not shops:
         raise click.UsageError(f"{rules} holds no shop")
@@ -88,7 +89,8 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
             pending.extend(played)
             events += 1
             actions += sum(len(step.actions) for step in played)
-            if len(pending) >= BATCH or time.monotonic() - first_pending >= GROUP or not _ready(source):
+            if len(pending) >= BATCH or time.monotonic() - first_pending >= GROUP \
+                    or (not from_file and not _ready(source)):
                 _flush(store, run, pending, out)
         _flush(store, run, pending, out)
     except KeyboardInterrupt:  # Ctrl-C: what was decided is kept and shown, then kefu stops
@@ -136,11 +138,17 @@ def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path,
         sys.exit(EXIT_USAGE)
 
 
-def _ready(source: IO[bytes]) -> bool:
-    """More input is waiting (always, for a file); False when a pipe has paused."""
+def _is_file(source: IO[bytes]) -> bool:
+    """A regular file never pauses: asked once, not per event."""
     try:
-        if stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-            return True
+        return stat.S_ISREG(os.fstat(source.fileno()).st_mode)
+    except (OSError, ValueError):
+        return True
+
+
+def _ready(source: IO[bytes]) -> bool:
+    """More input is waiting on a pipe; False when it has paused."""
+    try:
         readable, _, _ = select.select([source], [], [], 0)
         return bool(readable)
     except (OSError, ValueError):
