@@ -76,9 +76,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from machine import machine_busy  # bench/machine.py, beside this script
@@ -88,16 +89,16 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import TypeAdapter  # noqa: E402
 
-from dsl.load import load  # noqa: E402
-from engine import clock  # noqa: E402
-from engine.decide import Rules, decide  # noqa: E402
-from engine.events import Event, Step  # noqa: E402
-from engine.inbox import State  # noqa: E402
-from engine.matcher import Match, Matcher  # noqa: E402
-from engine.rules import FaqEntry, Matching, Shop  # noqa: E402
-from engine.simulate import LineError, Simulation  # noqa: E402
-from engine.store import Store  # noqa: E402
-from tui.edge import long_run_gc  # noqa: E402
+from kefu.dsl.load import load  # noqa: E402
+from kefu.engine import clock  # noqa: E402
+from kefu.engine.decide import Rules, decide  # noqa: E402
+from kefu.engine.events import Event, Step  # noqa: E402
+from kefu.engine.inbox import State  # noqa: E402
+from kefu.engine.matcher import Match, Matcher  # noqa: E402
+from kefu.engine.rules import FaqEntry, Matching, Shop  # noqa: E402
+from kefu.engine.simulate import LineError, Simulation  # noqa: E402
+from kefu.engine.store import Store  # noqa: E402
+from kefu.tui.edge import long_run_gc  # noqa: E402
 
 SHOP_DIR = ROOT / "rules" / "shops" / "tw"
 SHOP_ID = "tw"
@@ -117,20 +118,41 @@ MESSAGES = ((1, 2, 3, 4, 5, 6), (20, 25, 20, 15, 10, 10))  # messages per conver
 HANDLERS = (("amy", "bob", "ken", "mia"), (45, 40, 10, 5))
 SUFFIXES = ("?", "謝謝", "請問一下", " 急", "!!", "可以嗎")
 UNKNOWN = (
-    "我想訂做一件客製化的外套", "???", "好的", "你們老闆是誰", "今天天氣如何", "推薦我一部好看的電影",
-    "可以算便宜一點嗎", "我上週買的外套顏色跟照片不一樣", "請問有在徵人嗎", "你是機器人嗎", "嗯嗯",
-    "我要找真人客服", "信用卡可以分12期嗎", "可以寄到日本嗎", "這個跟另一家比哪個好", "哈哈",
-    "order 88123 status?", "do you ship to Malaysia", "我昨天打電話都沒人接", "幫我轉給主管",
+    "我想訂做一件客製化的外套",
+    "???",
+    "好的",
+    "你們老闆是誰",
+    "今天天氣如何",
+    "推薦我一部好看的電影",
+    "可以算便宜一點嗎",
+    "我上週買的外套顏色跟照片不一樣",
+    "請問有在徵人嗎",
+    "你是機器人嗎",
+    "嗯嗯",
+    "我要找真人客服",
+    "信用卡可以分12期嗎",
+    "可以寄到日本嗎",
+    "這個跟另一家比哪個好",
+    "哈哈",
+    "order 88123 status?",
+    "do you ship to Malaysia",
+    "我昨天打電話都沒人接",
+    "幫我轉給主管",
 )
 REPLIES = (
-    "您好,我幫您查詢一下,請稍等。", "好的,已經幫您處理了喔!", "不好意思讓您久等了,已為您確認。",
-    "這部分我們會再跟倉庫確認,明天回覆您。", "收到,謝謝您的耐心等候。", "您好,已幫您備註在訂單上了。",
+    "您好,我幫您查詢一下,請稍等。",
+    "好的,已經幫您處理了喔!",
+    "不好意思讓您久等了,已為您確認。",
+    "這部分我們會再跟倉庫確認,明天回覆您。",
+    "收到,謝謝您的耐心等候。",
+    "您好,已幫您備註在訂單上了。",
 )
 NAMES = ("王小明", "林怡君", "陳冠宇", "張雅婷", "李志豪", "黃詩涵", "吳建宏", "劉佳穎", "蔡承恩", "鄭宇軒")
 REASONS = ("too_long", "not_useful", "off_topic", "other")
 
 
 # -- the stream -----------------------------------------------------------------------------------
+
 
 class Shifts:
     """When the shop works (its hours and holidays, from engine.clock), as [start, end) intervals in
@@ -230,8 +252,12 @@ def agent_phase(world: World, cid: str, topic: FaqEntry, t: int) -> Iterator[tup
     for _ in range(2 if rng.random() < 0.2 else 1):
         if rng.random() < 0.6:
             entry = topic if rng.random() < 0.9 else rng.choice(world.entries)
-            send: dict[str, Any] = {"type": "agent_send_suggestion", "agent": agent, "conversation": cid,
-                                    "entry": entry.id}
+            send: dict[str, Any] = {
+                "type": "agent_send_suggestion",
+                "agent": agent,
+                "conversation": cid,
+                "entry": entry.id,
+            }
             if rng.random() < 0.2:
                 send["text"] = "您好," + entry.reply[:30] + "(已為您確認)"
             yield t, send
@@ -259,7 +285,10 @@ def staff(world: World) -> Source:
     rng = world.rng
     for i in itertools.count():
         start, end = world.shifts.interval(i)
-        plan = [(start + rng.randint(0, 300), "agent_online", "amy"), (start + rng.randint(0, 600), "agent_online", "bob")]
+        plan = [
+            (start + rng.randint(0, 300), "agent_online", "amy"),
+            (start + rng.randint(0, 600), "agent_online", "bob"),
+        ]
         if rng.random() < 0.5:
             plan.append((start + rng.randint(0, 3600), "agent_online", "ken"))
         if rng.random() < 0.3 and end - start > 2 * 3600:
@@ -277,17 +306,28 @@ def settings(world: World) -> Source:
     for day in itertools.count():
         base = day * DAY
         plan = [
-            (base + 11 * 3600 + rng.randint(0, 600), {"type": "setting_change", "actor": "mia", "setting": "auto_send", "value": "off"}),
-            (base + 11 * 3600 + 1800, {"type": "setting_change", "actor": "mia", "setting": "auto_send", "value": "on"}),
+            (
+                base + 11 * 3600 + rng.randint(0, 600),
+                {"type": "setting_change", "actor": "mia", "setting": "auto_send", "value": "off"},
+            ),
+            (
+                base + 11 * 3600 + 1800,
+                {"type": "setting_change", "actor": "mia", "setting": "auto_send", "value": "on"},
+            ),
             (base + 14 * 3600, {"type": "setting_change", "actor": "ken", "setting": "bot_when", "value": "all_day"}),
             (base + 15 * 3600, {"type": "setting_change", "actor": "ken", "setting": "bot_when", "value": "off_hours"}),
-            (base + 15 * 3600 + rng.randint(0, 3600), {"type": "setting_change", "actor": "amy", "setting": "bot", "value": "off"}),
+            (
+                base + 15 * 3600 + rng.randint(0, 3600),
+                {"type": "setting_change", "actor": "amy", "setting": "bot", "value": "off"},
+            ),
             (base + 16 * 3600, {"type": "agent_auto_send", "actor": "bob", "agent": "bob", "value": False}),
             (base + 17 * 3600, {"type": "agent_auto_send", "actor": "bob", "agent": "bob", "value": True}),
-            (base + 16 * 3600 + rng.randint(0, 3600), {"type": "agent_auto_send", "actor": "amy", "agent": "bob", "value": True}),
+            (
+                base + 16 * 3600 + rng.randint(0, 3600),
+                {"type": "agent_auto_send", "actor": "amy", "agent": "bob", "value": True},
+            ),
         ]
-        for when, event in sorted(plan, key=lambda item: item[0]):
-            yield when, event
+        yield from sorted(plan, key=lambda item: item[0])
 
 
 def ticks() -> Source:
@@ -331,6 +371,7 @@ def write_stream(shop: Shop, seed: int, path: Path, lines: int, keep: int) -> li
 
 # -- matching excluded ------------------------------------------------------------------------
 
+
 class MemoMatcher:
     """`Matcher.match` answered from a table filled before timing: decide is timed, not the matcher."""
 
@@ -363,8 +404,11 @@ def all_levels(shop: Shop) -> list[Matching]:
 
 # -- measuring ------------------------------------------------------------------------------------
 
+
 def own_cpu() -> float:
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 @dataclass
@@ -382,8 +426,9 @@ class Row:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def timed(what: str, events: int, run: Callable[[], object], goal: int | None = None, unit: str = "events/s",
-          note: str = "") -> Row:
+def timed(
+    what: str, events: int, run: Callable[[], object], goal: int | None = None, unit: str = "events/s", note: str = ""
+) -> Row:
     """Run once (garbage collected first, collector on as kefu simulate sets it), timed on the wall clock."""
     gc.collect()
     before, cpu = machine_busy(), own_cpu()
@@ -420,9 +465,11 @@ class Live:
             return "too few samples"
         ends = [len(c) * k // 10 - 1 for k in range(1, 11)]
         rates = [(j - i) * self.EVERY / (t[j] - t[i]) / 1000 for i, j in zip([0] + ends, ends)]
-        return (f"conversations in the state after each tenth of the events: {' '.join(f'{c[i]:,}' for i in ends)}; "
-                f"queue max {max(self.queue):,}; decide k events/s in each tenth: "
-                + " ".join(f"{rate:.1f}" for rate in rates))
+        return (
+            f"conversations in the state after each tenth of the events: {' '.join(f'{c[i]:,}' for i in ends)}; "
+            f"queue max {max(self.queue):,}; decide k events/s in each tenth: "
+            + " ".join(f"{rate:.1f}" for rate in rates)
+        )
 
 
 def decide_loop(rules: Rules, events: Sequence[Any], live: Live | None = None) -> State:
@@ -482,12 +529,13 @@ def sqlite_inserts(path: Path, lines: Sequence[str], per_commit: int) -> None:
     else:
         for start in range(0, len(lines), per_commit):
             conn.execute("BEGIN")
-            conn.executemany(insert, [(line,) for line in lines[start:start + per_commit]])
+            conn.executemany(insert, [(line,) for line in lines[start : start + per_commit]])
             conn.execute("COMMIT")
     conn.close()
 
 
 # -- kefu simulate as a subprocess ----------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -583,39 +631,52 @@ def simulate(big: Path, events: int, db: Path | None, label: str, timeout: float
     if stopped:
         label = f"{label}, stopped at {done:.0%}"
     run = SimulateRun(label, round(events * done), wall, startup or 0.0, samples, peak, others)
-    print(f"  {label}: {run.events / wall:,.0f} events/s ({wall:.1f} s), RSS {run.rss_at(0.1) or 0:.0f} -> "
-          f"{run.final_mb:.0f} MB", file=sys.stderr, flush=True)
+    print(
+        f"  {label}: {run.events / wall:,.0f} events/s ({wall:.1f} s), RSS {run.rss_at(0.1) or 0:.0f} -> "
+        f"{run.final_mb:.0f} MB",
+        file=sys.stderr,
+        flush=True,
+    )
     return run
 
 
 # -- reporting ------------------------------------------------------------------------------------
+
 
 def percent(share: float | None) -> str:
     return "?" if share is None else f"{share:.0%}"
 
 
 def rates_table(rows: list[Row]) -> str:
-    lines = [f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6}"]
+    lines = [
+        f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6}"
+    ]
     for row in rows:
         goal = f">={row.goal:,}" if row.goal else ""
         met = ("yes" if row.rate >= row.goal else "NO") if row.goal else ""
-        lines.append(f"{row.what:<52} {row.events:>9,} {row.seconds:7.1f} {row.rate:10,.0f} {row.unit:<8} "
-                     f"{goal:>8} {met:>4} {percent(row.others):>6}" + (f"  {row.note}" if row.note else ""))
+        lines.append(
+            f"{row.what:<52} {row.events:>9,} {row.seconds:7.1f} {row.rate:10,.0f} {row.unit:<8} "
+            f"{goal:>8} {met:>4} {percent(row.others):>6}" + (f"  {row.note}" if row.note else "")
+        )
     return "\n".join(lines)
 
 
 def memory_table(runs: list[SimulateRun]) -> str:
-    lines = [f"{'kefu simulate rules/shops/tw --json':<36} {'events':>9} {'wall s':>7} {'start s':>7} {'events/s':>9} "
-             f"{'RSS@10%':>8} {'RSS@50%':>8} {'RSS@100%':>8} {'peak':>6} {'growth':>7} {'flat':>4} {'others':>6}"]
+    lines = [
+        f"{'kefu simulate rules/shops/tw --json':<36} {'events':>9} {'wall s':>7} {'start s':>7} {'events/s':>9} "
+        f"{'RSS@10%':>8} {'RSS@50%':>8} {'RSS@100%':>8} {'peak':>6} {'growth':>7} {'flat':>4} {'others':>6}"
+    ]
     megabytes = lambda value: "-" if value is None else f"{value:.0f}M"  # noqa: E731
     for run in runs:
         first, last = run.rss_at(0.1), run.final_mb
         growth = (last - first) / first if first else None
         flat = "?" if growth is None else "yes" if growth <= FLAT else "NO"
-        lines.append(f"{run.label:<36} {run.events:>9,} {run.wall:7.1f} {run.startup:7.1f} {run.events / run.wall:9,.0f} "
-                     f"{megabytes(first):>8} {megabytes(run.rss_at(0.5)):>8} {megabytes(last):>8} "
-                     f"{megabytes(run.peak_mb):>6} {'?' if growth is None else f'{growth:+.0%}':>7} {flat:>4} "
-                     f"{percent(run.others):>6}")
+        lines.append(
+            f"{run.label:<36} {run.events:>9,} {run.wall:7.1f} {run.startup:7.1f} {run.events / run.wall:9,.0f} "
+            f"{megabytes(first):>8} {megabytes(run.rss_at(0.5)):>8} {megabytes(last):>8} "
+            f"{megabytes(run.peak_mb):>6} {'?' if growth is None else f'{growth:+.0%}':>7} {flat:>4} "
+            f"{percent(run.others):>6}"
+        )
     return "\n".join(lines)
 
 
@@ -630,10 +691,15 @@ def source_digest() -> str:
 
 def git_state() -> str:
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "engine", "tui"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "engine", "tui"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "git commit unknown"
     return f"commit {commit}" + (" + uncommitted changes in engine/ or tui/" if dirty else "")
@@ -648,6 +714,7 @@ def profile(rules: Rules, events: Sequence[Any]) -> None:
 
 # -- the run --------------------------------------------------------------------------------------
 
+
 def report(rows: list[Row], runs: list[SimulateRun], notes: list[str], digest: str) -> None:
     print()
     print(rates_table(rows))
@@ -656,11 +723,15 @@ def report(rows: list[Row], runs: list[SimulateRun], notes: list[str], digest: s
         print(memory_table(runs))
     print()
     print("\n".join(notes))
-    print(f"goals: decide (matching excluded) >= {GOAL_DECIDE:,} events/s; decide + store >= {GOAL_STORE:,} events/s "
-          f"with commits grouped (an action printed only after its commit); memory flat over 1,000,000 events "
-          f"through kefu simulate (here: RSS at 100 % within {FLAT:.0%} of RSS at 10 %)")
-    print(f"{git_state()}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average "
-          f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    print(
+        f"goals: decide (matching excluded) >= {GOAL_DECIDE:,} events/s; decide + store >= {GOAL_STORE:,} events/s "
+        f"with commits grouped (an action printed only after its commit); memory flat over 1,000,000 events "
+        f"through kefu simulate (here: RSS at 100 % within {FLAT:.0%} of RSS at 10 %)"
+    )
+    print(
+        f"{git_state()}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average "
+        f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
+    )
     if source_digest() != digest:
         print("WARNING: engine/ or tui/ changed during the run: the figures may mix two versions of the code")
 
@@ -676,8 +747,12 @@ def main() -> None:
     parser.add_argument("--profile-events", type=int, default=50_000, help="events profiled (default 50,000)")
     parser.add_argument("--no-simulate", action="store_true", help="skip the kefu simulate subprocess runs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (stream, databases)")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds a kefu simulate run may take; then it is stopped and reported as far as it got")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds a kefu simulate run may take; then it is stopped and reported as far as it got",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     n_stream = args.stream or sizes["stream"]
@@ -694,15 +769,19 @@ def main() -> None:
         print(f"writing {n_stream:,} events to {big} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         lines = write_stream(shop, args.seed, big, n_stream, n_events)
-        notes = [f"stream: {n_stream:,} events ({big.stat().st_size / 1e6:.0f} MB) written in "
-                 f"{time.perf_counter() - started:.0f} s, seed {args.seed}; in process: its first {n_events:,} events"]
+        notes = [
+            f"stream: {n_stream:,} events ({big.stat().st_size / 1e6:.0f} MB) written in "
+            f"{time.perf_counter() - started:.0f} s, seed {args.seed}; in process: its first {n_events:,} events"
+        ]
         rows, more = in_process(shop, work, lines, n_real)
         notes += more
         del lines
         gc.collect()
         runs: list[SimulateRun] = []
         if not args.no_simulate:
-            runs.append(simulate(big, n_stream, work / "simulate.db", "--db FILE (SQLite, grouped commits)", args.timeout))
+            runs.append(
+                simulate(big, n_stream, work / "simulate.db", "--db FILE (SQLite, grouped commits)", args.timeout)
+            )
             runs.append(simulate(big, n_stream, None, "--no-db", args.timeout))
         report(rows, runs, notes, digest)
         if args.profile:
@@ -730,39 +809,67 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
     rows: list[Row] = []
     notes: list[str] = []
     events: list[Any] = []
-    rows.append(timed("parse: TypeAdapter(Event).validate_json (info)", n_events,
-                      lambda: events.extend(parse(lines))))
+    rows.append(timed("parse: TypeAdapter(Event).validate_json (info)", n_events, lambda: events.extend(parse(lines))))
     kinds = Counter(e.type for e in events)
-    notes.append(f"events: {events[0].time:%Y-%m-%d %H:%M} .. {events[-1].time:%Y-%m-%d %H:%M}; "
-                 + ", ".join(f"{kind} {count:,}" for kind, count in kinds.most_common()))
+    notes.append(
+        f"events: {events[0].time:%Y-%m-%d %H:%M} .. {events[-1].time:%Y-%m-%d %H:%M}; "
+        + ", ".join(f"{kind} {count:,}" for kind, count in kinds.most_common())
+    )
 
     real = Rules(shop)
     memo = MemoMatcher(real.matcher)
     texts = matched_texts(events)
     started = time.perf_counter()
     memo.fill(texts, all_levels(shop))
-    notes.append(f"matching excluded: {len(texts):,} distinct texts x {len(all_levels(shop))} levels matched before "
-                 f"timing in {time.perf_counter() - started:.1f} s")
+    notes.append(
+        f"matching excluded: {len(texts):,} distinct texts x {len(all_levels(shop))} levels matched before "
+        f"timing in {time.perf_counter() - started:.1f} s"
+    )
     rules = Rules(shop, matcher=memo)  # type: ignore[arg-type]
     long_run_gc()  # the collector as kefu simulate and the UI set it for a long stream (tui/edge.py)
-    notes.append("garbage collector: as kefu simulate sets it (tui.edge.long_run_gc: loaded objects frozen, "
-                 "young collections every 50,000 allocations)")
+    notes.append(
+        "garbage collector: as kefu simulate sets it (tui.edge.long_run_gc: loaded objects frozen, "
+        "young collections every 50,000 allocations)"
+    )
     live, last = Live(), []
-    rows.append(timed("decide, matching excluded", n_events,
-                      lambda: last.append(decide_loop(rules, events, live)), GOAL_DECIDE))
+    rows.append(
+        timed("decide, matching excluded", n_events, lambda: last.append(decide_loop(rules, events, live)), GOAL_DECIDE)
+    )
     sessionless = sum(1 for c in last[0].conversations.values() if c.session is None)
-    notes.append(f"live state (decide run): {live.summary()}; at the end {sessionless:,} of the conversations "
-                 f"in the state have no open session")
+    notes.append(
+        f"live state (decide run): {live.summary()}; at the end {sessionless:,} of the conversations "
+        f"in the state have no open session"
+    )
     rows.append(timed("decide, real matching (info)", n_real, lambda: decide_loop(real, events[:n_real])))
     actions: list[int] = []
-    rows.append(timed(f"decide + store, {BATCH} steps a commit, --json lines", n_events,
-                      lambda: actions.append(store_loop(shop, memo, events, work / "store.db")), GOAL_STORE))
-    notes.append(f"decide + store: {actions[0]:,} actions written and printed; "
-                 f"{(work / 'store.db').stat().st_size / 1e6:.0f} MB database; memo misses {memo.misses}")
-    rows.append(timed(f"sqlite3 baseline: executemany, {BATCH} rows a commit", n_events,
-                      lambda: sqlite_inserts(work / "base-batch.db", lines, BATCH), unit="rows/s"))
-    rows.append(timed("sqlite3 baseline: one commit per row", n_events,
-                      lambda: sqlite_inserts(work / "base-row.db", lines, 1), unit="rows/s"))
+    rows.append(
+        timed(
+            f"decide + store, {BATCH} steps a commit, --json lines",
+            n_events,
+            lambda: actions.append(store_loop(shop, memo, events, work / "store.db")),
+            GOAL_STORE,
+        )
+    )
+    notes.append(
+        f"decide + store: {actions[0]:,} actions written and printed; "
+        f"{(work / 'store.db').stat().st_size / 1e6:.0f} MB database; memo misses {memo.misses}"
+    )
+    rows.append(
+        timed(
+            f"sqlite3 baseline: executemany, {BATCH} rows a commit",
+            n_events,
+            lambda: sqlite_inserts(work / "base-batch.db", lines, BATCH),
+            unit="rows/s",
+        )
+    )
+    rows.append(
+        timed(
+            "sqlite3 baseline: one commit per row",
+            n_events,
+            lambda: sqlite_inserts(work / "base-row.db", lines, 1),
+            unit="rows/s",
+        )
+    )
     return rows, notes
 
 

@@ -108,6 +108,7 @@ TOPICS = (
 
 # -- the synthetic shop --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Entry:
     id: str
@@ -134,8 +135,10 @@ def make_entry(number: int) -> Entry:
 
 def kefu_entry(entry: Entry) -> str:
     asks = "".join(f'    ask "{ask}"\n' for ask in entry.asks)
-    return (f'faq {entry.id} "{entry.title}" {{\n{asks}'
-            f'    keywords {", ".join(entry.keywords)}\n    reply "{entry.reply}"\n}}\n')
+    return (
+        f'faq {entry.id} "{entry.title}" {{\n{asks}'
+        f'    keywords {", ".join(entry.keywords)}\n    reply "{entry.reply}"\n}}\n'
+    )
 
 
 def write_shop(folder: Path, entries: list[Entry], layout: str) -> tuple[int, int]:
@@ -147,7 +150,7 @@ def write_shop(folder: Path, entries: list[Entry], layout: str) -> tuple[int, in
     elif layout == "split":
         texts[folder / "shop.kefu"] = HEADER
         for start in range(0, len(entries), ENTRIES_PER_FILE):
-            chunk = entries[start:start + ENTRIES_PER_FILE]
+            chunk = entries[start : start + ENTRIES_PER_FILE]
             name = folder / "faq" / f"part-{start // ENTRIES_PER_FILE:04d}.kefu"
             texts[name] = "".join(kefu_entry(e) for e in chunk)
     else:
@@ -163,11 +166,17 @@ def write_shop(folder: Path, entries: list[Entry], layout: str) -> tuple[int, in
 
 
 def json_text(entries: list[Entry]) -> str:
-    return json.dumps([{"id": e.id, "title": e.title, "asks": list(e.asks), "keywords": list(e.keywords),
-                        "reply": e.reply} for e in entries], ensure_ascii=False)
+    return json.dumps(
+        [
+            {"id": e.id, "title": e.title, "asks": list(e.asks), "keywords": list(e.keywords), "reply": e.reply}
+            for e in entries
+        ],
+        ensure_ascii=False,
+    )
 
 
 # -- measuring -----------------------------------------------------------------------------------
+
 
 def kefu_command() -> list[str]:
     exe = ROOT / ".venv" / "bin" / "kefu"
@@ -185,13 +194,12 @@ class Target:
     cwd: Path  # where subprocesses start: not ROOT, so '' on sys.path cannot shadow the snapshot
 
     @classmethod
-    def make(cls, work: Path, snapshot: bool) -> "Target":
+    def make(cls, work: Path, snapshot: bool) -> Target:
         if not snapshot:
             return cls(ROOT, False, work)
         source = work / "kefu-src"
         for package in PACKAGES:
-            shutil.copytree(ROOT / package, source / package,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         return cls(source, True, work)
 
     def env(self, cache_dir: Path) -> dict[str, str]:
@@ -206,8 +214,13 @@ class Target:
     def verify(self) -> str:
         """Where the subprocesses really import kefu from (fails loudly if not from `source`)."""
         python = ROOT / ".venv" / "bin" / "python"
-        done = subprocess.run([str(python), "-c", "import dsl.cache, tui.cli; print(dsl.cache.__file__)"],
-                              env=self.env(self.cwd / "verify-cache"), cwd=self.cwd, capture_output=True, text=True)
+        done = subprocess.run(
+            [str(python), "-c", "import dsl.cache, tui.cli; print(dsl.cache.__file__)"],
+            env=self.env(self.cwd / "verify-cache"),
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+        )
         where = Path(done.stdout.strip()).resolve().parent.parent if done.returncode == 0 else None
         if where != self.source.resolve():
             raise SystemExit(f"bench: kefu is imported from {where}, expected {self.source}: {done.stderr[-2000:]}")
@@ -250,13 +263,16 @@ def wait_idle(threshold: float, limit: float) -> None:
                 print(f"  (waited {waited:.0f} s for an idle machine)", file=sys.stderr, flush=True)
             return
         if waited >= limit:
-            print(f"  (machine still {share:.0%} busy after {waited:.0f} s; measuring anyway)", file=sys.stderr, flush=True)
+            print(
+                f"  (machine still {share:.0%} busy after {waited:.0f} s; measuring anyway)",
+                file=sys.stderr,
+                flush=True,
+            )
             return
         waited += 2
 
 
-def run_timed(command: list[str], env: dict[str, str], cwd: Path, timeout: float,
-              what: str) -> tuple[Timing, str]:
+def run_timed(command: list[str], env: dict[str, str], cwd: Path, timeout: float, what: str) -> tuple[Timing, str]:
     """Time one subprocess, which must exit 0; returns (timing, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine_before = machine_busy()
@@ -270,13 +286,15 @@ def run_timed(command: list[str], env: dict[str, str], cwd: Path, timeout: float
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     others = others_share(machine_before, machine_busy(), cpu)
     if done.returncode != 0:
-        raise SystemExit(textwrap.dedent(f"""\
+        raise SystemExit(
+            textwrap.dedent(f"""\
             bench: {what}: exit status {done.returncode} (expected 0)
-            command: {' '.join(command)}
+            command: {" ".join(command)}
             --- stdout ---
             {done.stdout[-4000:]}
             --- stderr ---
-            {done.stderr[-4000:]}"""))
+            {done.stderr[-4000:]}""")
+        )
     return Timing(elapsed, cpu, others), done.stdout
 
 
@@ -291,12 +309,13 @@ import json, resource, sys, time
 from pathlib import Path
 
 def cpu():  # this process and the workers it forked and waited for
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    usages = map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return sum(u.ru_utime + u.ru_stime for u in usages)
 
 t0 = time.perf_counter()
-from dsl.cache import Cache
-from dsl.load import load
-from dsl.syntax import parser
+from kefu.dsl.cache import Cache
+from kefu.dsl.load import load
+from kefu.dsl.syntax import parser
 t1 = time.perf_counter()
 parser()
 t2, c2 = time.perf_counter(), cpu()
@@ -309,11 +328,13 @@ print(json.dumps({"import": t1 - t0, "grammar": t2 - t1, "load": t3 - t2, "cpu":
 """
 
 
-def load_in_process(target: Target, shop: Path, cache_dir: Path, timeout: float,
-                    what: str) -> tuple[dict[str, float], Timing]:
+def load_in_process(
+    target: Target, shop: Path, cache_dir: Path, timeout: float, what: str
+) -> tuple[dict[str, float], Timing]:
     python = ROOT / ".venv" / "bin" / "python"
-    timing, out = run_timed([str(python), "-c", LOAD_CHILD, str(shop)], target.env(cache_dir), target.cwd,
-                            timeout, what)
+    timing, out = run_timed(
+        [str(python), "-c", LOAD_CHILD, str(shop)], target.env(cache_dir), target.cwd, timeout, what
+    )
     return json.loads(out), timing
 
 
@@ -376,8 +397,9 @@ class Row:
     unstable: bool = False  # kefu's source changed during every attempt
 
 
-def measure(size: int, layout: str, work: Path, entries: list[Entry], json_seconds: float,
-            options: argparse.Namespace) -> Row:
+def measure(
+    size: int, layout: str, work: Path, entries: list[Entry], json_seconds: float, options: argparse.Namespace
+) -> Row:
     """Write the shop, run `repeat` series on it, and summarise them (medians; load: the fastest)."""
     shop = work / f"shop-{size}-{layout}"
     lines, size_bytes = write_shop(shop, entries, layout)
@@ -399,25 +421,44 @@ def measure(size: int, layout: str, work: Path, entries: list[Entry], json_secon
                 continue
         done.append(series)
         edit = "" if series.edit is None else f", edit {series.edit.wall:.3f} s"
-        print(f"  {label:>14}: cold {series.cold.wall:.2f} s (cpu {series.cold.cpu:.2f} s), "
-              f"warm {series.warm.wall:.3f} s{edit}, load {series.load['load']:.2f} s "
-              f"(run {len(done)}/{repeat}; others used {percent(worst_others([series]))} of the CPUs)", file=sys.stderr, flush=True)
+        print(
+            f"  {label:>14}: cold {series.cold.wall:.2f} s (cpu {series.cold.cpu:.2f} s), "
+            f"warm {series.warm.wall:.3f} s{edit}, load {series.load['load']:.2f} s "
+            f"(run {len(done)}/{repeat}; others used {percent(worst_others([series]))} of the CPUs)",
+            file=sys.stderr,
+            flush=True,
+        )
     load = min((s.load for s in done), key=lambda r: r["load"])
     if load["entries"] != size:
         raise SystemExit(f"bench: {label}: load built {load['entries']} entries, expected {size}")
     edits = [s.edit.wall for s in done if s.edit is not None]
-    return Row(size=size, layout=layout, lines=lines, megabytes=size_bytes / 1e6, files=files,
-               cold=statistics.median(s.cold.wall for s in done),
-               cold_cpu=statistics.median(s.cold.cpu for s in done),
-               warm=statistics.median(s.warm.wall for s in done),
-               edit=statistics.median(edits) if edits else None,
-               load=load["load"], load_cpu=load["cpu"], load_import=load["import"], load_grammar=load["grammar"],
-               json=json_seconds, others=worst_others(done), unstable=unstable > retries)
+    return Row(
+        size=size,
+        layout=layout,
+        lines=lines,
+        megabytes=size_bytes / 1e6,
+        files=files,
+        cold=statistics.median(s.cold.wall for s in done),
+        cold_cpu=statistics.median(s.cold.cpu for s in done),
+        warm=statistics.median(s.warm.wall for s in done),
+        edit=statistics.median(edits) if edits else None,
+        load=load["load"],
+        load_cpu=load["cpu"],
+        load_import=load["import"],
+        load_grammar=load["grammar"],
+        json=json_seconds,
+        others=worst_others(done),
+        unstable=unstable > retries,
+    )
 
 
 def worst_others(done: list[Series]) -> float | None:
-    shares = [t.others for s in done for t in (s.cold, s.warm, s.edit, s.load_timing)
-              if t is not None and t.others is not None]
+    shares = [
+        t.others
+        for s in done
+        for t in (s.cold, s.warm, s.edit, s.load_timing)
+        if t is not None and t.others is not None
+    ]
     return max(shares) if shares else None
 
 
@@ -451,28 +492,37 @@ def run_series(shop: Path, layout: str, work: Path, label: str, options: argpars
 
 # -- reporting -----------------------------------------------------------------------------------
 
+
 def machine_info() -> str:
     try:
         from importlib.metadata import version
+
         versions = f"kefu {version('kefu')}, lark {version('lark')}, pydantic {version('pydantic')}"
-    except Exception:  # noqa: BLE001 - information only
+    except Exception:
         versions = "versions unknown"
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:
         affinity = os.cpu_count()
-    return (f"machine: {platform.machine()} {platform.system()} {platform.release()}; "
-            f"cpu count {os.cpu_count()} (usable {affinity}); {platform.processor() or 'cpu model unknown'}\n"
-            f"python {platform.python_version()} ({sys.executable}); {versions}")
+    return (
+        f"machine: {platform.machine()} {platform.system()} {platform.release()}; "
+        f"cpu count {os.cpu_count()} (usable {affinity}); {platform.processor() or 'cpu model unknown'}\n"
+        f"python {platform.python_version()} ({sys.executable}); {versions}"
+    )
 
 
 def git_state() -> str:
     """The commit measured, and whether kefu's packages have uncommitted changes (read-only git)."""
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", *PACKAGES],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", *PACKAGES],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "git commit unknown"
     return f"commit {commit}" + (" + uncommitted changes in " + ", ".join(PACKAGES) if dirty else "")
@@ -481,8 +531,11 @@ def git_state() -> str:
 def bytecode_note(target: Target) -> str:
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         cached = any((target.source / package / "__pycache__").is_dir() for package in PACKAGES)
-        return ("PYTHONDONTWRITEBYTECODE is set: " + ("kefu's existing .pyc files are used" if cached else
-                "kefu has no .pyc files, so every run compiles its modules from source (counted in the times)"))
+        return "PYTHONDONTWRITEBYTECODE is set: " + (
+            "kefu's existing .pyc files are used"
+            if cached
+            else "kefu has no .pyc files, so every run compiles its modules from source (counted in the times)"
+        )
     return "bytecode: Python writes and reuses .pyc files as usual"
 
 
@@ -496,18 +549,53 @@ def rate(lines: int, seconds: float) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    header = ("entries", "layout", "files", "lines", "MB", "cold s", "(cpu s)", "lines/s", "warm s", "edit1 s",
-              "load s", "(cpu s)", "json s", "json lines/s", "ratio", "others")
+    header = (
+        "entries",
+        "layout",
+        "files",
+        "lines",
+        "MB",
+        "cold s",
+        "(cpu s)",
+        "lines/s",
+        "warm s",
+        "edit1 s",
+        "load s",
+        "(cpu s)",
+        "json s",
+        "json lines/s",
+        "ratio",
+        "others",
+    )
     body = [header]
     for r in rows:
-        body.append((f"{r.size:,}", r.layout + ("*" if r.unstable else ""), str(r.files), f"{r.lines:,}",
-                     f"{r.megabytes:.1f}", f"{r.cold:.2f}", f"({r.cold_cpu:.2f})", rate(r.lines, r.cold),
-                     f"{r.warm:.3f}", "-" if r.edit is None else f"{r.edit:.3f}", f"{r.load:.2f}",
-                     f"({r.load_cpu:.2f})", f"{r.json:.4f}", rate(r.lines, r.json), f"{r.cold / r.json:,.0f}x",
-                     percent(r.others)))
+        body.append(
+            (
+                f"{r.size:,}",
+                r.layout + ("*" if r.unstable else ""),
+                str(r.files),
+                f"{r.lines:,}",
+                f"{r.megabytes:.1f}",
+                f"{r.cold:.2f}",
+                f"({r.cold_cpu:.2f})",
+                rate(r.lines, r.cold),
+                f"{r.warm:.3f}",
+                "-" if r.edit is None else f"{r.edit:.3f}",
+                f"{r.load:.2f}",
+                f"({r.load_cpu:.2f})",
+                f"{r.json:.4f}",
+                rate(r.lines, r.json),
+                f"{r.cold / r.json:,.0f}x",
+                percent(r.others),
+            )
+        )
     widths = [max(len(row[i]) for row in body) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) if i == 1 else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in body]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if i == 1 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))
+        )
+        for row in body
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if any(r.unstable for r in rows):
         lines.append("* kefu's source code changed while this row was measured (every attempt): not trustworthy")
@@ -529,8 +617,10 @@ def startup_note(rows: list[Row]) -> str:
     if not rows:
         return ""
     r = rows[0]
-    return (f"in-process child, {r.size:,} {r.layout}: imports {r.load_import:.2f} s, "
-            f"grammar tables {r.load_grammar:.2f} s (built, then cached in KEFU_CACHE_DIR)")
+    return (
+        f"in-process child, {r.size:,} {r.layout}: imports {r.load_import:.2f} s, "
+        f"grammar tables {r.load_grammar:.2f} s (built, then cached in KEFU_CACHE_DIR)"
+    )
 
 
 def goals(rows: list[Row]) -> str:
@@ -554,9 +644,9 @@ def profile(size: int, layout: str, work: Path, top: int, source: Path) -> None:
     write_shop(shop, [make_entry(i) for i in range(size)], layout)
     os.environ["KEFU_CACHE_DIR"] = str(work / "profile-cache")
     sys.path.insert(0, str(source))
-    from dsl.cache import Cache
-    from dsl.load import load
-    from dsl.syntax import parser
+    from kefu.dsl.cache import Cache
+    from kefu.dsl.load import load
+    from kefu.dsl.syntax import parser
 
     parser()
     os.environ["KEFU_SERIAL"] = "1"  # a forked child's time would not show up in the profile
@@ -573,6 +663,7 @@ def profile(size: int, layout: str, work: Path, top: int, source: Path) -> None:
 
 # -- main ----------------------------------------------------------------------------------------
 
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(part.replace("_", "").replace("k", "000")) for part in text.split(",") if part.strip()]
@@ -584,29 +675,61 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="See the module docstring for what is measured and why.")
-    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
-                        help="comma-separated entry counts (default: 1000,10000,100000; 10k also works)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="See the module docstring for what is measured and why.",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=list(DEFAULT_SIZES),
+        help="comma-separated entry counts (default: 1000,10000,100000; 10k also works)",
+    )
     parser.add_argument("--quick", action="store_true", help="only 1k and 10k entries (a smoke run)")
     parser.add_argument("--layouts", default="single,split", help="single, split or both (default)")
-    parser.add_argument("--repeat", type=int, default=1, help="measurement series per size and layout; "
-                        "the table shows medians (default 1)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measurement series per size and layout; the table shows medians (default 1)",
+    )
     parser.add_argument("--json-repeat", type=int, default=5, help="json.loads runs; the best is kept (default 5)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds one subprocess may take (default 900)")
-    parser.add_argument("--retries", type=int, default=2, help="measure a series again when kefu's source "
-                        "changed during it, at most this many times (default 2)")
-    parser.add_argument("--wait-idle", type=float, metavar="SHARE", nargs="?", const=0.1,
-                        help="before each timed run, wait until other processes use less than SHARE of the "
-                             "CPUs (default 0.1 when given without a value)")
-    parser.add_argument("--wait-limit", type=float, default=600, help="give up waiting for an idle machine "
-                        "after this many seconds and measure anyway (default 600)")
-    parser.add_argument("--snapshot", action="store_true", help="measure a copy of kefu's source taken at "
-                        "the start (via PYTHONPATH), so edits to the working tree during the run do not matter")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="measure a series again when kefu's source changed during it, at most this many times (default 2)",
+    )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        metavar="SHARE",
+        nargs="?",
+        const=0.1,
+        help="before each timed run, wait until other processes use less than SHARE of the "
+        "CPUs (default 0.1 when given without a value)",
+    )
+    parser.add_argument(
+        "--wait-limit",
+        type=float,
+        default=600,
+        help="give up waiting for an idle machine after this many seconds and measure anyway (default 600)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="measure a copy of kefu's source taken at "
+        "the start (via PYTHONPATH), so edits to the working tree during the run do not matter",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated shops and print where they are")
-    parser.add_argument("--profile", type=int, metavar="N", help="also cProfile an in-process load of N entries "
-                        "(single layout) and print the top costs")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="also cProfile an in-process load of N entries (single layout) and print the top costs",
+    )
     parser.add_argument("--top", type=int, default=25, help="rows of profile output (default 25)")
     args = parser.parse_args(argv)
     sizes = list(QUICK_SIZES) if args.quick else args.sizes
@@ -619,17 +742,23 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr progress in order
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` removes the temp dir
     print(machine_info())
-    print(f"load average before: {load_average()}; other processes on this machine inflate wall times "
-          f"(see the 'others' column{'' if args.wait_idle is not None else ', and --wait-idle'})")
-    print(f"sizes {', '.join(f'{s:,}' for s in sizes)}; layouts {', '.join(layouts)}; "
-          f"{ENTRIES_PER_FILE:,} entries per file when split; repeat {args.repeat}")
+    print(
+        f"load average before: {load_average()}; other processes on this machine inflate wall times "
+        f"(see the 'others' column{'' if args.wait_idle is not None else ', and --wait-idle'})"
+    )
+    print(
+        f"sizes {', '.join(f'{s:,}' for s in sizes)}; layouts {', '.join(layouts)}; "
+        f"{ENTRIES_PER_FILE:,} entries per file when split; repeat {args.repeat}"
+    )
     work = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
     rows: list[Row] = []
     started = time.perf_counter()
     try:
         args.target = Target.make(work, args.snapshot)
-        print(f"kefu source: {args.target.verify()}{' (a snapshot of ' + str(ROOT) + ')' if args.snapshot else ''}; "
-              f"{git_state()}")
+        print(
+            f"kefu source: {args.target.verify()}{' (a snapshot of ' + str(ROOT) + ')' if args.snapshot else ''}; "
+            f"{git_state()}"
+        )
         print(bytecode_note(args.target) + "\n")
         for size in sizes:
             entries = [make_entry(i) for i in range(size)]

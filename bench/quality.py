@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
-from dsl.importer import read_rows, render  # noqa: E402
-from dsl.load import load  # noqa: E402
-from engine.evaluation import Query, run  # noqa: E402
-from engine.matcher import Matcher  # noqa: E402
+from kefu.dsl.importer import read_rows, render  # noqa: E402
+from kefu.dsl.load import load  # noqa: E402
+from kefu.engine.evaluation import Query, run  # noqa: E402
+from kefu.engine.matcher import Matcher  # noqa: E402
 
 DEFAULT_SETS = ROOT.parent / "shared" / "eval" / "sets"
 
@@ -85,8 +85,10 @@ def kefu(kb_path: Path, queries: list[dict], workdir: Path) -> tuple[dict, list,
     build = time.perf_counter() - started
     parsed = [Query(text=q["text"], expect=q["expect"]) for q in queries]
     report, results = run(matcher, parsed, shop.policy.matching)
-    rows = [(q.expect, m.best.entry if m.best else None, m.best.score + m.best.raw / 1000 if m.best else 0.0)
-            for q, m in results]
+    rows = [
+        (q.expect, m.best.entry if m.best else None, m.best.score + m.best.raw / 1000 if m.best else 0.0)
+        for q, m in results
+    ]
     return report.model_dump(), rows, build
 
 
@@ -98,8 +100,10 @@ def main() -> None:
     names = sorted(p.name for p in args.sets.iterdir() if (p / "kb.jsonl").exists())
     if args.only:
         names = [n for n in names if n in args.only]
-    header = (f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
-              f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)")
+    header = (
+        f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
+        f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)"
+    )
     print(header)
     print("-" * len(header))
     totals = {"kefu": 0.0, "best": 0.0, "cov": 0.0, "best_cov": 0.0}
@@ -107,8 +111,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             folder = args.sets / name
-            kb = [json.loads(line) for line in (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-            queries = [json.loads(line) for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+            kb = [
+                json.loads(line)
+                for line in (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+            queries = [
+                json.loads(line)
+                for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
             report, _, _ = kefu(folder / "kb.jsonl", queries, Path(tmp))
             base = baselines(kb, queries)
             cells = {k: (top1(v), coverage_at(v, 0.95)) for k, v in base.items()}
@@ -124,15 +136,23 @@ def main() -> None:
                 misses.append(f"{name}: auto-send precision {report['auto_precision']:.1%} < 95%")
             if report["auto_coverage"] < best_cov:
                 misses.append(f"{name}: coverage {report['auto_coverage']:.1%} < best baseline's {best_cov:.1%}")
-            print(f"{name:<22} {report['top1'] * 100:9.1f} {best_top1 * 100:9.1f} | {report['auto_precision'] * 100:9.1f} "
-                  f"{report['auto_coverage'] * 100:8.1f} | "
-                  + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()), flush=True)
+            print(
+                f"{name:<22} {report['top1'] * 100:9.1f} {best_top1 * 100:9.1f} | "
+                f"{report['auto_precision'] * 100:9.1f} "
+                f"{report['auto_coverage'] * 100:8.1f} | "
+                + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()),
+                flush=True,
+            )
     count = max(len(names), 1)
     print("-" * len(header))
-    print(f"average top-1: kefu {totals['kefu'] / count * 100:.1f}, best baseline {totals['best'] / count * 100:.1f} "
-          f"(goal: +5 points)")
-    print(f"average coverage: kefu {totals['cov'] / count * 100:.1f}, best baseline at 95% precision "
-          f"{totals['best_cov'] / count * 100:.1f} (goal: twice it)")
+    print(
+        f"average top-1: kefu {totals['kefu'] / count * 100:.1f}, best baseline {totals['best'] / count * 100:.1f} "
+        f"(goal: +5 points)"
+    )
+    print(
+        f"average coverage: kefu {totals['cov'] / count * 100:.1f}, best baseline at 95% precision "
+        f"{totals['best_cov'] / count * 100:.1f} (goal: twice it)"
+    )
     print("goals missed:" if misses else "every per-set goal met")
     for miss in misses:
         print("  " + miss)

@@ -8,16 +8,27 @@ is `dsl.load`'s work.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from engine.diagnostics import Span
-from engine.rules import (
-    Ask, Expectation, FaqEntry, Role, Scenario, ScenarioStep, StaffMember, SynonymGroup, TestBlock,
-    TestCase, DateRange, TimeRange,
+from kefu.dsl.syntax import Atom, Document, Stmt
+from kefu.dsl.values import Reader
+from kefu.engine.diagnostics import Span
+from kefu.engine.rules import (
+    Ask,
+    DateRange,
+    Expectation,
+    FaqEntry,
+    Role,
+    Scenario,
+    ScenarioStep,
+    StaffMember,
+    SynonymGroup,
+    TestBlock,
+    TestCase,
+    TimeRange,
 )
-from dsl.syntax import Atom, Document, Stmt
-from dsl.values import Reader
 
 Fields = dict[str, tuple[Any, Span]]
 
@@ -97,13 +108,20 @@ class _Builder:
     # -- top level -----------------------------------------------------------------------------
     def build(self, stmts: tuple[Stmt, ...]) -> FileItems:
         handlers: dict[str, Callable[[Stmt], None]] = {
-            "shop": self.header, "preset": self.header, "staff": self.staff,
+            "shop": self.header,
+            "preset": self.header,
+            "staff": self.staff,
             "assist": lambda s: self.policy_block(s, self.items.policy),
             "bot": lambda s: self.policy_block(s, self.items.policy),
             "matching": lambda s: self.policy_block(s, self.items.policy),
             "greeting": lambda s: self.policy_block(s, self.items.policy),
-            "synonyms": self.synonyms, "faq": self.faq, "override": self.override, "drop": self.drop,
-            "period": self.period, "test": self.test, "scenario": self.scenario,
+            "synonyms": self.synonyms,
+            "faq": self.faq,
+            "override": self.override,
+            "drop": self.drop,
+            "period": self.period,
+            "test": self.test,
+            "scenario": self.scenario,
         }
         self.items.statements = len(stmts)
         unknown = 0
@@ -113,16 +131,23 @@ class _Builder:
                 unknown += 1
                 if unknown == index + 1 == JUNK_AFTER:  # nothing known so far: not a rule file at all
                     self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != "K010"]
-                    self.reader.error("K010", stmts[0].head, f"this is not a kefu rule file: its first {JUNK_AFTER} "
-                                      "statements are none that kefu knows",
-                                      "a rule file starts with shop, preset, faq, ... (see docs/language.md)")
+                    self.reader.error(
+                        "K010",
+                        stmts[0].head,
+                        f"this is not a kefu rule file: its first {JUNK_AFTER} statements are none that kefu knows",
+                        "a rule file starts with shop, preset, faq, ... (see docs/language.md)",
+                    )
                     self.items.broken = True
                     break
                 if unknown <= MAX_UNKNOWN:
                     self.reader.unknown(stmt, "top-level statement", handlers)
                 elif unknown == MAX_UNKNOWN + 1:
-                    self.reader.error("K010", stmt.head, f"more than {MAX_UNKNOWN} unknown statements in this file; "
-                                      "the rest are not reported", "fix the ones above first")
+                    self.reader.error(
+                        "K010",
+                        stmt.head,
+                        f"more than {MAX_UNKNOWN} unknown statements in this file; the rest are not reported",
+                        "fix the ones above first",
+                    )
                 continue
             if stmt.head.value not in ("shop", "preset", "faq", "synonyms"):
                 self.items.shop_only.append((stmt.head.value, stmt.head.span(self.path)))
@@ -136,8 +161,14 @@ class _Builder:
             return None
         return stmt.block.stmts
 
-    def dispatch(self, stmts: tuple[Stmt, ...], context: str, handlers: dict[str, Callable[[Stmt], Any]],
-                 seen: dict[str, Span] | None = None, repeatable: tuple[str, ...] = ()) -> None:
+    def dispatch(
+        self,
+        stmts: tuple[Stmt, ...],
+        context: str,
+        handlers: dict[str, Callable[[Stmt], Any]],
+        seen: dict[str, Span] | None = None,
+        repeatable: tuple[str, ...] = (),
+    ) -> None:
         """Run each statement's handler; report unknown statements and settings given twice."""
         seen = {} if seen is None else seen
         for stmt in stmts:
@@ -148,8 +179,13 @@ class _Builder:
                 continue
             if name not in repeatable:
                 if name in seen:
-                    self.reader.error("K012", stmt.head, f"'{name}' is given twice in {context.split()[0]}",
-                                      "keep one of them", related=(seen[name],))
+                    self.reader.error(
+                        "K012",
+                        stmt.head,
+                        f"'{name}' is given twice in {context.split()[0]}",
+                        "keep one of them",
+                        related=(seen[name],),
+                    )
                     continue
                 seen[name] = stmt.head.span(self.path)
             handler(stmt)
@@ -168,10 +204,13 @@ class _Builder:
         if len(args) >= 2:
             name = self.reader.string_atom(args[1], kind) or ident
         else:
-            self.reader.error("K013", args[0], f"{what} '{ident}' has no display name",
-                              f'write: {kind} {args[0].raw} "Demo Store"')
+            self.reader.error(
+                "K013", args[0], f"{what} '{ident}' has no display name", f'write: {kind} {args[0].raw} "Demo Store"'
+            )
         if len(args) > 2:
-            self.reader.error("K011", args[2], f"'{kind}' takes an id and a name, found more", "remove the extra arguments")
+            self.reader.error(
+                "K011", args[2], f"'{kind}' takes an id and a name, found more", "remove the extra arguments"
+            )
         header = Header(kind=kind, id=ident, name=name, span=stmt.span(self.path))
         self.items.headers.append(header)
         if stmt.block is None:
@@ -206,7 +245,9 @@ class _Builder:
             self.reader.error("K011", stmt, "'closed' takes dates", "write: closed 2026-01-01, 2026-02-16..2026-02-20")
         for group in groups:
             for extra in group[1:]:
-                self.reader.error("K011", extra, "dates in a list are separated by ','", f"write: {group[0].raw}, {extra.raw}")
+                self.reader.error(
+                    "K011", extra, "dates in a list are separated by ','", f"write: {group[0].raw}, {extra.raw}"
+                )
             found = self.reader.date_range_atom(group[0])
             if found is not None:
                 header.closed.append(found)
@@ -216,8 +257,12 @@ class _Builder:
         for group in self.reader.items(stmt):
             for atom in group:
                 if atom.kind != "string":
-                    self.reader.error("K011", atom, f"'use' takes file paths in double quotes, found '{atom.raw}'",
-                                      f'write: use "{atom.raw}"')
+                    self.reader.error(
+                        "K011",
+                        atom,
+                        f"'use' takes file paths in double quotes, found '{atom.raw}'",
+                        f'write: use "{atom.raw}"',
+                    )
                 else:
                     header.uses.append((atom.value, atom.span(self.path)))
 
@@ -241,10 +286,17 @@ class _Builder:
         while rest:
             key = rest.pop(0)
             if key.value not in ("capacity", "auto_send"):
-                self.reader.error("K010", key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off")
+                self.reader.error(
+                    "K010", key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off"
+                )
                 break
             if not rest:
-                self.reader.error("K011", key, f"'{key.value}' needs a value", f"write: {key.value} {'5' if key.value == 'capacity' else 'on'}")
+                self.reader.error(
+                    "K011",
+                    key,
+                    f"'{key.value}' needs a value",
+                    f"write: {key.value} {'5' if key.value == 'capacity' else 'on'}",
+                )
                 break
             value = rest.pop(0)
             if key.value in options:
@@ -273,16 +325,24 @@ class _Builder:
         if stmts is None:
             return
         if stmt.args:
-            self.reader.error("K011", stmt.args[0], f"'{kind}' takes a block, not arguments", f"write: {kind} {{ ... }}")
+            self.reader.error(
+                "K011", stmt.args[0], f"'{kind}' takes a block, not arguments", f"write: {kind} {{ ... }}"
+            )
         setters: dict[str, Callable[[Stmt], Any]]
         if kind == "assist":
-            setters = {"on": lambda s: self.flag(s, fields, True), "off": lambda s: self.flag(s, fields, False),
-                       "auto_send": lambda s: self.put(fields, "auto_send", self.reader.switch(s), s)}
+            setters = {
+                "on": lambda s: self.flag(s, fields, True),
+                "off": lambda s: self.flag(s, fields, False),
+                "auto_send": lambda s: self.put(fields, "auto_send", self.reader.switch(s), s),
+            }
         elif kind == "bot":
-            setters = {"on": lambda s: self.flag(s, fields, True), "off": lambda s: self.flag(s, fields, False),
-                       "when": lambda s: self.bot_when(s, fields),
-                       "fallback": lambda s: self.put(fields, "fallback", self.reply_text(s), s),
-                       "off_hours_reply": lambda s: self.put(fields, "off_hours_reply", self.reply_text(s), s)}
+            setters = {
+                "on": lambda s: self.flag(s, fields, True),
+                "off": lambda s: self.flag(s, fields, False),
+                "when": lambda s: self.bot_when(s, fields),
+                "fallback": lambda s: self.put(fields, "fallback", self.reply_text(s), s),
+                "off_hours_reply": lambda s: self.put(fields, "off_hours_reply", self.reply_text(s), s),
+            }
         else:
             setters = {
                 "confidence": lambda s: self.put(fields, "confidence", self.reader.number(s, 0, 100), s),
@@ -294,8 +354,12 @@ class _Builder:
 
     def flag(self, stmt: Stmt, fields: Fields, value: bool) -> None:
         if stmt.args or stmt.block:
-            self.reader.error("K011", stmt.args[0] if stmt.args else stmt, f"'{stmt.head.value}' takes no arguments",
-                              f"write: {stmt.head.value}")
+            self.reader.error(
+                "K011",
+                stmt.args[0] if stmt.args else stmt,
+                f"'{stmt.head.value}' takes no arguments",
+                f"write: {stmt.head.value}",
+            )
         self.put(fields, "enabled", value, stmt)
 
     def put(self, fields: Fields, key: str, value: Any, stmt: Stmt) -> None:
@@ -303,8 +367,9 @@ class _Builder:
             return
         if key in fields and fields[key][1] != stmt.head.span(self.path):
             what = "on/off" if key == "enabled" else f"'{stmt.head.value}'"
-            self.reader.error("K012", stmt.head, f"{what} is given twice", "keep one of them",
-                              related=(fields[key][1],))
+            self.reader.error(
+                "K012", stmt.head, f"{what} is given twice", "keep one of them", related=(fields[key][1],)
+            )
             return
         fields[key] = (value, stmt.head.span(self.path))
 
@@ -313,7 +378,9 @@ class _Builder:
         if atom is None:
             return
         if atom.value not in ("all_day", "off_hours"):
-            self.reader.error("K011", atom, f"'when' takes all_day or off_hours, found '{atom.raw}'", "write: when off_hours")
+            self.reader.error(
+                "K011", atom, f"'when' takes all_day or off_hours, found '{atom.raw}'", "write: when off_hours"
+            )
             return
         self.put(fields, "when", atom.value, stmt)
 
@@ -329,7 +396,9 @@ class _Builder:
             return
         where = stmt.head.span(self.path)
         if draft.greeting is not None:
-            self.reader.error("K012", stmt.head, "'greeting' is given twice", "keep one of them", related=(draft.greeting[1],))
+            self.reader.error(
+                "K012", stmt.head, "'greeting' is given twice", "keep one of them", related=(draft.greeting[1],)
+            )
             return
         if args[0].kind == "word" and args[0].value == "off":
             draft.greeting = (None, where)
@@ -362,7 +431,9 @@ class _Builder:
         if len(args) >= 2:
             title = self.reader.string_atom(args[1], "faq")
         if len(args) > 2:
-            self.reader.error("K011", args[2], "'faq' takes an id and a title, found more", "remove the extra arguments")
+            self.reader.error(
+                "K011", args[2], "'faq' takes an id and a title, found more", "remove the extra arguments"
+            )
         stmts = self.block_of(stmt, f'faq {args[0].raw} "title" {{ ask "..."; reply "..." }}')
         if stmts is None or ident is None:
             return
@@ -372,9 +443,13 @@ class _Builder:
         ask_lines = found.pop("ask_lines")
         span = stmt.span(self.path)
         if not ask_lines:
-            self.reader.error("K013", stmt.head, f"entry '{ident}' has no ask", f'add a line: ask "..." inside faq {ident}')
+            self.reader.error(
+                "K013", stmt.head, f"entry '{ident}' has no ask", f'add a line: ask "..." inside faq {ident}'
+            )
         if "reply" not in found:
-            self.reader.error("K013", stmt.head, f"entry '{ident}' has no reply", f'add a line: reply "..." inside faq {ident}')
+            self.reader.error(
+                "K013", stmt.head, f"entry '{ident}' has no reply", f'add a line: reply "..." inside faq {ident}'
+            )
             return
         if not asks:
             return
@@ -382,8 +457,15 @@ class _Builder:
         if header is not None and header.kind == "preset":
             found["preset"] = header.id
             found.setdefault("category", header.category)
-        self.items.faqs.append(FaqEntry(id=ident, title=title or found.pop("title", None) or asks[0].text,
-                                        asks=tuple(asks), span=span, **{k: v for k, v in found.items() if k != "title"}))
+        self.items.faqs.append(
+            FaqEntry(
+                id=ident,
+                title=title or found.pop("title", None) or asks[0].text,
+                asks=tuple(asks),
+                span=span,
+                **{k: v for k, v in found.items() if k != "title"},
+            )
+        )
 
     def entry_fields(self, stmts: tuple[Stmt, ...], allow_drop: bool) -> dict[str, Any]:
         found: dict[str, Any] = {"asks": [], "drop_asks": [], "ask_lines": 0}
@@ -403,7 +485,9 @@ class _Builder:
             words: list[str] = []
             for group in groups:
                 for extra in group[1:]:
-                    self.reader.error("K011", extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}")
+                    self.reader.error(
+                        "K011", extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}"
+                    )
                 words.append(group[0].value)
             if not words:
                 self.reader.error("K011", s, "'keywords' takes a list", "write: keywords 包郵, 運費")
@@ -413,7 +497,9 @@ class _Builder:
             atom = self.reader.word(s, "never or allowed")
             if atom is not None:
                 if atom.value not in ("never", "allowed"):
-                    self.reader.error("K011", atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never")
+                    self.reader.error(
+                        "K011", atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never"
+                    )
                 else:
                     found["auto"] = atom.value == "allowed"
 
@@ -430,12 +516,16 @@ class _Builder:
                 value = read(s)
                 if value is not None:
                     found[key] = value
+
             return apply
 
         handlers: dict[str, Callable[[Stmt], Any]] = {
-            "ask": ask, "keywords": keywords, "reply": setter("reply", self.reply_text),
+            "ask": ask,
+            "keywords": keywords,
+            "reply": setter("reply", self.reply_text),
             "title": setter("title", self.reader.string),
-            "category": setter("category", self.word_value), "auto": auto,
+            "category": setter("category", self.word_value),
+            "auto": auto,
         }
         if allow_drop:
             handlers["drop"] = drop
@@ -447,13 +537,14 @@ class _Builder:
         if target is None:
             return
         ident, span = target
-        stmts = self.block_of(stmt, f"override faq {ident} {{ reply \"...\" }}")
+        stmts = self.block_of(stmt, f'override faq {ident} {{ reply "..." }}')
         if stmts is None:
             return
         found = self.entry_fields(stmts, allow_drop=True)
         found.pop("ask_lines")
-        self.items.overrides.append(Override(id=ident, span=span, add_asks=found.pop("asks"),
-                                             drop_asks=found.pop("drop_asks"), fields=found))
+        self.items.overrides.append(
+            Override(id=ident, span=span, add_asks=found.pop("asks"), drop_asks=found.pop("drop_asks"), fields=found)
+        )
 
     def drop(self, stmt: Stmt) -> None:
         self.reader.no_block(stmt)
@@ -474,8 +565,12 @@ class _Builder:
     def period(self, stmt: Stmt) -> None:
         args = [a for a in stmt.args if a.kind != "comma"]
         if len(args) != 2:
-            self.reader.error("K011", stmt, "'period' takes a name and dates",
-                              'write: period "11.11 sale" 2026-11-10..2026-11-12 { ... }')
+            self.reader.error(
+                "K011",
+                stmt,
+                "'period' takes a name and dates",
+                'write: period "11.11 sale" 2026-11-10..2026-11-12 { ... }',
+            )
             return
         name = self.reader.string_atom(args[0], "period")
         dates = self.reader.date_range_atom(args[1])
@@ -490,7 +585,9 @@ class _Builder:
     def named(self, stmt: Stmt, kind: str) -> tuple[str, tuple[Stmt, ...]] | None:
         args = stmt.args
         if len(args) != 1:
-            self.reader.error("K011", stmt, f"'{kind}' takes one name in double quotes", f'write: {kind} "shipping" {{ ... }}')
+            self.reader.error(
+                "K011", stmt, f"'{kind}' takes one name in double quotes", f'write: {kind} "shipping" {{ ... }}'
+            )
             return None
         name = self.reader.string_atom(args[0], kind)
         stmts = self.block_of(stmt, f'{kind} "name" {{ ... }}')
@@ -506,10 +603,13 @@ class _Builder:
             self.reader.no_block(case)
             atoms = (case.head,) + case.args
             if len(atoms) != 3 or case.head.kind != "string" or atoms[1].value != "->":
-                self.reader.error("K011", case, "a test case is: \"message\" -> entry.id (or none)",
-                                  '"有包郵嗎?" -> shipping.free')
+                self.reader.error(
+                    "K011", case, 'a test case is: "message" -> entry.id (or none)', '"有包郵嗎?" -> shipping.free'
+                )
                 continue
-            expect = None if atoms[2].kind == "word" and atoms[2].value == "none" else self.reader.id_atom(atoms[2], "entry")
+            expect = (
+                None if atoms[2].kind == "word" and atoms[2].value == "none" else self.reader.id_atom(atoms[2], "entry")
+            )
             if expect is None and atoms[2].value != "none":
                 continue
             cases.append(TestCase(message=case.head.value, expect=expect, span=case.span(self.path)))
@@ -530,18 +630,32 @@ class _Builder:
         span = stmt.span(self.path)
         expect: tuple[Expectation, ...] = ()
         if kind != "expect":
-            lead = {"at": 2, "wait": 1, "online": 1, "offline": 1, "open": 1, "leave": 1, "agent": 1,
-                    "types": 1, "rate": 1, "set": 3}.get(kind, 0)  # a person may be called "expect"
+            lead = {
+                "at": 2,
+                "wait": 1,
+                "online": 1,
+                "offline": 1,
+                "open": 1,
+                "leave": 1,
+                "agent": 1,
+                "types": 1,
+                "rate": 1,
+                "set": 3,
+            }.get(kind, 0)  # a person may be called "expect"
             for index, atom in enumerate(args):
                 if index >= lead and atom.kind == "word" and atom.value == "expect":
-                    expect = self.expectations(args[index + 1:], atom)
+                    expect = self.expectations(args[index + 1 :], atom)
                     args = args[:index]
                     break
 
         def need(count: int, shape: str) -> bool:
             if len(args) != count:
-                self.reader.error("K011", args[count] if len(args) > count else stmt,
-                                  f"'{kind}' takes {shape}", f"write: {kind} {shape}")
+                self.reader.error(
+                    "K011",
+                    args[count] if len(args) > count else stmt,
+                    f"'{kind}' takes {shape}",
+                    f"write: {kind} {shape}",
+                )
                 return False
             return True
 
@@ -570,35 +684,54 @@ class _Builder:
             if not need(2, 'NAME "text"'):
                 return None
             text = self.reader.string_atom(args[1], kind)
-            return None if text is None else ScenarioStep(kind=kind, actor=args[0].value, text=text, expect=expect, span=span)
+            return (
+                None
+                if text is None
+                else ScenarioStep(kind=kind, actor=args[0].value, text=text, expect=expect, span=span)
+            )
         if kind == "rate":
             return self.rate(stmt, args, expect, span)
         if kind == "set":
             if not need(3, "ACTOR SETTING VALUE"):
                 return None
             setting, value = args[1].value, args[2].value
-            allowed = {"assist": ("on", "off"), "auto_send": ("on", "off"), "bot": ("on", "off"),
-                       "bot_when": ("all_day", "off_hours")}
+            allowed = {
+                "assist": ("on", "off"),
+                "auto_send": ("on", "off"),
+                "bot": ("on", "off"),
+                "bot_when": ("all_day", "off_hours"),
+            }
             if setting not in allowed:
                 self.reader.error("K010", args[1], f"unknown setting '{setting}'", "known: " + ", ".join(allowed))
                 return None
             if value not in allowed[setting]:
-                self.reader.error("K011", args[2], f"'{setting}' takes {' or '.join(allowed[setting])}, found '{value}'",
-                                  f"write: set {args[0].raw} {setting} {allowed[setting][0]}")
+                self.reader.error(
+                    "K011",
+                    args[2],
+                    f"'{setting}' takes {' or '.join(allowed[setting])}, found '{value}'",
+                    f"write: set {args[0].raw} {setting} {allowed[setting][0]}",
+                )
                 return None
             return ScenarioStep(kind="set", actor=args[0].value, setting=setting, value=value, expect=expect, span=span)
         if kind == "expect":
             expect = self.expectations(args, stmt.head)
             return ScenarioStep(kind="expect", expect=expect, span=span) if expect else None
-        self.reader.unknown(stmt, "scenario step", ("at", "wait", "online", "offline", "open", "leave", "customer",
-                                                     "agent", "types", "rate", "set", "expect"))
+        self.reader.unknown(
+            stmt,
+            "scenario step",
+            ("at", "wait", "online", "offline", "open", "leave", "customer", "agent", "types", "rate", "set", "expect"),
+        )
         return None
 
     def rate(self, stmt: Stmt, args: list[Atom], expect: tuple[Expectation, ...], span: Span) -> ScenarioStep | None:
         reasons = ("too_long", "not_useful", "off_topic", "other")
         if not args or args[0].value not in ("solved", "unsolved"):
-            self.reader.error("K011", args[0] if args else stmt, "'rate' takes solved or unsolved",
-                              'write: rate unsolved not_useful "free text"')
+            self.reader.error(
+                "K011",
+                args[0] if args else stmt,
+                "'rate' takes solved or unsolved",
+                'write: rate unsolved not_useful "free text"',
+            )
             return None
         if args[0].value == "solved":
             if len(args) > 1:
@@ -606,9 +739,12 @@ class _Builder:
                 return None
             return ScenarioStep(kind="rate", value="solved", expect=expect, span=span)
         if len(args) < 2 or args[1].value not in reasons or len(args) > 3:
-            self.reader.error("K011", args[1] if len(args) > 1 else stmt,
-                              "'rate unsolved' takes a reason: " + ", ".join(reasons) + ", then optional text",
-                              'write: rate unsolved not_useful "free text"')
+            self.reader.error(
+                "K011",
+                args[1] if len(args) > 1 else stmt,
+                "'rate unsolved' takes a reason: " + ", ".join(reasons) + ", then optional text",
+                'write: rate unsolved not_useful "free text"',
+            )
             return None
         text = self.reader.string_atom(args[2], "rate") if len(args) == 3 else None
         return ScenarioStep(kind="rate", value="unsolved", reason=args[1].value, text=text, expect=expect, span=span)
@@ -649,8 +785,19 @@ class _Builder:
 
 def merge(first: FileItems, second: FileItems) -> FileItems:
     """Join the items of two consecutive chunks of one file (see dsl.chunks)."""
-    for name in ("headers", "staff", "synonyms", "faqs", "overrides", "drops", "periods", "tests", "scenarios",
-                 "shop_only", "diagnostics"):
+    for name in (
+        "headers",
+        "staff",
+        "synonyms",
+        "faqs",
+        "overrides",
+        "drops",
+        "periods",
+        "tests",
+        "scenarios",
+        "shop_only",
+        "diagnostics",
+    ):
         getattr(first, name).extend(getattr(second, name))
     first.more_policy.extend([second.policy, *second.more_policy])
     first.broken = first.broken or second.broken

@@ -24,7 +24,9 @@ def code_digest() -> str:
     """Changes whenever kefu's parser or builder changes, so old entries are never trusted."""
     digest = hashlib.blake2b(digest_size=8)
     here = Path(__file__).parent
-    for path in sorted(here.glob("*.py")) + sorted(here.glob("*.lark")) + sorted(here.parent.joinpath("engine").glob("*.py")):
+    for path in (
+        sorted(here.glob("*.py")) + sorted(here.glob("*.lark")) + sorted(here.parent.joinpath("engine").glob("*.py"))
+    ):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -40,7 +42,7 @@ class Cache:
         self.directory = directory
 
     @classmethod
-    def disabled(cls) -> "Cache":
+    def disabled(cls) -> Cache:
         return cls(None)
 
     def _file(self, kind: str, key: str) -> Path | None:

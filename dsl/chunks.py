@@ -13,15 +13,15 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
-from typing import Iterator
 
-from engine.diagnostics import Span
-from engine.rules import Ask, FaqEntry
-from dsl.build import JUNK_AFTER, FileItems, build, merge
-from dsl.syntax import _ITEM_START, TOP_LEVEL, parse, parser
+from kefu.dsl.build import JUNK_AFTER, FileItems, build, merge
+from kefu.dsl.syntax import _ITEM_START, TOP_LEVEL, parse, parser
+from kefu.engine.diagnostics import Span
+from kefu.engine.rules import Ask, FaqEntry
 
 PARALLEL_BYTES = 512 * 1024
 
@@ -98,12 +98,12 @@ def _build_many(sources: list[tuple[str, str]]) -> list[FileItems]:
 def _junk(text: str, path: str) -> FileItems | None:
     """A large file whose first statements are none kefu knows is not parsed at all (building its
     first part gives the one finding that says so)."""
-    lines = [line for line in text[:64 * 1024].splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line for line in text[: 64 * 1024].splitlines() if line.strip() and not line.lstrip().startswith("#")]
     heads = [line.split(None, 1)[0].split("{", 1)[0] for line in lines[:JUNK_AFTER] if not line[:1].isspace()]
     if len(heads) < JUNK_AFTER or any(head in TOP_LEVEL for head in heads):
         return None
-    end = text.find("\n", text.find("\n".join(lines[JUNK_AFTER - 1:JUNK_AFTER])))
-    items = build(parse(text[:end if end > 0 else len(text)], path))
+    end = text.find("\n", text.find("\n".join(lines[JUNK_AFTER - 1 : JUNK_AFTER])))
+    items = build(parse(text[: end if end > 0 else len(text)], path))
     return items if any("not a kefu rule file" in d.message for d in items.diagnostics) else None
 
 
@@ -113,8 +113,12 @@ def _build_chunk(text: str, path: str, first_line: int) -> FileItems:
 
 
 def _parallel_ok(size: int) -> bool:
-    return (size > PARALLEL_BYTES and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
-            and os.environ.get("KEFU_SERIAL") is None)
+    return (
+        size > PARALLEL_BYTES
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+        and os.environ.get("KEFU_SERIAL") is None
+    )
 
 
 def _cut(text: str) -> int | None:
@@ -142,12 +146,29 @@ def _span_tuple(span: Span | None) -> tuple | None:
 
 
 def _pack_entry(entry: FaqEntry) -> tuple:
-    return (entry.id, entry.title, tuple((a.text, _span_tuple(a.span)) for a in entry.asks), entry.keywords,
-            entry.reply, entry.category, entry.auto, entry.preset, _span_tuple(entry.span))
+    return (
+        entry.id,
+        entry.title,
+        tuple((a.text, _span_tuple(a.span)) for a in entry.asks),
+        entry.keywords,
+        entry.reply,
+        entry.category,
+        entry.auto,
+        entry.preset,
+        _span_tuple(entry.span),
+    )
 
 
 def _unpack_entry(packed: tuple) -> FaqEntry:
     ident, title, asks, keywords, reply, category, auto, preset, span = packed
-    return FaqEntry(id=ident, title=title, keywords=keywords, reply=reply, category=category, auto=auto,
-                    preset=preset, span=None if span is None else Span.at(*span),
-                    asks=tuple(Ask(text=t, span=None if s is None else Span.at(*s)) for t, s in asks))
+    return FaqEntry(
+        id=ident,
+        title=title,
+        keywords=keywords,
+        reply=reply,
+        category=category,
+        auto=auto,
+        preset=preset,
+        span=None if span is None else Span.at(*span),
+        asks=tuple(Ask(text=t, span=None if s is None else Span.at(*s)) for t, s in asks),
+    )

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.diagnostics import Diagnostic
-from dsl.render import display_width
-from dsl.source import decode, file_error
-from dsl.syntax import Atom, Comment, Document, Stmt, parse
+from kefu.dsl.render import display_width
+from kefu.dsl.source import decode, file_error
+from kefu.dsl.syntax import Atom, Comment, Document, Stmt, parse
+from kefu.engine.diagnostics import Diagnostic
 
 INDENT = "    "
 WIDTH = 100  # a list longer than this wraps after its commas
@@ -104,7 +104,9 @@ class _Printer:
             self._blank(stmt.line, previous)
             line = _atoms((stmt.head,) + stmt.args, depth)
             if stmt.block is None:
-                shares_line = (index + 1 < len(stmts) and stmts[index + 1].line == stmt.end_line) or close_line == stmt.end_line
+                shares_line = (
+                    index + 1 < len(stmts) and stmts[index + 1].line == stmt.end_line
+                ) or close_line == stmt.end_line
                 last = stmt.args[-1] if stmt.args else stmt.head
                 trailing = None if shares_line else self._take_on(stmt.end_line, last.end_column)
                 if last.kind == "comma" and index + 1 < len(stmts):
@@ -134,7 +136,7 @@ class _Printer:
 
     def document(self, document: Document) -> str:
         self.block(document.stmts, 0, None)
-        rest = self.comments[self.next:]
+        rest = self.comments[self.next :]
         previous = document.stmts[-1].end_line if document.stmts else None
         self._own_line_comments(rest, 0, previous)
         while self.lines and self.lines[-1] == "":
@@ -150,8 +152,11 @@ def shape(document: Document) -> tuple:
     """What a document says, positions aside: statements, arguments, blocks and comment texts."""
 
     def stmt_shape(stmt: Stmt) -> tuple:
-        return ((stmt.head.kind, stmt.head.value), tuple((a.kind, a.value) for a in stmt.args),
-                None if stmt.block is None else tuple(stmt_shape(s) for s in stmt.block.stmts))
+        return (
+            (stmt.head.kind, stmt.head.value),
+            tuple((a.kind, a.value) for a in stmt.args),
+            None if stmt.block is None else tuple(stmt_shape(s) for s in stmt.block.stmts),
+        )
 
     return tuple(stmt_shape(s) for s in document.stmts), tuple(sorted(c.text for c in document.comments))
 
@@ -165,8 +170,11 @@ def format_bytes(data: bytes, path: str) -> Formatted:
     if document.diagnostics:
         return Formatted(None, document.diagnostics, False)
     if not document.stmts and not document.comments:
-        return Formatted(None, [file_error("K006", path, "this file holds no statements",
-                                           "write its statements, or delete the file")], False)
+        return Formatted(
+            None,
+            [file_error("K006", path, "this file holds no statements", "write its statements, or delete the file")],
+            False,
+        )
     body = format_document(document)
     again = parse(body, path)
     if again.diagnostics or shape(again) != shape(document):

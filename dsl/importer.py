@@ -13,10 +13,10 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from dsl.checks.duplicate_ask import ask_key
-from dsl.jsonl import objects
-from dsl.syntax import quote
-from dsl.values import ID_RE
+from kefu.dsl.checks.duplicate_ask import ask_key
+from kefu.dsl.jsonl import objects
+from kefu.dsl.syntax import quote
+from kefu.dsl.values import ID_RE
 
 _SHOP_ID = re.compile(r"[^\w-]+")
 
@@ -66,7 +66,9 @@ def _csv(data: str) -> tuple[list[ImportedEntry], list[tuple[int, str]]]:
     reader = csv.DictReader(io.StringIO(data))
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     if "id" not in columns or "ask" not in columns:
-        return [], [(1, f"the header must name the columns id and ask (and optionally reply); found {columns or 'nothing'}")]
+        return [], [
+            (1, f"the header must name the columns id and ask (and optionally reply); found {columns or 'nothing'}")
+        ]
     reader.fieldnames = columns
     for row in reader:
         number = reader.line_num
@@ -84,8 +86,14 @@ def _csv(data: str) -> tuple[list[ImportedEntry], list[tuple[int, str]]]:
     return list(entries.values()), problems
 
 
-def _add(entries: dict[str, ImportedEntry], ident: str, asks: list[str], reply: str | None, number: int,
-         problems: list[tuple[int, str]]) -> None:
+def _add(
+    entries: dict[str, ImportedEntry],
+    ident: str,
+    asks: list[str],
+    reply: str | None,
+    number: int,
+    problems: list[tuple[int, str]],
+) -> None:
     entry = entries.setdefault(ident, ImportedEntry(id=ident, line=number))
     for ask in asks:
         if "\n" in ask.strip() or not ask.strip():
@@ -105,8 +113,16 @@ def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: li
     shop = _SHOP_ID.sub("-", shop_id).strip("-") or "imported"
     if not ID_RE.match(shop):
         shop = "imported"
-    lines = [f"# imported by kefu import from {source}", "", f"shop {shop} {quote(shop)} {{", "}", "",
-             "staff {", "    owner owner  # the shop's owner: put the real name here", "}"]
+    lines = [
+        f"# imported by kefu import from {source}",
+        "",
+        f"shop {shop} {quote(shop)} {{",
+        "}",
+        "",
+        "staff {",
+        "    owner owner  # the shop's owner: put the real name here",
+        "}",
+    ]
     seen: dict[str, str] = {}
     count = asks_written = 0
     for entry in entries:
@@ -115,7 +131,9 @@ def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: li
             key = ask_key(ask)
             if key in seen:
                 if seen[key] != entry.id:
-                    problems.append((entry.line, f"entry {entry.id!r}: the ask {ask!r} is already under {seen[key]!r}; left out"))
+                    problems.append(
+                        (entry.line, f"entry {entry.id!r}: the ask {ask!r} is already under {seen[key]!r}; left out")
+                    )
                 continue
             seen[key] = entry.id
             kept.append(ask)
@@ -129,8 +147,7 @@ def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: li
         lines.append("}")
         count += 1
         asks_written += len(kept)
-    return ImportResult(text="\n".join(lines) + "\n", entries=count, asks=asks_written,
-                        problems=sorted(problems))
+    return ImportResult(text="\n".join(lines) + "\n", entries=count, asks=asks_written, problems=sorted(problems))
 
 
 def _literal_dollars(reply: str) -> str:

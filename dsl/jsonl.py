@@ -4,7 +4,7 @@ blank lines skipped, and each bad line reported with its number instead of stopp
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def objects(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, dict]]:

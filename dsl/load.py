@@ -14,15 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine.diagnostics import Diagnostic, Severity, Span
-from engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
-from dsl.build import FileItems, PolicyDraft
-from dsl.chunks import build_texts, pack, unpack
-from dsl.cache import Cache
-from dsl.checks import run_checks
-from dsl.source import SourceText, file_error, read_file
-from dsl.files import discover, display_name, starts_a_shop
-from dsl.values import Reader, did_you_mean, working_days
+from kefu.dsl.build import FileItems, PolicyDraft
+from kefu.dsl.cache import Cache
+from kefu.dsl.checks import run_checks
+from kefu.dsl.chunks import build_texts, pack, unpack
+from kefu.dsl.files import discover, display_name, starts_a_shop
+from kefu.dsl.source import SourceText, file_error, read_file
+from kefu.dsl.values import Reader, did_you_mean, working_days
+from kefu.engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
+
 
 @dataclass
 class LoadResult:
@@ -80,8 +81,11 @@ class Loader:
     def _done(self, path: Path, items: FileItems) -> None:
         diagnostics = items.diagnostics
         if items.statements == 0 and not items.broken:
-            diagnostics = diagnostics + [file_error("K006", items.path, "this file holds no statements",
-                                                    "write its statements, or delete the file")]
+            diagnostics = diagnostics + [
+                file_error(
+                    "K006", items.path, "this file holds no statements", "write its statements, or delete the file"
+                )
+            ]
         self.items[path] = items
         self.file_diagnostics[path] = list(diagnostics)
 
@@ -89,29 +93,53 @@ class Loader:
     def preset(self, path: Path, span: Span, chain: tuple[Path, ...]) -> Preset | None:
         path = path.resolve()
         if path in chain:
-            cycle = " -> ".join(display_name(p) for p in chain[chain.index(path):] + (path,))
-            self.diagnostics.append(Diagnostic(code="K032", severity=Severity.error, span=span,
-                                               message=f"files use each other in a cycle: {cycle}",
-                                               help="let one of them stop using the other"))
+            cycle = " -> ".join(display_name(p) for p in chain[chain.index(path) :] + (path,))
+            self.diagnostics.append(
+                Diagnostic(
+                    code="K032",
+                    severity=Severity.error,
+                    span=span,
+                    message=f"files use each other in a cycle: {cycle}",
+                    help="let one of them stop using the other",
+                )
+            )
             return None
         if path in self.presets:
             return self.presets[path]
         if not path.is_file():
-            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
-                                               message=f"no preset file at {display_name(path)}",
-                                               help="paths in 'use' are relative to the file that writes them"))
+            self.diagnostics.append(
+                Diagnostic(
+                    code="K031",
+                    severity=Severity.error,
+                    span=span,
+                    message=f"no preset file at {display_name(path)}",
+                    help="paths in 'use' are relative to the file that writes them",
+                )
+            )
             return None
         items = self.file(path)
         if items is None:
-            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
-                                               message=f"the preset {display_name(path)} cannot be read",
-                                               help="fix the errors reported for that file"))
+            self.diagnostics.append(
+                Diagnostic(
+                    code="K031",
+                    severity=Severity.error,
+                    span=span,
+                    message=f"the preset {display_name(path)} cannot be read",
+                    help="fix the errors reported for that file",
+                )
+            )
             return None
         header = items.headers[0] if items.headers else None
         if header is None or header.kind != "preset":
-            self.diagnostics.append(Diagnostic(code="K031", severity=Severity.error, span=span,
-                                               message=f"{display_name(path)} is not a preset (it does not start with 'preset')",
-                                               help="'use' takes preset files; a shop's own files join it by folder"))
+            self.diagnostics.append(
+                Diagnostic(
+                    code="K031",
+                    severity=Severity.error,
+                    span=span,
+                    message=f"{display_name(path)} is not a preset (it does not start with 'preset')",
+                    help="'use' takes preset files; a shop's own files join it by folder",
+                )
+            )
             return None
         self.presets[path] = None  # in progress
         reader = Reader(items.path)
@@ -123,18 +151,34 @@ class Loader:
                 inherited.extend(base.entries)
                 synonyms[:0] = base.synonyms
         for name, where in items.shop_only:
-            reader.error("K038", where, f"a preset holds only its header, synonyms and faq entries, not '{name}'",
-                         "move it into a shop")
+            reader.error(
+                "K038",
+                where,
+                f"a preset holds only its header, synonyms and faq entries, not '{name}'",
+                "move it into a shop",
+            )
         for extra in items.headers[1:]:
             reader.error("K038", extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
         early = [entry.id for entry in items.faqs if entry.span is not None and entry.span.line < header.span.line]
         if early:
-            reader.error("K038", header.span, f"the preset header comes after entry '{early[0]}'",
-                         "move the 'preset' statement to the top of the file")
+            reader.error(
+                "K038",
+                header.span,
+                f"the preset header comes after entry '{early[0]}'",
+                "move the 'preset' statement to the top of the file",
+            )
         entries = _unique_entries(inherited + items.faqs, reader)
         self.diagnostics.extend(reader.diagnostics)
-        preset = Preset(id=header.id, title=header.name, language=header.language, category=header.category,
-                        entries=tuple(entries), synonyms=tuple(synonyms), file=items.path, span=header.span)
+        preset = Preset(
+            id=header.id,
+            title=header.name,
+            language=header.language,
+            category=header.category,
+            entries=tuple(entries),
+            synonyms=tuple(synonyms),
+            file=items.path,
+            span=header.span,
+        )
         self.presets[path] = preset
         return preset
 
@@ -148,8 +192,12 @@ class Loader:
         for items in files:
             for extra in items.headers:
                 if extra is not header:
-                    reader.error("K038", extra.span, f"a second header '{extra.kind} {extra.id}' in shop '{header.id}'",
-                                 "a folder holds one shop: move it to a folder of its own")
+                    reader.error(
+                        "K038",
+                        extra.span,
+                        f"a second header '{extra.kind} {extra.id}' in shop '{header.id}'",
+                        "a folder holds one shop: move it to a folder of its own",
+                    )
         timezone = "UTC"
         if header.timezone is not None:
             name, where = header.timezone
@@ -157,8 +205,12 @@ class Loader:
                 timezone = name
             else:
                 close = _close_zone(name)
-                reader.error("K022", where, f"unknown time zone '{name}'",
-                             f"did you mean '{close}'?" if close else "use an IANA name such as Asia/Taipei")
+                reader.error(
+                    "K022",
+                    where,
+                    f"unknown time zone '{name}'",
+                    f"did you mean '{close}'?" if close else "use an IANA name such as Asia/Taipei",
+                )
         hours = working_days(header.hours, reader)
         entries: list[FaqEntry] = []
         uses: list[str] = []
@@ -181,25 +233,38 @@ class Loader:
         for items in files:
             for entry in items.faqs:
                 if entry.id in preset_ids:
-                    reader.error("K037", entry.span or header.span,
-                                 f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
-                                 f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id")
+                    reader.error(
+                        "K037",
+                        entry.span or header.span,
+                        f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
+                        f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id",
+                    )
                     continue
                 own.append(entry)
         entries = _unique_entries(entries + own, reader)
         policy = _policy(drafts, Policy(), reader)
         periods = tuple(
             Period(name=p.name, dates=p.dates, policy=_policy([p.policy], policy, reader), span=p.span)
-            for items in files for p in items.periods
+            for items in files
+            for p in items.periods
         )
         shop = Shop(
-            id=header.id, name=header.name, language=header.language, timezone=timezone, hours=hours,
-            closed=tuple(header.closed), uses=tuple(uses),
-            staff=tuple(m for items in files for m in items.staff), policy=policy, periods=periods,
-            synonyms=tuple(synonyms), entries=tuple(entries),
+            id=header.id,
+            name=header.name,
+            language=header.language,
+            timezone=timezone,
+            hours=hours,
+            closed=tuple(header.closed),
+            uses=tuple(uses),
+            staff=tuple(m for items in files for m in items.staff),
+            policy=policy,
+            periods=periods,
+            synonyms=tuple(synonyms),
+            entries=tuple(entries),
             tests=tuple(t for items in files for t in items.tests),
             scenarios=tuple(s for items in files for s in items.scenarios),
-            files=tuple(items.path for items in files), span=header.span,
+            files=tuple(items.path for items in files),
+            span=header.span,
         )
         self.diagnostics.extend(reader.diagnostics)
         if not any(items.broken for items in files):
@@ -212,9 +277,13 @@ def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
     for entry in entries:
         if entry.id in seen:
             first = seen[entry.id]
-            reader.error("K020", entry.span or Span(file=reader.path, line=1, column=1, end_line=1, end_column=1),
-                         f"duplicate entry id '{entry.id}'", "give one of the entries another id",
-                         related=(first.span,) if first.span else ())
+            reader.error(
+                "K020",
+                entry.span or Span(file=reader.path, line=1, column=1, end_line=1, end_column=1),
+                f"duplicate entry id '{entry.id}'",
+                "give one of the entries another id",
+                related=(first.span,) if first.span else (),
+            )
             continue
         seen[entry.id] = entry
     return list(seen.values())
@@ -223,8 +292,12 @@ def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
 def _apply_drops(entries: list[FaqEntry], items: FileItems, reader: Reader) -> list[FaqEntry]:
     for ident, where in items.drops:
         if not any(entry.id == ident for entry in entries):
-            reader.error("K027", where, f"no used preset has an entry '{ident}' to drop",
-                         did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset")
+            reader.error(
+                "K027",
+                where,
+                f"no used preset has an entry '{ident}' to drop",
+                did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset",
+            )
             continue
         entries = [entry for entry in entries if entry.id != ident]
     return entries
@@ -235,19 +308,31 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
     for override in items.overrides:
         index = by_id.get(override.id)
         if index is None:
-            reader.error("K026", override.span, f"no used preset has an entry '{override.id}' to override",
-                         did_you_mean(override.id, list(by_id)) or f"to add an entry of your own, write: faq {override.id} {{ ... }}")
+            reader.error(
+                "K026",
+                override.span,
+                f"no used preset has an entry '{override.id}' to override",
+                did_you_mean(override.id, list(by_id))
+                or f"to add an entry of your own, write: faq {override.id} {{ ... }}",
+            )
             continue
         entry = entries[index]
         asks = list(entry.asks)
         for text, where in override.drop_asks:
             kept = [ask for ask in asks if ask.text != text]
             if len(kept) == len(asks):
-                reader.error("K026", where, f"entry '{entry.id}' has no ask \"{text}\" to drop", "copy the ask exactly from the preset")
+                reader.error(
+                    "K026",
+                    where,
+                    f"entry '{entry.id}' has no ask \"{text}\" to drop",
+                    "copy the ask exactly from the preset",
+                )
             asks = kept
         asks.extend(override.add_asks)
         if not asks:
-            reader.error("K013", override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask")
+            reader.error(
+                "K013", override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask"
+            )
             continue
         entries[index] = entry.model_copy(update={**override.fields, "asks": tuple(asks)})
     return entries
@@ -263,16 +348,26 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
             for key, (value, where) in getattr(draft, kind).items():
                 if key in merged[kind]:
                     name = "on/off" if key == "enabled" else f"'{key}'"
-                    reader.error("K012", where, f"{kind} {name} is set in two places", "keep one of them",
-                                 related=(merged[kind][key][1],))
+                    reader.error(
+                        "K012",
+                        where,
+                        f"{kind} {name} is set in two places",
+                        "keep one of them",
+                        related=(merged[kind][key][1],),
+                    )
                     continue
                 merged[kind][key] = (value, where)
         for kind, where in draft.spans.items():
             spans.setdefault(kind, where)
         if draft.greeting is not None:
             if greeting is not None:
-                reader.error("K012", draft.greeting[1], "'greeting' is set in two places", "keep one of them",
-                             related=(greeting[1],))
+                reader.error(
+                    "K012",
+                    draft.greeting[1],
+                    "'greeting' is set in two places",
+                    "keep one of them",
+                    related=(greeting[1],),
+                )
             else:
                 greeting = draft.greeting
 
@@ -282,8 +377,12 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
             update["span"] = spans[kind]
         return model.model_validate({**model.model_dump(), **update}) if update else model
 
-    return Policy(assist=fold(base.assist, "assist"), bot=fold(base.bot, "bot"), matching=fold(base.matching, "matching"),
-                  greeting=base.greeting if greeting is None else greeting[0])
+    return Policy(
+        assist=fold(base.assist, "assist"),
+        bot=fold(base.bot, "bot"),
+        matching=fold(base.matching, "matching"),
+        greeting=base.greeting if greeting is None else greeting[0],
+    )
 
 
 @lru_cache(maxsize=1)
@@ -327,18 +426,26 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if "shop" in kinds:
             if path.parent in shop_dirs:
                 other = loader.items[shop_dirs[path.parent]]
-                loader.diagnostics.append(Diagnostic(
-                    code="K038", severity=Severity.error, span=items.headers[0].span,
-                    message=f"a second shop in the folder of {other.path if other else '?'}",
-                    help="a folder holds one shop: move this one to a folder of its own"))
+                loader.diagnostics.append(
+                    Diagnostic(
+                        code="K038",
+                        severity=Severity.error,
+                        span=items.headers[0].span,
+                        message=f"a second shop in the folder of {other.path if other else '?'}",
+                        help="a folder holds one shop: move this one to a folder of its own",
+                    )
+                )
                 continue
             shop_dirs[path.parent] = path
         elif "preset" in kinds:
             loader.preset(path, items.headers[0].span, ())
     members: dict[Path, list[Path]] = {root: [root] for root in shop_dirs.values()}
     # folders whose shop file has a broken header: their files belong to that shop, which is not built
-    broken_shops = {path.parent for path in files
-                    if loader.items[path] is not None and not loader.items[path].headers and starts_a_shop(path)}
+    broken_shops = {
+        path.parent
+        for path in files
+        if loader.items[path] is not None and not loader.items[path].headers and starts_a_shop(path)
+    }
     for path in files:
         items = loader.items[path]
         if items is None or items.headers:
@@ -348,9 +455,14 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if owner is None and (in_broken_shop or items.broken or items.statements == 0):
             continue  # its own errors say what is wrong
         if owner is None:
-            loader.diagnostics.append(file_error(
-                "K036", items.path, f"{items.path} belongs to no shop and is no preset",
-                "put it in a shop's folder, or start it with a 'shop' or 'preset' statement"))
+            loader.diagnostics.append(
+                file_error(
+                    "K036",
+                    items.path,
+                    f"{items.path} belongs to no shop and is no preset",
+                    "put it in a shop's folder, or start it with a 'shop' or 'preset' statement",
+                )
+            )
             continue
         members[owner].append(path)
     for root, paths_of in members.items():
@@ -360,20 +472,37 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     seen: dict[str, Shop] = {}
     for shop in shops:
         if shop.id in seen and shop.span is not None:
-            loader.diagnostics.append(Diagnostic(
-                code="K035", severity=Severity.error, span=shop.span, message=f"two shops have the id '{shop.id}'",
-                help="give each shop its own id", related=(seen[shop.id].span,) if seen[shop.id].span else ()))
+            loader.diagnostics.append(
+                Diagnostic(
+                    code="K035",
+                    severity=Severity.error,
+                    span=shop.span,
+                    message=f"two shops have the id '{shop.id}'",
+                    help="give each shop its own id",
+                    related=(seen[shop.id].span,) if seen[shop.id].span else (),
+                )
+            )
         seen.setdefault(shop.id, shop)
     seen_presets: dict[str, Preset] = {}
     for preset in (p for p in loader.presets.values() if p is not None):
         first = seen_presets.setdefault(preset.id, preset)
         if first is not preset and preset.span is not None:
-            loader.diagnostics.append(Diagnostic(
-                code="K035", severity=Severity.error, span=preset.span,
-                message=f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",
-                help="give each preset its own id", related=(first.span,) if first.span else ()))
+            loader.diagnostics.append(
+                Diagnostic(
+                    code="K035",
+                    severity=Severity.error,
+                    span=preset.span,
+                    message=f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",
+                    help="give each preset its own id",
+                    related=(first.span,) if first.span else (),
+                )
+            )
     diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
     unique = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)
-    return LoadResult(rules=RuleSet(shops=tuple(shops), presets=presets), diagnostics=unique,
-                      files=[display_name(p) for p in loader.items], digests=dict(loader.digests))
+    return LoadResult(
+        rules=RuleSet(shops=tuple(shops), presets=presets),
+        diagnostics=unique,
+        files=[display_name(p) for p in loader.items],
+        digests=dict(loader.digests),
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
-from engine.diagnostics import Diagnostic
+from kefu.engine.diagnostics import Diagnostic
 
 SourceLines = Callable[[str], list[str] | None]
 
@@ -40,22 +40,24 @@ def display_width(text: str) -> int:
 
 def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
     span = diagnostic.span
-    out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    out = [
+        f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
+    ]
     if lines is not None and 1 <= span.line <= len(lines) and diagnostic.code not in NO_SOURCE_LINE:
         source = _printable(lines[span.line - 1])
         number = str(span.line)
         pad = " " * len(number)
         if len(source) > 200:  # a huge line: show the part around the spot
             start = max(span.column - 60, 0)
-            source, column = source[start:start + 160], span.column - start
+            source, column = source[start : start + 160], span.column - start
         else:
             column = span.column
         end = span.end_column if span.end_line == span.line and span.end_column >= span.column else column
         end = min(end, len(source)) if column <= len(source) else column
-        length = max(display_width(source[column - 1:end]) if column <= len(source) else 1, 1)
+        length = max(display_width(source[column - 1 : end]) if column <= len(source) else 1, 1)
         out.append(f"{pad} |")
         out.append(f"{number} | {source}")
-        out.append(f"{pad} | {' ' * display_width(source[:column - 1])}{'^' * length}")
+        out.append(f"{pad} | {' ' * display_width(source[: column - 1])}{'^' * length}")
     for related in diagnostic.related:
         out.append(f"  = note: see also {related.file}:{related.line}:{related.column}")
     if diagnostic.help:
@@ -77,10 +79,15 @@ def render_text(diagnostics: Iterable[Diagnostic], lines_of: SourceLines = file_
 def to_json(diagnostic: Diagnostic) -> dict:
     span = diagnostic.span
     return {
-        "path": span.file, "line": span.line, "column": span.column,
-        "end_line": span.end_line, "end_column": span.end_column,
-        "severity": diagnostic.severity.value, "code": diagnostic.code,
-        "message": diagnostic.message, "help": diagnostic.help,
+        "path": span.file,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "severity": diagnostic.severity.value,
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+        "help": diagnostic.help,
         "related": [{"path": r.file, "line": r.line, "column": r.column} for r in diagnostic.related],
     }
 
@@ -102,8 +109,10 @@ def render_github(diagnostics: Iterable[Diagnostic]) -> str:
     rows = []
     for d in diagnostics:
         span = d.span
-        props = (f"file={_escape_property(span.file)},line={span.line},col={span.column},"
-                 f"endLine={span.end_line},endColumn={span.end_column},title={_escape_property(d.code)}")
+        props = (
+            f"file={_escape_property(span.file)},line={span.line},col={span.column},"
+            f"endLine={span.end_line},endColumn={span.end_column},title={_escape_property(d.code)}"
+        )
         message = d.message + (f" (help: {d.help})" if d.help else "")
         rows.append(f"::{d.severity.value} {props}::{_escape_data(message)}")
     return "\n".join(rows)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.diagnostics import Diagnostic, Severity, Span
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -56,11 +56,21 @@ def read_file(path: Path, display: str) -> tuple[SourceText | None, list[Diagnos
             return None, [file_error("K007", display, f"cannot read {display}: {what}", "check the path")]
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return None, [file_error("K007", display, f"{display} is {size // (1024 * 1024)} MiB, over the "
-                                     "64 MiB limit for one rule file", "split the shop into several files")]
+            return None, [
+                file_error(
+                    "K007",
+                    display,
+                    f"{display} is {size // (1024 * 1024)} MiB, over the 64 MiB limit for one rule file",
+                    "split the shop into several files",
+                )
+            ]
         data = path.read_bytes()
     except OSError as exc:
-        return None, [file_error("K007", display, f"cannot read {display}: {exc.strerror or exc}", "check the path and its permissions")]
+        return None, [
+            file_error(
+                "K007", display, f"cannot read {display}: {exc.strerror or exc}", "check the path and its permissions"
+            )
+        ]
     return decode(data, display)
 
 
@@ -68,26 +78,44 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
     """Bytes to text: UTF-8 with or without BOM; binary, non-UTF-8 and empty input get one diagnostic."""
     digest = digest_of(data)
     if b"\x00" in data:
-        return None, [file_error("K005", display, "this file holds binary data (NUL bytes), not rule text",
-                                 "a .kefu file is UTF-8 text; check that it was not overwritten")]
+        return None, [
+            file_error(
+                "K005",
+                display,
+                "this file holds binary data (NUL bytes), not rule text",
+                "a .kefu file is UTF-8 text; check that it was not overwritten",
+            )
+        ]
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = body.count(b"\n", 0, exc.start) + 1
         line_start = body.rfind(b"\n", 0, exc.start) + 1
-        column = len(body[line_start:exc.start].decode("utf-8", "replace")) + 1  # in characters, like every column
+        column = len(body[line_start : exc.start].decode("utf-8", "replace")) + 1  # in characters, like every column
         span = Span(file=display, line=line, column=column, end_line=line, end_column=column)
         offset = exc.start + len(data) - len(body)
-        return None, [Diagnostic(code="K004", severity=Severity.error, span=span,
-                                 message=f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
-                                 help="save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)")]
+        return None, [
+            Diagnostic(
+                code="K004",
+                severity=Severity.error,
+                span=span,
+                message=f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
+                help="save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)",
+            )
+        ]
     control = _CONTROL_RE.search(text)
     if control is not None:
         span = span_at(text, control.start(), display)
-        return None, [Diagnostic(code="K005", severity=Severity.error, span=span,
-                                 message=f"this file holds a control character U+{ord(control.group()):04X}; "
-                                 "is it binary?", help="a .kefu file is UTF-8 text; remove the character")]
+        return None, [
+            Diagnostic(
+                code="K005",
+                severity=Severity.error,
+                span=span,
+                message=f"this file holds a control character U+{ord(control.group()):04X}; is it binary?",
+                help="a .kefu file is UTF-8 text; remove the character",
+            )
+        ]
     if not text.strip():
         return None, [file_error("K006", display, "this file is empty", "write its statements, or delete the file")]
     text, diagnostics = mend_full_width(text, display)
@@ -134,9 +162,13 @@ def _full_width(text: str, index: int, display: str) -> Diagnostic:
     ch = text[index]
     twin, name = FULL_WIDTH[ch]
     shown = "a space" if twin == " " else f"'{twin}'"
-    return Diagnostic(code="K003", severity=Severity.error, span=span_at(text, index, display),
-                      message=f"{name} '{ch}' where the syntax wants {shown}",
-                      help=f"write {shown} instead of '{ch}' (inside a string it would be fine)")
+    return Diagnostic(
+        code="K003",
+        severity=Severity.error,
+        span=span_at(text, index, display),
+        message=f"{name} '{ch}' where the syntax wants {shown}",
+        help=f"write {shown} instead of '{ch}' (inside a string it would be fine)",
+    )
 
 
 def span_at(text: str, offset: int, display: str, length: int = 1) -> Span:
@@ -146,5 +178,10 @@ def span_at(text: str, offset: int, display: str, length: int = 1) -> Span:
 
 
 def file_error(code: str, display: str, message: str, help: str) -> Diagnostic:
-    return Diagnostic(code=code, severity=Severity.error, message=message, help=help,
-                      span=Span(file=display, line=1, column=1, end_line=1, end_column=1))
+    return Diagnostic(
+        code=code,
+        severity=Severity.error,
+        message=message,
+        help=help,
+        span=Span(file=display, line=1, column=1, end_line=1, end_column=1),
+    )

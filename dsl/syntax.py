@@ -23,12 +23,24 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
-from engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.diagnostics import Diagnostic, Severity, Span
 
 GRAMMAR = Path(__file__).with_name("kefu.lark")
 TOP_LEVEL = (
-    "shop", "preset", "staff", "assist", "bot", "greeting", "matching", "synonyms",
-    "faq", "override", "drop", "period", "test", "scenario",
+    "shop",
+    "preset",
+    "staff",
+    "assist",
+    "bot",
+    "greeting",
+    "matching",
+    "synonyms",
+    "faq",
+    "override",
+    "drop",
+    "period",
+    "test",
+    "scenario",
 )
 MAX_SYNTAX_ERRORS_PER_FILE = 20
 MAX_DEPTH = 64  # deeper nesting is refused (kefu's own statements nest three blocks at most)
@@ -56,7 +68,7 @@ class Atom:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    stmts: tuple["Stmt", ...]
+    stmts: tuple[Stmt, ...]
     line: int  # of `{`
     column: int
     end_line: int  # of `}`
@@ -141,7 +153,7 @@ class _ToSyntax(Transformer):
             for number, part in enumerate(str(token).split("\n")):
                 if "#" in part:
                     column = (token.column if number == 0 else 1) + part.index("#")
-                    _COMMENTS.items.append(Comment(part[part.index("#"):].rstrip(), token.line + number, column))
+                    _COMMENTS.items.append(Comment(part[part.index("#") :].rstrip(), token.line + number, column))
         return Atom("comma", ",", token.line, token.column, token.line, token.column)
 
     def stmt(self, children: list) -> Stmt:
@@ -181,9 +193,10 @@ class _GrammarLexer(Lexer):
     definitions (in Lark's own priority order), so the grammar stays the single source of truth.
     """
 
-    def __init__(self, lexer_conf) -> None:  # noqa: ANN001 - Lark's LexerConf
-        terminals = sorted(lexer_conf.terminals,
-                           key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    def __init__(self, lexer_conf) -> None:
+        terminals = sorted(
+            lexer_conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+        )
         self.master = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals))
         self.ignore = frozenset(lexer_conf.ignore)
         self.callbacks = dict(lexer_conf.callbacks)
@@ -191,7 +204,7 @@ class _GrammarLexer(Lexer):
 
     first_line = 1  # set by parse(): a chunk of a large file starts further down
 
-    def lex(self, text: str):  # noqa: ANN201 - Lark's (wrapped) custom-lexer interface
+    def lex(self, text: str):
         match = self.master.match
         ignore, callbacks = self.ignore, self.callbacks
         position, line, line_start, end = 0, self.first_line, 0, len(text)
@@ -223,8 +236,13 @@ class _GrammarLexer(Lexer):
 @lru_cache(maxsize=1)
 def parser() -> Lark:
     """The LALR parser, built once; its tables are cached on disk (building them takes ~0.4 s)."""
-    options = dict(parser="lalr", lexer=_GrammarLexer, transformer=_ToSyntax(),
-                   lexer_callbacks={"COMMENT": _COMMENTS}, maybe_placeholders=False)
+    options = {
+        "parser": "lalr",
+        "lexer": _GrammarLexer,
+        "transformer": _ToSyntax(),
+        "lexer_callbacks": {"COMMENT": _COMMENTS},
+        "maybe_placeholders": False,
+    }
     text = GRAMMAR.read_text(encoding="utf-8")
     cache_dir = os.environ.get("KEFU_CACHE_DIR") or platformdirs.user_cache_dir("kefu")
     digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -237,8 +255,9 @@ def parser() -> Lark:
 
 def grammar(strict: bool = False) -> Lark:
     """The grammar as a plain Lark parser (trees, no transformer), for tools and tests."""
-    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="basic",
-                propagate_positions=True, strict=strict)
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="basic", propagate_positions=True, strict=strict
+    )
 
 
 def _lexer() -> _GrammarLexer:
@@ -271,9 +290,15 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
     for stmt in stmts:
         if stmt.block is not None and stmt.block.depth > MAX_DEPTH:
             broken = True
-            diagnostics.append(Diagnostic(code="K001", severity=Severity.error, span=stmt.head.span(path),
-                                          message=f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
-                                          help="no kefu statement nests more than three blocks: close the blocks sooner"))
+            diagnostics.append(
+                Diagnostic(
+                    code="K001",
+                    severity=Severity.error,
+                    span=stmt.head.span(path),
+                    message=f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
+                    help="no kefu statement nests more than three blocks: close the blocks sooner",
+                )
+            )
     return Document(path, stmts, tuple(comments), diagnostics, broken)
 
 
@@ -289,7 +314,7 @@ def _blank_broken_item(text: str, error: UnexpectedInput, to_end: bool = False) 
     every position of the rest."""
     line = getattr(error, "line", -1)
     column = getattr(error, "column", -1)
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END" or line is None or line < 1:
+    if (isinstance(error, UnexpectedToken) and error.token.type == "$END") or line is None or line < 1:
         at = len(text) - 1
     else:
         at = _offset(text, line, column)
@@ -311,8 +336,13 @@ def _last_item_start(text: str, at: int) -> int:
 
 
 _NAMES = {
-    "WORD": "a word", "STRING": "a string", "COMMA": "','", "LBRACE": "'{'", "RBRACE": "'}'",
-    "_SEP": "the end of the line", "$END": "the end of the file",
+    "WORD": "a word",
+    "STRING": "a string",
+    "COMMA": "','",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "_SEP": "the end of the line",
+    "$END": "the end of the file",
 }
 
 
@@ -333,14 +363,28 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
         if text[at] == '"':
             end = text.find("\n", at)
             end = len(text) if end < 0 else end
-            span = Span(file=path, line=error.line, column=error.column, end_line=error.line,
-                        end_column=error.column + max(end - at, 1) - 1)
-            return Diagnostic(code="K002", severity=Severity.error, span=span,
-                              message="unterminated string: no closing '\"' on this line",
-                              help="close the string with '\"' before the end of the line (write \\n for a line break)")
+            span = Span(
+                file=path,
+                line=error.line,
+                column=error.column,
+                end_line=error.line,
+                end_column=error.column + max(end - at, 1) - 1,
+            )
+            return Diagnostic(
+                code="K002",
+                severity=Severity.error,
+                span=span,
+                message="unterminated string: no closing '\"' on this line",
+                help="close the string with '\"' before the end of the line (write \\n for a line break)",
+            )
         span = Span(file=path, line=error.line, column=error.column, end_line=error.line, end_column=error.column)
-        return Diagnostic(code="K001", severity=Severity.error, span=span,
-                          message=f"unexpected character {text[at]!r}", help="remove it")
+        return Diagnostic(
+            code="K001",
+            severity=Severity.error,
+            span=span,
+            message=f"unexpected character {text[at]!r}",
+            help="remove it",
+        )
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = sorted(_NAMES.get(name, name) for name in error.expected if not name.startswith("__"))
@@ -349,12 +393,21 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
         opened = _unclosed_brace(text)
         span = Span(file=path, line=line, column=column, end_line=line, end_column=column)
         if opened is not None:
-            return Diagnostic(code="K001", severity=Severity.error, span=span,
-                              message=f"the file ends inside the block opened at line {opened[0]}, column {opened[1]}",
-                              help="close the block with '}' on its own line",
-                              related=(Span(file=path, line=opened[0], column=opened[1], end_line=opened[0], end_column=opened[1]),))
-        return Diagnostic(code="K001", severity=Severity.error, span=span,
-                          message="unexpected end of file", help="complete the last statement")
+            return Diagnostic(
+                code="K001",
+                severity=Severity.error,
+                span=span,
+                message=f"the file ends inside the block opened at line {opened[0]}, column {opened[1]}",
+                help="close the block with '}' on its own line",
+                related=(Span(file=path, line=opened[0], column=opened[1], end_line=opened[0], end_column=opened[1]),),
+            )
+        return Diagnostic(
+            code="K001",
+            severity=Severity.error,
+            span=span,
+            message="unexpected end of file",
+            help="complete the last statement",
+        )
     line, column = token.line, token.column
     width = max(len(str(token)), 1) if token.type != "_SEP" else 1
     span = Span(file=path, line=line, column=column, end_line=line, end_column=column + width - 1)
@@ -365,7 +418,10 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
     elif token.type == "RBRACE" and "RBRACE" not in error.expected:
         message, help = "unmatched '}'", "remove it, or open its block with '{' on the line of a statement"
     elif token.type == "COMMA" and "WORD" in error.expected:
-        message, help = "a statement cannot start with ','", "a list continues after a comma: put the comma at the end of the line above"
+        message, help = (
+            "a statement cannot start with ','",
+            "a list continues after a comma: put the comma at the end of the line above",
+        )
     elif "_SEP" in error.expected and token.type in ("WORD", "STRING", "LBRACE"):
         message = f"expected the end of the line after '}}', found {found}"
         help = "put each statement on its own line, or separate them with ';'"

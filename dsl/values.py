@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from engine.diagnostics import Diagnostic, Severity, Span
-from engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
-from dsl.syntax import Atom, Stmt, bad_escapes
+from kefu.dsl.syntax import Atom, Stmt, bad_escapes
+from kefu.engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
 
 ID_RE = re.compile(r"^[^\W\d][\w-]*(?:\.[\w-]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -31,7 +32,7 @@ def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.7) -> str | 
 
 def shorten(text: str, limit: int = 30) -> str:
     """A user's word as it appears in a message: never a whole 10 MB line."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Reader:
@@ -42,11 +43,19 @@ class Reader:
         self.diagnostics: list[Diagnostic] = []
 
     # -- reporting ---------------------------------------------------------------------------
-    def error(self, code: str, where: Atom | Stmt | Span, message: str, help: str = "",
-              related: Iterable[Span] = (), severity: Severity = Severity.error) -> None:
+    def error(
+        self,
+        code: str,
+        where: Atom | Stmt | Span,
+        message: str,
+        help: str = "",
+        related: Iterable[Span] = (),
+        severity: Severity = Severity.error,
+    ) -> None:
         span = where if isinstance(where, Span) else where.span(self.path)
-        self.diagnostics.append(Diagnostic(code=code, severity=severity, message=message, span=span,
-                                           help=help, related=tuple(related)))
+        self.diagnostics.append(
+            Diagnostic(code=code, severity=severity, message=message, span=span, help=help, related=tuple(related))
+        )
 
     def unknown(self, stmt: Stmt, context: str, known: Iterable[str]) -> None:
         name = stmt.head.value
@@ -56,9 +65,18 @@ class Reader:
     # -- shapes ------------------------------------------------------------------------------
     def no_block(self, stmt: Stmt) -> None:
         if stmt.block is not None:
-            self.error("K011", Span(file=self.path, line=stmt.block.line, column=stmt.block.column,
-                                    end_line=stmt.block.line, end_column=stmt.block.column),
-                       f"'{stmt.head.value}' takes no block", "remove the { ... } block")
+            self.error(
+                "K011",
+                Span(
+                    file=self.path,
+                    line=stmt.block.line,
+                    column=stmt.block.column,
+                    end_line=stmt.block.line,
+                    end_column=stmt.block.column,
+                ),
+                f"'{stmt.head.value}' takes no block",
+                "remove the { ... } block",
+            )
 
     def count(self, stmt: Stmt, wanted: int, what: str) -> list[Atom] | None:
         """Exactly `wanted` non-comma arguments, else a K011."""
@@ -67,8 +85,12 @@ class Reader:
         if len(args) != wanted or len(args) != len(stmt.args):
             where: Atom | Stmt = stmt.args[wanted] if len(stmt.args) > wanted else stmt
             found = "nothing" if not stmt.args else f"{len(stmt.args)} arguments"
-            self.error("K011", where, f"'{stmt.head.value}' takes {what}, found {found}",
-                       f"write: {stmt.head.value} {_example(what)}")
+            self.error(
+                "K011",
+                where,
+                f"'{stmt.head.value}' takes {what}, found {found}",
+                f"write: {stmt.head.value} {_example(what)}",
+            )
             return None
         return args
 
@@ -80,14 +102,27 @@ class Reader:
 
     def string_atom(self, atom: Atom, head: str) -> str | None:
         if atom.kind != "string":
-            self.error("K011", atom, f"'{head}' takes a string in double quotes, found '{shorten(atom.raw)}'",
-                       f'write: {head} "{atom.raw}"')
+            self.error(
+                "K011",
+                atom,
+                f"'{head}' takes a string in double quotes, found '{shorten(atom.raw)}'",
+                f'write: {head} "{atom.raw}"',
+            )
             return None
         for offset in bad_escapes(atom.raw):
-            span = Span(file=self.path, line=atom.line, column=atom.column + offset,
-                        end_line=atom.line, end_column=atom.column + offset + 1)
-            self.error("K011", span, f"unknown escape '{atom.raw[offset:offset + 2]}' in a string",
-                       'strings know \\" \\\\ \\n and \\t; write \\\\ for a backslash')
+            span = Span(
+                file=self.path,
+                line=atom.line,
+                column=atom.column + offset,
+                end_line=atom.line,
+                end_column=atom.column + offset + 1,
+            )
+            self.error(
+                "K011",
+                span,
+                f"unknown escape '{atom.raw[offset : offset + 2]}' in a string",
+                'strings know \\" \\\\ \\n and \\t; write \\\\ for a backslash',
+            )
         return atom.value
 
     def text(self, atom: Atom) -> str:
@@ -114,13 +149,14 @@ class Reader:
 
     def number_atom(self, atom: Atom, head: str, low: int, high: int | None) -> int | None:
         if atom.kind != "word" or not atom.raw.isdigit():
-            self.error("K011", atom, f"'{head}' takes a whole number, found '{shorten(atom.raw)}'", f"write: {head} {low or 1}")
+            self.error(
+                "K011", atom, f"'{head}' takes a whole number, found '{shorten(atom.raw)}'", f"write: {head} {low or 1}"
+            )
             return None
         value = int(atom.raw)
         if value < low or (high is not None and value > high):
             bounds = f"{low}-{high}" if high is not None else f"at least {low}"
-            self.error("K039", atom, f"'{head}' must be {bounds}, found {value}",
-                       f"write a number {bounds}")
+            self.error("K039", atom, f"'{head}' must be {bounds}, found {value}", f"write a number {bounds}")
             return None
         return value
 
@@ -148,8 +184,12 @@ class Reader:
             return None
         if atom.kind == "word" and ID_RE.match(atom.raw):
             return atom.raw
-        self.error("K014", atom, f"'{shorten(atom.raw)}' is not a valid {what} id",
-                   "use a dotted name of letters, digits, '_' and '-' (order.status), or quote it")
+        self.error(
+            "K014",
+            atom,
+            f"'{shorten(atom.raw)}' is not a valid {what} id",
+            "use a dotted name of letters, digits, '_' and '-' (order.status), or quote it",
+        )
         return None
 
     # -- replies -----------------------------------------------------------------------------
@@ -161,13 +201,22 @@ class Reader:
             name = match.group(1)
             if name is not None and name.strip() in PLACEHOLDERS:
                 continue
-            span = Span(file=self.path, line=atom.line, column=atom.column + match.start(),
-                        end_line=atom.line, end_column=atom.column + match.end() - 1)
+            span = Span(
+                file=self.path,
+                line=atom.line,
+                column=atom.column + match.start(),
+                end_line=atom.line,
+                end_column=atom.column + match.end() - 1,
+            )
             if name is None:
                 self.error("K025", span, "'${' without a closing '}'", "close it: ${shop.name}, or write $$ for a '$'")
                 continue
             close = difflib.get_close_matches(name, PLACEHOLDERS, n=1, cutoff=0.5)
-            help = f"did you mean ${{{close[0]}}}?" if close else "known: " + ", ".join("${" + p + "}" for p in PLACEHOLDERS)
+            help = (
+                f"did you mean ${{{close[0]}}}?"
+                if close
+                else "known: " + ", ".join("${" + p + "}" for p in PLACEHOLDERS)
+            )
             self.error("K025", span, f"unknown placeholder '${{{name}}}'", help)
 
     # -- time --------------------------------------------------------------------------------
@@ -205,7 +254,9 @@ class Reader:
             return None
         hour, minute = int(match.group(1)), int(match.group(2))
         if minute > 59 or hour > 24 or (hour == 24 and (minute or not allow_24)):
-            self.error("K023", atom, f"impossible time '{text}'", "hours are 00-23 (24:00 only as an end), minutes 00-59")
+            self.error(
+                "K023", atom, f"impossible time '{text}'", "hours are 00-23 (24:00 only as an end), minutes 00-59"
+            )
             return None
         return hour * 60 + minute
 
@@ -231,11 +282,15 @@ class Reader:
             return _DAY_ALIASES[text]
         first, sep, last = text.partition("-")
         if first not in WEEKDAYS or (sep and last not in WEEKDAYS):
-            self.error("K023", atom, f"'{atom.raw}' is not a day or range of days",
-                       "days are mon tue wed thu fri sat sun, ranges like mon-fri, or daily")
+            self.error(
+                "K023",
+                atom,
+                f"'{atom.raw}' is not a day or range of days",
+                "days are mon tue wed thu fri sat sun, ranges like mon-fri, or daily",
+            )
             return None
         a, b = WEEKDAYS.index(first), WEEKDAYS.index(last) if sep else WEEKDAYS.index(first)
-        return tuple(range(a, b + 1)) if a <= b else tuple(list(range(a, 7)) + list(range(0, b + 1)))
+        return tuple(range(a, b + 1)) if a <= b else tuple(list(range(a, 7)) + list(range(b + 1)))
 
     def hours(self, stmt: Stmt) -> list[tuple[int, TimeRange, Atom]]:
         """`mon-fri 09:00-12:00 13:00-18:00, sat 10:00-14:00` as (weekday, range, atom) triples."""
@@ -247,7 +302,9 @@ class Reader:
         for group in groups:
             days = self.days_atom(group[0])
             if len(group) == 1:
-                self.error("K023", group[0], f"'{group[0].raw}' has no time range", f"write: {group[0].raw} 09:00-18:00")
+                self.error(
+                    "K023", group[0], f"'{group[0].raw}' has no time range", f"write: {group[0].raw} 09:00-18:00"
+                )
             for atom in group[1:]:
                 span = self.time_range_atom(atom)
                 if days is not None and span is not None:
@@ -257,7 +314,9 @@ class Reader:
     def duration_atom(self, atom: Atom) -> int | None:
         match = _DURATION_RE.match(atom.raw)
         if atom.kind != "word" or not match or not any(match.groups()):
-            self.error("K011", atom, f"'{atom.raw}' is not a duration", "write a duration such as 30s, 5m, 2h, 1d or 1h30m")
+            self.error(
+                "K011", atom, f"'{atom.raw}' is not a duration", "write a duration such as 30s, 5m, 2h, 1d or 1h30m"
+            )
             return None
         d, h, m, s = (int(g or 0) for g in match.groups())
         return ((d * 24 + h) * 60 + m) * 60 + s
@@ -265,24 +324,35 @@ class Reader:
 
 def working_days(found: list[tuple[int, TimeRange, Atom]], reader: Reader) -> tuple[WorkingDay, ...]:
     """Group ranges by weekday and report ranges that overlap (also across midnight and Sunday)."""
-    week = sorted(((day * 1440 + span.start, day * 1440 + span.end, atom) for day, span, atom in found),
-                  key=lambda item: item[0])
-    pairs = list(zip(week, week[1:]))
+    week = sorted(
+        ((day * 1440 + span.start, day * 1440 + span.end, atom) for day, span, atom in found), key=lambda item: item[0]
+    )
+    pairs = list(itertools.pairwise(week))
     if len(week) > 1:  # the week wraps: Sunday night into Monday morning
         first = week[0]
         pairs.append((week[-1], (first[0] + 10080, first[1] + 10080, first[2])))
     for (_, end, earlier), (start, _, later) in pairs:
         if start < end:
-            reader.error("K023", later, f"working hours overlap: {later.raw} overlaps {earlier.raw}",
-                         "merge the ranges into one", related=(earlier.span(reader.path),))
+            reader.error(
+                "K023",
+                later,
+                f"working hours overlap: {later.raw} overlaps {earlier.raw}",
+                "merge the ranges into one",
+                related=(earlier.span(reader.path),),
+            )
     by_day: dict[int, list[TimeRange]] = {}
     for day, span, _ in found:
         by_day.setdefault(day, []).append(span)
-    return tuple(WorkingDay(weekday=day, ranges=tuple(sorted(ranges, key=lambda r: r.start)))
-                 for day, ranges in sorted(by_day.items()))
+    return tuple(
+        WorkingDay(weekday=day, ranges=tuple(sorted(ranges, key=lambda r: r.start)))
+        for day, ranges in sorted(by_day.items())
+    )
 
 
 def _example(what: str) -> str:
     return {
-        "one string": '"..."', "on or off": "on", "a whole number": "80", "one word": "name",
+        "one string": '"..."',
+        "on or off": "on",
+        "a whole number": "80",
+        "one word": "name",
     }.get(what, "...")

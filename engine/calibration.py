@@ -67,5 +67,6 @@ def fit(lead: np.ndarray, correct: np.ndarray, weight: np.ndarray | None = None)
     step = np.r_[True, values[1:] != values[:-1]]  # one step per distinct value: a short map
     thresholds, values = thresholds[step], values[step]
     # the step map: values are non-decreasing in the lead by construction
-    return Calibration(thresholds=tuple(float(t) for t in thresholds), values=tuple(float(v) for v in values),
-                       samples=int(lead.size))
+    return Calibration(
+        thresholds=tuple(float(t) for t in thresholds), values=tuple(float(v) for v in values), samples=int(lead.size)
+    )

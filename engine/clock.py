@@ -12,7 +12,7 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from engine.rules import Policy, Shop
+from kefu.engine.rules import Policy, Shop
 
 DAY = 1440  # minutes
 

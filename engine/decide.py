@@ -11,19 +11,44 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-
-from engine import clock
-from engine.events import (
-    Action, AgentAutoSend, AgentLeave, AgentMessage, AgentOffline, AgentOnline, AgentOpen, AgentSendSuggestion,
-    AgentTypes, Assign, Changed, CustomerMessage, CustomerRating, Denied, Event, Kind, Lists, Notice, Queue, Rated,
-    Sender, Send, SessionClosed, SessionOpened, Setting, SettingChange, Suggest, Suggestion, Tick,
+from kefu.engine import clock
+from kefu.engine.events import (
+    Action,
+    AgentAutoSend,
+    AgentLeave,
+    AgentMessage,
+    AgentOffline,
+    AgentOnline,
+    AgentOpen,
+    AgentSendSuggestion,
+    AgentTypes,
+    Assign,
+    Changed,
+    CustomerMessage,
+    CustomerRating,
+    Denied,
+    Event,
+    Kind,
+    Lists,
+    Notice,
+    Queue,
+    Rated,
+    Send,
+    Sender,
+    SessionClosed,
+    SessionOpened,
+    Setting,
+    SettingChange,
+    Suggest,
+    Suggestion,
+    Tick,
 )
-from engine.inbox import SESSION, Agent, Conversation, Session, State, replace
-from engine.matcher import Decision, Match, Matcher
-from engine.rules import BotHours, Policy, Role, Shop
+from kefu.engine.inbox import SESSION, Agent, Conversation, Session, State, replace
+from kefu.engine.matcher import Decision, Match, Matcher
+from kefu.engine.rules import BotHours, Policy, Role, Shop
 
 LABEL_AUTO_SENT = "自動發送"  # AR-6: what the agent sees under an assist auto-send
 LABEL_BOT = "機器人"  # BOT-6: what the agent sees under a bot message
@@ -38,7 +63,7 @@ NOTICES = {
         "assist_cannot_answer": "The assistant could not answer this message: please reply to the customer soon.",
         "bot_cannot_answer": "The bot could not answer and sent the fallback: please reply as soon as you are online.",
         "repeat_limit": "The same automatic reply would have been sent again, so the assistant stopped "
-                        "answering this conversation: please reply to the customer soon.",
+        "answering this conversation: please reply to the customer soon.",
     },
 }
 SHOP_WIDE = {Setting.assist, Setting.auto_send, Setting.bot, Setting.bot_when}
@@ -95,6 +120,7 @@ def decide(state: State, event: Event, rules: Rules, now: dt.datetime) -> Outcom
 
 # -- the step ---------------------------------------------------------------------------------
 
+
 class _Step:
     """The working copy of one `decide` call: the state so far and the actions taken."""
 
@@ -114,9 +140,16 @@ class _Step:
     def finish(self) -> State:
         """The new state. Its parts are values this step built from validated models, so it is put
         together without validating them all again (half the cost of a step that changes nothing)."""
-        return self.before.model_copy(update={
-            "agents": self.agents, "settings": self.settings, "queue": self.queue,
-            "conversations": self.conversations, "loads": self.loads, "now": self.now})
+        return self.before.model_copy(
+            update={
+                "agents": self.agents,
+                "settings": self.settings,
+                "queue": self.queue,
+                "conversations": self.conversations,
+                "loads": self.loads,
+                "now": self.now,
+            }
+        )
 
     # state changes: new values, never in place (the map is persistent; the loads dict is staff-sized)
     def put(self, conversation: Conversation) -> Conversation:
@@ -176,8 +209,11 @@ class _Step:
 
     def free_agent(self) -> Agent | None:
         """The online agent with room, least loaded first, then in staff order."""
-        free = [(self.load(a.name), i, a) for i, a in enumerate(self.agents.values())
-                if a.online and self.load(a.name) < a.capacity]  # staff-sized: a handful of agents
+        free = [
+            (self.load(a.name), i, a)
+            for i, a in enumerate(self.agents.values())
+            if a.online and self.load(a.name) < a.capacity
+        ]  # staff-sized: a handful of agents
         return min(free, key=lambda t: (t[0], t[1]))[2] if free else None
 
     def language(self) -> str:
@@ -195,8 +231,9 @@ class _Step:
         }
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
-    def lists(self, conversation: Conversation, unread: bool, unreplied: bool,
-              changes: dict[str, object] | None = None) -> Conversation:
+    def lists(
+        self, conversation: Conversation, unread: bool, unreplied: bool, changes: dict[str, object] | None = None
+    ) -> Conversation:
         """Put the conversation in (or out of) Unread and Unreplied, with any other `changes` in
         the same new value (one copy, not two)."""
         moved = (conversation.unread, conversation.unreplied) != (unread, unreplied)
@@ -209,8 +246,12 @@ class _Step:
     def settle(self, conversation: Conversation) -> Conversation:
         """Keep the conversation in the live inbox, or let it leave: a conversation whose session has
         closed, with nothing unread or unreplied and no agent looking at it, is history (the store's)."""
-        if conversation.session is None and not conversation.unread and not conversation.unreplied \
-                and not any(agent.focus == conversation.id for agent in self.agents.values()):
+        if (
+            conversation.session is None
+            and not conversation.unread
+            and not conversation.unreplied
+            and not any(agent.focus == conversation.id for agent in self.agents.values())
+        ):
             if conversation.id in self.conversations:
                 self.drop(conversation)
             return conversation
@@ -246,9 +287,11 @@ class _Step:
         if self.free_agent() is None:  # nobody has room (at night: nobody is online)
             return
         queued = set(self.queue)
-        unassigned = (c.id for c in self.conversations.values()
-                      if c.session is not None and c.id not in queued
-                      and (c.agent is None or not self.agents[c.agent].online))
+        unassigned = (
+            c.id
+            for c in self.conversations.values()
+            if c.session is not None and c.id not in queued and (c.agent is None or not self.agents[c.agent].online)
+        )
         for conversation_id in itertools.chain(tuple(self.queue), unassigned):
             agent = self.free_agent()
             if agent is None:
@@ -270,16 +313,24 @@ class _Step:
 
     def suggestions(self, match: Match, conversation: Conversation, count: int = 3) -> tuple[Suggestion, ...]:
         """The replies as the customer would get them: placeholders filled in."""
-        return tuple(Suggestion(entry=c.entry, score=c.score, raw=c.raw,
-                                reply=self.render(self.rules.entries[c.entry].reply, conversation))
-                     for c in match.candidates[:count])
+        return tuple(
+            Suggestion(
+                entry=c.entry,
+                score=c.score,
+                raw=c.raw,
+                reply=self.render(self.rules.entries[c.entry].reply, conversation),
+            )
+            for c in match.candidates[:count]
+        )
 
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
 
 
-DAY_NAMES = {"zh": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
-             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+DAY_NAMES = {
+    "zh": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
 
 
 def _hours_text(shop: Shop, language: str) -> str:
@@ -287,19 +338,22 @@ def _hours_text(shop: Shop, language: str) -> str:
     names = DAY_NAMES[language]
     groups: list[tuple[list[int], str]] = []
     for day in shop.hours:
-        ranges = ", ".join(f"{r.start // 60:02d}:{r.start % 60:02d}-{(r.end % 1440) // 60:02d}:{r.end % 60:02d}"
-                           for r in day.ranges)
+        ranges = ", ".join(
+            f"{r.start // 60:02d}:{r.start % 60:02d}-{(r.end % 1440) // 60:02d}:{r.end % 60:02d}" for r in day.ranges
+        )
         if groups and groups[-1][1] == ranges and groups[-1][0][-1] == day.weekday - 1:
             groups[-1][0].append(day.weekday)
         else:
             groups.append(([day.weekday], ranges))
     join = "、" if language == "zh" else "; "
     dash = "至" if language == "zh" else "-"
-    return join.join(f"{names[days[0]]}{dash + names[days[-1]] if len(days) > 1 else ''} {ranges}"
-                     for days, ranges in groups)
+    return join.join(
+        f"{names[days[0]]}{dash + names[days[-1]] if len(days) > 1 else ''} {ranges}" for days, ranges in groups
+    )
 
 
 # -- customer messages ------------------------------------------------------------------------
+
 
 def _customer_message(step: _Step, event: CustomerMessage) -> None:
     conversation = step.conversations.get(event.conversation) or Conversation(id=event.conversation)
@@ -316,8 +370,13 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
         step.emit(SessionOpened, conversation=conversation.id)
     conversation = step.route(conversation)
     if opened and step.policy.greeting:  # a greeting is never smart reception
-        step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.greeting,
-                  text=step.render(step.policy.greeting, conversation))
+        step.emit(
+            Send,
+            conversation=conversation.id,
+            sender=Sender.shop,
+            kind=Kind.greeting,
+            text=step.render(step.policy.greeting, conversation),
+        )
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     focused = agent is not None and agent.online and agent.focus == conversation.id
     if _bot_works(step, conversation):
@@ -348,8 +407,7 @@ def _match(step: _Step, text: str) -> Match:
     return step.rules.matcher.match(text, step.policy.matching, top=3)
 
 
-def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
-            agent: Agent | None) -> bool:
+def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender, agent: Agent | None) -> bool:
     """Send a confident KB answer (IR-2, D-8) unless D-2 or STOP-1 forbids; False: it cannot."""
     session = conversation.session
     assert session is not None
@@ -365,12 +423,28 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender,
         return True  # handled: stopped with its own notice
     entry = step.rules.entries[best.entry]
     label, customer_label = (LABEL_BOT, CUSTOMER_LABEL_BOT) if sender == Sender.bot else (LABEL_AUTO_SENT, None)
-    step.emit(Send, conversation=conversation.id, sender=sender, kind=Kind.answer, entry=entry.id,
-              text=step.render(entry.reply, conversation), agent=agent.name if agent else None,
-              label=label, customer_label=customer_label, score=best.score)
+    step.emit(
+        Send,
+        conversation=conversation.id,
+        sender=sender,
+        kind=Kind.answer,
+        entry=entry.id,
+        text=step.render(entry.reply, conversation),
+        agent=agent.name if agent else None,
+        label=label,
+        customer_label=customer_label,
+        score=best.score,
+    )
     repeats = {**session.repeats, entry.id: sent + 1}
-    step.lists(conversation, unread=True, unreplied=False, changes={  # AR-5, BOT-5
-        "session": replace(session, {"repeats": repeats}), "last_answer": (sender, entry.id)})
+    step.lists(
+        conversation,
+        unread=True,
+        unreplied=False,
+        changes={  # AR-5, BOT-5
+            "session": replace(session, {"repeats": repeats}),
+            "last_answer": (sender, entry.id),
+        },
+    )
     return True
 
 
@@ -379,8 +453,9 @@ def _stop(step: _Step, conversation: Conversation, reason: str) -> Conversation:
     session = conversation.session
     assert session is not None
     step.emit(Notice, conversation=conversation.id, reason=reason, text=NOTICES[step.language()][reason])
-    return step.lists(conversation, unread=True, unreplied=True,
-                      changes={"session": replace(session, {"stopped": True})})
+    return step.lists(
+        conversation, unread=True, unreplied=True, changes={"session": replace(session, {"stopped": True})}
+    )
 
 
 def _assist_answers(step: _Step, conversation: Conversation, agent: Agent, text: str) -> None:
@@ -403,17 +478,28 @@ def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
         return
     conversation = step.conversations[conversation.id]
     if not stopped_before:  # BOT-7: the fallback, then the agent is told
-        step.emit(Send, conversation=conversation.id, sender=Sender.bot, kind=Kind.fallback,
-                  text=step.render(step.policy.bot.fallback, conversation), label=LABEL_BOT,
-                  customer_label=CUSTOMER_LABEL_BOT)
+        step.emit(
+            Send,
+            conversation=conversation.id,
+            sender=Sender.bot,
+            kind=Kind.fallback,
+            text=step.render(step.policy.bot.fallback, conversation),
+            label=LABEL_BOT,
+            customer_label=CUSTOMER_LABEL_BOT,
+        )
         _stop(step, conversation, "bot_cannot_answer")
         return
     session = conversation.session
     assert session is not None
     reply = step.policy.bot.off_hours_reply
     if reply and not session.off_hours_sent:  # BOT-7, once per session (D-2)
-        step.emit(Send, conversation=conversation.id, sender=Sender.shop, kind=Kind.off_hours_reply,
-                  text=step.render(reply, conversation))
+        step.emit(
+            Send,
+            conversation=conversation.id,
+            sender=Sender.shop,
+            kind=Kind.off_hours_reply,
+            text=step.render(reply, conversation),
+        )
         conversation = step.put(replace(conversation, {"session": replace(session, {"off_hours_sent": True})}))
     step.lists(conversation, unread=True, unreplied=True)
 
@@ -429,6 +515,7 @@ def _suggest(step: _Step, conversation: Conversation, agent: Agent, text: str, s
 
 
 # -- agents -----------------------------------------------------------------------------------
+
 
 def _agent(step: _Step, name: str) -> Agent | None:
     return step.agents.get(name)
@@ -508,8 +595,15 @@ def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, 
     conversation = step.conversations.get(conversation_id) or step.put(Conversation(id=conversation_id))
     if conversation.agent != agent.name:
         conversation = step.assign(conversation, agent)
-    step.emit(Send, conversation=conversation.id, sender=Sender.agent, kind=Kind.reply, text=text,
-              entry=entry, agent=agent.name)
+    step.emit(
+        Send,
+        conversation=conversation.id,
+        sender=Sender.agent,
+        kind=Kind.reply,
+        text=text,
+        entry=entry,
+        agent=agent.name,
+    )
     update: dict[str, object] = {"last_answer": (Sender.agent, entry)}
     if conversation.session is not None:  # D-2: a human replied, smart reception may answer again
         update["session"] = replace(conversation.session, {"stopped": False, "repeats": {}, "last": step.now})
@@ -532,6 +626,7 @@ def _agent_send_suggestion(step: _Step, event: AgentSendSuggestion) -> None:
 
 # -- settings ---------------------------------------------------------------------------------
 
+
 def _on_off(value: bool | None) -> str:
     return "on" if value else "off"
 
@@ -541,25 +636,45 @@ def _setting_change(step: _Step, event: SettingChange) -> None:
     actor = step.agents.get(event.actor)
     setting = event.setting
     if actor is None:
-        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
-                  reason=f"'{event.actor}' is not on the staff of shop '{step.shop.id}'")
+        step.emit(
+            Denied,
+            actor=event.actor,
+            setting=setting.value,
+            value=event.value,
+            reason=f"'{event.actor}' is not on the staff of shop '{step.shop.id}'",
+        )
         return
     if actor.role not in (Role.owner, Role.admin):
-        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
-                  reason=f"only the owner or an admin may switch '{setting.value}'; {event.actor} is an agent")
+        step.emit(
+            Denied,
+            actor=event.actor,
+            setting=setting.value,
+            value=event.value,
+            reason=f"only the owner or an admin may switch '{setting.value}'; {event.actor} is an agent",
+        )
         return
     if setting == Setting.bot_when:
         if event.value not in (BotHours.all_day.value, BotHours.off_hours.value):
-            step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
-                      reason="bot_when takes all_day or off_hours")
+            step.emit(
+                Denied,
+                actor=event.actor,
+                setting=setting.value,
+                value=event.value,
+                reason="bot_when takes all_day or off_hours",
+            )
             return
         before = step.bot_when().value
         step.settings = replace(step.settings, {"bot_when": BotHours(event.value)})
         step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
         return
     if event.value not in ("on", "off"):
-        step.emit(Denied, actor=event.actor, setting=setting.value, value=event.value,
-                  reason=f"{setting.value} takes on or off")
+        step.emit(
+            Denied,
+            actor=event.actor,
+            setting=setting.value,
+            value=event.value,
+            reason=f"{setting.value} takes on or off",
+        )
         return
     current = {Setting.assist: step.assist_on, Setting.auto_send: step.shop_auto_send, Setting.bot: step.bot_on}
     before = _on_off(current[setting]())
@@ -589,12 +704,20 @@ def _agent_auto_send(step: _Step, event: AgentAutoSend) -> None:
 
 # -- ratings and the clock --------------------------------------------------------------------
 
+
 def _customer_rating(step: _Step, event: CustomerRating) -> None:
     """BOT-8, M-4: the rating is tied to the last answer it rates."""
     conversation = step.conversations.get(event.conversation)
     sender, entry = conversation.last_answer if conversation and conversation.last_answer else (None, None)
-    step.emit(Rated, conversation=event.conversation, solved=event.solved, reason=event.reason, text=event.text,
-              sender=sender, entry=entry)
+    step.emit(
+        Rated,
+        conversation=event.conversation,
+        solved=event.solved,
+        reason=event.reason,
+        text=event.text,
+        sender=sender,
+        entry=entry,
+    )
 
 
 def _tick(step: _Step, event: Tick) -> None:
@@ -627,6 +750,3 @@ def run(rules: Rules, events: Sequence[Event], state: State | None = None) -> tu
         state = outcome.state
         actions.extend(outcome.actions)
     return state, actions
-
-
-

@@ -22,7 +22,7 @@ class Span(BaseModel):
         return f"{self.file}:{self.line}:{self.column}"
 
     @classmethod
-    def at(cls, file: str, line: int, column: int, end_line: int, end_column: int) -> "Span":
+    def at(cls, file: str, line: int, column: int, end_line: int, end_column: int) -> Span:
         """A span from positional arguments (the parser's hot path)."""
         return cls(file=file, line=line, column=column, end_line=end_line, end_column=end_column)
 

@@ -6,12 +6,12 @@ auto-sent. Figures are fractions 0-1 under the shop's own levels.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.matcher import Decision, Match, Matcher
-from engine.rules import Matching
+from kefu.engine.matcher import Decision, Match, Matcher
+from kefu.engine.rules import Matching
 
 
 class Query(BaseModel):
@@ -51,8 +51,9 @@ def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def run(matcher: Matcher, queries: Sequence[Query], levels: Matching,
-        progress: Callable[[int], None] | None = None) -> tuple[Report, list[tuple[Query, Match]]]:
+def run(
+    matcher: Matcher, queries: Sequence[Query], levels: Matching, progress: Callable[[int], None] | None = None
+) -> tuple[Report, list[tuple[Query, Match]]]:
     """Match every query once; the report and each query's match (for a sweep)."""
     results: list[tuple[Query, Match]] = []
     for number, query in enumerate(queries, 1):
@@ -71,8 +72,11 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
     right = sum(1 for q, m in auto if q.expect is not None and m.best.entry == q.expect)
     recall3 = sum(1 for q, m in in_scope if q.expect in [c.entry for c in m.candidates[:3]])
     return Report(
-        queries=len(results), in_scope=len(in_scope), out_of_scope=len(out),
-        top1=_ratio(top1, len(in_scope)), auto_coverage=_ratio(right, len(in_scope)),
+        queries=len(results),
+        in_scope=len(in_scope),
+        out_of_scope=len(out),
+        top1=_ratio(top1, len(in_scope)),
+        auto_coverage=_ratio(right, len(in_scope)),
         auto_precision=_ratio(right, len(auto)),
         oos_auto_rate=_ratio(sum(1 for _, m in out if m.decision is Decision.auto_send), len(out)),
         suggest_recall_at_3=_ratio(recall3, len(in_scope)),
@@ -86,11 +90,23 @@ def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matc
     in_scope = sum(1 for q, _ in results if q.expect is not None)
     auto_ok = {e.id: e.auto for e in matcher.entries}
     for level in range(0, 101, 5):
-        sent = [(q, m) for q, m in results if m.best is not None and m.best.score >= level
-                and m.margin >= levels.margin and auto_ok.get(m.best.entry, True)]
+        sent = [
+            (q, m)
+            for q, m in results
+            if m.best is not None
+            and m.best.score >= level
+            and m.margin >= levels.margin
+            and auto_ok.get(m.best.entry, True)
+        ]
         right = sum(1 for q, m in sent if m.best.entry == q.expect)
-        rows.append(SweepRow(confidence=level, precision=_ratio(right, len(sent)) if sent else 1.0,
-                             coverage=_ratio(right, in_scope), auto_sends=len(sent)))
+        rows.append(
+            SweepRow(
+                confidence=level,
+                precision=_ratio(right, len(sent)) if sent else 1.0,
+                coverage=_ratio(right, in_scope),
+                auto_sends=len(sent),
+            )
+        )
     return rows
 
 

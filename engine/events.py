@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +26,7 @@ class _Line(BaseModel):
 
 
 # -- events -----------------------------------------------------------------------------------
+
 
 class CustomerMessage(_Line):
     """A customer writes in a conversation (IR-1)."""
@@ -132,7 +133,7 @@ class CustomerRating(_Line):
     text: str | None = None
 
     @model_validator(mode="after")
-    def _reason_when_unsolved(self) -> "CustomerRating":
+    def _reason_when_unsolved(self) -> CustomerRating:
         if not self.solved and self.reason is None:
             raise ValueError("an unsolved rating needs a reason: too_long, not_useful, off_topic or other")
         if self.solved and self.reason is not None:
@@ -147,13 +148,24 @@ class Tick(_Line):
 
 
 Event = Annotated[
-    Union[CustomerMessage, AgentOnline, AgentOffline, AgentOpen, AgentLeave, AgentTypes, AgentMessage,
-          AgentSendSuggestion, SettingChange, AgentAutoSend, CustomerRating, Tick],
+    CustomerMessage
+    | AgentOnline
+    | AgentOffline
+    | AgentOpen
+    | AgentLeave
+    | AgentTypes
+    | AgentMessage
+    | AgentSendSuggestion
+    | SettingChange
+    | AgentAutoSend
+    | CustomerRating
+    | Tick,
     Field(discriminator="type"),
 ]
 
 
 # -- actions ----------------------------------------------------------------------------------
+
 
 class Sender(str, Enum):
     assist = "assist"
@@ -292,12 +304,13 @@ class SessionClosed(_Action):
 
 
 Action = Annotated[
-    Union[Send, Suggest, Notice, Lists, Assign, Queue, Changed, Denied, Rated, SessionOpened, SessionClosed],
+    Send | Suggest | Notice | Lists | Assign | Queue | Changed | Denied | Rated | SessionOpened | SessionClosed,
     Field(discriminator="type"),
 ]
 
 
 # -- a step ------------------------------------------------------------------------------------
+
 
 class Step(BaseModel):
     """One event and the actions `decide` took for it: what a store write holds."""

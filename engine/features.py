@@ -8,9 +8,10 @@ prefixed with its kind so a Han bigram never collides with a Latin word.
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from engine.normalize import HAN_RANGES
+from kefu.engine.normalize import HAN_RANGES
 
 _RUNS = re.compile(f"[{HAN_RANGES}]+|[^\\s{HAN_RANGES}]+")
 _HAN_START = re.compile(f"[{HAN_RANGES}]")
@@ -33,13 +34,13 @@ def features(text: str) -> list[str]:
     for run in _RUNS.findall(text):
         if _HAN_START.match(run):
             out.extend("c1:" + ch for ch in run)
-            out.extend("c2:" + run[i:i + 2] for i in range(len(run) - 1))
-            out.extend("c3:" + run[i:i + 3] for i in range(len(run) - 2))
+            out.extend("c2:" + run[i : i + 2] for i in range(len(run) - 1))
+            out.extend("c3:" + run[i : i + 3] for i in range(len(run) - 2))
         else:
             words.append(stem(run))
     out.extend("w:" + word for word in words)
-    out.extend("b:" + a + " " + b for a, b in zip(words, words[1:]))
+    out.extend("b:" + a + " " + b for a, b in itertools.pairwise(words))
     for word in words:
         padded = f"<{word}>"
-        out.extend("g:" + padded[i:i + 4] for i in range(len(padded) - 3))
+        out.extend("g:" + padded[i : i + 4] for i in range(len(padded) - 3))
     return out[:MAX_FEATURES]

@@ -8,14 +8,13 @@ left for an agent to do (D-1), so the state holds the live inbox, not the histor
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Annotated, Any, TypeVar
 
 import immutables
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
-from engine.events import Sender
-from engine.rules import BotHours, Role, Shop
+from kefu.engine.events import Sender
+from kefu.engine.rules import BotHours, Role, Shop
 
 SESSION = dt.timedelta(hours=24)  # D-1: a session closes 24 h after its last message
 
@@ -67,8 +66,9 @@ def _as_map(value: Any) -> immutables.Map:
 
 # A persistent map (a HAMT): `decide` returns a new state whose conversations share every entry it
 # did not touch, at O(log n) a change instead of copying the whole inbox for each one.
-PersistentMap = Annotated[immutables.Map, PlainValidator(_as_map), PlainSerializer(dict),
-                          WithJsonSchema({"type": "object"})]
+PersistentMap = Annotated[
+    immutables.Map, PlainValidator(_as_map), PlainSerializer(dict), WithJsonSchema({"type": "object"})
+]
 
 
 class Conversation(_Frozen):
@@ -93,8 +93,9 @@ class State(_Frozen):
     now: dt.datetime | None = None  # the last event's time
 
     @classmethod
-    def initial(cls, shop: Shop) -> "State":
+    def initial(cls, shop: Shop) -> State:
         """Everyone offline, every setting as the rules say."""
-        agents = {p.name: Agent(name=p.name, role=p.role, capacity=p.capacity, auto_send=p.auto_send)
-                  for p in shop.staff}
+        agents = {
+            p.name: Agent(name=p.name, role=p.role, capacity=p.capacity, auto_send=p.auto_send) for p in shop.staff
+        }
         return cls(shop=shop.id, agents=agents)

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from enum import Enum
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import sparse
 
-from engine.calibration import MAX_SAMPLES, fit
-from engine.features import features
-from engine.normalize import Normalized, Normalizer
-from engine.rules import FaqEntry, Matching, SynonymGroup
+from kefu.engine.calibration import MAX_SAMPLES, fit
+from kefu.engine.features import features
+from kefu.engine.normalize import Normalized, Normalizer
+from kefu.engine.rules import FaqEntry, Matching, SynonymGroup
 
 ASK_WEIGHT = 0.5  # raw = ASK_WEIGHT * best ask + (1 - ASK_WEIGHT) * entry centroid
 
@@ -61,7 +62,9 @@ class LexicalScorer:
         texts: list[str] = []
         owners: list[int] = []
         for number, entry in enumerate(entries):
-            for text in [entry.title, *(ask.text for ask in entry.asks)] + ([" ".join(entry.keywords)] if entry.keywords else []):
+            for text in [entry.title, *(ask.text for ask in entry.asks)] + (
+                [" ".join(entry.keywords)] if entry.keywords else []
+            ):
                 texts.append(text)
                 owners.append(number)
         self.texts = texts
@@ -76,8 +79,8 @@ class LexicalScorer:
         for text in texts:  # one pass, C-level maps: no list of per-ask counters held at once
             if text in seen:
                 start, length = seen[text]
-                cols.extend(cols[start:start + length])
-                counts.extend(counts[start:start + length])
+                cols.extend(cols[start : start + length])
+                counts.extend(counts[start : start + length])
             else:
                 count = Counter(features(normalize(text).text))
                 seen[text] = (len(cols), len(count))
@@ -97,8 +100,9 @@ class LexicalScorer:
         weighted = tf.multiply(self.idf).tocsr()
         self.asks = _l2_rows(weighted)  # (asks, features)
         self.asks_t = self.asks.T.tocsr()  # (features, asks): a message's features pick rows
-        membership = sparse.csr_matrix((np.ones(len(texts)), (self.owners, np.arange(len(texts)))),
-                                       shape=(len(entries), len(texts)))
+        membership = sparse.csr_matrix(
+            (np.ones(len(texts)), (self.owners, np.arange(len(texts)))), shape=(len(entries), len(texts))
+        )
         self.sums = (membership @ self.asks).tocsr()  # unnormalised centroids, kept for calibration
         self.centroids_t = _l2_rows(self.sums).T.tocsr()
         order = np.argsort(self.owners, kind="stable")
@@ -181,7 +185,7 @@ def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
     correct: list[np.ndarray] = []
     size = max(1, BLOCK // max(scorer.entries, 1))
     for begin in range(0, rows.size, size):
-        batch = rows[begin:begin + size]
+        batch = rows[begin : begin + size]
         lead, right = _held_in(scorer, batch, groups, ask_frequency)
         leads += [lead, _held_entry_out(scorer, batch, entry_frequency)]
         correct += [right, np.zeros(batch.size, dtype=bool)]
@@ -193,8 +197,10 @@ def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
 def _same_text_groups(scorer: LexicalScorer) -> np.ndarray:
     """For each row, a group number shared by the rows of the same entry with the same text."""
     seen: dict[tuple[int, str], int] = {}
-    return np.asarray([seen.setdefault((owner, text), len(seen))
-                       for owner, text in zip(scorer.owners.tolist(), scorer.texts)], dtype=np.int64)
+    return np.asarray(
+        [seen.setdefault((owner, text), len(seen)) for owner, text in zip(scorer.owners.tolist(), scorer.texts)],
+        dtype=np.int64,
+    )
 
 
 def _without(queries: sparse.csr_matrix, lost: np.ndarray) -> sparse.csr_matrix:
@@ -233,8 +239,9 @@ def _row_sums(matrix: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(matrix.sum(axis=1)).ravel()
 
 
-def _held_in(scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray,
-             ask_frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _held_in(
+    scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray, ask_frequency: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     asks = scorer.asks[batch]
     queries = _without(asks, ask_frequency[asks.indices] <= 1)
     per_ask = (queries @ scorer.asks_t).tocsr()
@@ -248,8 +255,12 @@ def _held_in(scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray,
     left_dot = np.bincount(row, weights=np.where(own & ~copy, per_ask.data, 0.0), minlength=batch.size)
     copies = np.bincount(groups)[groups[batch]]
     sums = scorer.sums[owners]
-    left_norm2 = np.maximum(_row_sums(sums.multiply(sums)) - 2 * copies * _row_sums(sums.multiply(asks))
-                            + copies ** 2 * _row_sums(asks.multiply(asks)), 0.0)
+    left_norm2 = np.maximum(
+        _row_sums(sums.multiply(sums))
+        - 2 * copies * _row_sums(sums.multiply(asks))
+        + copies**2 * _row_sums(asks.multiply(asks)),
+        0.0,
+    )
     remaining = np.bincount(scorer.owners, minlength=scorer.entries)[owners] - copies
     alone = (remaining <= 0) | (left_norm2 < 1e-18)
     line = np.arange(batch.size)
@@ -330,9 +341,14 @@ class Matcher:
         lead[0] = first - second
         confidence = self.calibration(lead)
         candidates = tuple(
-            Candidate(entry=self.entries[i].id, score=round(float(confidence[rank]), 1), raw=round(float(scores.raw[i]), 4),
-                      ask=self.scorer.ask_text(self.scorer.best_ask(scores, int(i))))
-            for rank, i in enumerate(order) if scores.raw[i] > 0
+            Candidate(
+                entry=self.entries[i].id,
+                score=round(float(confidence[rank]), 1),
+                raw=round(float(scores.raw[i]), 4),
+                ask=self.scorer.ask_text(self.scorer.best_ask(scores, int(i))),
+            )
+            for rank, i in enumerate(order)
+            if scores.raw[i] > 0
         )
         best = candidates[0].score if candidates else 0.0
         margin = round(100.0 * (first - second), 1) if candidates else 0.0  # raw points of 100

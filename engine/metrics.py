@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Protocol
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.clock import zone
-from engine.events import Action, Event, Kind, Rated, Send, Sender
+from kefu.engine.clock import zone
+from kefu.engine.events import Action, Event, Kind, Rated, Send, Sender
 
 WINDOW = dt.timedelta(hours=24)  # D-3
 SMART = (Sender.assist, Sender.bot)
@@ -90,6 +91,7 @@ def share(count: int, total: int) -> Share:
 
 
 # -- one session's story ----------------------------------------------------------------------
+
 
 @dataclass
 class _Session:
@@ -169,19 +171,34 @@ class _Tally:
         times = self.first_responses
         decided = self.responded + self.late
         return PeriodMetrics(
-            shop=shop, period=period, start=start, end=end, sessions=self.sessions,
+            shop=shop,
+            period=period,
+            start=start,
+            end=end,
+            sessions=self.sessions,
             resolved=share(self.resolved, self.sessions),
-            responded_24h=Responded(count=self.responded, total=decided,
-                                    rate=self.responded / decided if decided else None, pending=self.pending),
-            first_response=FirstResponse(sessions=len(times),
-                                         average_seconds=sum(times) / len(times) if times else None,
-                                         median_seconds=statistics.median(times) if times else None),
-            satisfaction=Satisfaction(smart_reception=share(self.smart[0], self.smart[1]),
-                                      human=share(self.human[0], self.human[1]),
-                                      unattributed=self.unattributed, reasons=dict(sorted(self.reasons.items()))))
+            responded_24h=Responded(
+                count=self.responded,
+                total=decided,
+                rate=self.responded / decided if decided else None,
+                pending=self.pending,
+            ),
+            first_response=FirstResponse(
+                sessions=len(times),
+                average_seconds=sum(times) / len(times) if times else None,
+                median_seconds=statistics.median(times) if times else None,
+            ),
+            satisfaction=Satisfaction(
+                smart_reception=share(self.smart[0], self.smart[1]),
+                human=share(self.human[0], self.human[1]),
+                unattributed=self.unattributed,
+                reasons=dict(sorted(self.reasons.items())),
+            ),
+        )
 
 
 # -- the whole history ------------------------------------------------------------------------
+
 
 def period_of(instant: dt.datetime, zone: ZoneInfo | None, by: Grouping) -> str:
     if by == "all":
@@ -195,8 +212,13 @@ def period_of(instant: dt.datetime, zone: ZoneInfo | None, by: Grouping) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def compute(history: Iterable[Record], zones: dict[str, str] | None = None, start: dt.datetime | None = None,
-            end: dt.datetime | None = None, by: Grouping = "all") -> Report:
+def compute(
+    history: Iterable[Record],
+    zones: dict[str, str] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    by: Grouping = "all",
+) -> Report:
     """M-1..M-4 per shop and period. `start`/`end` (aware) keep sessions opened and ratings given
     in [start, end); `zones` maps a shop to its time zone name for `by`."""
     zones = zones or {}
@@ -220,8 +242,11 @@ def compute(history: Iterable[Record], zones: dict[str, str] | None = None, star
         event = record.event
         last_seen[(record.run, record.shop)] = event.time
         message_pending = event.type == "customer_message"
-        smart_answered = any(isinstance(a, Send) and a.kind == Kind.answer and a.sender in SMART
-                             for a in record.actions) if message_pending else False
+        smart_answered = (
+            any(isinstance(a, Send) and a.kind == Kind.answer and a.sender in SMART for a in record.actions)
+            if message_pending
+            else False
+        )
         for action in record.actions:
             key = (record.run, record.shop, getattr(action, "conversation", ""))
             if action.type == "session_closed":

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import zhconv_rs
 from pydantic import BaseModel, ConfigDict
 
-from engine.rules import SynonymGroup
+from kefu.engine.rules import SynonymGroup
 
 MAX_CHARS = 2000  # a message is matched on its first 2,000 characters; the rest cannot change its intent
 HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # CJK ideographs

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.diagnostics import Span
+from kefu.engine.diagnostics import Span
 
 DEFAULT_FALLBACK = "抱歉目前人工客服不在線,上線後會第一時間回覆您"  # BOT-7, the page's own wording
 PLACEHOLDERS: tuple[str, ...] = (
@@ -157,8 +157,21 @@ StepKind = Literal[
     "at", "wait", "online", "offline", "open", "leave", "customer", "agent", "types", "rate", "set", "expect"
 ]
 ExpectKind = Literal[
-    "bot", "assist", "suggest", "fallback", "off_hours_reply", "greeting", "nothing", "unread",
-    "unreplied", "not_unread", "not_unreplied", "notice", "queued", "label", "customer_label",
+    "bot",
+    "assist",
+    "suggest",
+    "fallback",
+    "off_hours_reply",
+    "greeting",
+    "nothing",
+    "unread",
+    "unreplied",
+    "not_unread",
+    "not_unreplied",
+    "notice",
+    "queued",
+    "label",
+    "customer_label",
 ]
 
 

@@ -10,15 +10,15 @@ own (with no input line), so replaying the stored events gives the same actions.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from engine import clock
-from engine.decide import Rules, decide
-from engine.events import Event, Step, Tick
-from engine.inbox import State
-from engine.rules import Shop
+from kefu.engine import clock
+from kefu.engine.decide import Rules, decide
+from kefu.engine.events import Event, Step, Tick
+from kefu.engine.inbox import State
+from kefu.engine.rules import Shop
 
 SWEEP = dt.timedelta(hours=1)
 
@@ -56,8 +56,9 @@ class Simulation:
             return event.shop
         if len(self.shops) == 1:
             return next(iter(self.shops))
-        return LineError(line=None, message=f"the rules hold several shops ({', '.join(sorted(self.shops))}): "
-                                            "the event needs \"shop\"")
+        return LineError(
+            line=None, message=f'the rules hold several shops ({", ".join(sorted(self.shops))}): the event needs "shop"'
+        )
 
     def play(self, event: Event, line: int | None = None) -> list[Step] | LineError:
         """The steps this event makes (a clock tick first when an hour has passed), or why it cannot."""
@@ -68,8 +69,11 @@ class Simulation:
         now = clock.aware(shop, event.time)
         last = self._last.get(shop_id)
         if last is not None and now < last:
-            return LineError(line=line, message=f"time {now.isoformat()} is before the previous event's "
-                                                f"{last.isoformat()} in shop {shop_id}: events must come in time order")
+            return LineError(
+                line=line,
+                message=f"time {now.isoformat()} is before the previous event's "
+                f"{last.isoformat()} in shop {shop_id}: events must come in time order",
+            )
         steps: list[Step] = []
         swept = self._swept.setdefault(shop_id, now)
         if now - swept >= SWEEP and event.type != "tick":

@@ -16,13 +16,13 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlite_utils import Database
 
-from engine.events import Action, Changed, Denied, Event, Rated, Step
+from kefu.engine.events import Action, Changed, Denied, Event, Rated, Step
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the other writer's transaction
@@ -75,7 +75,7 @@ class AuditEntry(BaseModel):
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def default_path() -> Path:
@@ -92,35 +92,95 @@ def utc_text(instant: dt.datetime) -> str:
     """Fixed-width UTC text: its order is time order."""
     if instant.tzinfo is None:
         raise ValueError("the store keeps instants with their offset")
-    return instant.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return instant.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 # -- schema and migrations --------------------------------------------------------------------
 
+
 def _v1(db: Database) -> None:
     db["runs"].create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
-    db["shops"].create({"run": int, "id": str, "name": str, "timezone": str}, pk=("run", "id"),
-                       foreign_keys=[("run", "runs", "id")])
-    db["events"].create({
-        "id": int, "run": int, "shop": str, "line": int, "utc": str, "type": str, "conversation": str,
-        "body": str, "recorded": str,
-    }, pk="id", foreign_keys=[("run", "runs", "id")], not_null={"run", "shop", "utc", "type", "body"})
-    db["actions"].create({
-        "id": int, "event": int, "run": int, "shop": str, "utc": str, "type": str, "conversation": str,
-        "body": str,
-    }, pk="id", foreign_keys=[("event", "events", "id")], not_null={"event", "shop", "utc", "type", "body"})
-    db["conversations"].create({
-        "run": int, "shop": str, "id": str, "customer": str, "first": str, "last": str, "messages": int,
-    }, pk=("run", "shop", "id"))
-    db["ratings"].create({
-        "id": int, "run": int, "shop": str, "event": int, "utc": str, "conversation": str, "solved": int,
-        "reason": str, "text": str, "sender": str, "entry": str,
-    }, pk="id")
-    db["audit"].create({
-        "id": int, "run": int, "shop": str, "event": int, "utc": str, "actor": str, "setting": str,
-        "outcome": str, "before": str, "after": str, "value": str, "reason": str, "body": str,
-        "recorded": str,
-    }, pk="id")
+    db["shops"].create(
+        {"run": int, "id": str, "name": str, "timezone": str}, pk=("run", "id"), foreign_keys=[("run", "runs", "id")]
+    )
+    db["events"].create(
+        {
+            "id": int,
+            "run": int,
+            "shop": str,
+            "line": int,
+            "utc": str,
+            "type": str,
+            "conversation": str,
+            "body": str,
+            "recorded": str,
+        },
+        pk="id",
+        foreign_keys=[("run", "runs", "id")],
+        not_null={"run", "shop", "utc", "type", "body"},
+    )
+    db["actions"].create(
+        {
+            "id": int,
+            "event": int,
+            "run": int,
+            "shop": str,
+            "utc": str,
+            "type": str,
+            "conversation": str,
+            "body": str,
+        },
+        pk="id",
+        foreign_keys=[("event", "events", "id")],
+        not_null={"event", "shop", "utc", "type", "body"},
+    )
+    db["conversations"].create(
+        {
+            "run": int,
+            "shop": str,
+            "id": str,
+            "customer": str,
+            "first": str,
+            "last": str,
+            "messages": int,
+        },
+        pk=("run", "shop", "id"),
+    )
+    db["ratings"].create(
+        {
+            "id": int,
+            "run": int,
+            "shop": str,
+            "event": int,
+            "utc": str,
+            "conversation": str,
+            "solved": int,
+            "reason": str,
+            "text": str,
+            "sender": str,
+            "entry": str,
+        },
+        pk="id",
+    )
+    db["audit"].create(
+        {
+            "id": int,
+            "run": int,
+            "shop": str,
+            "event": int,
+            "utc": str,
+            "actor": str,
+            "setting": str,
+            "outcome": str,
+            "before": str,
+            "after": str,
+            "value": str,
+            "reason": str,
+            "body": str,
+            "recorded": str,
+        },
+        pk="id",
+    )
     db["events"].create_index(["shop", "utc"])  # --shop, --from, --to
     # no index on actions(event): actions are written in event order, so their ids are in event order
     db["audit"].create_index(["shop", "utc"])
@@ -131,6 +191,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)  # MIGRATIONS[n] tak
 
 # -- the store --------------------------------------------------------------------------------
 
+
 class Store:
     """One database file. Open it with `Store.open(path)`; close it (or use `with`)."""
 
@@ -140,7 +201,7 @@ class Store:
         self.clock = clock
 
     @classmethod
-    def open(cls, path: Path | str, clock: Callable[[], dt.datetime] = utc_now) -> "Store":
+    def open(cls, path: Path | str, clock: Callable[[], dt.datetime] = utc_now) -> Store:
         """Open (creating file and folder on first use) and bring the schema up to date."""
         where = str(path)
         try:
@@ -161,7 +222,7 @@ class Store:
             raise StoreError(f"{where}: {error.strerror or error}") from None
         return store
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -178,8 +239,10 @@ class Store:
         try:
             version = self.version()
             if version > len(MIGRATIONS):
-                raise StoreError(f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
-                                 f"up to {len(MIGRATIONS)}): upgrade kefu")
+                raise StoreError(
+                    f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
+                    f"up to {len(MIGRATIONS)}): upgrade kefu"
+                )
             for migrate in MIGRATIONS[version:]:
                 migrate(self.db)
             self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
@@ -194,11 +257,13 @@ class Store:
         """A new run (one simulation, one UI session): every step belongs to one. `shops` are the
         (id, name, time zone) of the shops it plays, so metrics read periods on each shop's clock."""
         with self._immediate():
-            cursor = self.db.execute("INSERT INTO runs (started, source, rules) VALUES (?, ?, ?)",
-                                     [utc_text(self.clock()), source, rules])
+            cursor = self.db.execute(
+                "INSERT INTO runs (started, source, rules) VALUES (?, ?, ?)", [utc_text(self.clock()), source, rules]
+            )
             run = int(cursor.lastrowid or 0)
-            self.db.conn.executemany("INSERT INTO shops (run, id, name, timezone) VALUES (?, ?, ?, ?)",
-                                     [(run, *shop) for shop in shops])
+            self.db.conn.executemany(
+                "INSERT INTO shops (run, id, name, timezone) VALUES (?, ?, ?, ?)", [(run, *shop) for shop in shops]
+            )
             return run
 
     def append(self, run: int, steps: Sequence[Step]) -> list[tuple[str, ...]]:
@@ -221,8 +286,18 @@ class Store:
         for index, step in enumerate(steps):
             event = step.event
             when = texts[event.time] = utc_text(event.time)
-            events.append((run, step.shop, step.line, when, event.type, getattr(event, "conversation", None),
-                           event.model_dump_json(exclude_none=True), recorded))
+            events.append(
+                (
+                    run,
+                    step.shop,
+                    step.line,
+                    when,
+                    event.type,
+                    getattr(event, "conversation", None),
+                    event.model_dump_json(exclude_none=True),
+                    recorded,
+                )
+            )
             if event.type == "customer_message":
                 _count_message(conversations, run, step.shop, event, when)
             written = []
@@ -231,8 +306,17 @@ class Store:
                 written.append(body)
                 if action.time not in texts:
                     texts[action.time] = utc_text(action.time)
-                actions.append((index, run, step.shop, texts[action.time], action.type,
-                                getattr(action, "conversation", None), body))
+                actions.append(
+                    (
+                        index,
+                        run,
+                        step.shop,
+                        texts[action.time],
+                        action.type,
+                        getattr(action, "conversation", None),
+                        body,
+                    )
+                )
                 if isinstance(action, Rated):
                     ratings.append((index, _rating_row(run, step.shop, action)))
                 elif isinstance(action, (Changed, Denied)):
@@ -242,10 +326,13 @@ class Store:
             first = self._next_id("events")
             self.db.conn.executemany(
                 "INSERT INTO events (id, run, shop, line, utc, type, conversation, body, recorded) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(first + i, *row) for i, row in enumerate(events)])
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(first + i, *row) for i, row in enumerate(events)],
+            )
             self.db.conn.executemany(
                 "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(first + row[0], *row[1:]) for row in actions])
+                [(first + row[0], *row[1:]) for row in actions],
+            )
             if ratings:
                 self.db["ratings"].insert_all([{**row, "event": first + index} for index, row in ratings])
             if audit:
@@ -255,13 +342,14 @@ class Store:
                 "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
                 "ON CONFLICT (run, shop, id) DO UPDATE SET last = excluded.last, "
                 "messages = messages + excluded.messages, customer = coalesce(excluded.customer, customer)",
-                [{"customer": None, **row} for row in conversations.values()])
+                [{"customer": None, **row} for row in conversations.values()],
+            )
         return bodies
 
     def _next_id(self, table: str) -> int:
         return int(self.db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
 
-    def _immediate(self) -> "_Transaction":
+    def _immediate(self) -> _Transaction:
         return _Transaction(self.db)
 
     # -- reading ----------------------------------------------------------------------------
@@ -269,7 +357,8 @@ class Store:
     def runs(self) -> list[Run]:
         rows = self.db.query(
             "SELECT runs.id, started, source, rules, count(events.id) AS events FROM runs "
-            "LEFT JOIN events ON events.run = runs.id GROUP BY runs.id ORDER BY runs.id")
+            "LEFT JOIN events ON events.run = runs.id GROUP BY runs.id ORDER BY runs.id"
+        )
         return [Run(**row) for row in rows]
 
     def shops(self) -> list[str]:
@@ -284,7 +373,8 @@ class Store:
         where, params = _filters(shop=shop, run=run)
         events = self.db.execute(f"SELECT id, run, shop, body FROM events{where} ORDER BY id", params)
         actions = self.db.execute(
-            f"SELECT event, body FROM actions WHERE event IN (SELECT id FROM events{where}) ORDER BY id", params)
+            f"SELECT event, body FROM actions WHERE event IN (SELECT id FROM events{where}) ORDER BY id", params
+        )
         pending = actions.fetchone()
         for event_id, run_id, shop_id, body in events:
             done: list[Action] = []
@@ -293,8 +383,7 @@ class Store:
             while pending is not None and pending[0] == event_id:
                 done.append(_ACTION.validate_json(pending[1]))
                 pending = actions.fetchone()
-            yield Stored(run=run_id, id=event_id, shop=shop_id, event=_EVENT.validate_json(body),
-                         actions=tuple(done))
+            yield Stored(run=run_id, id=event_id, shop=shop_id, event=_EVENT.validate_json(body), actions=tuple(done))
 
     def count(self, table: str) -> int:
         if table not in ("events", "actions", "conversations", "ratings", "audit", "runs"):
@@ -309,10 +398,25 @@ class Store:
         where, params = _filters(shop=shop)
         rows = self.db.execute(
             f"SELECT run, shop, body, actor, setting, outcome, before, after, value, reason, recorded "
-            f"FROM audit{where} ORDER BY id", params)
-        return [AuditEntry(run=r[0], shop=r[1], time=json.loads(r[2])["time"], actor=r[3], setting=r[4],
-                           outcome=r[5], before=r[6], after=r[7], value=r[8], reason=r[9], recorded=r[10])
-                for r in rows]
+            f"FROM audit{where} ORDER BY id",
+            params,
+        )
+        return [
+            AuditEntry(
+                run=r[0],
+                shop=r[1],
+                time=json.loads(r[2])["time"],
+                actor=r[3],
+                setting=r[4],
+                outcome=r[5],
+                before=r[6],
+                after=r[7],
+                value=r[8],
+                reason=r[9],
+                recorded=r[10],
+            )
+            for r in rows
+        ]
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -345,10 +449,19 @@ def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _count_message(conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str,
-                   event: Event, when: str) -> None:
-    row = conversations.setdefault((shop, event.conversation), {  # type: ignore[union-attr]
-        "run": run, "shop": shop, "id": event.conversation, "first": when, "messages": 0})  # type: ignore[union-attr]
+def _count_message(
+    conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str, event: Event, when: str
+) -> None:
+    row = conversations.setdefault(
+        (shop, event.conversation),
+        {  # type: ignore[union-attr]
+            "run": run,
+            "shop": shop,
+            "id": event.conversation,
+            "first": when,
+            "messages": 0,
+        },
+    )  # type: ignore[union-attr]
     row["last"] = when
     row["messages"] = int(row["messages"]) + 1  # type: ignore[call-overload]
     if getattr(event, "customer", None):
@@ -356,15 +469,29 @@ def _count_message(conversations: dict[tuple[str, str], dict[str, object]], run:
 
 
 def _rating_row(run: int, shop: str, rated: Rated) -> dict[str, object]:
-    return {"run": run, "shop": shop, "utc": utc_text(rated.time),
-            "conversation": rated.conversation, "solved": int(rated.solved),
-            "reason": rated.reason.value if rated.reason else None, "text": rated.text,
-            "sender": rated.sender.value if rated.sender else None, "entry": rated.entry}
+    return {
+        "run": run,
+        "shop": shop,
+        "utc": utc_text(rated.time),
+        "conversation": rated.conversation,
+        "solved": int(rated.solved),
+        "reason": rated.reason.value if rated.reason else None,
+        "text": rated.text,
+        "sender": rated.sender.value if rated.sender else None,
+        "entry": rated.entry,
+    }
 
 
 def _audit_row(run: int, shop: str, action: Changed | Denied, body: str, recorded: str) -> dict[str, object]:
-    row: dict[str, object] = {"run": run, "shop": shop, "utc": utc_text(action.time),
-                              "actor": action.actor, "setting": action.setting, "body": body, "recorded": recorded}
+    row: dict[str, object] = {
+        "run": run,
+        "shop": shop,
+        "utc": utc_text(action.time),
+        "actor": action.actor,
+        "setting": action.setting,
+        "body": body,
+        "recorded": recorded,
+    }
     if isinstance(action, Changed):
         row.update(outcome="changed", before=action.before, after=action.after)
     else:

@@ -13,19 +13,36 @@ written on a step are checked against that step's actions and the state after it
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.decide import Rules
-from engine.events import (
-    Action, AgentLeave, AgentMessage, AgentOffline, AgentOnline, AgentOpen, AgentTypes, CustomerMessage,
-    CustomerRating, Event, Kind, Notice, Reason, Send, Sender, Setting, SettingChange, Suggest,
+from kefu.engine.decide import Rules
+from kefu.engine.events import (
+    Action,
+    AgentLeave,
+    AgentMessage,
+    AgentOffline,
+    AgentOnline,
+    AgentOpen,
+    AgentTypes,
+    CustomerMessage,
+    CustomerRating,
+    Event,
+    Kind,
+    Notice,
+    Reason,
+    Send,
+    Sender,
+    Setting,
+    SettingChange,
+    Suggest,
 )
-from engine.inbox import Conversation
-from engine.matcher import Decision
-from engine.rules import Expectation, Scenario, ScenarioStep, Shop, TestCase
-from engine.simulate import Simulation
+from kefu.engine.inbox import Conversation
+from kefu.engine.matcher import Decision
+from kefu.engine.rules import Expectation, Scenario, ScenarioStep, Shop, TestCase
+from kefu.engine.simulate import Simulation
 
 CONVERSATION = "scenario"  # the one conversation a scenario plays
 
@@ -62,6 +79,7 @@ def uncovered(shop: Shop, results: Iterable[Result]) -> list[str]:
 
 # -- test cases ---------------------------------------------------------------------------------
 
+
 def _case(shop: Shop, rules: Rules, block: str, case: TestCase) -> Result:
     match = rules.matcher.match(case.message, shop.policy.matching, top=3)
     best = match.best
@@ -80,12 +98,21 @@ def _case(shop: Shop, rules: Rules, block: str, case: TestCase) -> Result:
     else:
         got = f"{got_entry} ({'auto-sent' if decision == Decision.auto_send else 'suggested'}, score {best.score:.0f})"
     span = case.span
-    return Result(shop=shop.id, kind="test", block=block, file=span.file if span else None,
-                  line=span.line if span else None, passed=passed, expected=expected,
-                  got=f"{got} for {case.message!r}", reached=(got_entry,) if got_entry else ())
+    return Result(
+        shop=shop.id,
+        kind="test",
+        block=block,
+        file=span.file if span else None,
+        line=span.line if span else None,
+        passed=passed,
+        expected=expected,
+        got=f"{got} for {case.message!r}",
+        reached=(got_entry,) if got_entry else (),
+    )
 
 
 # -- scenarios ----------------------------------------------------------------------------------
+
 
 class _Failure(Exception):
     def __init__(self, step: ScenarioStep, expected: str, got: str) -> None:
@@ -102,9 +129,17 @@ def _scenario(shop: Shop, rules: Rules, scenario: Scenario) -> list[Result]:
 
     def result(passed: bool, step: ScenarioStep | None = None, expected: str = "", got: str = "") -> Result:
         where = step.span if step is not None and step.span is not None else span
-        return Result(shop=shop.id, kind="scenario", block=scenario.name, file=where.file if where else None,
-                      line=where.line if where else None, passed=passed, expected=expected, got=got,
-                      reached=tuple(sorted(reached)))
+        return Result(
+            shop=shop.id,
+            kind="scenario",
+            block=scenario.name,
+            file=where.file if where else None,
+            line=where.line if where else None,
+            passed=passed,
+            expected=expected,
+            got=got,
+            reached=tuple(sorted(reached)),
+        )
 
     try:
         for step in scenario.steps:
@@ -162,8 +197,13 @@ def _event(step: ScenarioStep, now: dt.datetime) -> Event:
         return SettingChange(time=now, actor=actor, setting=Setting(step.setting), value=step.value or "")
     if step.kind == "rate":
         solved = step.value == "solved"
-        return CustomerRating(time=now, conversation=CONVERSATION, solved=solved,
-                              reason=None if solved else Reason(step.reason or "other"), text=step.text)
+        return CustomerRating(
+            time=now,
+            conversation=CONVERSATION,
+            solved=solved,
+            reason=None if solved else Reason(step.reason or "other"),
+            text=step.text,
+        )
     raise _Failure(step, "a step kefu knows", step.kind)
 
 
@@ -177,8 +217,9 @@ def _entries(actions: Iterable[Action]) -> set[str]:
     return reached
 
 
-def _check(step: ScenarioStep, expectation: Expectation, actions: list[Action],
-           conversation: Conversation | None) -> None:
+def _check(
+    step: ScenarioStep, expectation: Expectation, actions: list[Action], conversation: Conversation | None
+) -> None:
     kind, value = expectation.kind, expectation.value
     sends = [a for a in actions if isinstance(a, Send)]
     if kind in ("bot", "assist"):
@@ -195,9 +236,11 @@ def _check(step: ScenarioStep, expectation: Expectation, actions: list[Action],
     elif kind in ("label", "customer_label"):
         ok = any(getattr(s, kind) == value for s in sends)
     else:  # the conversation's place in the inbox now
-        flags = {"unread": bool(conversation and conversation.unread),
-                 "unreplied": bool(conversation and conversation.unreplied),
-                 "queued": bool(conversation and conversation.queued)}
+        flags = {
+            "unread": bool(conversation and conversation.unread),
+            "unreplied": bool(conversation and conversation.unreplied),
+            "queued": bool(conversation and conversation.queued),
+        }
         name = kind.removeprefix("not_")
         ok = flags[name] != kind.startswith("not_")
     if not ok:
@@ -208,22 +251,32 @@ def describe_expectation(expectation: Expectation) -> str:
     words = expectation.kind.replace("_", " ") if expectation.kind.startswith("not_") else expectation.kind
     if expectation.value is None:
         return words
-    return f'{words} "{expectation.value}"' if expectation.kind in ("label", "customer_label") else \
-        f"{words} {expectation.value}"
+    return (
+        f'{words} "{expectation.value}"'
+        if expectation.kind in ("label", "customer_label")
+        else f"{words} {expectation.value}"
+    )
 
 
 def _got(kind: str, actions: list[Action], conversation: Conversation | None) -> str:
     if kind in ("unread", "unreplied", "queued", "not_unread", "not_unreplied"):
         if conversation is None:
             return "no such conversation in the inbox"
-        marks = [n for n, on in (("unread", conversation.unread), ("unreplied", conversation.unreplied),
-                                 ("queued", conversation.queued)) if on]
+        marks = [
+            n
+            for n, on in (
+                ("unread", conversation.unread),
+                ("unreplied", conversation.unreplied),
+                ("queued", conversation.queued),
+            )
+            if on
+        ]
         return ", ".join(marks) or "neither unread, unreplied nor queued"
     seen = []
     for action in actions:
         if isinstance(action, Send):
             entry = f" {action.entry}" if action.entry else ""
-            labels = "".join(f' [{label}]' for label in (action.label, action.customer_label) if label)
+            labels = "".join(f" [{label}]" for label in (action.label, action.customer_label) if label)
             seen.append(f"{action.sender.value} {action.kind.value}{entry}{labels}")
         elif isinstance(action, Suggest):
             seen.append("suggest " + " ".join(s.entry for s in action.suggestions))

@@ -12,28 +12,33 @@ import pytest
 from click.testing import CliRunner
 from pydantic import TypeAdapter, ValidationError
 
-from dsl import codes
-from dsl.build import build
-from dsl.load import load
-from dsl.syntax import parse
-from engine.decide import Rules, run
-from engine.events import Action, Event, Kind
+from kefu.dsl import codes
+from kefu.dsl.build import build
+from kefu.dsl.load import load
+from kefu.dsl.syntax import parse
+from kefu.engine.decide import Rules, run
+from kefu.engine.events import Action, Event, Kind
+from kefu.tui.cli import cli
 from tests.conftest import ROOT
-from tui.cli import cli
 
 LANGUAGE = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
-EXAMPLES = [block for block in re.findall(r"```\n(.*?)```", LANGUAGE, re.S)
-            if not block.lstrip().startswith(("$", "kefu "))]
+EXAMPLES = [
+    block for block in re.findall(r"```\n(.*?)```", LANGUAGE, re.S) if not block.lstrip().startswith(("$", "kefu "))
+]
 EVENTS = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
-LINES = [(EVENTS.count("\n", 0, m.start()) + 1, m.group(1))  # (line of the fence, block)
-         for m in re.finditer(r"^```json\n(.*?)^```", EVENTS, re.S | re.M)]
-WORKED_EVENTS = [(EVENTS.count("\n", 0, m.start()) + 1, m.group(1))
-                 for m in re.finditer(r"^```jsonl\n(.*?)^```", EVENTS, re.S | re.M)]
+LINES = [
+    (EVENTS.count("\n", 0, m.start()) + 1, m.group(1))  # (line of the fence, block)
+    for m in re.finditer(r"^```json\n(.*?)^```", EVENTS, re.S | re.M)
+]
+WORKED_EVENTS = [
+    (EVENTS.count("\n", 0, m.start()) + 1, m.group(1))
+    for m in re.finditer(r"^```jsonl\n(.*?)^```", EVENTS, re.S | re.M)
+]
 WORKED_ACTIONS = re.findall(r"^```text\n(.*?)^```", EVENTS, re.S | re.M)
 
 
 def test_diagnostics_reference_is_generated_from_the_code_table() -> None:
-    """docs/diagnostics.md == `python -m dsl.codes`; regenerate it after changing dsl/codes.py."""
+    """docs/diagnostics.md == `python -m kefu.dsl.codes`; regenerate it after changing dsl/codes.py."""
     assert (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8") == codes.markdown()
 
 
@@ -53,7 +58,7 @@ def test_language_guide_examples_parse_and_mean_something(index: int) -> None:
 
 
 def test_language_guide_shows_every_top_level_statement() -> None:
-    from dsl.syntax import TOP_LEVEL
+    from kefu.dsl.syntax import TOP_LEVEL
 
     for statement in TOP_LEVEL:
         assert re.search(rf"^{statement}\b", "\n".join(EXAMPLES), re.M), statement

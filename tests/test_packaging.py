@@ -14,26 +14,53 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("package", ["dsl", "engine", "tui"])
-def test_generic_package_names_come_from_this_checkout(package: str) -> None:
-    """`dsl`, `engine` and `tui` are generic names: they must be ours, not another distribution's."""
-    module = importlib.import_module(package)
-    assert Path(module.__file__).resolve().parent == ROOT / package
+def test_kefu_packages_come_from_the_top_level_folders(package: str) -> None:
+    """Installed, `kefu.dsl`, `kefu.engine` and `kefu.tui` are the folders dsl/, engine/ and tui/."""
+    module = importlib.import_module(f"kefu.{package}")
+    assert Path(str(module.__file__)).resolve().parent == ROOT / package
 
 
 @pytest.mark.parametrize("package", ["dsl", "engine", "tui"])
-def test_generic_package_names_resolve_here_from_another_directory(package: str, tmp_path: Path) -> None:
-    """Also for the installed `kefu` command, run from elsewhere (not only through sys.path[0])."""
-    code = f"import {package}, pathlib; print(pathlib.Path({package}.__file__).resolve().parent)"
+def test_kefu_owns_one_import_name(package: str, tmp_path: Path) -> None:
+    """From another folder, `kefu.<package>` imports and the bare generic name does not: kefu puts
+    nothing but `kefu` into site-packages."""
+    code = (
+        f"import importlib.util, pathlib, kefu.{package} as m\n"
+        f"print(pathlib.Path(m.__file__).resolve().parent)\n"
+        f"print(importlib.util.find_spec({package!r}))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert Path(out.stdout.strip()) == ROOT / package
+    where, bare = out.stdout.splitlines()
+    assert Path(where) == ROOT / package
+    assert bare == "None"
+
+
+def test_every_package_folder_is_installed() -> None:
+    """Each folder with an `__init__.py` under dsl/, engine/ and tui/ is listed in pyproject.toml."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {
+        "kefu." + ".".join(init.parent.relative_to(ROOT).parts)
+        for package in ("dsl", "engine", "tui")
+        for init in (ROOT / package).rglob("__init__.py")
+    }
+    assert found == listed
 
 
 def test_grammar_builds_with_strict_mode() -> None:
     """Lark's strict mode: no terminal collisions, no grammar conflicts."""
-    from dsl.syntax import grammar
+    from kefu.dsl.syntax import grammar
 
     tree = grammar(strict=True).parse('faq a.b "t" {\n    ask "x"\n}\n')
     assert tree.data == "start"
+
+
+def _top(module: str) -> str:
+    """The package a module belongs to: `kefu.dsl.load` -> `dsl`, `lark.exceptions` -> `lark`."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "kefu" and len(parts) > 1 else parts[0]
 
 
 def _imports(path: Path) -> set[str]:
@@ -41,9 +68,9 @@ def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(_top(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(_top(node.module))
     return names
 
 

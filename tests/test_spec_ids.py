@@ -9,9 +9,15 @@ import pytest
 from tests.conftest import ROOT
 
 # SPEC.md lives beside the checkout (../shared); the list is kept here so a fresh clone checks it too.
-IDS = [f"KB-{n}" for n in range(1, 4)] + [f"IR-{n}" for n in range(1, 4)] + [f"AR-{n}" for n in range(1, 9)] \
-    + [f"BOT-{n}" for n in range(1, 9)] + ["STOP-1", "STOP-2"] + [f"M-{n}" for n in range(1, 5)] \
+IDS = (
+    [f"KB-{n}" for n in range(1, 4)]
+    + [f"IR-{n}" for n in range(1, 4)]
+    + [f"AR-{n}" for n in range(1, 9)]
+    + [f"BOT-{n}" for n in range(1, 9)]
+    + ["STOP-1", "STOP-2"]
+    + [f"M-{n}" for n in range(1, 5)]
     + [f"D-{n}" for n in range(1, 9)]
+)
 SPEC = ROOT.parent / "shared" / "SPEC.md"
 TESTS = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("test_*.py"))
 

@@ -15,19 +15,34 @@ from typing import NoReturn
 
 import click
 
-from dsl.cache import Cache, run_key, still_valid
-from dsl.files import UsageError, discover, display_name
-from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, REPORT_URL, cache as _cache, one_shop as _one_shop
+from kefu.dsl.cache import Cache, run_key, still_valid
+from kefu.dsl.files import UsageError, discover, display_name
+from kefu.tui.edge import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    REPORT_URL,
+)
+from kefu.tui.edge import (
+    cache as _cache,
+)
+from kefu.tui.edge import (
+    one_shop as _one_shop,
+)
 
 # Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so a
 # `kefu check` whose files did not change answers from the cache in a fraction of a second.
+
 
 def _summary(diagnostics: list, files: int) -> str:
     errors = sum(d.severity.value == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if not diagnostics:
         return f"checked {files} file{'s' * (files != 1)}: no problems"
-    parts = [f"{errors} error{'s' * (errors != 1)}"] + ([f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else [])
+    parts = [f"{errors} error{'s' * (errors != 1)}"] + (
+        [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    )
     return f"checked {files} file{'s' * (files != 1)}: found {' and '.join(parts)}"
 
 
@@ -46,11 +61,22 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: {\"diagnostics\": [...]}.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="Output format; github prints GitHub Actions annotations.")
-@click.option("--max-errors", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Print at most N findings (0: all). The exit status still counts all of them.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"diagnostics": [...]}.')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format; github prints GitHub Actions annotations.",
+)
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Print at most N findings (0: all). The exit status still counts all of them.",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the content cache.")
 def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, no_cache: bool) -> None:
     """Check rule files: syntax, settings, presets, references, tests' targets.
@@ -80,10 +106,11 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, no_
     sys.exit(code)
 
 
-def _check(paths: tuple[Path, ...], files: list[Path], fmt: str, max_errors: int,
-           cache: Cache) -> tuple[str, str, int, dict[str, str]]:
-    from dsl import render
-    from dsl.load import load
+def _check(
+    paths: tuple[Path, ...], files: list[Path], fmt: str, max_errors: int, cache: Cache
+) -> tuple[str, str, int, dict[str, str]]:
+    from kefu.dsl import render
+    from kefu.dsl.load import load
 
     result = load(list(paths), cache)
     diagnostics = result.diagnostics
@@ -108,7 +135,9 @@ def _check(paths: tuple[Path, ...], files: list[Path], fmt: str, max_errors: int
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Change nothing; list files that would change, exit 1 if any.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; list files that would change, exit 1 if any."
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
 def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite rule files into the canonical form (keeps every comment, never changes meaning).
@@ -123,14 +152,17 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
       kefu fmt --diff rules/shops/tw
       kefu fmt < shop.kefu > shop.formatted.kefu
     """
-    from dsl import render
-    from dsl.fmt import format_bytes
+    from kefu.dsl import render
+    from kefu.dsl.fmt import format_bytes
 
     if not paths:
         data = sys.stdin.buffer.read()
         result = format_bytes(data, "<stdin>")
         if result.text is None:
-            click.echo(render.render_text(result.diagnostics, lambda _: data.decode("utf-8-sig", "replace").splitlines()), err=True)
+            click.echo(
+                render.render_text(result.diagnostics, lambda _: data.decode("utf-8-sig", "replace").splitlines()),
+                err=True,
+            )
             sys.exit(EXIT_FINDINGS)
         if check_only or show_diff:
             if result.changed and show_diff:
@@ -172,7 +204,9 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"formatted {name}", err=True)
     if check_only or show_diff:
         count = len(changed)
-        click.echo(f"{count} file{'s' * (count != 1)} would be reformatted, {len(files) - count} already formatted", err=True)
+        click.echo(
+            f"{count} file{'s' * (count != 1)} would be reformatted, {len(files) - count} already formatted", err=True
+        )
         sys.exit(EXIT_FINDINGS if changed or failed else EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
@@ -220,43 +254,65 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
       kefu ask rules/ "where is my parcel" --shop sg --explain
       kefu ask rules/shops/tw "運費怎麼算" --json
     """
-    from engine.matcher import Matcher
+    from kefu.engine.matcher import Matcher
 
     shop = _one_shop(rules, shop_id, "ask")
     matcher = Matcher(shop.entries, shop.synonyms)
     match = matcher.match(message, shop.policy.matching)
     where = {entry.id: entry.span for entry in shop.entries}
-    candidates = [{**c.model_dump(), "file": where[c.entry].file if where.get(c.entry) else None,
-                   "line": where[c.entry].line if where.get(c.entry) else None} for c in match.candidates]
+    candidates = [
+        {
+            **c.model_dump(),
+            "file": where[c.entry].file if where.get(c.entry) else None,
+            "line": where[c.entry].line if where.get(c.entry) else None,
+        }
+        for c in match.candidates
+    ]
     levels = shop.policy.matching
     if as_json:
         best = match.best
-        click.echo(json.dumps({
-            "shop": shop.id, "message": message, "normalized": match.message.text,
-            "synonyms": [list(pair) for pair in match.message.synonyms],
-            "decision": match.decision.value, "entry": best.entry if best else None,
-            "score": best.score if best else 0.0, "margin": match.margin,
-            "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
-            "candidates": candidates,
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "shop": shop.id,
+                    "message": message,
+                    "normalized": match.message.text,
+                    "synonyms": [list(pair) for pair in match.message.synonyms],
+                    "decision": match.decision.value,
+                    "entry": best.entry if best else None,
+                    "score": best.score if best else 0.0,
+                    "margin": match.margin,
+                    "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
+                    "candidates": candidates,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     best = match.best
     verdict = {"auto_send": "auto-send", "suggest": "suggest only", "none": "no answer"}[match.decision.value]
-    click.echo(f"{verdict}: {best.entry if best and match.decision.value != 'none' else '-'}"
-               + (f"  (score {best.score:g}, margin {match.margin:g})" if best else ""))
+    click.echo(
+        f"{verdict}: {best.entry if best and match.decision.value != 'none' else '-'}"
+        + (f"  (score {best.score:g}, margin {match.margin:g})" if best else "")
+    )
     if explain:
         click.echo(f"  normalised: {match.message.text!r}")
         if match.message.synonyms:
             click.echo("  synonyms:   " + ", ".join(f"{a} -> {b}" for a, b in match.message.synonyms))
-        click.echo(f"  levels:     auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}")
+        click.echo(
+            f"  levels:     auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}"
+        )
         entry = shop.entry(best.entry) if best else None
         if entry is not None and not entry.auto:
             click.echo(f"  note:       {entry.id} is 'auto never': suggested at most")
     if explain or match.decision.value != "none":
         for rank, candidate in enumerate(candidates, 1):
             place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""
-            click.echo(f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
-                       f"via {candidate['ask']!r}  {place}")
+            click.echo(
+                f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
+                f"via {candidate['ask']!r}  {place}"
+            )
 
 
 @cli.command(name="eval")
@@ -265,8 +321,13 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
 @click.option("--shop", "shop_id", default=None, help="Which shop, when RULES holds several.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--sweep", "show_sweep", is_flag=True, help="Precision and coverage across confidence levels.")
-@click.option("--target", type=click.FloatRange(0, 1), default=0.95, show_default=True,
-              help="With --sweep: recommend the lowest level that keeps this precision.")
+@click.option(
+    "--target",
+    type=click.FloatRange(0, 1),
+    default=0.95,
+    show_default=True,
+    help="With --sweep: recommend the lowest level that keeps this precision.",
+)
 def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_sweep: bool, target: float) -> None:
     """Measure answer quality on labelled messages: {"text": ..., "expect": id or null} per line.
 
@@ -279,8 +340,8 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
       kefu eval shop/ queries.jsonl --json
       kefu eval shop/ queries.jsonl --sweep --target 0.95
     """
-    from engine.evaluation import Query, recommend, run, sweep
-    from engine.matcher import Matcher
+    from kefu.engine.evaluation import Query, recommend, run, sweep
+    from kefu.engine.matcher import Matcher
 
     shop = _one_shop(rules, shop_id, "eval")
     parsed, problems = _read_queries(queries, Query)
@@ -305,22 +366,37 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
             document["recommended_confidence"] = best.confidence if best else None
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"shop {shop.id}: {report.queries} queries ({report.in_scope} in scope, {report.out_of_scope} out of scope)")
-        click.echo(f"  levels: auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}")
-        for key, label in (("top1", "top-1 (in scope)"), ("auto_precision", "auto-send precision"),
-                           ("auto_coverage", "auto-send coverage"), ("oos_auto_rate", "out-of-scope auto-sent"),
-                           ("suggest_recall_at_3", "expected entry in top 3")):
+        click.echo(
+            f"shop {shop.id}: {report.queries} queries ({report.in_scope} in scope, {report.out_of_scope} out of scope)"
+        )
+        click.echo(
+            f"  levels: auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}"
+        )
+        for key, label in (
+            ("top1", "top-1 (in scope)"),
+            ("auto_precision", "auto-send precision"),
+            ("auto_coverage", "auto-send coverage"),
+            ("oos_auto_rate", "out-of-scope auto-sent"),
+            ("suggest_recall_at_3", "expected entry in top 3"),
+        ):
             click.echo(f"  {label:<26} {getattr(report, key) * 100:6.1f}%")
         if show_sweep:
             click.echo("  confidence  precision  coverage  auto-sends")
             for row in rows:
-                click.echo(f"  {row.confidence:>10}  {row.precision * 100:8.1f}%  {row.coverage * 100:7.1f}%  {row.auto_sends:>10}")
-            click.echo(f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}%, coverage "
-                       f"{best.coverage * 100:.1f}%)" if best else f"  no level reaches precision {target:.0%}")
+                click.echo(
+                    f"  {row.confidence:>10}  {row.precision * 100:8.1f}%  {row.coverage * 100:7.1f}%"
+                    f"  {row.auto_sends:>10}"
+                )
+            click.echo(
+                f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}%, coverage "
+                f"{best.coverage * 100:.1f}%)"
+                if best
+                else f"  no level reaches precision {target:.0%}"
+            )
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
 
 
-def _read_queries(path: Path, model):  # noqa: ANN001, ANN202
+def _read_queries(path: Path, model):
     """Queries from JSON Lines; each bad line is (line number, what is wrong)."""
     if not path.is_file():
         raise click.UsageError(f"{path}: no such file")
@@ -328,13 +404,16 @@ def _read_queries(path: Path, model):  # noqa: ANN001, ANN202
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [(1, f"not UTF-8 (byte offset {exc.start})")]
-    from dsl.jsonl import objects
+    from kefu.dsl.jsonl import objects
 
     parsed: list = []
     problems: list[tuple[int, str]] = []
     for number, row in objects(text, problems):
-        if not isinstance(row.get("text"), str) or "expect" not in row \
-                or not (row["expect"] is None or isinstance(row["expect"], str)):
+        if (
+            not isinstance(row.get("text"), str)
+            or "expect" not in row
+            or not (row["expect"] is None or isinstance(row["expect"], str))
+        ):
             problems.append((number, 'expected {"text": "...", "expect": "entry.id" or null}'))
             continue
         parsed.append(model(text=row["text"], expect=row["expect"], line=number))
@@ -343,10 +422,16 @@ def _read_queries(path: Path, model):  # noqa: ANN001, ANN202
 
 @cli.command(name="import")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The .kefu file to write.")
-@click.option("--format", "kind", type=click.Choice(["jsonl", "csv"]), default=None,
-              help="Input format; by default from the file's extension (.jsonl/.json or .csv).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The .kefu file to write."
+)
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="Input format; by default from the file's extension (.jsonl/.json or .csv).",
+)
 @click.option("--shop", "shop_id", default=None, help="The new shop's id (default: the output file's folder name).")
 def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -> None:
     """Import a knowledge base from JSON Lines or CSV into a formatted shop file.
@@ -360,12 +445,18 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -
       kefu import faq.jsonl -o shops/tw/faq.kefu
       kefu import export.csv -o shops/sg/shop.kefu --shop sg
     """
-    from dsl.fmt import format_bytes
-    from dsl.importer import read_rows, render
+    from kefu.dsl.fmt import format_bytes
+    from kefu.dsl.importer import read_rows, render
 
     if not source.is_file():
         raise click.UsageError(f"{source}: no such file")
-    kind = kind or ("csv" if source.suffix.lower() == ".csv" else "jsonl" if source.suffix.lower() in (".jsonl", ".json", ".ndjson") else None)
+    kind = kind or (
+        "csv"
+        if source.suffix.lower() == ".csv"
+        else "jsonl"
+        if source.suffix.lower() in (".jsonl", ".json", ".ndjson")
+        else None
+    )
     if kind is None:
         raise click.UsageError(f"cannot tell the format of {source.name}; give --format jsonl or --format csv")
     try:
@@ -382,8 +473,11 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -
     _write_atomically(output, formatted.text)
     for line, problem in result.problems:
         click.echo(f"{source}:{line}: {problem}", err=True)
-    click.echo(f"wrote {display_name(output)}: {result.entries} entries, {result.asks} asks"
-               + (f"; {len(result.problems)} problem{'s' * (len(result.problems) != 1)} above" if result.problems else ""), err=True)
+    click.echo(
+        f"wrote {display_name(output)}: {result.entries} entries, {result.asks} asks"
+        + (f"; {len(result.problems)} problem{'s' * (len(result.problems) != 1)} above" if result.problems else ""),
+        err=True,
+    )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_CLEAN)
 
 
@@ -396,7 +490,7 @@ def explain(code: str) -> None:
     Example:
       kefu explain K021
     """
-    from dsl import codes
+    from kefu.dsl import codes
 
     page = codes.explain(code)
     if page is None:
@@ -416,13 +510,13 @@ def schema(what: str) -> None:
       kefu schema events > events.schema.json
     """
     if what == "rules":
-        from engine.rules import RuleSet
+        from kefu.engine.rules import RuleSet
 
         document = RuleSet.model_json_schema()
     else:
         from pydantic import TypeAdapter
 
-        from engine.events import Action, Event
+        from kefu.engine.events import Action, Event
 
         document = TypeAdapter(Event if what == "events" else Action).json_schema()
         document["title"] = "kefu event" if what == "events" else "kefu action"
@@ -430,10 +524,10 @@ def schema(what: str) -> None:
 
 
 def _add_engine_commands() -> None:
-    from tui.cmd_audit import audit
-    from tui.cmd_metrics import metrics
-    from tui.cmd_simulate import simulate
-    from tui.cmd_test import test
+    from kefu.tui.cmd_audit import audit
+    from kefu.tui.cmd_metrics import metrics
+    from kefu.tui.cmd_simulate import simulate
+    from kefu.tui.cmd_test import test
 
     cli.add_command(simulate)
     cli.add_command(test)
@@ -474,7 +568,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_CLEAN)
-    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes a message
+    except Exception as exc:
         click.echo(f"kefu: internal error: {type(exc).__name__}: {exc}. Please report it at {REPORT_URL}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_CLEAN)

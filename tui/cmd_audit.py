@@ -7,12 +7,17 @@ from pathlib import Path
 
 import click
 
-from tui.edge import open_history
+from kefu.tui.edge import open_history
 
 
 @click.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The database runs were recorded into (default: kefu.db in your data folder, or $KEFU_DB).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The database runs were recorded into (default: kefu.db in your data folder, or $KEFU_DB).",
+)
 @click.option("--shop", "shop_id", default=None, help="Only this shop.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"db": ..., "entries": [...]}.')
 def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
@@ -23,24 +28,34 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
       kefu audit
       kefu audit --shop tw --json
     """
-    from engine.store import default_path
+    from kefu.engine.store import default_path
 
     store = open_history(db_path, "audit")
     if store is None:
         path = default_path()
-        click.echo(json.dumps({"db": str(path), "entries": []}) if as_json else
-                   f"kefu audit: no history yet ({path})", err=not as_json)
+        click.echo(
+            json.dumps({"db": str(path), "entries": []}) if as_json else f"kefu audit: no history yet ({path})",
+            err=not as_json,
+        )
         return
     path = Path(store.path)
     with store:
         entries = store.audit(shop=shop_id)
     if as_json:
-        click.echo(json.dumps({"db": str(path), "entries": [e.model_dump(mode="json") for e in entries]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"db": str(path), "entries": [e.model_dump(mode="json") for e in entries]}, ensure_ascii=False, indent=2
+            )
+        )
         return
     for entry in entries:
-        what = f"{entry.before} -> {entry.after}" if entry.outcome == "changed" else \
-            f"refused {entry.value}: {entry.reason}"
-        click.echo(f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {entry.actor:<10} {entry.setting:<16} {what}")
+        what = (
+            f"{entry.before} -> {entry.after}"
+            if entry.outcome == "changed"
+            else f"refused {entry.value}: {entry.reason}"
+        )
+        click.echo(
+            f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {entry.actor:<10} {entry.setting:<16} {what}"
+        )
     if not entries:
         click.echo("kefu audit: no setting changes recorded", err=True)

@@ -10,29 +10,52 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tui.edge import EXIT_CLEAN, open_history
+from kefu.tui.edge import EXIT_CLEAN, open_history
 
 if TYPE_CHECKING:
-    from engine.metrics import PeriodMetrics, Share
-    from engine.store import Store
+    from kefu.engine.metrics import PeriodMetrics, Share
+    from kefu.engine.store import Store
 
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on the shop's clock"
 
 
 @click.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The database simulations recorded into (default: kefu.db in your data folder, or $KEFU_DB).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The database simulations recorded into (default: kefu.db in your data folder, or $KEFU_DB).",
+)
 @click.option("--shop", "shop_id", default=None, help="Only this shop.")
 @click.option("--from", "start", default=None, metavar="TIME", help=f"Sessions opened from TIME on ({DATE_HELP}).")
-@click.option("--to", "end", default=None, metavar="TIME",
-              help="Sessions opened before TIME; a date alone includes that whole day.")
-@click.option("--by", type=click.Choice(["all", "day", "week", "month"]), default="all", show_default=True,
-              help="One row per shop, or per shop and day, ISO week or month (on the shop's clock).")
+@click.option(
+    "--to",
+    "end",
+    default=None,
+    metavar="TIME",
+    help="Sessions opened before TIME; a date alone includes that whole day.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["all", "day", "week", "month"]),
+    default="all",
+    show_default=True,
+    help="One row per shop, or per shop and day, ISO week or month (on the shop's clock).",
+)
 @click.option("--run", "run_id", type=int, default=None, help="Only this run (see --runs).")
 @click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs and stop.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"db": ..., "periods": [...]}.')
-def metrics(db_path: Path | None, shop_id: str | None, start: str | None, end: str | None, by: str,
-            run_id: int | None, list_runs: bool, as_json: bool) -> None:
+def metrics(
+    db_path: Path | None,
+    shop_id: str | None,
+    start: str | None,
+    end: str | None,
+    by: str,
+    run_id: int | None,
+    list_runs: bool,
+    as_json: bool,
+) -> None:
     """The four numbers of SPEC.md M-1..M-4, from everything recorded in the database.
 
     Sessions (D-1) count in the period their first message falls in; ratings in the period they
@@ -45,8 +68,8 @@ def metrics(db_path: Path | None, shop_id: str | None, start: str | None, end: s
       kefu metrics --shop tw --from 2026-11-01 --to 2026-11-30 --by day
       kefu metrics --db night.db --json
     """
-    from engine.metrics import Report, compute
-    from engine.store import default_path
+    from kefu.engine.metrics import Report, compute
+    from kefu.engine.store import default_path
 
     store = open_history(db_path, "metrics")
     if store is None:
@@ -93,7 +116,7 @@ def _instant(text: str | None, zone: str | None, flag: str, end: bool) -> dt.dat
     """A --from/--to value as an aware instant; a date alone is its day's start (or, for --to, the next day's)."""
     if text is None:
         return None
-    from engine.clock import zone as zone_of
+    from kefu.engine.clock import zone as zone_of
 
     try:
         if len(text) == 10:
@@ -104,7 +127,7 @@ def _instant(text: str | None, zone: str | None, flag: str, end: bool) -> dt.dat
     except ValueError:
         raise click.UsageError(f"{flag} {text!r}: expected {DATE_HELP}") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=zone_of(zone) if zone else dt.timezone.utc)
+        value = value.replace(tzinfo=zone_of(zone) if zone else dt.UTC)
     return value
 
 
@@ -129,7 +152,9 @@ def _share(share: Share) -> str:
 def _text(p: PeriodMetrics, zone: str | None) -> str:
     window = ""
     if p.start or p.end:
-        window = f"  from {p.start.isoformat() if p.start else 'the start'} to {p.end.isoformat() if p.end else 'the end'}"
+        window = (
+            f"  from {p.start.isoformat() if p.start else 'the start'} to {p.end.isoformat() if p.end else 'the end'}"
+        )
     first, satisfaction, responded = p.first_response, p.satisfaction, p.responded_24h
     lines = [
         f"shop {p.shop}  period {p.period}{window}" + (f"  ({zone})" if zone else ""),
@@ -138,13 +163,18 @@ def _text(p: PeriodMetrics, zone: str | None) -> str:
         f"  M-2 responded within 24 h         {_share(responded)}"
         + (f"  ({responded.pending} pending)" if responded.pending else ""),
         f"  M-3 average first response        {duration(first.average_seconds)}"
-        + (f" over {first.sessions} session{'s' * (first.sessions != 1)}, median {duration(first.median_seconds)}"
-           if first.sessions else " (no session with a human reply)"),
+        + (
+            f" over {first.sessions} session{'s' * (first.sessions != 1)}, median {duration(first.median_seconds)}"
+            if first.sessions
+            else " (no session with a human reply)"
+        ),
         f"  M-4 satisfaction, smart reception {_share(satisfaction.smart_reception)}",
         f"      satisfaction, humans          {_share(satisfaction.human)}",
     ]
     if satisfaction.reasons:
-        lines.append("      unsolved because              " + ", ".join(f"{k} {v}" for k, v in satisfaction.reasons.items()))
+        lines.append(
+            "      unsolved because              " + ", ".join(f"{k} {v}" for k, v in satisfaction.reasons.items())
+        )
     if satisfaction.unattributed:
         lines.append(f"      ratings with nothing to rate  {satisfaction.unattributed:>5}")
     return "\n".join(lines) + "\n"

@@ -14,19 +14,20 @@ import select
 import stat
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops, long_run_gc
+from kefu.tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops, long_run_gc
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from engine.events import Step
-    from engine.rules import Shop
-    from engine.store import Store
+    from kefu.engine.events import Step
+    from kefu.engine.rules import Shop
+    from kefu.engine.store import Store
 
 BATCH = 1000  # events per commit at most
 GROUP = 0.2  # seconds a decided event may wait for its commit
@@ -35,15 +36,24 @@ MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whol
 
 @click.command()
 @click.argument("rules", type=click.Path(path_type=Path))
-@click.option("--events", "events_path", required=True, metavar="FILE.jsonl",
-              help="Events as JSON Lines, one event a line ('-': standard input). See docs/events.md.")
-@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The database to record the run in (default: kefu.db in your data folder, or $KEFU_DB).")
+@click.option(
+    "--events",
+    "events_path",
+    required=True,
+    metavar="FILE.jsonl",
+    help="Events as JSON Lines, one event a line ('-': standard input). See docs/events.md.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The database to record the run in (default: kefu.db in your data folder, or $KEFU_DB).",
+)
 @click.option("--no-db", is_flag=True, help="Record nothing: decide and print only.")
 @click.option("--json", "as_json", is_flag=True, help="Print actions as JSON Lines (docs/events.md).")
 @click.option("--keep-going", is_flag=True, help="Report a bad line and go on with the next (exit 1 at the end).")
-def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool,
-             keep_going: bool) -> None:
+def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool, keep_going: bool) -> None:
     """Play customer and agent events through the rules and print the assistant's actions.
 
     Every event goes through the same decide step as the terminal UI and `kefu test`. The run is
@@ -56,7 +66,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
       kefu simulate rules/ --events day.jsonl --json > actions.jsonl
       cat platform-log.jsonl | kefu simulate rules/ --events - --no-db --json
     """
-    from engine.simulate import Simulation
+    from kefu.engine.simulate import Simulation
 
     source = _open(events_path)
     from_file = _is_file(source)
@@ -89,8 +99,11 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
             pending.extend(played)
             events += 1
             actions += sum(len(step.actions) for step in played)
-            if len(pending) >= BATCH or time.monotonic() - first_pending >= GROUP \
-                    or (not from_file and not _ready(source)):
+            if (
+                len(pending) >= BATCH
+                or time.monotonic() - first_pending >= GROUP
+                or (not from_file and not _ready(source))
+            ):
                 _flush(store, run, pending, out)
         _flush(store, run, pending, out)
     except KeyboardInterrupt:  # Ctrl-C: what was decided is kept and shown, then kefu stops
@@ -100,8 +113,11 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
         if store is not None:
             store.close()
     where = f"; run {run} recorded in {store.path}" if store is not None else ""
-    click.echo(f"kefu simulate: {events} event{'s' * (events != 1)}, {actions} action{'s' * (actions != 1)}"
-               f"{where}" + (f"; {bad} bad line{'s' * (bad != 1)}" if bad else ""), err=True)
+    click.echo(
+        f"kefu simulate: {events} event{'s' * (events != 1)}, {actions} action{'s' * (actions != 1)}"
+        f"{where}" + (f"; {bad} bad line{'s' * (bad != 1)}" if bad else ""),
+        err=True,
+    )
     sys.exit(EXIT_FINDINGS if bad else EXIT_CLEAN)
 
 
@@ -121,18 +137,20 @@ def _open(events_path: str) -> IO[bytes]:
         raise click.UsageError(f"{events_path}: {error.strerror or error}") from None
 
 
-def _store(db_path: Path | None, no_db: bool, events_path: str, rules: Path,
-           shops: list[Shop]) -> tuple[Store | None, int]:
+def _store(
+    db_path: Path | None, no_db: bool, events_path: str, rules: Path, shops: list[Shop]
+) -> tuple[Store | None, int]:
     if no_db:
         if db_path is not None:
             raise click.UsageError("--db and --no-db exclude each other")
         return None, 0
-    from engine.store import Store, StoreError, default_path
+    from kefu.engine.store import Store, StoreError, default_path
 
     try:
         store = Store.open(db_path or default_path())
-        return store, store.start_run(source=_name(events_path), rules=str(rules),
-                                      shops=[(shop.id, shop.name, shop.timezone) for shop in shops])
+        return store, store.start_run(
+            source=_name(events_path), rules=str(rules), shops=[(shop.id, shop.name, shop.timezone) for shop in shops]
+        )
     except StoreError as error:
         click.echo(f"kefu simulate: error: {error}", err=True)
         sys.exit(EXIT_USAGE)
@@ -159,7 +177,7 @@ def _lines(source: IO[bytes]) -> Iterator[tuple[int, object]]:
     """(line number, event) or (line number, what is wrong); blank lines are skipped."""
     from pydantic import TypeAdapter, ValidationError
 
-    from engine.events import Event
+    from kefu.engine.events import Event
 
     adapter = TypeAdapter(Event)
     number = 0
@@ -199,12 +217,15 @@ def describe(error: ValidationError, text: str) -> str:
     if kind in ("union_tag_not_found", "model_attributes_type", "model_type"):
         return 'not an event: expected an object with "type" (see kefu schema events)'
     if kind == "union_tag_invalid":
-        return f"unknown event type {first['input'].get('type')!r} (see docs/events.md)" \
-            if isinstance(first.get("input"), dict) else "unknown event type"
+        return (
+            f"unknown event type {first['input'].get('type')!r} (see docs/events.md)"
+            if isinstance(first.get("input"), dict)
+            else "unknown event type"
+        )
     where = ".".join(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if not where:
-        return "not an event: expected a JSON object with \"type\" (see kefu schema events)"
+        return 'not an event: expected a JSON object with "type" (see kefu schema events)'
     if kind == "missing":
         message = "required"
     elif kind == "extra_forbidden":
@@ -218,13 +239,16 @@ class _Printer:
 
     def steps(self, steps: list[Step], bodies: list[tuple[str, ...]] | None) -> None:
         """Print the steps: with --json the action lines as stored (`bodies`) or serialized here."""
-        from tui.show import action_line, event_line
+        from kefu.tui.show import action_line, event_line
 
         lines: list[str] = []
         for index, step in enumerate(steps):
             if self.as_json:
-                lines.extend(bodies[index] if bodies is not None else
-                             (action.model_dump_json(exclude_none=True) for action in step.actions))
+                lines.extend(
+                    bodies[index]
+                    if bodies is not None
+                    else (action.model_dump_json(exclude_none=True) for action in step.actions)
+                )
             else:
                 lines.append(event_line(step.event, step.line))
                 lines.extend(action_line(action) for action in step.actions)

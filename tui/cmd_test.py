@@ -9,16 +9,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tui.edge import EXIT_CLEAN, EXIT_FINDINGS, load_shops
+from kefu.tui.edge import EXIT_CLEAN, EXIT_FINDINGS, load_shops
 
 if TYPE_CHECKING:
-    from engine.verify import Result
+    from kefu.engine.verify import Result
 
 
 @click.command(name="test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True,
-              help='Print one JSON object: {"passed", "failed", "failures": [...], "results": [...]}.')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print one JSON object: {"passed", "failed", "failures": [...], "results": [...]}.',
+)
 @click.option("--coverage", is_flag=True, help="Also list the entries that no test case or scenario reaches.")
 @click.option("--shop", "shop_id", default=None, help="Only this shop.")
 def test(paths: tuple[Path, ...], as_json: bool, coverage: bool, shop_id: str | None) -> None:
@@ -35,7 +39,7 @@ def test(paths: tuple[Path, ...], as_json: bool, coverage: bool, shop_id: str | 
       kefu test rules/shops/tw --coverage
       kefu test rules/ --json
     """
-    from engine.verify import run_shop, uncovered
+    from kefu.engine.verify import run_shop, uncovered
 
     shops = [shop for path in paths for shop in load_shops(path, "test")]
     shops = list({shop.id: shop for shop in shops}.values())
@@ -49,14 +53,24 @@ def test(paths: tuple[Path, ...], as_json: bool, coverage: bool, shop_id: str | 
         results.extend(shop_results)
         if coverage:
             where = {entry.id: entry.span for entry in shop.entries}
-            missing.extend({"shop": shop.id, "entry": entry, "file": where[entry].file if where[entry] else None,
-                            "line": where[entry].line if where[entry] else None}
-                           for entry in uncovered(shop, shop_results))
+            missing.extend(
+                {
+                    "shop": shop.id,
+                    "entry": entry,
+                    "file": where[entry].file if where[entry] else None,
+                    "line": where[entry].line if where[entry] else None,
+                }
+                for entry in uncovered(shop, shop_results)
+            )
     failures = [r for r in results if not r.passed]
     passed = len(results) - len(failures)
     if as_json:
-        document = {"passed": passed, "failed": len(failures),
-                    "failures": [_row(r) for r in failures], "results": [_row(r) for r in results]}
+        document = {
+            "passed": passed,
+            "failed": len(failures),
+            "failures": [_row(r) for r in failures],
+            "results": [_row(r) for r in results],
+        }
         if coverage:
             document["uncovered"] = missing
             document["entries"] = sum(len(shop.entries) for shop in shops)
@@ -64,7 +78,7 @@ def test(paths: tuple[Path, ...], as_json: bool, coverage: bool, shop_id: str | 
     else:
         for failure in failures:
             where = f"{failure.file}:{failure.line}" if failure.file else failure.shop
-            click.echo(f"{where}: {failure.kind} \"{failure.block}\": expected {failure.expected}, got {failure.got}")
+            click.echo(f'{where}: {failure.kind} "{failure.block}": expected {failure.expected}, got {failure.got}')
         if coverage:
             for row in missing:
                 click.echo(f"{row['file']}:{row['line']}: {row['entry']}: no test case or scenario reaches it")

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsl.cache import Cache, default_dir
+from kefu.dsl.cache import Cache, default_dir
 
 if TYPE_CHECKING:
-    from engine.rules import Shop
-    from engine.store import Store
+    from kefu.engine.rules import Shop
+    from kefu.engine.store import Store
 
 REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -23,30 +23,36 @@ def cache(no_cache: bool) -> Cache:
     return Cache.disabled() if no_cache or os.environ.get("KEFU_NO_CACHE") else Cache(default_dir())
 
 
-def load_shops(rules: Path, command: str) -> "list[Shop]":
+def load_shops(rules: Path, command: str) -> list[Shop]:
     """Every shop under RULES; rules with errors stop the command (exit 1) with the errors printed."""
-    from dsl import render
-    from dsl.load import load
+    from kefu.dsl import render
+    from kefu.dsl.load import load
 
     result = load([rules], cache(False))
     if result.errors:
         click.echo(render.render_text(result.errors), err=True)
-        click.echo(f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True)
+        click.echo(
+            f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True
+        )
         sys.exit(EXIT_FINDINGS)
     return list(result.rules.shops)
 
 
-def one_shop(rules: Path, shop_id: str | None, command: str) -> "Shop":
+def one_shop(rules: Path, shop_id: str | None, command: str) -> Shop:
     """The shop --shop names, or the only one under RULES."""
     shops = load_shops(rules, command)
     if shop_id is not None:
         shop = next((s for s in shops if s.id == shop_id), None)
         if shop is None:
-            raise click.UsageError(f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}")
+            raise click.UsageError(
+                f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}"
+            )
         return shop
     if len(shops) == 1:
         return shops[0]
-    raise click.UsageError(f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop")
+    raise click.UsageError(
+        f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop"
+    )
 
 
 def long_run_gc() -> None:
@@ -62,10 +68,10 @@ def long_run_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def open_history(db_path: Path | None, command: str) -> "Store | None":
+def open_history(db_path: Path | None, command: str) -> Store | None:
     """The recorded history for a reading command: None when the default database does not exist
     yet (nothing recorded); a missing --db file is a usage error; a file kefu cannot read, exit 2."""
-    from engine.store import Store, StoreError, default_path
+    from kefu.engine.store import Store, StoreError, default_path
 
     path = db_path or default_path()
     if not path.is_file():

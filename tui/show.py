@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.events import (
-    Action, Assign, Changed, CustomerMessage, CustomerRating, Denied, Event, Lists, Notice, Queue, Rated, Send,
-    SessionClosed, SessionOpened, SettingChange, Suggest,
+from kefu.engine.events import (
+    Action,
+    Assign,
+    Changed,
+    CustomerMessage,
+    CustomerRating,
+    Denied,
+    Event,
+    Lists,
+    Notice,
+    Queue,
+    Rated,
+    Send,
+    SessionClosed,
+    SessionOpened,
+    SettingChange,
+    Suggest,
 )
 
 WIDTH = 72  # message texts are cut to this many characters (the JSON output keeps them whole)
@@ -33,7 +47,7 @@ def event_line(event: Event, line: int | None) -> str:
     elif isinstance(event, CustomerRating):
         detail = "solved" if event.solved else f"unsolved ({event.reason.value if event.reason else ''})"
     elif hasattr(event, "text") and getattr(event, "text", None):
-        detail = clip(str(getattr(event, "text")))
+        detail = clip(str(event.text))
     if hasattr(event, "agent") and getattr(event, "conversation", None):
         subject = f"{event.conversation} {event.agent}"  # type: ignore[union-attr]
     return " ".join(part for part in (f"{where}{when(event.time)}", event.type, subject, detail) if part)
@@ -70,7 +84,7 @@ def _describe(action: Action) -> str:
     if isinstance(action, Rated):
         verdict = "solved" if action.solved else f"unsolved ({action.reason.value if action.reason else ''})"
         rated = f" {action.sender.value}" + (f" {action.entry}" if action.entry else "") if action.sender else ""
-        return f"rated {action.conversation}{rated}: {verdict}" + (f" \"{clip(action.text)}\"" if action.text else "")
+        return f"rated {action.conversation}{rated}: {verdict}" + (f' "{clip(action.text)}"' if action.text else "")
     if isinstance(action, (SessionOpened, SessionClosed)):
         return f"{action.type.replace('_', ' ')} {action.conversation}"
     return action.type

@@ -6,11 +6,11 @@ shop, presets applied, and look across entries, staff, tests and settings.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from engine.diagnostics import Diagnostic
-from engine.rules import Shop
-from dsl.checks import duplicate_ask, levels, owner, references
+from kefu.dsl.checks import duplicate_ask, levels, owner, references
+from kefu.engine.diagnostics import Diagnostic
+from kefu.engine.rules import Shop
 
 CHECKS: tuple[Callable[[Shop], Iterable[Diagnostic]], ...] = (
     duplicate_ask.check,  # K021

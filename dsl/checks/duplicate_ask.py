@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterator
+from collections.abc import Iterator
 
-from engine.diagnostics import Diagnostic, Severity
-from engine.rules import Shop
+from kefu.engine.diagnostics import Diagnostic, Severity
+from kefu.engine.rules import Shop
 
 
 def ask_key(text: str) -> str:
@@ -25,7 +25,10 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
                 owners[key] = (entry.id, ask.span)
             elif first[0] != entry.id and ask.span is not None:
                 yield Diagnostic(
-                    code="K021", severity=Severity.error, span=ask.span,
+                    code="K021",
+                    severity=Severity.error,
+                    span=ask.span,
                     message=f"the ask \"{ask.text}\" is under both '{first[0]}' and '{entry.id}'",
                     help=f"keep it under the entry it belongs to; remove it from '{entry.id}' or '{first[0]}'",
-                    related=(first[1],) if first[1] is not None else ())
+                    related=(first[1],) if first[1] is not None else (),
+                )

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from engine.diagnostics import Diagnostic, Severity
-from engine.rules import Role, Shop
+from kefu.engine.diagnostics import Diagnostic, Severity
+from kefu.engine.rules import Role, Shop
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
     owners = [member for member in shop.staff if member.role is Role.owner]
     if not owners and shop.span is not None:
-        yield Diagnostic(code="K029", severity=Severity.error, span=shop.span,
-                         message=f"shop '{shop.id}' has no owner",
-                         help="add to its staff block: owner NAME (only the owner or an admin may switch assist and the bot)")
+        yield Diagnostic(
+            code="K029",
+            severity=Severity.error,
+            span=shop.span,
+            message=f"shop '{shop.id}' has no owner",
+            help="add to its staff block: owner NAME (only the owner or an admin may switch assist and the bot)",
+        )
     for extra in owners[1:]:
         if extra.span is not None:
-            yield Diagnostic(code="K033", severity=Severity.error, span=extra.span,
-                             message=f"shop '{shop.id}' has a second owner '{extra.name}'",
-                             help=f"make {extra.name} an admin", related=(owners[0].span,) if owners[0].span else ())
+            yield Diagnostic(
+                code="K033",
+                severity=Severity.error,
+                span=extra.span,
+                message=f"shop '{shop.id}' has a second owner '{extra.name}'",
+                help=f"make {extra.name} an admin",
+                related=(owners[0].span,) if owners[0].span else (),
+            )
     seen: dict[str, object] = {}
     for member in shop.staff:
         if member.name in seen and member.span is not None:
-            yield Diagnostic(code="K033", severity=Severity.error, span=member.span,
-                             message=f"'{member.name}' is in staff twice", help="give each person one line")
+            yield Diagnostic(
+                code="K033",
+                severity=Severity.error,
+                span=member.span,
+                message=f"'{member.name}' is in staff twice",
+                help="give each person one line",
+            )
         seen.setdefault(member.name, member.span)

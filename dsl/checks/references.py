@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from engine.diagnostics import Diagnostic, Severity
-from engine.rules import Shop
-from dsl.values import did_you_mean
+from kefu.dsl.values import did_you_mean
+from kefu.engine.diagnostics import Diagnostic, Severity
+from kefu.engine.rules import Shop
 
 
 def _hint(name: str, known: list[str], fallback: str) -> str:
@@ -19,18 +19,37 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
     for block in shop.tests:
         for case in block.cases:
             if case.expect is not None and case.expect not in known and case.span is not None:
-                yield Diagnostic(code="K030", severity=Severity.error, span=case.span,
-                                 message=f"test '{block.name}' expects entry '{case.expect}', which shop '{shop.id}' does not have",
-                                 help=_hint(case.expect, ids, "check the id, or whether a drop removed it"))
+                yield Diagnostic(
+                    code="K030",
+                    severity=Severity.error,
+                    span=case.span,
+                    message=f"test '{block.name}' expects entry '{case.expect}', which shop '{shop.id}' does not have",
+                    help=_hint(case.expect, ids, "check the id, or whether a drop removed it"),
+                )
     people = [member.name for member in shop.staff]
     for scenario in shop.scenarios:
         for step in scenario.steps:
             if step.actor is not None and step.actor not in people and step.span is not None:
-                yield Diagnostic(code="K034", severity=Severity.error, span=step.span,
-                                 message=f"scenario '{scenario.name}' names '{step.actor}', who is not in staff",
-                                 help=_hint(step.actor, people, "add them to the staff block"))
+                yield Diagnostic(
+                    code="K034",
+                    severity=Severity.error,
+                    span=step.span,
+                    message=f"scenario '{scenario.name}' names '{step.actor}', who is not in staff",
+                    help=_hint(step.actor, people, "add them to the staff block"),
+                )
             for expectation in step.expect:
-                if expectation.kind in ("bot", "assist", "suggest") and expectation.value not in known and expectation.span:
-                    yield Diagnostic(code="K030", severity=Severity.error, span=expectation.span,
-                                     message=f"scenario '{scenario.name}' expects entry '{expectation.value}', which shop '{shop.id}' does not have",
-                                     help=_hint(expectation.value or "", ids, "check the id"))
+                if (
+                    expectation.kind in ("bot", "assist", "suggest")
+                    and expectation.value not in known
+                    and expectation.span
+                ):
+                    yield Diagnostic(
+                        code="K030",
+                        severity=Severity.error,
+                        span=expectation.span,
+                        message=(
+                            f"scenario '{scenario.name}' expects entry '{expectation.value}', "
+                            f"which shop '{shop.id}' does not have"
+                        ),
+                        help=_hint(expectation.value or "", ids, "check the id"),
+                    )

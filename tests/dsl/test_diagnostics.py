@@ -23,18 +23,18 @@ import subprocess
 import sys
 import textwrap
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from dsl.codes import CODES
-from dsl.load import load
-from dsl.render import render_text
-from engine.diagnostics import Diagnostic
-from engine.rules import without_spans
-from tui import cli as cli_module
+from kefu.dsl.codes import CODES
+from kefu.dsl.load import load
+from kefu.dsl.render import render_text
+from kefu.engine.diagnostics import Diagnostic
+from kefu.engine.rules import without_spans
+from kefu.tui import cli as cli_module
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -45,20 +45,24 @@ UPDATE = os.environ.get("KEFU_UPDATE_SNAPSHOTS") == "1"
 
 # -- generated inputs (bytes that should not be committed) -------------------------------------
 
+
 def _not_utf8(folder: Path) -> Path:
     """A shop file whose one entry was pasted in from a Big5 editor."""
     path = folder / "K004_not_utf8.kefu"
     path.write_bytes(
         b'shop demo "Demo Store"\n\nstaff { owner mia }\n\nfaq shipping.free "'
-        + "商品包郵".encode("big5") + b'" {\n    ask "x"\n    reply "y"\n}\n')
+        + "商品包郵".encode("big5")
+        + b'" {\n    ask "x"\n    reply "y"\n}\n'
+    )
     return path
 
 
 def _binary(folder: Path) -> Path:
     """An image renamed to .kefu: a PNG signature and header chunk (NUL bytes)."""
     path = folder / "K005_binary_file.kefu"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00"
-                     + bytes(range(256)))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00" + bytes(range(256))
+    )
     return path
 
 
@@ -163,6 +167,7 @@ def write(folder: Path, files: dict[str, str | bytes]) -> None:
 
 # -- every code: where it is found ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_code_is_found_at_its_spot(case: Case, workdir: Path) -> None:
     diagnostics = run_case(case, workdir)
@@ -211,9 +216,9 @@ def test_rendered_text_is_well_formed(case: Case, workdir: Path) -> None:
         gutter = " " * len(str(span.line))
         source = lines[span.line - 1].replace("\t", " ")
         assert block[1:4] == [f"{gutter} |", f"{span.line} | {source}", block[3]]
-        caret = block[3][len(gutter) + 3:]
-        before = _cells(source[:span.column - 1])
-        width = _cells(source[span.column - 1:span.end_column]) if span.end_line == span.line else 1
+        caret = block[3][len(gutter) + 3 :]
+        before = _cells(source[: span.column - 1])
+        width = _cells(source[span.column - 1 : span.end_column]) if span.end_line == span.line else 1
         assert caret == " " * before + "^" * max(width, 1), (block, span)
 
 
@@ -244,8 +249,12 @@ def test_every_code_has_a_documented_page() -> None:
 
 # -- recovery: one mistake never hides the next ---------------------------------------------------
 
+
 def test_two_syntax_errors_in_two_statements_are_both_reported(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store"
 
         staff { owner mia }
@@ -268,7 +277,9 @@ def test_two_syntax_errors_in_two_statements_are_both_reported(workdir: Path) ->
         matching {
             confidance 80
         }
-        """})
+        """
+        },
+    )
     result = load([Path("shop.kefu")])
     assert where(result.diagnostics) == [
         ("K001", "shop.kefu", 8, 1),  # line 7 closed the block already
@@ -281,7 +292,10 @@ def test_two_syntax_errors_in_two_statements_are_both_reported(workdir: Path) ->
 
 
 def test_recovery_after_a_block_left_open_at_the_end(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store"
 
         staff { owner mia }
@@ -293,7 +307,9 @@ def test_recovery_after_a_block_left_open_at_the_end(workdir: Path) -> None:
 
         faq a "A" {
             ask "x"
-        """})
+        """
+        },
+    )
     found = load([Path("shop.kefu")]).diagnostics
     assert where(found) == [("K001", "shop.kefu", 11, 12)]
     assert found[0].message == "the file ends inside the block opened at line 10, column 11"
@@ -316,7 +332,10 @@ def test_syntax_error_cap_keeps_the_shop(workdir: Path) -> None:
 
 def test_all_findings_of_a_file_are_reported(workdir: Path) -> None:
     """`kefu check` lists every finding, not only the first (its --max-errors only cuts the print)."""
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store" {
             timezone "Taipei"
             hours mon-fri 09:00-25:00
@@ -351,16 +370,33 @@ def test_all_findings_of_a_file_are_reported(workdir: Path) -> None:
         test "t" {
             "有包郵嗎" -> shiping.free
         }
-        """})
+        """
+        },
+    )
     found = where(load([Path("shop.kefu")]).diagnostics)
     assert [code for code, *_ in found] == [
-        "K022", "K023", "K024", "K033", "K010", "K039", "K011", "K025", "K014", "K013", "K030",
+        "K022",
+        "K023",
+        "K024",
+        "K033",
+        "K010",
+        "K039",
+        "K011",
+        "K025",
+        "K014",
+        "K013",
+        "K030",
     ]
 
 
 def test_max_errors_cuts_the_print_not_the_findings(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(workdir, {"shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n\n'
-                    + "".join(f"matching{i} {{ confidence 80 }}\n" for i in range(12))})
+    write(
+        workdir,
+        {
+            "shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n\n'
+            + "".join(f"matching{i} {{ confidence 80 }}\n" for i in range(12))
+        },
+    )
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main(["check", "--no-cache", "--max-errors", "0", "shop.kefu"])
     out, err = capsys.readouterr()
@@ -379,7 +415,7 @@ def test_max_errors_cuts_the_print_not_the_findings(workdir: Path, capsys: pytes
 JUNK_SCRIPT = """
 import sys, time
 from pathlib import Path
-from dsl.load import load
+from kefu.dsl.load import load
 start = time.perf_counter()
 result = load([Path(sys.argv[1])])
 print(len(result.diagnostics), max((len(d.message) for d in result.diagnostics), default=0),
@@ -390,7 +426,25 @@ print(len(result.diagnostics), max((len(d.message) for d in result.diagnostics),
 def _junk_text(size: int) -> bytes:
     """Text that is not rules (prose and log lines, as a mistaken save might hold), `size` bytes or more."""
     rng = random.Random(20261125)
-    words = "lorem ipsum dolor sit amet 您好 請問 訂單 = -> 09:00 2026-01-01 [INFO] GET /api/v1 200 ok".split()
+    words = [
+        "lorem",
+        "ipsum",
+        "dolor",
+        "sit",
+        "amet",
+        "您好",
+        "請問",
+        "訂單",
+        "=",
+        "->",
+        "09:00",
+        "2026-01-01",
+        "[INFO]",
+        "GET",
+        "/api/v1",
+        "200",
+        "ok",
+    ]
     block = "".join(" ".join(rng.choices(words, k=rng.randint(3, 14))) + "\n" for _ in range(2000)).encode()
     return block * (size // len(block) + 1)
 
@@ -400,8 +454,14 @@ def test_10mb_junk_text_gives_one_diagnostic(workdir: Path) -> None:
     path.write_bytes(_junk_text(10 * 1024 * 1024))
     assert path.stat().st_size >= 10 * 1024 * 1024
     try:  # in a child process, so that a hang costs this suite only the timeout
-        done = subprocess.run([sys.executable, "-c", JUNK_SCRIPT, "junk.kefu"], capture_output=True, text=True,
-                              timeout=2, cwd=workdir, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            [sys.executable, "-c", JUNK_SCRIPT, "junk.kefu"],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            cwd=workdir,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("loading 10 MB of junk text took more than 2 s")
     assert done.returncode == 0, done.stderr  # no exception
@@ -430,7 +490,9 @@ def test_a_very_long_unknown_word_gives_a_short_message(workdir: Path) -> None:
     assert len(found[0].message) < 200
 
 
-@pytest.mark.parametrize("content", [b"", b"   \n\n\t\n", b"\xef\xbb\xbf", b"\r\n\r\n"], ids=["empty", "blank", "bom", "crlf"])
+@pytest.mark.parametrize(
+    "content", [b"", b"   \n\n\t\n", b"\xef\xbb\xbf", b"\r\n\r\n"], ids=["empty", "blank", "bom", "crlf"]
+)
 def test_empty_file_is_k006(content: bytes, workdir: Path) -> None:
     (workdir / "empty.kefu").write_bytes(content)
     found = load([Path("empty.kefu")]).diagnostics
@@ -467,6 +529,7 @@ def test_not_utf8_column_counts_characters(workdir: Path) -> None:
 
 
 # -- BOM, CRLF and tabs: the same rules ----------------------------------------------------------
+
 
 def _variants() -> dict[str, bytes]:
     plain = (ROOT / "rules" / "shops" / "sg" / "shop.kefu").read_text(encoding="utf-8")
@@ -518,35 +581,45 @@ def test_bom_crlf_and_tabs_keep_positions(variant: str, workdir: Path) -> None:
 
 # -- cascades: one mistake, one finding ----------------------------------------------------------
 
+
 def test_syntax_error_in_shop_header_does_not_orphan_the_shop(workdir: Path) -> None:
-    write(workdir, {
-        "shop/shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop/shop.kefu": """
             shop demo "Demo Store" {
                 timezone "Asia/Taipei
             }
 
             staff { owner mia }
             """,
-        "shop/faq/more.kefu": """
+            "shop/faq/more.kefu": """
             faq b "B" {
                 ask "z"
                 reply "y"
             }
             """,
-    })
+        },
+    )
     assert where(load([Path("shop")]).diagnostics) == [("K002", "shop/shop.kefu", 2, 14)]
 
 
 def test_unknown_statement_alone_is_not_an_empty_file(workdir: Path) -> None:
-    write(workdir, {
-        "shop/shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n',
-        "shop/faq.kefu": 'fqa x "X" {\n    ask "a"\n    reply "b"\n}\n',
-    })
+    write(
+        workdir,
+        {
+            "shop/shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n',
+            "shop/faq.kefu": 'fqa x "X" {\n    ask "a"\n    reply "b"\n}\n',
+        },
+    )
     assert where(load([Path("shop")]).diagnostics) == [("K010", "shop/faq.kefu", 1, 1)]
 
 
 def test_malformed_only_ask_gives_one_finding(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store"
 
         staff { owner mia }
@@ -555,7 +628,9 @@ def test_malformed_only_ask_gives_one_finding(workdir: Path) -> None:
             ask "有免運嗎" "包郵嗎"
             reply "您好,滿 NT$499 免運。"
         }
-        """})
+        """
+        },
+    )
     assert where(load([Path("shop.kefu")]).diagnostics) == [("K011", "shop.kefu", 6, 16)]
 
 
@@ -565,7 +640,10 @@ def test_comments_only_file_alone_is_only_k006(workdir: Path) -> None:
 
 
 def test_unknown_entry_in_expectation_points_at_the_id(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store"
 
         staff { owner mia }
@@ -573,16 +651,21 @@ def test_unknown_entry_in_expectation_points_at_the_id(workdir: Path) -> None:
         scenario "s" {
             customer "有包郵嗎" expect bot shiping.free
         }
-        """})
+        """
+        },
+    )
     found = load([Path("shop.kefu")]).diagnostics
     assert [(d.code, d.span.line, d.span.column, d.span.end_column) for d in found] == [("K030", 6, 32, 43)]
 
 
 def test_switch_set_in_two_files_names_on_off(workdir: Path) -> None:
-    write(workdir, {
-        "shop/shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n\nassist on\n',
-        "shop/policy.kefu": "assist {\n    off\n}\n",
-    })
+    write(
+        workdir,
+        {
+            "shop/shop.kefu": 'shop demo "Demo"\n\nstaff { owner mia }\n\nassist on\n',
+            "shop/policy.kefu": "assist {\n    off\n}\n",
+        },
+    )
     [found] = load([Path("shop")]).diagnostics
     assert (found.code, found.span.file, found.span.line) == ("K012", "shop/policy.kefu", 2)
     assert "enabled" not in found.message and "on/off" in found.message
@@ -590,45 +673,80 @@ def test_switch_set_in_two_files_names_on_off(workdir: Path) -> None:
 
 # -- more spots worth pinning ------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ('shop demo "D"\nstaff { owner mia }\n}\n', [("K001", 3, 1, "unmatched '}'")]),
-    ('shop demo "D"\nstaff { owner mia }\n, x\n', [("K001", 3, 1, "a statement cannot start with ','")]),
-    ('shop demo "D"\nstaff { owner mia } bot\n', [("K001", 2, 21, "expected the end of the line after '}', found 'bot'")]),
-    ('shop demo "D"\nstaff { owner mia }\ngreeting "x ${shop.name"\n',
-     [("K025", 3, 13, "'${' without a closing '}'")]),
-    ('shop demo "D"\nstaff { owner mia }\ngreeting "${shop.nmae}"\n',
-     [("K025", 3, 11, "unknown placeholder '${shop.nmae}'")]),
-    ('shop demo "D" {\n    hours sat 20:00-02:00, sun 01:00-03:00\n}\nstaff { owner mia }\n',
-     [("K023", 2, 32, "working hours overlap: 01:00-03:00 overlaps 20:00-02:00")]),
-    ('shop demo "D" {\n    hours sun 23:00-01:00, mon 00:30-02:00\n}\nstaff { owner mia }\n',
-     [("K023", 2, 32, "working hours overlap: 00:30-02:00 overlaps 23:00-01:00")]),
-    ('shop demo "D" {\n    closed 2026-03-10..2026-03-01\n}\nstaff { owner mia }\n',
-     [("K024", 2, 12, "the range 2026-03-10..2026-03-01 ends before it starts")]),
-    ('shop demo "D"\nstaff { owner mia }\nmatching {\n    repeat_limit 0\n}\n',
-     [("K039", 4, 18, "'repeat_limit' must be at least 1, found 0")]),
-    ('shop demo "D"\nstaff { owner mia }\nbot {\n    on\n    off\n}\n', [("K012", 5, 5, "on/off is given twice")]),
-    ('shop demo "D"\nstaff {\n    owner mia\n    agent amy\n    admin amy\n}\n',
-     [("K033", 5, 5, "'amy' is in staff twice")]),
-    pytest.param('shop\nstaff { owner mia }\n', [("K013", 1, 1, "'shop' needs an id and a name")]),
-    ('preset gen\n', [("K013", 1, 8, "preset 'gen' has no display name")]),
-    ('shop "" "Demo"\nstaff { owner mia }\n', [("K014", 1, 6, "empty shop id")]),
-    ('shop demo "D"\nstaff { owner mia }\nfaq a "A" {\n    ask "x"\n    reply "y \\q"\n}\n',
-     [("K011", 5, 14, "unknown escape '\\q' in a string")]),
-    ('shop demo "D"\nstaff { owner mia }\nfaq a "A" {\n    ask "x"\n    reply "y"\n}\n'
-     'faq b "B" {\n    ask "X"\n    reply "z"\n}\n',
-     [("K021", 8, 9, "the ask \"X\" is under both 'a' and 'b'")]),
-    ('shop demo "D"\nstaff { owner mia }\nperiod "sale" 2026-11-10..2026-11-12 {\n    matching {\n'
-     '        suggest 97\n    }\n}\n',
-     [("K028", 4, 5, "suggest level 97 is above the auto-send level 95 during period 'sale'")]),
-    ('shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    set mia bot maybe\n}\n',
-     [("K011", 4, 17, "'bot' takes on or off, found 'maybe'")]),
-    ('shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    sleep 5m\n}\n',
-     [("K010", 4, 5, "unknown scenario step 'sleep'")]),
-    ('shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    customer "x" expect bots\n}\n',
-     [("K010", 4, 25, "unknown expectation 'bots'")]),
-    ('shop demo "D"\nstaff { owner mia; agent amy capacity -1 }\n',
-     [("K011", 2, 39, "'capacity' takes a whole number, found '-1'")]),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('shop demo "D"\nstaff { owner mia }\n}\n', [("K001", 3, 1, "unmatched '}'")]),
+        ('shop demo "D"\nstaff { owner mia }\n, x\n', [("K001", 3, 1, "a statement cannot start with ','")]),
+        (
+            'shop demo "D"\nstaff { owner mia } bot\n',
+            [("K001", 2, 21, "expected the end of the line after '}', found 'bot'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\ngreeting "x ${shop.name"\n',
+            [("K025", 3, 13, "'${' without a closing '}'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\ngreeting "${shop.nmae}"\n',
+            [("K025", 3, 11, "unknown placeholder '${shop.nmae}'")],
+        ),
+        (
+            'shop demo "D" {\n    hours sat 20:00-02:00, sun 01:00-03:00\n}\nstaff { owner mia }\n',
+            [("K023", 2, 32, "working hours overlap: 01:00-03:00 overlaps 20:00-02:00")],
+        ),
+        (
+            'shop demo "D" {\n    hours sun 23:00-01:00, mon 00:30-02:00\n}\nstaff { owner mia }\n',
+            [("K023", 2, 32, "working hours overlap: 00:30-02:00 overlaps 23:00-01:00")],
+        ),
+        (
+            'shop demo "D" {\n    closed 2026-03-10..2026-03-01\n}\nstaff { owner mia }\n',
+            [("K024", 2, 12, "the range 2026-03-10..2026-03-01 ends before it starts")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nmatching {\n    repeat_limit 0\n}\n',
+            [("K039", 4, 18, "'repeat_limit' must be at least 1, found 0")],
+        ),
+        ('shop demo "D"\nstaff { owner mia }\nbot {\n    on\n    off\n}\n', [("K012", 5, 5, "on/off is given twice")]),
+        (
+            'shop demo "D"\nstaff {\n    owner mia\n    agent amy\n    admin amy\n}\n',
+            [("K033", 5, 5, "'amy' is in staff twice")],
+        ),
+        pytest.param("shop\nstaff { owner mia }\n", [("K013", 1, 1, "'shop' needs an id and a name")]),
+        ("preset gen\n", [("K013", 1, 8, "preset 'gen' has no display name")]),
+        ('shop "" "Demo"\nstaff { owner mia }\n', [("K014", 1, 6, "empty shop id")]),
+        (
+            'shop demo "D"\nstaff { owner mia }\nfaq a "A" {\n    ask "x"\n    reply "y \\q"\n}\n',
+            [("K011", 5, 14, "unknown escape '\\q' in a string")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nfaq a "A" {\n    ask "x"\n    reply "y"\n}\n'
+            'faq b "B" {\n    ask "X"\n    reply "z"\n}\n',
+            [("K021", 8, 9, "the ask \"X\" is under both 'a' and 'b'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nperiod "sale" 2026-11-10..2026-11-12 {\n    matching {\n'
+            "        suggest 97\n    }\n}\n",
+            [("K028", 4, 5, "suggest level 97 is above the auto-send level 95 during period 'sale'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    set mia bot maybe\n}\n',
+            [("K011", 4, 17, "'bot' takes on or off, found 'maybe'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    sleep 5m\n}\n',
+            [("K010", 4, 5, "unknown scenario step 'sleep'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia }\nscenario "s" {\n    customer "x" expect bots\n}\n',
+            [("K010", 4, 25, "unknown expectation 'bots'")],
+        ),
+        (
+            'shop demo "D"\nstaff { owner mia; agent amy capacity -1 }\n',
+            [("K011", 2, 39, "'capacity' takes a whole number, found '-1'")],
+        ),
+    ],
+)
 def test_diagnostic_spot_and_message(text: str, expected: list[tuple[str, int, int, str]], workdir: Path) -> None:
     (workdir / "shop.kefu").write_text(text, encoding="utf-8")
     found = load([Path("shop.kefu")]).diagnostics
@@ -636,16 +754,19 @@ def test_diagnostic_spot_and_message(text: str, expected: list[tuple[str, int, i
 
 
 def test_second_shop_in_one_folder_is_k038(workdir: Path) -> None:
-    write(workdir, {
-        "shop/a.kefu": 'shop a "A"\n\nstaff { owner mia }\n',
-        "shop/b.kefu": 'shop b "B"\n\nstaff { owner ken }\n',
-    })
+    write(
+        workdir,
+        {
+            "shop/a.kefu": 'shop a "A"\n\nstaff { owner mia }\n',
+            "shop/b.kefu": 'shop b "B"\n\nstaff { owner ken }\n',
+        },
+    )
     result = load([Path("shop")])
     assert [(d.code, d.span.file, d.span.line) for d in result.diagnostics] == [("K038", "shop/b.kefu", 1)]
     assert [shop.id for shop in result.rules.shops] == ["a"]
 
 
-@pytest.mark.parametrize("statement", ["override faq x { reply \"y\" }", "drop faq x", "bot off", "test \"t\" { }"])
+@pytest.mark.parametrize("statement", ['override faq x { reply "y" }', "drop faq x", "bot off", 'test "t" { }'])
 def test_preset_may_not_hold_shop_statements(statement: str, workdir: Path) -> None:
     write(workdir, {"p.kefu": f'preset gen "Gen"\n\n{statement}\n'})
     found = load([Path("p.kefu")]).diagnostics
@@ -653,43 +774,66 @@ def test_preset_may_not_hold_shop_statements(statement: str, workdir: Path) -> N
 
 
 def test_preset_header_must_come_first(workdir: Path) -> None:
-    write(workdir, {"p.kefu": 'faq a "A" {\n    ask "x"\n    reply "y"\n}\n\npreset gen "Gen" {\n    category 通用類\n}\n'})
+    write(
+        workdir,
+        {"p.kefu": 'faq a "A" {\n    ask "x"\n    reply "y"\n}\n\npreset gen "Gen" {\n    category 通用類\n}\n'},
+    )
     result = load([Path("p.kefu")])
     assert [(d.code, d.span.line) for d in result.diagnostics] == [("K038", 6)]
 
 
 def test_use_of_a_shop_file_is_k031(workdir: Path) -> None:
-    write(workdir, {
-        "shop/shop.kefu": 'shop demo "Demo" {\n    use "../other/shop.kefu"\n}\n\nstaff { owner mia }\n',
-        "other/shop.kefu": 'shop other "Other"\n\nstaff { owner ken }\n',
-    })
+    write(
+        workdir,
+        {
+            "shop/shop.kefu": 'shop demo "Demo" {\n    use "../other/shop.kefu"\n}\n\nstaff { owner mia }\n',
+            "other/shop.kefu": 'shop other "Other"\n\nstaff { owner ken }\n',
+        },
+    )
     found = load([Path("shop")]).diagnostics
     assert [(d.code, d.span.file, d.span.line, d.span.column) for d in found] == [("K031", "shop/shop.kefu", 2, 9)]
     assert "is not a preset" in found[0].message
 
 
 def test_use_of_a_preset_with_errors_reports_them_there(workdir: Path) -> None:
-    write(workdir, {
-        "shop/shop.kefu": 'shop demo "Demo" {\n    use "../p.kefu"\n}\n\nstaff { owner mia }\n',
-        "p.kefu": 'preset p "P"\n\nfaq a "A" {\n    ask "x"\n}\n',
-    })
+    write(
+        workdir,
+        {
+            "shop/shop.kefu": 'shop demo "Demo" {\n    use "../p.kefu"\n}\n\nstaff { owner mia }\n',
+            "p.kefu": 'preset p "P"\n\nfaq a "A" {\n    ask "x"\n}\n',
+        },
+    )
     found = load([Path("shop")]).diagnostics
     assert where(found) == [("K013", "p.kefu", 3, 1)]
 
 
 def test_full_width_slips_are_reported_and_read_as_ascii(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": 'shop demo "Demo"\nstaff { owner mia }\n'
-                    'faq a "A" \uff5b\n    ask "有免運嗎"\n    keywords 包郵\u3001運費\uff1b reply "您好,有的。"\n\uff5d\n'})
+    write(
+        workdir,
+        {
+            "shop.kefu": 'shop demo "Demo"\nstaff { owner mia }\n'
+            'faq a "A" \uff5b\n    ask "有免運嗎"\n    keywords 包郵\u3001運費\uff1b reply "您好,有的。"\n\uff5d\n'
+        },
+    )
     result = load([Path("shop.kefu")])
     assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [
-        ("K003", 3, 11), ("K003", 5, 16), ("K003", 5, 19), ("K003", 6, 1)]
+        ("K003", 3, 11),
+        ("K003", 5, 16),
+        ("K003", 5, 19),
+        ("K003", 6, 1),
+    ]
     [shop] = result.rules.shops
     assert shop.entries[0].keywords == ("包郵", "運費") and shop.entries[0].reply == "您好,有的。"
 
 
 def test_curly_quotes_around_a_string_are_two_k003(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": 'shop demo "Demo"\nstaff { owner mia }\n'
-                    'faq a "A" {\n    ask \u201c有免運嗎\u201d\n    reply "您好,他說\u201c有\u201d。"\n}\n'})
+    write(
+        workdir,
+        {
+            "shop.kefu": 'shop demo "Demo"\nstaff { owner mia }\n'
+            'faq a "A" {\n    ask \u201c有免運嗎\u201d\n    reply "您好,他說\u201c有\u201d。"\n}\n'
+        },
+    )
     result = load([Path("shop.kefu")])
     assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("K003", 4, 9), ("K003", 4, 14)]
     [shop] = result.rules.shops
@@ -698,7 +842,7 @@ def test_curly_quotes_around_a_string_are_two_k003(workdir: Path) -> None:
 
 
 def test_missing_file_and_folder_are_k007_when_read() -> None:
-    from dsl.source import read_file
+    from kefu.dsl.source import read_file
 
     for path, what in ((Path("no/such.kefu"), "no such file"), (FIXTURES, "not a regular file")):
         source, found = read_file(path, "x.kefu")
@@ -707,14 +851,17 @@ def test_missing_file_and_folder_are_k007_when_read() -> None:
 
 
 def test_a_path_that_does_not_exist_is_a_usage_error(workdir: Path) -> None:
-    from dsl.files import UsageError
+    from kefu.dsl.files import UsageError
 
     with pytest.raises(UsageError, match="no such file or directory"):
         load([Path("missing")])
 
 
 def test_suggest_above_confidence_is_reported_once(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": """
+    write(
+        workdir,
+        {
+            "shop.kefu": """
         shop demo "Demo Store"
 
         staff { owner mia }
@@ -727,38 +874,56 @@ def test_suggest_above_confidence_is_reported_once(workdir: Path) -> None:
         period "sale" 2026-11-10..2026-11-12 {
             bot on
         }
-        """})
+        """
+        },
+    )
     found = load([Path("shop.kefu")]).diagnostics
     assert [(d.code, d.span.line, d.message) for d in found] == [
-        ("K028", 5, "suggest level 80 is above the auto-send level 60")]
+        ("K028", 5, "suggest level 80 is above the auto-send level 60")
+    ]
 
 
 def test_suggest_above_confidence_only_in_a_period(workdir: Path) -> None:
-    write(workdir, {"shop.kefu": 'shop demo "D"\n\nstaff { owner mia }\n\nmatching {\n    confidence 60\n}\n\n'
-                    'period "sale" 2026-11-10..2026-11-12 {\n    matching { confidence 90 }\n}\n'
-                    'period "quiet" 2026-12-01..2026-12-02 {\n    matching { confidence 45 }\n}\n'})
+    write(
+        workdir,
+        {
+            "shop.kefu": 'shop demo "D"\n\nstaff { owner mia }\n\nmatching {\n    confidence 60\n}\n\n'
+            'period "sale" 2026-11-10..2026-11-12 {\n    matching { confidence 90 }\n}\n'
+            'period "quiet" 2026-12-01..2026-12-02 {\n    matching { confidence 45 }\n}\n'
+        },
+    )
     found = load([Path("shop.kefu")]).diagnostics
     assert [(d.code, d.span.line, d.span.column, d.message) for d in found] == [
-        ("K028", 13, 5, "suggest level 50 is above the auto-send level 45 during period 'quiet'")]
+        ("K028", 13, 5, "suggest level 50 is above the auto-send level 45 during period 'quiet'")
+    ]
 
 
 ORDER_SCRIPT = """
 from pathlib import Path
-from dsl.load import load
+from kefu.dsl.load import load
 print([d.message for d in load([Path("shop.kefu")]).diagnostics])
 """
 
 
 def test_findings_at_one_spot_come_in_a_stable_order(workdir: Path) -> None:
     write(workdir, {"shop.kefu": 'shop demo "Demo" {\n    hours mon 25:00-26:00\n}\n\nstaff { owner mia }\n'})
-    done = subprocess.run([sys.executable, "-c", ORDER_SCRIPT], capture_output=True, text=True, timeout=30,
-                          cwd=workdir, env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"})
+    done = subprocess.run(
+        [sys.executable, "-c", ORDER_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"},
+    )
     assert done.stdout.strip() == "[\"impossible time '25:00'\", \"impossible time '26:00'\"]", done.stderr
 
 
 def test_two_presets_with_one_id_are_k035(workdir: Path) -> None:
-    write(workdir, {
-        "a/general.kefu": 'preset general "A"\n\nfaq a "A" {\n    ask "x"\n    reply "y"\n}\n',
-        "b/general.kefu": 'preset general "B"\n\nfaq b "B" {\n    ask "z"\n    reply "y"\n}\n',
-    })
+    write(
+        workdir,
+        {
+            "a/general.kefu": 'preset general "A"\n\nfaq a "A" {\n    ask "x"\n    reply "y"\n}\n',
+            "b/general.kefu": 'preset general "B"\n\nfaq b "B" {\n    ask "z"\n    reply "y"\n}\n',
+        },
+    )
     assert where(load([Path(".")]).diagnostics) == [("K035", "b/general.kefu", 1, 1)]

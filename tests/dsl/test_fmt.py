@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from dsl.fmt import WIDTH, format_bytes, shape
-from dsl.load import load
-from dsl.syntax import parse
-from engine.rules import without_spans
-from tui import cli
+from kefu.dsl.fmt import WIDTH, format_bytes, shape
+from kefu.dsl.load import load
+from kefu.dsl.syntax import parse
+from kefu.engine.rules import without_spans
+from kefu.tui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
@@ -55,22 +56,11 @@ def cells(line: str) -> int:
 
 
 def test_indentation_is_four_spaces_per_level_and_brace_stays_on_the_statement_line() -> None:
-    source = (
-        "period \"sale\" 2026-11-10..2026-11-12{\n"
-        "\tbot   {\n"
-        "  when all_day\n"
-        "\t\t}\n"
-        "        greeting off\n"
-        "}\n"
+    source = 'period "sale" 2026-11-10..2026-11-12{\n\tbot   {\n  when all_day\n\t\t}\n        greeting off\n}\n'
+    assert_canonical(
+        source,
+        ('period "sale" 2026-11-10..2026-11-12 {\n    bot {\n        when all_day\n    }\n    greeting off\n}\n'),
     )
-    assert_canonical(source, (
-        'period "sale" 2026-11-10..2026-11-12 {\n'
-        "    bot {\n"
-        "        when all_day\n"
-        "    }\n"
-        "    greeting off\n"
-        "}\n"
-    ))
 
 
 def test_statement_on_one_line_with_its_block_is_spread_out() -> None:
@@ -85,8 +75,10 @@ def test_semicolons_become_one_statement_per_line() -> None:
 
 
 def test_one_space_between_arguments() -> None:
-    assert_canonical('shop   tw\t"Demo"   {\n    hours  mon-fri\t09:00-12:00   13:00-18:00\n}\n',
-                     'shop tw "Demo" {\n    hours mon-fri 09:00-12:00 13:00-18:00\n}\n')
+    assert_canonical(
+        'shop   tw\t"Demo"   {\n    hours  mon-fri\t09:00-12:00   13:00-18:00\n}\n',
+        'shop tw "Demo" {\n    hours mon-fri 09:00-12:00 13:00-18:00\n}\n',
+    )
 
 
 def test_lists_are_written_a_comma_space_b() -> None:
@@ -95,7 +87,7 @@ def test_lists_are_written_a_comma_space_b() -> None:
 
 
 def test_a_short_list_over_several_lines_is_joined() -> None:
-    source = "shop tw \"Demo\" {\n    closed 2026-01-01,\n\n           2026-02-14..2026-02-22,\n  2026-05-01\n}\n"
+    source = 'shop tw "Demo" {\n    closed 2026-01-01,\n\n           2026-02-14..2026-02-22,\n  2026-05-01\n}\n'
     assert_canonical(source, 'shop tw "Demo" {\n    closed 2026-01-01, 2026-02-14..2026-02-22, 2026-05-01\n}\n')
 
 
@@ -114,7 +106,7 @@ def test_a_long_list_wraps_at_100_columns_with_one_extra_indent() -> None:
     assert_canonical(source, expected)
     lines = expected.splitlines()[1:-1]
     assert all(len(line) <= 100 for line in lines)
-    for line, following in zip(lines, lines[1:]):  # each line is filled: the next item did not fit
+    for line, following in itertools.pairwise(lines):  # each line is filled: the next item did not fit
         assert len(line) + 1 + len(following.split()[0]) > 100
 
 
@@ -144,7 +136,9 @@ def test_a_wrapped_list_keeps_the_head_words_before_the_first_comma_together() -
     hours = ", ".join(f"{day} 09:00-12:00 13:00-18:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
     text = fmt('shop tw "Demo" {\n    hours ' + hours + "\n}\n")
     lines = text.splitlines()
-    assert lines[1] == "    hours mon 09:00-12:00 13:00-18:00, tue 09:00-12:00 13:00-18:00, wed 09:00-12:00 13:00-18:00,"
+    assert (
+        lines[1] == "    hours mon 09:00-12:00 13:00-18:00, tue 09:00-12:00 13:00-18:00, wed 09:00-12:00 13:00-18:00,"
+    )
     assert lines[2] == "        thu 09:00-12:00 13:00-18:00, fri 09:00-12:00 13:00-18:00, sat 09:00-12:00 13:00-18:00,"
     assert lines[3] == "        sun 09:00-12:00 13:00-18:00"
 
@@ -171,17 +165,20 @@ def test_own_line_comments_are_kept_in_place_at_the_depth_of_their_block() -> No
         "}\n"
         "# at the end\n"
     )
-    assert_canonical(source, (
-        "# top\n"
-        "staff {\n"
-        "    # before the owner\n"
-        "    owner mia\n"
-        "    # between\n"
-        "    agent amy\n"
-        "    # last in the block\n"
-        "}\n"
-        "# at the end\n"
-    ))
+    assert_canonical(
+        source,
+        (
+            "# top\n"
+            "staff {\n"
+            "    # before the owner\n"
+            "    owner mia\n"
+            "    # between\n"
+            "    agent amy\n"
+            "    # last in the block\n"
+            "}\n"
+            "# at the end\n"
+        ),
+    )
 
 
 def test_a_comment_after_a_comma_in_a_multi_line_list_moves_above_the_statement() -> None:
@@ -194,18 +191,21 @@ def test_a_comment_after_a_comma_in_a_multi_line_list_moves_above_the_statement(
         "        2026-05-01  # labour day\n"
         "}\n"
     )
-    assert_canonical(source, (
-        'shop tw "Demo" {\n'
-        "    language zh-Hant\n"
-        "    # new year\n"
-        "    # spring festival:\n"
-        "    closed 2026-01-01, 2026-02-14..2026-02-22, 2026-05-01  # labour day\n"
-        "}\n"
-    ))
+    assert_canonical(
+        source,
+        (
+            'shop tw "Demo" {\n'
+            "    language zh-Hant\n"
+            "    # new year\n"
+            "    # spring festival:\n"
+            "    closed 2026-01-01, 2026-02-14..2026-02-22, 2026-05-01  # labour day\n"
+            "}\n"
+        ),
+    )
 
 
 def test_comments_keep_their_text_exactly() -> None:
-    comments = ['#', '#x', '# 包郵 "quoted" {braces}; semi, comma # again', "#\tTAB", "# ，；｛｝“”　全形", "# 😀"]
+    comments = ["#", "#x", '# 包郵 "quoted" {braces}; semi, comma # again', "#\tTAB", "# ，；｛｝“”　全形", "# 😀"]
     source = "staff {\n" + "".join(f"    {c}\n    agent a{i}\n" for i, c in enumerate(comments)) + "    owner mia\n}\n"
     text = fmt(source)
     assert [c.text for c in parse(text, "x").comments] == comments
@@ -255,7 +255,9 @@ def test_a_file_of_comments_only() -> None:
     assert_canonical("# one\n\n\n  # two\n", "# one\n\n# two\n")
 
 
-@pytest.mark.parametrize("source", ["staff {}\n", "staff {\n}\n", "staff {   }\n", "staff {\n\n\n}\n", "staff{;}\n", "staff {\n;\n}\n"])
+@pytest.mark.parametrize(
+    "source", ["staff {}\n", "staff {\n}\n", "staff {   }\n", "staff {\n\n\n}\n", "staff{;}\n", "staff {\n;\n}\n"]
+)
 def test_an_empty_block_is_written_braces_together(source: str) -> None:
     assert_canonical(source, "staff {}\n")
 
@@ -307,7 +309,9 @@ def test_fmt_survives_deeply_nested_blocks() -> None:
     source = "staff {\n" * depth + "owner mia\n" + "}\n" * depth
     result = format_bytes(source.encode(), "x.kefu")
     assert result.text is None
-    assert [(d.code, d.message) for d in result.diagnostics] == [("K001", "blocks nested 600 deep; kefu reads at most 64")]
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("K001", "blocks nested 600 deep; kefu reads at most 64")
+    ]
 
 
 @pytest.mark.parametrize("data", [b";;\n", b"\xef\xbb\xbf ; \r\n", b"\n\n", b" ; ; "])
@@ -363,11 +367,14 @@ def test_lf_stays_lf_and_a_canonical_file_is_unchanged() -> None:
     assert result.text == source and not result.changed
 
 
-@pytest.mark.parametrize("data", [
-    b"#\r\xef\xbc\x8c x\nstaff {\n}\n",  # found by the mutation fuzz: K003 check and parser disagreed on '\r'
-    b"bot off  # a\rb\n",
-    b'faq a {\n    ask "x\ry"\n    reply "r"\n}\n',
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"#\r\xef\xbc\x8c x\nstaff {\n}\n",  # found by the mutation fuzz: K003 check and parser disagreed on '\r'
+        b"bot off  # a\rb\n",
+        b'faq a {\n    ask "x\ry"\n    reply "r"\n}\n',
+    ],
+)
 def test_a_lone_carriage_return_is_formatted_consistently(data: bytes) -> None:
     """A CR without LF is no line end; what fmt writes reads back the same, and fmt accepts its own output."""
     first = format_bytes(data, "x.kefu")
@@ -381,19 +388,22 @@ def test_a_lone_carriage_return_is_formatted_consistently(data: bytes) -> None:
 # files that are not formatted
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (b'faq a {\n    ask "unterminated\n}\n', "K002"),
-    (b"staff {\n    owner mia\n}\n}\n", "K001"),
-    (b"staff {\n    owner mia\n", "K001"),
-    (b"staff\n{\n    owner mia\n}\n", "K001"),
-    ("faq a {\n    keywords 包郵，運費\n}\n".encode(), "K003"),
-    ("staff ｛\n    owner mia\n｝\n".encode(), "K003"),
-    (b"staff {\x00}\n", "K005"),
-    (b"staff {\x07}\n", "K005"),
-    ("shop tw \"台灣\"\n".encode("big5"), "K004"),
-    (b"", "K006"),
-    (b"\xef\xbb\xbf  \r\n\t\n", "K006"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b'faq a {\n    ask "unterminated\n}\n', "K002"),
+        (b"staff {\n    owner mia\n}\n}\n", "K001"),
+        (b"staff {\n    owner mia\n", "K001"),
+        (b"staff\n{\n    owner mia\n}\n", "K001"),
+        ("faq a {\n    keywords 包郵，運費\n}\n".encode(), "K003"),
+        ("staff ｛\n    owner mia\n｝\n".encode(), "K003"),
+        (b"staff {\x00}\n", "K005"),
+        (b"staff {\x07}\n", "K005"),
+        ('shop tw "台灣"\n'.encode("big5"), "K004"),
+        (b"", "K006"),
+        (b"\xef\xbb\xbf  \r\n\t\n", "K006"),
+    ],
+)
 def test_files_with_errors_are_not_formatted(data: bytes, code: str) -> None:
     result = format_bytes(data, "x.kefu")
     assert result.text is None and not result.changed
@@ -527,7 +537,11 @@ def test_fmt_check_names_files_that_would_change_and_exits_1(kefu, tmp_path: Pat
     (tmp_path / "a.kefu").write_text(MESSY, encoding="utf-8")
     (tmp_path / "b.kefu").write_text(CANONICAL, encoding="utf-8")
     run = kefu("fmt", "--check", "a.kefu", "b.kefu")
-    assert (run.code, run.out, run.err) == (1, "would reformat a.kefu\n", "1 file would be reformatted, 1 already formatted\n")
+    assert (run.code, run.out, run.err) == (
+        1,
+        "would reformat a.kefu\n",
+        "1 file would be reformatted, 1 already formatted\n",
+    )
     assert (tmp_path / "a.kefu").read_text(encoding="utf-8") == MESSY
 
 
@@ -673,18 +687,22 @@ def test_installed_kefu_fmt_check_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "a.kefu").write_text(MESSY, encoding="utf-8")
     done = _kefu_process("fmt", "--check", "a.kefu", cwd=tmp_path)
     assert (done.returncode, done.stdout.decode(), done.stderr.decode()) == (
-        1, "would reformat a.kefu\n", "1 file would be reformatted, 0 already formatted\n")
+        1,
+        "would reformat a.kefu\n",
+        "1 file would be reformatted, 0 already formatted\n",
+    )
     done = _kefu_process("fmt", "nope.kefu", cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == b""
     assert re.fullmatch(r"kefu fmt: error: nope\.kefu: no such file or directory[^\n]*\n", done.stderr.decode())
 
 
-def test_fmt_check_and_diff_on_stdin_print_no_formatted_text(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fmt_check_and_diff_on_stdin_print_no_formatted_text(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--check on standard input answers with the exit status (and a line), not the whole text."""
     import io
 
-    from tui.cli import main
+    from kefu.tui.cli import main
 
     for flag, expected in (("--check", "would reformat <stdin>\n"), ("--diff", "--- a/<stdin>\n")):
         monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"bot {on}\n")))

@@ -14,10 +14,25 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from dsl.load import load
-from engine.rules import (
-    DEFAULT_FALLBACK, Ask, Assist, Bot, BotHours, DateRange, Expectation, FaqEntry, Matching, Policy, Preset,
-    Role, RuleSet, Shop, TimeRange, WorkingDay, without_spans,
+from kefu.dsl.load import load
+from kefu.engine.rules import (
+    DEFAULT_FALLBACK,
+    Ask,
+    Assist,
+    Bot,
+    BotHours,
+    DateRange,
+    Expectation,
+    FaqEntry,
+    Matching,
+    Policy,
+    Preset,
+    Role,
+    RuleSet,
+    Shop,
+    TimeRange,
+    WorkingDay,
+    without_spans,
 )
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -70,14 +85,24 @@ def asks(found: FaqEntry) -> list[str]:
 
 # -- the shop header ----------------------------------------------------------------------------
 
+
 def test_shop_header_with_language_and_timezone(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo.tw "Demo Store 台灣" {
             language zh-Hant
             timezone "Asia/Taipei"
         }
-        """ + OWNER)
-    assert (shop.id, shop.name, shop.language, shop.timezone) == ("demo.tw", "Demo Store 台灣", "zh-Hant", "Asia/Taipei")
+        """
+        + OWNER,
+    )
+    assert (shop.id, shop.name, shop.language, shop.timezone) == (
+        "demo.tw",
+        "Demo Store 台灣",
+        "zh-Hant",
+        "Asia/Taipei",
+    )
     assert shop.span is not None and (shop.span.file, shop.span.line, shop.span.column) == ("shop.kefu", 1, 1)
     assert shop.files == ("shop.kefu",)
 
@@ -94,22 +119,31 @@ def test_timezone_may_be_a_bare_word(folder: Path) -> None:
 
 
 def test_hours_with_several_ranges_a_day(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo "Demo" {
             hours mon-fri 09:00-12:00 13:00-18:00, sat 10:00-14:00
         }
-        """ + OWNER)
+        """
+        + OWNER,
+    )
     weekday = (TimeRange(start=9 * 60, end=12 * 60), TimeRange(start=13 * 60, end=18 * 60))
     assert shop.hours == tuple(WorkingDay(weekday=day, ranges=weekday) for day in range(5)) + (
-        WorkingDay(weekday=5, ranges=(TimeRange(start=600, end=840),)),)
+        WorkingDay(weekday=5, ranges=(TimeRange(start=600, end=840),)),
+    )
 
 
 def test_hours_past_midnight_run_into_the_next_day(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo "Demo" {
             hours fri 09:00-18:00 20:00-02:00, sat 20:00-02:00, sun 10:00-24:00
         }
-        """ + OWNER)
+        """
+        + OWNER,
+    )
     by_day = {day.weekday: day.ranges for day in shop.hours}
     assert by_day[4] == (TimeRange(start=540, end=1080), TimeRange(start=1200, end=1440 + 120))
     assert by_day[5] == (TimeRange(start=1200, end=1560),)
@@ -117,7 +151,9 @@ def test_hours_past_midnight_run_into_the_next_day(folder: Path) -> None:
 
 
 def test_hours_day_names_aliases_and_wrapping_ranges(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo "Demo" {
             hours fri-mon 08:00-09:00
             hours weekdays 10:00-11:00
@@ -125,38 +161,58 @@ def test_hours_day_names_aliases_and_wrapping_ranges(folder: Path) -> None:
             hours daily 14:00-15:00
             hours WED 16:00-17:00
         }
-        """ + OWNER)
+        """
+        + OWNER,
+    )
     starts = {day.weekday: [r.start // 60 for r in day.ranges] for day in shop.hours}
     assert starts == {
-        0: [8, 10, 14], 1: [10, 14], 2: [10, 14, 16], 3: [10, 14], 4: [8, 10, 14], 5: [8, 12, 14], 6: [8, 12, 14],
+        0: [8, 10, 14],
+        1: [10, 14],
+        2: [10, 14, 16],
+        3: [10, 14],
+        4: [8, 10, 14],
+        5: [8, 12, 14],
+        6: [8, 12, 14],
     }
 
 
 def test_hours_continue_after_a_comma_and_on_several_lines(folder: Path) -> None:
-    one_line = shop_of(folder, 'shop demo "Demo" {\n    hours mon 09:00-10:00, tue 09:00-10:00, wed 09:00-10:00\n}\n' + OWNER)
+    one_line = shop_of(
+        folder, 'shop demo "Demo" {\n    hours mon 09:00-10:00, tue 09:00-10:00, wed 09:00-10:00\n}\n' + OWNER
+    )
     (folder / "shop.kefu").unlink()
-    split = shop_of(folder, """
+    split = shop_of(
+        folder,
+        """
         shop demo "Demo" {
             hours mon 09:00-10:00,  # a comment between the lines of a list
                 tue 09:00-10:00
             hours wed 09:00-10:00
         }
-        """ + OWNER)
+        """
+        + OWNER,
+    )
     assert split.hours == one_line.hours and len(split.hours) == 3
 
 
 def test_closed_holds_dates_and_inclusive_ranges(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo "Demo" {
             closed 2026-01-01, 2026-02-14..2026-02-22,
                 2026-12-25
             closed 2026-05-01
         }
-        """ + OWNER)
+        """
+        + OWNER,
+    )
     d = dt.date
     assert shop.closed == (
-        DateRange(start=d(2026, 1, 1), end=d(2026, 1, 1)), DateRange(start=d(2026, 2, 14), end=d(2026, 2, 22)),
-        DateRange(start=d(2026, 12, 25), end=d(2026, 12, 25)), DateRange(start=d(2026, 5, 1), end=d(2026, 5, 1)),
+        DateRange(start=d(2026, 1, 1), end=d(2026, 1, 1)),
+        DateRange(start=d(2026, 2, 14), end=d(2026, 2, 22)),
+        DateRange(start=d(2026, 12, 25), end=d(2026, 12, 25)),
+        DateRange(start=d(2026, 5, 1), end=d(2026, 5, 1)),
     )
     assert d(2026, 2, 22) in shop.closed[1] and d(2026, 2, 23) not in shop.closed[1]
 
@@ -204,15 +260,19 @@ PRESET_ORDERS = """
 
 
 def test_use_adopts_presets_in_order(folder: Path) -> None:
-    ruleset = rules(folder, {
-        "presets/general.kefu": PRESET_GENERAL,
-        "presets/orders.kefu": PRESET_ORDERS,
-        "shops/tw/shop.kefu": """
+    ruleset = rules(
+        folder,
+        {
+            "presets/general.kefu": PRESET_GENERAL,
+            "presets/orders.kefu": PRESET_ORDERS,
+            "shops/tw/shop.kefu": """
             shop tw "TW" {
                 use "../../presets/general.kefu", "../../presets/orders.kefu"
             }
-            """ + OWNER,
-    })
+            """
+            + OWNER,
+        },
+    )
     shop = ruleset.shop("tw")
     assert shop is not None and shop.uses == ("general", "orders")
     assert [e.id for e in shop.entries] == ["shipping.free", "shipping.fee", "payment.cod", "order.status"]
@@ -220,26 +280,37 @@ def test_use_adopts_presets_in_order(folder: Path) -> None:
     assert [e.category for e in shop.entries] == ["通用類", "通用類", "付款", "訂單類"]  # an entry's own wins
     assert shop.synonyms[0].terms == ("包郵", "免運")
     assert {p.id: (p.title, p.language, p.category, len(p.entries)) for p in ruleset.presets} == {
-        "general": ("通用類", "zh-Hant", "通用類", 3), "orders": ("訂單類", None, "訂單類", 1),
+        "general": ("通用類", "zh-Hant", "通用類", 3),
+        "orders": ("訂單類", None, "訂單類", 1),
     }
 
 
 def test_use_is_relative_to_the_file_and_may_be_written_twice(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop tw "TW" {
             use "general.kefu"
             use "sub/orders.kefu"
         }
-        """ + OWNER, **{"general.kefu": PRESET_GENERAL, "sub/orders.kefu": PRESET_ORDERS})
+        """
+        + OWNER,
+        **{"general.kefu": PRESET_GENERAL, "sub/orders.kefu": PRESET_ORDERS},
+    )
     assert shop.uses == ("general", "orders")
 
 
 def test_a_preset_may_use_presets_whose_entries_come_first(folder: Path) -> None:
-    ruleset = rules(folder, {
-        "presets/orders.kefu": PRESET_ORDERS.replace("category 訂單類", 'category 訂單類\n        use "base/general.kefu"'),
-        "presets/base/general.kefu": PRESET_GENERAL,
-        "shop/shop.kefu": 'shop tw "TW" {\n    use "../presets/orders.kefu"\n}\n' + OWNER,
-    })
+    ruleset = rules(
+        folder,
+        {
+            "presets/orders.kefu": PRESET_ORDERS.replace(
+                "category 訂單類", 'category 訂單類\n        use "base/general.kefu"'
+            ),
+            "presets/base/general.kefu": PRESET_GENERAL,
+            "shop/shop.kefu": 'shop tw "TW" {\n    use "../presets/orders.kefu"\n}\n' + OWNER,
+        },
+    )
     shop = ruleset.shop("tw")
     assert shop is not None and shop.uses == ("orders",)
     assert [e.id for e in shop.entries] == ["shipping.free", "shipping.fee", "payment.cod", "order.status"]
@@ -248,8 +319,11 @@ def test_a_preset_may_use_presets_whose_entries_come_first(folder: Path) -> None
 
 # -- staff ---------------------------------------------------------------------------------------
 
+
 def test_staff_roles_capacity_and_auto_send(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         shop demo "Demo"
 
         staff {
@@ -259,21 +333,27 @@ def test_staff_roles_capacity_and_auto_send(folder: Path) -> None:
             agent bob capacity 3
             agent cat auto_send on capacity 0
         }
-        """)
+        """,
+    )
     assert [(m.name, m.role, m.capacity, m.auto_send) for m in shop.staff] == [
-        ("mia", Role.owner, 5, None), ("ken", Role.admin, 5, None), ("amy", Role.agent, 5, False),
-        ("bob", Role.agent, 3, None), ("cat", Role.agent, 0, True),
+        ("mia", Role.owner, 5, None),
+        ("ken", Role.admin, 5, None),
+        ("amy", Role.agent, 5, False),
+        ("bob", Role.agent, 3, None),
+        ("cat", Role.agent, 0, True),
     ]
     assert shop.staff[2].span is not None and shop.staff[2].span.line == 6
 
 
 def test_staff_may_be_split_over_blocks_and_files(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n\nstaff { owner mia; admin ken }\n',
-                   **{"team.kefu": "staff {\n    agent amy\n}\n"})
+    shop = shop_of(
+        folder, 'shop demo "Demo"\n\nstaff { owner mia; admin ken }\n', **{"team.kefu": "staff {\n    agent amy\n}\n"}
+    )
     assert [m.name for m in shop.staff] == ["mia", "ken", "amy"]
 
 
 # -- assist, bot, greeting, matching --------------------------------------------------------------
+
 
 def test_policy_defaults(folder: Path) -> None:
     shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER)
@@ -293,34 +373,55 @@ def test_assist_block(folder: Path) -> None:
     assert shop.policy.assist.span is not None and shop.policy.assist.span.line == 3
 
 
-@pytest.mark.parametrize("text, enabled", [("assist on", True), ("assist off", False), ("assist {\n    off\n}", False),
-                                           ("assist { on; auto_send off }", True)])
+@pytest.mark.parametrize(
+    "text, enabled",
+    [
+        ("assist on", True),
+        ("assist off", False),
+        ("assist {\n    off\n}", False),
+        ("assist { on; auto_send off }", True),
+    ],
+)
 def test_assist_short_form_and_one_line_block(text: str, enabled: bool, folder: Path) -> None:
     shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + text + "\n")
     assert shop.policy.assist.enabled is enabled and shop.policy.assist.auto_send is False
 
 
 def test_bot_block(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         bot {
             on
             when all_day
             fallback "Sorry, we are offline."
             off_hours_reply "您好,${shop.name} 的客服時間為 ${shop.hours}。"
         }
-        """))
+        """),
+    )
     bot = shop.policy.bot
     assert (bot.enabled, bot.when, bot.fallback) == (True, BotHours.all_day, "Sorry, we are offline.")
     assert bot.off_hours_reply == "您好,${shop.name} 的客服時間為 ${shop.hours}。"
 
 
-@pytest.mark.parametrize("text, enabled, when", [
-    ("bot on", True, BotHours.off_hours), ("bot off", False, BotHours.off_hours),
-    ("bot {\n    when off_hours\n}", False, BotHours.off_hours), ("bot {\n    on\n    when all_day\n}", True, BotHours.all_day),
-])
+@pytest.mark.parametrize(
+    "text, enabled, when",
+    [
+        ("bot on", True, BotHours.off_hours),
+        ("bot off", False, BotHours.off_hours),
+        ("bot {\n    when off_hours\n}", False, BotHours.off_hours),
+        ("bot {\n    on\n    when all_day\n}", True, BotHours.all_day),
+    ],
+)
 def test_bot_when_and_short_form(text: str, enabled: bool, when: BotHours, folder: Path) -> None:
     shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + text + "\n")
-    assert (shop.policy.bot.enabled, shop.policy.bot.when, shop.policy.bot.fallback) == (enabled, when, DEFAULT_FALLBACK)
+    assert (shop.policy.bot.enabled, shop.policy.bot.when, shop.policy.bot.fallback) == (
+        enabled,
+        when,
+        DEFAULT_FALLBACK,
+    )
 
 
 def test_greeting(folder: Path) -> None:
@@ -334,14 +435,19 @@ def test_greeting_off(folder: Path) -> None:
 
 
 def test_matching_levels(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         matching {
             confidence 90
             suggest 90
             margin 0
             repeat_limit 1
         }
-        """))
+        """),
+    )
     m = shop.policy.matching
     assert (m.confidence, m.suggest, m.margin, m.repeat_limit) == (90, 90, 0, 1)  # suggest may equal confidence
 
@@ -353,11 +459,15 @@ def test_matching_levels_at_their_bounds(folder: Path) -> None:
 
 
 def test_a_setting_may_live_in_any_file_of_the_shop(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER, **{
-        "policy/bot.kefu": "bot {\n    on\n}\n",
-        "policy/matching.kefu": "matching {\n    suggest 60\n}\n",
-        "greeting.kefu": 'greeting "hi"\n',
-    })
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n' + OWNER,
+        **{
+            "policy/bot.kefu": "bot {\n    on\n}\n",
+            "policy/matching.kefu": "matching {\n    suggest 60\n}\n",
+            "greeting.kefu": 'greeting "hi"\n',
+        },
+    )
     assert (shop.policy.bot.enabled, shop.policy.matching.suggest, shop.policy.greeting) == (True, 60, "hi")
     assert shop.policy.matching.confidence == 95
     assert sorted(shop.files) == ["greeting.kefu", "policy/bot.kefu", "policy/matching.kefu", "shop.kefu"]
@@ -365,8 +475,13 @@ def test_a_setting_may_live_in_any_file_of_the_shop(folder: Path) -> None:
 
 # -- synonyms and faq ---------------------------------------------------------------------------
 
+
 def test_synonyms(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         synonyms {
             包郵 = 免運 = 免運費
             7-11 = "統一 超商" = 小七
@@ -374,12 +489,21 @@ def test_synonyms(folder: Path) -> None:
         synonyms {
             退貨 = 退回
         }
-        """))
-    assert [group.terms for group in shop.synonyms] == [("包郵", "免運", "免運費"), ("7-11", "統一 超商", "小七"), ("退貨", "退回")]
+        """),
+    )
+    assert [group.terms for group in shop.synonyms] == [
+        ("包郵", "免運", "免運費"),
+        ("7-11", "統一 超商", "小七"),
+        ("退貨", "退回"),
+    ]
 
 
 def test_faq_entry(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         faq shipping.free "商品包郵" {
             ask "請問商品包郵麼?"
             ask "有免運嗎"
@@ -387,23 +511,35 @@ def test_faq_entry(folder: Path) -> None:
             reply "您好,您可以在商品詳情頁查看郵費。"
             category 通用類
         }
-        """))
+        """),
+    )
     [found] = shop.entries
     assert (found.id, found.title, found.reply, found.category, found.auto, found.preset) == (
-        "shipping.free", "商品包郵", "您好,您可以在商品詳情頁查看郵費。", "通用類", True, None)
+        "shipping.free",
+        "商品包郵",
+        "您好,您可以在商品詳情頁查看郵費。",
+        "通用類",
+        True,
+        None,
+    )
     assert asks(found) == ["請問商品包郵麼?", "有免運嗎"]
     assert found.keywords == ("包郵", "運費", "免 運")
     assert found.asks[0].span is not None and (found.asks[0].span.line, found.asks[0].span.column) == (4, 9)
 
 
 def test_faq_with_quoted_id_and_no_title(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         faq "Order Status #1" {
             ask "where is my order"
             ask "order status?"
             reply "You can follow it under My Orders."
         }
-        """))
+        """),
+    )
     [found] = shop.entries
     assert (found.id, found.title) == ("Order Status #1", "where is my order")
 
@@ -415,22 +551,33 @@ def test_faq_title_in_the_block(folder: Path) -> None:
 
 @pytest.mark.parametrize("auto, expected", [("auto never", False), ("auto allowed", True), ("", True)])
 def test_faq_auto(auto: str, expected: bool, folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + f'faq refund.request "退款" {{\n    ask "我要退款"\n'
-                   f'    reply "您好,請在【我的訂單】申請退款。"\n    {auto}\n}}\n')
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n' + OWNER + f'faq refund.request "退款" {{\n    ask "我要退款"\n'
+        f'    reply "您好,請在【我的訂單】申請退款。"\n    {auto}\n}}\n',
+    )
     assert shop.entries[0].auto is expected
 
 
 def test_faq_ids_may_hold_letters_of_any_script_digits_dashes(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + "".join(
-        f'faq {ident} {{ ask "{n}"; reply "r" }}\n' for n, ident in enumerate(["訂單.狀態", "a-b_c.d2", "x.7-11"])))
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + "".join(
+            f'faq {ident} {{ ask "{n}"; reply "r" }}\n' for n, ident in enumerate(["訂單.狀態", "a-b_c.d2", "x.7-11"])
+        ),
+    )
     assert [e.id for e in shop.entries] == ["訂單.狀態", "a-b_c.d2", "x.7-11"]
 
 
 # -- override and drop (KB-2) ----------------------------------------------------------------------
 
+
 def _kb2(folder: Path, shop_text: str) -> Shop:
-    return shop_of(folder, 'shop tw "TW" {\n    use "general.kefu"\n}\n' + OWNER + shop_text,
-                   **{"general.kefu": PRESET_GENERAL})
+    return shop_of(
+        folder, 'shop tw "TW" {\n    use "general.kefu"\n}\n' + OWNER + shop_text, **{"general.kefu": PRESET_GENERAL}
+    )
 
 
 def test_override_replaces_the_reply(folder: Path) -> None:
@@ -441,13 +588,16 @@ def test_override_replaces_the_reply(folder: Path) -> None:
 
 
 def test_override_adds_asks_and_drops_one(folder: Path) -> None:
-    shop = _kb2(folder, """
+    shop = _kb2(
+        folder,
+        """
         override faq shipping.free {
             ask "滿499有免運嗎"
             drop ask "有免運嗎"
             ask "可以免運嗎"
         }
-        """)
+        """,
+    )
     found = entry(shop, "shipping.free")
     assert asks(found) == ["請問商品包郵麼?", "滿499有免運嗎", "可以免運嗎"]
     assert found.reply == "您好,您可以在商品詳情頁查看郵費。"
@@ -455,14 +605,17 @@ def test_override_adds_asks_and_drops_one(folder: Path) -> None:
 
 
 def test_override_replaces_title_keywords_category_and_auto(folder: Path) -> None:
-    shop = _kb2(folder, """
+    shop = _kb2(
+        folder,
+        """
         override faq shipping.free {
             title "免運門檻"
             keywords 門檻
             category 運送
             auto never
         }
-        """)
+        """,
+    )
     found = entry(shop, "shipping.free")
     assert (found.title, found.keywords, found.category, found.auto) == ("免運門檻", ("門檻",), "運送", False)
     assert len(found.asks) == 2
@@ -474,9 +627,11 @@ def test_drop_removes_a_preset_entry(folder: Path) -> None:
 
 
 def test_KB2_preset_entries_adopted_overridden_and_dropped(folder: Path) -> None:
-    ruleset = rules(folder, {
-        "presets/general.kefu": PRESET_GENERAL,
-        "shops/tw/shop.kefu": """
+    ruleset = rules(
+        folder,
+        {
+            "presets/general.kefu": PRESET_GENERAL,
+            "shops/tw/shop.kefu": """
             shop tw "TW" {
                 use "../../presets/general.kefu"
             }
@@ -492,8 +647,9 @@ def test_KB2_preset_entries_adopted_overridden_and_dropped(folder: Path) -> None
                 reply "您好,可以的!"
             }
             """,
-        "shops/sg/shop.kefu": 'shop sg "SG" {\n    use "../../presets/general.kefu"\n}\n' + OWNER,
-    })
+            "shops/sg/shop.kefu": 'shop sg "SG" {\n    use "../../presets/general.kefu"\n}\n' + OWNER,
+        },
+    )
     tw, sg = ruleset.shop("tw"), ruleset.shop("sg")
     assert tw is not None and sg is not None
     # adopted: untouched entries are the preset's own
@@ -516,8 +672,13 @@ def test_KB2_preset_entries_adopted_overridden_and_dropped(folder: Path) -> None
 
 # -- periods ------------------------------------------------------------------------------------
 
+
 def test_period_overrides_only_what_it_writes(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         assist {
             on
             auto_send on
@@ -546,7 +707,8 @@ def test_period_overrides_only_what_it_writes(folder: Path) -> None:
         period "closing day" 2026-12-31 {
             assist off
         }
-        """))
+        """),
+    )
     sale, closing = shop.periods
     assert (sale.name, sale.dates) == ("雙11大促", DateRange(start=dt.date(2026, 11, 10), end=dt.date(2026, 11, 12)))
     bot = sale.policy.bot
@@ -561,16 +723,23 @@ def test_period_overrides_only_what_it_writes(folder: Path) -> None:
 
 
 def test_period_greeting_off(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + 'greeting "hi"\nperiod "quiet" 2026-01-01..2026-01-02 {\n'
-                   "    greeting off\n}\n")
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n' + OWNER + 'greeting "hi"\nperiod "quiet" 2026-01-01..2026-01-02 {\n    greeting off\n}\n',
+    )
     assert shop.policy.greeting == "hi"
     assert shop.periods[0].policy.greeting is None
 
 
 # -- tests and scenarios ------------------------------------------------------------------------
 
+
 def test_test_blocks(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         faq shipping.free "免運" {
             ask "有免運嗎"
             reply "有"
@@ -587,11 +756,15 @@ def test_test_blocks(folder: Path) -> None:
         }
         test "empty" {
         }
-        """))
+        """),
+    )
     block, empty = shop.tests
     assert block.name == "shipping" and empty.name == "empty" and empty.cases == ()
     assert [(c.message, c.expect) for c in block.cases] == [
-        ("有包郵嗎?", "shipping.free"), ("where is it", "Order Status #1"), ("你們老闆是誰", None)]
+        ("有包郵嗎?", "shipping.free"),
+        ("where is it", "Order Status #1"),
+        ("你們老闆是誰", None),
+    ]
     assert block.cases[0].span is not None and block.cases[0].span.line == 13
 
 
@@ -608,7 +781,10 @@ faq order.status "訂單" {
 
 
 def test_scenario_steps_of_every_kind(folder: Path) -> None:
-    shop = shop_of(folder, SCENARIO_SHOP + body("""
+    shop = shop_of(
+        folder,
+        SCENARIO_SHOP
+        + body("""
         scenario "every step" {
             at 2026-11-24 23:30
             wait 1h30m
@@ -629,7 +805,8 @@ def test_scenario_steps_of_every_kind(folder: Path) -> None:
             set mia bot_when all_day
             expect nothing
         }
-        """))
+        """),
+    )
     [scenario] = shop.scenarios
     steps = [step.model_dump(exclude={"span", "expect"}, exclude_none=True) for step in scenario.steps]
     assert steps == [
@@ -655,22 +832,32 @@ def test_scenario_steps_of_every_kind(folder: Path) -> None:
     assert scenario.name == "every step" and scenario.steps[0].span is not None
 
 
-@pytest.mark.parametrize("duration, seconds", [("30s", 30), ("5m", 300), ("2h", 7200), ("1d", 86400),
-                                               ("1h30m", 5400), ("1d2h3m4s", 93784)])
+@pytest.mark.parametrize(
+    "duration, seconds", [("30s", 30), ("5m", 300), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), ("1d2h3m4s", 93784)]
+)
 def test_wait_durations(duration: str, seconds: int, folder: Path) -> None:
     shop = shop_of(folder, SCENARIO_SHOP + f'scenario "s" {{\n    wait {duration}\n}}\n')
     assert shop.scenarios[0].steps[0].seconds == seconds
 
 
 def test_rate_reasons(folder: Path) -> None:
-    shop = shop_of(folder, SCENARIO_SHOP + 'scenario "s" {\n' + "".join(
-        f'    rate unsolved {reason} "why"\n' for reason in ("too_long", "not_useful", "off_topic", "other")) + "}\n")
+    shop = shop_of(
+        folder,
+        SCENARIO_SHOP
+        + 'scenario "s" {\n'
+        + "".join(f'    rate unsolved {reason} "why"\n' for reason in ("too_long", "not_useful", "off_topic", "other"))
+        + "}\n",
+    )
     assert [(s.value, s.reason, s.text) for s in shop.scenarios[0].steps] == [
-        ("unsolved", reason, "why") for reason in ("too_long", "not_useful", "off_topic", "other")]
+        ("unsolved", reason, "why") for reason in ("too_long", "not_useful", "off_topic", "other")
+    ]
 
 
 def test_expectations_of_every_kind(folder: Path) -> None:
-    shop = shop_of(folder, SCENARIO_SHOP + body("""
+    shop = shop_of(
+        folder,
+        SCENARIO_SHOP
+        + body("""
         scenario "expectations" {
             at 2026-11-25 14:00
             customer "有免運嗎" expect bot shipping.free, customer_label "由聊天助手發送",
@@ -680,7 +867,8 @@ def test_expectations_of_every_kind(folder: Path) -> None:
             expect nothing, unreplied, not unread, notice, queued
             agent amy "好的" expect not unreplied
         }
-        """))
+        """),
+    )
     steps = shop.scenarios[0].steps
     kinds = [[(e.kind, e.value) for e in step.expect] for step in steps]
     assert kinds == [
@@ -698,8 +886,13 @@ def test_expectations_of_every_kind(folder: Path) -> None:
 
 # -- replies, strings, comments ------------------------------------------------------------------
 
+
 def test_placeholders_and_literal_dollar(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + body("""
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + body("""
         greeting "Hi ${customer.name}, welcome to ${shop.name}!"
         bot {
             off_hours_reply "Our hours: ${shop.hours}."
@@ -709,35 +902,48 @@ def test_placeholders_and_literal_dollar(folder: Path) -> None:
             ask "how much"
             reply "It costs $$5 ($$$$ is two dollar signs), says ${agent.name}"
         }
-        """))
+        """),
+    )
     assert shop.policy.greeting == "Hi ${customer.name}, welcome to ${shop.name}!"
     assert shop.policy.bot.fallback == "${agent.name} will reply; orders over $$40 ship free"
     assert shop.entries[0].reply == "It costs $$5 ($$$$ is two dollar signs), says ${agent.name}"
 
 
 def test_strings_know_four_escapes(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER
-                   + 'faq a "A" {\n    ask "say \\"hi\\""\n    reply "line one\\nline two\\ttab \\\\ done"\n}\n')
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n'
+        + OWNER
+        + 'faq a "A" {\n    ask "say \\"hi\\""\n    reply "line one\\nline two\\ttab \\\\ done"\n}\n',
+    )
     assert asks(shop.entries[0]) == ['say "hi"']
     assert shop.entries[0].reply == "line one\nline two\ttab \\ done"
 
 
 def test_full_width_punctuation_inside_strings_and_comments_is_text(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + '# 註解:可以用全形,標點{}\n'
-                   'faq a "A" {\n    ask "有免運嗎?,;{}“”"\n    reply "您好:可以。"  # 全形,也行\n}\n')
+    shop = shop_of(
+        folder,
+        'shop demo "Demo"\n' + OWNER + "# 註解:可以用全形,標點{}\n"
+        'faq a "A" {\n    ask "有免運嗎?,;{}“”"\n    reply "您好:可以。"  # 全形,也行\n}\n',
+    )
     assert asks(shop.entries[0]) == ["有免運嗎?,;{}“”"]
     assert shop.entries[0].reply == "您好:可以。"
 
 
 def test_semicolons_and_one_line_blocks(folder: Path) -> None:
-    shop = shop_of(folder, 'shop demo "Demo" { language en; timezone "UTC" }\nstaff { owner mia; agent amy }\n'
-                   'faq a "A" { ask "x"; ask "y"; reply "z" }\nassist { on; auto_send on }\n')
+    shop = shop_of(
+        folder,
+        'shop demo "Demo" { language en; timezone "UTC" }\nstaff { owner mia; agent amy }\n'
+        'faq a "A" { ask "x"; ask "y"; reply "z" }\nassist { on; auto_send on }\n',
+    )
     assert shop.language == "en" and [m.name for m in shop.staff] == ["mia", "amy"]
     assert asks(shop.entries[0]) == ["x", "y"] and shop.policy.assist.auto_send is True
 
 
 def test_comments_and_blank_lines_anywhere(folder: Path) -> None:
-    shop = shop_of(folder, """
+    shop = shop_of(
+        folder,
+        """
         # a shop
         shop demo "Demo" {  # header
 
@@ -755,36 +961,50 @@ def test_comments_and_blank_lines_anywhere(folder: Path) -> None:
 
             reply "z"
         }
-        """)
+        """,
+    )
     assert shop.language == "en" and shop.entries[0].keywords == ("x", "y")
 
 
 # -- files and shops -----------------------------------------------------------------------------
 
+
 def test_multi_file_shop_is_one_shop(folder: Path) -> None:
-    ruleset = rules(folder, {
-        "tw/shop.kefu": 'shop tw "TW"\n' + OWNER,
-        "tw/policy.kefu": "bot on\n",
-        "tw/faq/orders.kefu": 'faq order.status "訂單" {\n    ask "訂單呢"\n    reply "查"\n}\n',
-        "tw/faq/shipping.kefu": 'faq shipping.free "免運" {\n    ask "免運嗎"\n    reply "有"\n}\n'
-                                'test "t" {\n    "免運?" -> order.status\n}\n',
-        "tw/faq/deep/more.kefu": 'faq more.one "M" {\n    ask "m"\n    reply "m"\n}\n',
-    }, "tw")
+    ruleset = rules(
+        folder,
+        {
+            "tw/shop.kefu": 'shop tw "TW"\n' + OWNER,
+            "tw/policy.kefu": "bot on\n",
+            "tw/faq/orders.kefu": 'faq order.status "訂單" {\n    ask "訂單呢"\n    reply "查"\n}\n',
+            "tw/faq/shipping.kefu": 'faq shipping.free "免運" {\n    ask "免運嗎"\n    reply "有"\n}\n'
+            'test "t" {\n    "免運?" -> order.status\n}\n',
+            "tw/faq/deep/more.kefu": 'faq more.one "M" {\n    ask "m"\n    reply "m"\n}\n',
+        },
+        "tw",
+    )
     [shop] = ruleset.shops
     assert shop.id == "tw" and shop.policy.bot.enabled
     assert sorted(e.id for e in shop.entries) == ["more.one", "order.status", "shipping.free"]
-    assert sorted(shop.files) == ["tw/faq/deep/more.kefu", "tw/faq/orders.kefu", "tw/faq/shipping.kefu",
-                                  "tw/policy.kefu", "tw/shop.kefu"]
+    assert sorted(shop.files) == [
+        "tw/faq/deep/more.kefu",
+        "tw/faq/orders.kefu",
+        "tw/faq/shipping.kefu",
+        "tw/policy.kefu",
+        "tw/shop.kefu",
+    ]
     assert shop.files[0] == "tw/shop.kefu"
     assert entry(shop, "order.status").span.file == "tw/faq/orders.kefu"  # type: ignore[union-attr]
     assert shop.tests[0].cases[0].expect == "order.status"
 
 
 def test_a_file_of_a_shop_loads_the_whole_shop(folder: Path) -> None:
-    write(folder, {
-        "tw/shop.kefu": 'shop tw "TW"\n' + OWNER,
-        "tw/faq/orders.kefu": 'faq order.status "訂單" {\n    ask "訂單呢"\n    reply "查"\n}\n',
-    })
+    write(
+        folder,
+        {
+            "tw/shop.kefu": 'shop tw "TW"\n' + OWNER,
+            "tw/faq/orders.kefu": 'faq order.status "訂單" {\n    ask "訂單呢"\n    reply "查"\n}\n',
+        },
+    )
     result = load([Path("tw/faq/orders.kefu")])
     assert result.diagnostics == []
     [shop] = result.rules.shops
@@ -792,13 +1012,16 @@ def test_a_file_of_a_shop_loads_the_whole_shop(folder: Path) -> None:
 
 
 def test_KB1_two_shops_keep_separate_entries(folder: Path) -> None:
-    ruleset = rules(folder, {
-        "shops/tw/shop.kefu": 'shop tw "台灣"\n' + OWNER + 'faq shipping.free "免運" {\n    ask "有免運嗎"\n'
-                              '    reply "滿 NT$499 免運"\n}\nbot on\n',
-        "shops/tw/faq/more.kefu": 'faq tw.only "台灣限定" {\n    ask "台灣"\n    reply "tw"\n}\n',
-        "shops/sg/shop.kefu": 'shop sg "Singapore"\nstaff { owner lim }\n'
-                              'faq shipping.free "Free shipping" {\n    ask "有免運嗎"\n    reply "Free over S$40"\n}\n',
-    })
+    ruleset = rules(
+        folder,
+        {
+            "shops/tw/shop.kefu": 'shop tw "台灣"\n' + OWNER + 'faq shipping.free "免運" {\n    ask "有免運嗎"\n'
+            '    reply "滿 NT$499 免運"\n}\nbot on\n',
+            "shops/tw/faq/more.kefu": 'faq tw.only "台灣限定" {\n    ask "台灣"\n    reply "tw"\n}\n',
+            "shops/sg/shop.kefu": 'shop sg "Singapore"\nstaff { owner lim }\n'
+            'faq shipping.free "Free shipping" {\n    ask "有免運嗎"\n    reply "Free over S$40"\n}\n',
+        },
+    )
     tw, sg = ruleset.shop("tw"), ruleset.shop("sg")
     assert tw is not None and sg is not None
     assert [e.id for e in tw.entries] == ["shipping.free", "tw.only"]
@@ -814,7 +1037,12 @@ def test_preset_alone(folder: Path) -> None:
     assert ruleset.shops == ()
     [preset] = ruleset.presets
     assert (preset.id, preset.title, preset.language, preset.category, preset.file) == (
-        "general", "通用類", "zh-Hant", "通用類", "general.kefu")
+        "general",
+        "通用類",
+        "zh-Hant",
+        "通用類",
+        "general.kefu",
+    )
     assert [e.preset for e in preset.entries] == ["general"] * 3
     assert preset.synonyms[0].terms == ("包郵", "免運")
 
@@ -832,6 +1060,7 @@ def test_demo_rules_load_cleanly() -> None:
 
 
 # -- the model ----------------------------------------------------------------------------------
+
 
 def test_rules_model_has_a_json_schema() -> None:
     schema = RuleSet.model_json_schema()
@@ -857,8 +1086,13 @@ def test_rules_model_is_frozen(folder: Path) -> None:
 
 
 def test_model_round_trips_through_json(folder: Path) -> None:
-    ruleset = rules(folder, {"shop.kefu": SCENARIO_SHOP + 'scenario "s" {\n    at 2026-11-24 23:30\n'
-                                                           '    customer "有免運嗎" expect bot shipping.free\n}\n'})
+    ruleset = rules(
+        folder,
+        {
+            "shop.kefu": SCENARIO_SHOP + 'scenario "s" {\n    at 2026-11-24 23:30\n'
+            '    customer "有免運嗎" expect bot shipping.free\n}\n'
+        },
+    )
     again = RuleSet.model_validate_json(ruleset.model_dump_json())
     assert again == ruleset
     assert without_spans(again) == without_spans(ruleset)

@@ -26,13 +26,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
-from dsl.checks.duplicate_ask import ask_key
-from dsl.codes import CODES
-from dsl.fmt import FormatError, format_bytes
-from dsl.load import LoadResult, load
-from dsl.syntax import parse, quote, unquote
-from engine.diagnostics import Diagnostic
-from engine.rules import RuleSet, without_spans
+from kefu.dsl.checks.duplicate_ask import ask_key
+from kefu.dsl.codes import CODES
+from kefu.dsl.fmt import FormatError, format_bytes
+from kefu.dsl.load import LoadResult, load
+from kefu.dsl.syntax import parse, quote, unquote
+from kefu.engine.diagnostics import Diagnostic
+from kefu.engine.rules import RuleSet, without_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_FILES = sorted((ROOT / "rules").rglob("*.kefu"))
@@ -40,8 +40,9 @@ RULE_FILES = sorted((ROOT / "rules").rglob("*.kefu"))
 # The autouse cache fixture of conftest is function scoped; it only sets an environment variable,
 # which is the same for every example, so the health check about it does not apply here.
 PROPERTY = settings(
-    suppress_health_check=sorted(set(settings.default.suppress_health_check) | {HealthCheck.function_scoped_fixture},
-                                 key=lambda h: h.value),
+    suppress_health_check=sorted(
+        set(settings.default.suppress_health_check) | {HealthCheck.function_scoped_fixture}, key=lambda h: h.value
+    ),
 )
 
 
@@ -61,9 +62,23 @@ def test_fuzz_profile_option_switches_profile() -> None:
     probe = ROOT / "tests" / "dsl" / "test_properties.py"
     env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", f"{probe}::test_profile_option_is_in_effect", "-q", "-p", "no:cacheprovider",
-         "--hypothesis-profile=fuzz", "-s"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"{probe}::test_profile_option_is_in_effect",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-profile=fuzz",
+            "-s",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert settings.get_profile("fuzz").max_examples == 10_000
 
@@ -107,13 +122,14 @@ def shop_meaning(result: LoadResult) -> object:
 
 SNIPPETS = {
     "tiny.kefu": 'shop demo "Demo" {\n    timezone "Asia/Taipei"\n}\nstaff {\n    owner mia\n}\n',
-    "semicolons.kefu": 'shop demo "Demo" { timezone UTC; hours mon-fri 09:00-18:00 }\nstaff { owner mia; agent amy capacity 2 }\n'
-                       'assist { on; auto_send off }\nbot off\nfaq a.b "t" { ask "x"; reply "y" }\ntest "t" { "x" -> a.b }\n',
+    "semicolons.kefu": 'shop demo "Demo" { timezone UTC; hours mon-fri 09:00-18:00 }\n'
+    "staff { owner mia; agent amy capacity 2 }\n"
+    'assist { on; auto_send off }\nbot off\nfaq a.b "t" { ask "x"; reply "y" }\ntest "t" { "x" -> a.b }\n',
     "lists.kefu": 'shop demo "Demo" {\n    closed 2026-01-01,  # new year\n        2026-02-14..2026-02-22\n}\n'
-                  'staff {\n    owner mia\n}\nfaq q "問" {\n    ask "有包郵嗎?"  # 原文\n    keywords 包郵, 運費,\n        免運\n'
-                  '    reply "您好,\\"滿499\\"免運 \\\\ ${shop.name}"\n}\n',
+    'staff {\n    owner mia\n}\nfaq q "問" {\n    ask "有包郵嗎?"  # 原文\n    keywords 包郵, 運費,\n        免運\n'
+    '    reply "您好,\\"滿499\\"免運 \\\\ ${shop.name}"\n}\n',
     "preset.kefu": 'preset p "P" {\n    language zh-Hant\n}\n\nsynonyms {\n    包郵 = 免運\n}\n\n'
-                   'faq x.y {\n    ask "你好"\n    reply "您好"\n}\n',
+    'faq x.y {\n    ask "你好"\n    reply "您好"\n}\n',
     "crlf.kefu": 'shop demo "Demo" {\r\n    timezone UTC\r\n}\r\n# c\r\nstaff {\r\n    owner mia  # o\r\n}\r\n',
     "bom.kefu": '\ufeffshop demo "Demo"\nstaff {\n    owner mia\n}\nstaff {}\n',
 }
@@ -122,8 +138,10 @@ SEEDS: list[tuple[str, bytes]] = [(p.name, p.read_bytes()) for p in RULE_FILES] 
 ]
 
 INSERTED = (
-    list('{}";,#\n\r\t \\=.-:') + ["\r\n", '"""', "{{", "}}", ",\n", "\\\n", "#\n", ";;"]
-    + list("，；｛｝“”＂、：＃＝－　") + list("包郵運費您好請問嗎の한")
+    list('{}";,#\n\r\t \\=.-:')
+    + ["\r\n", '"""', "{{", "}}", ",\n", "\\\n", "#\n", ";;"]
+    + list("，；｛｝“”＂、：＃＝－　")
+    + list("包郵運費您好請問嗎の한")
     + ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85"]
     + ["😀", "🛒", "\u200b", "\u2028", "\ufeff", "\u00a0", "\u0301", "\ud7ff"]
 )
@@ -134,7 +152,9 @@ RAW_BYTES = [b"\xff", b"\xfe", b"\xc3", b"\xe4\xb8", b"\xa5\x5c", b"\xed\xa0\x80
 def mutations(draw: st.DrawFn) -> tuple[str, bytes]:
     name, data = draw(st.sampled_from(SEEDS), label="seed")
     for _ in range(draw(st.integers(1, 6), label="count")):
-        kind = draw(st.sampled_from(["insert", "insert", "insert", "delete", "duplicate", "truncate", "bytes", "chars"]))
+        kind = draw(
+            st.sampled_from(["insert", "insert", "insert", "delete", "duplicate", "truncate", "bytes", "chars"])
+        )
         at = draw(st.integers(0, len(data)))
         if kind == "insert":
             piece = "".join(draw(st.lists(st.sampled_from(INSERTED), min_size=1, max_size=4)))
@@ -145,7 +165,7 @@ def mutations(draw: st.DrawFn) -> tuple[str, bytes]:
         elif kind == "bytes":
             data = data[:at] + draw(st.sampled_from(RAW_BYTES)) + data[at:]
         elif kind == "delete":
-            data = data[:at] + data[at + draw(st.integers(1, 80)):]
+            data = data[:at] + data[at + draw(st.integers(1, 80)) :]
         elif kind == "duplicate":
             end = min(len(data), at + draw(st.integers(1, 200)))
             data = data[:end] + data[at:end] + data[end:]
@@ -157,8 +177,8 @@ def mutations(draw: st.DrawFn) -> tuple[str, bytes]:
 @PROPERTY
 @given(mutations())
 @example(("tiny.kefu", b'shop demo "Demo" {\n}\nstaff { # who\n}\n'))
-@example(("nul.kefu", b"shop a \"b\"\x00\n"))
-@example(("big5.kefu", "shop a \"台灣\"\n".encode("big5")))
+@example(("nul.kefu", b'shop a "b"\x00\n'))
+@example(("big5.kefu", 'shop a "台灣"\n'.encode("big5")))
 @example(("fullwidth.kefu", "shop a “b”｛\n  closed 2026-01-01，2026-01-02；\n｝\n".encode()))
 @example(("unterminated.kefu", b'shop a "b\nstaff {\n    owner mia\n}\n'))
 @example(("braces.kefu", b"}}}{{{\n{\n"))
@@ -215,7 +235,7 @@ def test_fmt_of_mutated_files_keeps_meaning_and_is_idempotent(case: tuple[str, b
 class Stmt:
     head: str
     args: list[str] = field(default_factory=list)  # raw atoms, "," for a comma
-    block: list["Stmt"] | None = None
+    block: list[Stmt] | None = None
 
     @property
     def simple(self) -> bool:
@@ -229,15 +249,20 @@ COMMENT_CHARS = LATIN + CJK + ' "\\#{};,.?!:()/-_=~*&@%$' + "，；｛｝“”�
 
 words = st.text(LATIN + CJK + "_", min_size=1, max_size=8).filter(lambda w: w not in ("none", "on", "off"))
 plain_text = st.text(TEXT_CHARS, min_size=1, max_size=16)
-reply_text = st.lists(st.one_of(plain_text, st.sampled_from(["${shop.name}", "${ shop.hours }", "${customer.name}",
-                                                              "${agent.name}", "$$", " NT$$499 "])),
-                      min_size=1, max_size=4).map("".join)
+reply_text = st.lists(
+    st.one_of(
+        plain_text,
+        st.sampled_from(["${shop.name}", "${ shop.hours }", "${customer.name}", "${agent.name}", "$$", " NT$$499 "]),
+    ),
+    min_size=1,
+    max_size=4,
+).map("".join)
 comment_text = st.text(COMMENT_CHARS, max_size=30).map(lambda t: ("#" + t).rstrip())
 
 
 def _id(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 5)) == 0:
-        return quote(draw(st.text(LATIN + CJK + " #.,{}\"\\", min_size=1, max_size=10).filter(str.strip)))
+        return quote(draw(st.text(LATIN + CJK + ' #.,{}"\\', min_size=1, max_size=10).filter(str.strip)))
     parts = draw(st.lists(st.text(LATIN + CJK + "_-", min_size=1, max_size=6), min_size=1, max_size=3))
     first = draw(st.sampled_from("abcxyz訂退_"))
     return first + ".".join(parts)
@@ -278,16 +303,29 @@ def shop_program(draw: st.DrawFn) -> tuple[list[Stmt], list[str]]:
     dates = []
     for month in sorted(draw(st.sets(st.integers(1, 12), max_size=6))):
         day = draw(st.integers(1, 27))
-        dates.append(f"2026-{month:02d}-{day:02d}" + (f"..2026-{month:02d}-{day + 1:02d}" if draw(st.booleans()) else ""))
+        dates.append(
+            f"2026-{month:02d}-{day:02d}" + (f"..2026-{month:02d}-{day + 1:02d}" if draw(st.booleans()) else "")
+        )
     if dates:
         settings_.append(Stmt("closed", _list(dates)))
     draw(st.randoms()).shuffle(settings_)
-    stmts.append(Stmt("shop", [draw(st.sampled_from(["tw", "sg", "demo.shop", '"Shop #1"'])), quote(draw(plain_text))],
-                      settings_ if settings_ or draw(st.booleans()) else None))
+    stmts.append(
+        Stmt(
+            "shop",
+            [draw(st.sampled_from(["tw", "sg", "demo.shop", '"Shop #1"'])), quote(draw(plain_text))],
+            settings_ if settings_ or draw(st.booleans()) else None,
+        )
+    )
 
     # staff
-    names = draw(st.lists(st.text(LATIN[:26] + "_", min_size=1, max_size=6).filter(
-        lambda n: n not in ("capacity", "auto_send")), min_size=1, max_size=5, unique=True))
+    names = draw(
+        st.lists(
+            st.text(LATIN[:26] + "_", min_size=1, max_size=6).filter(lambda n: n not in ("capacity", "auto_send")),
+            min_size=1,
+            max_size=5,
+            unique=True,
+        )
+    )
     members = [Stmt("owner", [names[0]])]
     for name in names[1:]:
         extra: list[str] = []
@@ -324,8 +362,12 @@ def shop_program(draw: st.DrawFn) -> tuple[list[Stmt], list[str]]:
         policy.append(Stmt("greeting", [draw(st.sampled_from(["off", quote(draw(reply_text))]))]))
     if draw(st.booleans()):
         confidence = draw(st.integers(0, 100))
-        levels = {"confidence": confidence, "suggest": draw(st.integers(0, confidence)),
-                  "margin": draw(st.integers(0, 100)), "repeat_limit": draw(st.integers(1, 99))}
+        levels = {
+            "confidence": confidence,
+            "suggest": draw(st.integers(0, confidence)),
+            "margin": draw(st.integers(0, 100)),
+            "repeat_limit": draw(st.integers(1, 99)),
+        }
         keys = draw(st.sets(st.sampled_from(sorted(levels))))
         if "suggest" in keys or "confidence" in keys:  # the other level keeps its default: stay ordered
             keys |= {"suggest", "confidence"}
@@ -365,7 +407,9 @@ def shop_program(draw: st.DrawFn) -> tuple[list[Stmt], list[str]]:
             fields.append(Stmt("ask", [quote(ask)]))
         fields.append(Stmt("reply", [quote(draw(reply_text))]))
         if draw(st.booleans()):
-            fields.append(Stmt("keywords", _list(draw(st.lists(st.one_of(words, plain_text.map(quote)), min_size=1, max_size=6)))))
+            fields.append(
+                Stmt("keywords", _list(draw(st.lists(st.one_of(words, plain_text.map(quote)), min_size=1, max_size=6))))
+            )
         if draw(st.booleans()):
             fields.append(Stmt("category", [draw(words)]))
         if draw(st.booleans()):
@@ -378,8 +422,10 @@ def shop_program(draw: st.DrawFn) -> tuple[list[Stmt], list[str]]:
 
     # tests referring to existing ids
     for _ in range(draw(st.integers(0, 2))):
-        cases = [Stmt(quote(draw(plain_text)), ["->", draw(st.sampled_from([*ids, "none"]))])
-                 for _ in range(draw(st.integers(0, 4)))]
+        cases = [
+            Stmt(quote(draw(plain_text)), ["->", draw(st.sampled_from([*ids, "none"]))])
+            for _ in range(draw(st.integers(0, 4)))
+        ]
         stmts.append(Stmt("test", [quote(draw(plain_text))], cases))
 
     # a period and a scenario now and then
@@ -389,10 +435,28 @@ def shop_program(draw: st.DrawFn) -> tuple[list[Stmt], list[str]]:
             inner.append(Stmt("greeting", [quote(draw(reply_text))]))
         stmts.append(Stmt("period", [quote(draw(plain_text)), "2026-11-10..2026-11-12"], inner))
     if draw(st.booleans()):
-        steps = [Stmt("at", ["2026-11-24", "23:30"]), Stmt("online", [names[0]]),
-                 Stmt("customer", [quote(draw(plain_text)), "expect", "bot", draw(st.sampled_from(ids)), ",",
-                                   "unreplied", ",", "customer_label", quote(draw(plain_text)), ",", "notice"]),
-                 Stmt("wait", ["5m"]), Stmt("expect", ["not", "unreplied"])]
+        steps = [
+            Stmt("at", ["2026-11-24", "23:30"]),
+            Stmt("online", [names[0]]),
+            Stmt(
+                "customer",
+                [
+                    quote(draw(plain_text)),
+                    "expect",
+                    "bot",
+                    draw(st.sampled_from(ids)),
+                    ",",
+                    "unreplied",
+                    ",",
+                    "customer_label",
+                    quote(draw(plain_text)),
+                    ",",
+                    "notice",
+                ],
+            ),
+            Stmt("wait", ["5m"]),
+            Stmt("expect", ["not", "unreplied"]),
+        ]
         stmts.append(Stmt("scenario", [quote(draw(plain_text))], steps))
     return stmts, ids
 
@@ -461,7 +525,9 @@ class Layout:
         return text
 
     def one_line_block(self, stmt: Stmt) -> str:
-        inner = self.draw(st.sampled_from(["; ", ";", " ; ", " ;; "])).join(self.simple(s, 0, False) for s in stmt.block)
+        inner = self.draw(st.sampled_from(["; ", ";", " ; ", " ;; "])).join(
+            self.simple(s, 0, False) for s in stmt.block
+        )
         pad = self.draw(st.sampled_from(["", " "]))
         head = self.simple(Stmt(stmt.head, stmt.args), 0, False)
         return f"{head} {{{pad}{inner}{pad}}}" if inner else f"{head} {{}}"
@@ -493,7 +559,9 @@ class Layout:
             if len(group) == 1:
                 line = indent + self.simple(stmt, depth, True)
             else:
-                line = indent + self.draw(st.sampled_from(["; ", ";", " ; "])).join(self.simple(s, depth, False) for s in group)
+                line = indent + self.draw(st.sampled_from(["; ", ";", " ; "])).join(
+                    self.simple(s, depth, False) for s in group
+                )
             if self.chance(6):
                 line += self.draw(st.sampled_from([";", " ;", ";;"]))
             lines.append(line + self.trailing())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.decide import Rules
+from kefu.engine.decide import Rules
 from tests.engine.plays import tw_rules
 
 

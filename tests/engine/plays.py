@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from dsl.load import load
-from engine.decide import Rules, run
-from engine.events import Event, Kind
-from engine.inbox import State
+from kefu.dsl.load import load
+from kefu.engine.decide import Rules, run
+from kefu.engine.events import Event, Kind
+from kefu.engine.inbox import State
 from tests.conftest import RULES
 
 EVENTS = TypeAdapter(list[Event])
@@ -25,7 +25,6 @@ def tw_rules() -> Rules:
     shop = load([RULES / "shops" / "tw"]).rules.shop("tw")
     assert shop is not None
     return Rules(shop)
-
 
 
 def variant(rules: Rules, **update: Any) -> Rules:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.calibration import fit
-from engine.rules import Matching
+from kefu.engine.calibration import fit
+from kefu.engine.rules import Matching
 
 
 def test_fit_is_monotone_and_bounded() -> None:

@@ -14,16 +14,31 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from dsl.load import load
-from engine import clock
-from engine.decide import CUSTOMER_LABEL_BOT, LABEL_AUTO_SENT, LABEL_BOT, Rules, decide
-from engine.events import Kind, Sender
-from engine.inbox import State
-from engine.rules import BotHours, Shop, StaffMember, Role
+from kefu.dsl.load import load
+from kefu.engine import clock
+from kefu.engine.decide import CUSTOMER_LABEL_BOT, LABEL_AUTO_SENT, LABEL_BOT, Rules, decide
+from kefu.engine.events import Kind, Sender
+from kefu.engine.inbox import State
+from kefu.engine.rules import BotHours, Role, Shop, StaffMember
 from tests.conftest import RULES
 from tests.engine.plays import (
-    DAY, EVENTS, NIGHT, SHIPPING, STATUS, UNKNOWN, at, of, online, opens, play, replies, says, sends, variant,
-    with_assist, with_bot,
+    DAY,
+    EVENTS,
+    NIGHT,
+    SHIPPING,
+    STATUS,
+    UNKNOWN,
+    at,
+    of,
+    online,
+    opens,
+    play,
+    replies,
+    says,
+    sends,
+    variant,
+    with_assist,
+    with_bot,
 )
 
 # -- assist ------------------------------------------------------------------------------------
@@ -34,11 +49,14 @@ SETTINGS = [("assist", "off"), ("auto_send", "off"), ("bot", "off"), ("bot_when"
 
 @pytest.mark.parametrize("actor", ROLES)
 @pytest.mark.parametrize("setting, value", SETTINGS)
-def test_AR1_BOT1_only_owner_or_admin_switch_shop_wide_settings(tw: Rules, actor: str, setting: str, value: str) -> None:
+def test_AR1_BOT1_only_owner_or_admin_switch_shop_wide_settings(
+    tw: Rules, actor: str, setting: str, value: str
+) -> None:
     """AR-1, BOT-1: owner and admin may switch assist, auto-send, the bot and its hours; an agent
     or a stranger is denied with a reason, changes nothing, and the denial is logged."""
-    state, actions = play(tw, {"type": "setting_change", "time": DAY, "actor": actor, "setting": setting,
-                               "value": value})
+    state, actions = play(
+        tw, {"type": "setting_change", "time": DAY, "actor": actor, "setting": setting, "value": value}
+    )
     if ROLES[actor] in (Role.owner, Role.admin):
         [changed] = of(actions, "changed")
         assert (changed.actor, changed.setting, changed.after) == (actor, setting, value)
@@ -51,8 +69,12 @@ def test_AR1_BOT1_only_owner_or_admin_switch_shop_wide_settings(tw: Rules, actor
 
 def test_AR1_a_switch_takes_effect(tw: Rules) -> None:
     """AR-1: once the owner turns assist off, nothing is auto-sent any more."""
-    _, actions = play(tw, {"type": "setting_change", "time": DAY, "actor": "mia", "setting": "assist", "value": "off"},
-                      online(DAY, "bob"), says(at(DAY, 1), STATUS))
+    _, actions = play(
+        tw,
+        {"type": "setting_change", "time": DAY, "actor": "mia", "setting": "assist", "value": "off"},
+        online(DAY, "bob"),
+        says(at(DAY, 1), STATUS),
+    )
     assert sends(actions, Kind.answer) == []
 
 
@@ -63,11 +85,27 @@ def test_AR2_focused_agent_gets_suggestions_and_sends_one(tw: Rules) -> None:
     assert sends(actions, Kind.answer) == []
     [suggest] = of(actions, "suggest")
     assert suggest.agent == "bob" and suggest.suggestions[0].entry == "order.status"
-    _, actions = play(tw, online(DAY, "bob"), opens(DAY, "bob"), says(at(DAY, 1), STATUS),
-                      {"type": "agent_send_suggestion", "time": at(DAY, 2), "agent": "bob", "conversation": "c1",
-                       "entry": "order.status"},
-                      {"type": "agent_send_suggestion", "time": at(DAY, 3), "agent": "bob", "conversation": "c1",
-                       "entry": "order.status", "text": "edited"})
+    _, actions = play(
+        tw,
+        online(DAY, "bob"),
+        opens(DAY, "bob"),
+        says(at(DAY, 1), STATUS),
+        {
+            "type": "agent_send_suggestion",
+            "time": at(DAY, 2),
+            "agent": "bob",
+            "conversation": "c1",
+            "entry": "order.status",
+        },
+        {
+            "type": "agent_send_suggestion",
+            "time": at(DAY, 3),
+            "agent": "bob",
+            "conversation": "c1",
+            "entry": "order.status",
+            "text": "edited",
+        },
+    )
     as_is, edited = sends(actions, Kind.reply)
     assert as_is.text == tw.entries["order.status"].reply and as_is.sender == Sender.agent
     assert edited.text == "edited" and edited.entry == "order.status"
@@ -83,19 +121,28 @@ def test_AR2_suggested_replies_show_what_the_customer_would_get(tw: Rules) -> No
 
 def test_an_agent_who_replies_is_online_and_takes_waiting_conversations(tw: Rules) -> None:
     """BOT-5: an agent who acts without saying it came online is online; waiting customers reach it."""
-    state, actions = play(tw, says(NIGHT, UNKNOWN, "c1"), says(NIGHT, UNKNOWN, "c2"),
-                          {"type": "agent_message", "time": at(NIGHT, 30), "agent": "bob", "conversation": "c1",
-                           "text": "您好"})
+    state, actions = play(
+        tw,
+        says(NIGHT, UNKNOWN, "c1"),
+        says(NIGHT, UNKNOWN, "c2"),
+        {"type": "agent_message", "time": at(NIGHT, 30), "agent": "bob", "conversation": "c1", "text": "您好"},
+    )
     assert state.agents["bob"].online
     assert {a.conversation for a in of(actions, "assign")} == {"c1", "c2"}
 
 
 def test_AR3_assist_answers_the_agents_other_conversations(tw: Rules) -> None:
     """AR-3: with shop-wide auto-send on, while bob replies in c2, assist answers c1 for him."""
-    _, actions = play(tw, online(DAY, "bob"), opens(DAY, "bob", "c2"), says(DAY, SHIPPING, "c2"),
-                      says(at(DAY, 1), STATUS))
+    _, actions = play(
+        tw, online(DAY, "bob"), opens(DAY, "bob", "c2"), says(DAY, SHIPPING, "c2"), says(at(DAY, 1), STATUS)
+    )
     [answer] = sends(actions, Kind.answer)  # not in c2, where bob is replying himself
-    assert (answer.conversation, answer.sender, answer.entry, answer.agent) == ("c1", Sender.assist, "order.status", "bob")
+    assert (answer.conversation, answer.sender, answer.entry, answer.agent) == (
+        "c1",
+        Sender.assist,
+        "order.status",
+        "bob",
+    )
 
 
 def test_AR4_opening_a_conversation_stops_auto_send_there(tw: Rules) -> None:
@@ -137,13 +184,17 @@ def test_AR8_an_agent_refuses_auto_send_for_itself_only(tw: Rules) -> None:
 
 def test_AR8_an_agent_sets_only_its_own_auto_send(tw: Rules) -> None:
     """AR-8: bob may switch his own auto-send, not amy's; a denial changes nothing."""
-    state, actions = play(tw, {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "amy", "value": True},
-                          {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "bob", "value": False})
+    state, actions = play(
+        tw,
+        {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "amy", "value": True},
+        {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "bob", "value": False},
+    )
     assert [a.type for a in actions] == ["denied", "changed"]
     assert (state.agents["amy"].auto_send, state.agents["bob"].auto_send) == (False, False)
 
 
 # -- the bot ----------------------------------------------------------------------------------
+
 
 def test_BOT2_bot_works_when_nobody_is_online(tw: Rules) -> None:
     """BOT-2: no agent online: the bot answers (all day here, so even in working hours)."""
@@ -185,7 +236,7 @@ def test_BOT3_off_hours_and_holidays_wake_the_bot(tw: Rules) -> None:
 def test_BOT3_working_hours_follow_the_shops_wall_clock_across_dst(tw: Rules) -> None:
     """BOT-3: hours are the shop's wall clock; a DST change moves them in UTC (Europe/Berlin)."""
     shop = tw.shop.model_copy(update={"timezone": "Europe/Berlin", "closed": ()})
-    utc = dt.timezone.utc
+    utc = dt.UTC
     # Friday 2026-03-27 is CET (UTC+1), Monday 2026-03-30 is CEST (UTC+2); both open at 09:00
     assert not clock.working(shop, dt.datetime(2026, 3, 27, 7, 30, tzinfo=utc))  # 08:30 local
     assert clock.working(shop, dt.datetime(2026, 3, 30, 7, 30, tzinfo=utc))  # 09:30 local
@@ -229,10 +280,14 @@ def test_BOT6_labels_for_agent_and_customer(tw: Rules) -> None:
 
 def test_BOT7_fallback_then_off_hours_reply_once_then_unreplied(tw: Rules) -> None:
     """BOT-7 and D-2: the fallback, then the off-hours reply once, then nothing; Unreplied."""
-    state, actions = play(tw, says(NIGHT, SHIPPING), says(at(NIGHT, 1), UNKNOWN), says(at(NIGHT, 2), "???"),
-                          says(at(NIGHT, 3), "???"))
+    state, actions = play(
+        tw, says(NIGHT, SHIPPING), says(at(NIGHT, 1), UNKNOWN), says(at(NIGHT, 2), "???"), says(at(NIGHT, 3), "???")
+    )
     assert [a.kind for a in sends(actions) if a.kind != Kind.greeting] == [
-        Kind.answer, Kind.fallback, Kind.off_hours_reply]
+        Kind.answer,
+        Kind.fallback,
+        Kind.off_hours_reply,
+    ]
     [fallback] = sends(actions, Kind.fallback)
     assert fallback.text == "抱歉目前人工客服不在線,上線後會第一時間回覆您"
     assert state.conversations["c1"].unreplied
@@ -240,12 +295,26 @@ def test_BOT7_fallback_then_off_hours_reply_once_then_unreplied(tw: Rules) -> No
 
 def test_BOT8_customer_rates_a_bot_answer(tw: Rules) -> None:
     """BOT-8: solved, or unsolved with a reason and free text, tied to the answer it rates."""
-    _, actions = play(tw, says(NIGHT, STATUS),
-                      {"type": "customer_rating", "time": at(NIGHT, 1), "conversation": "c1", "solved": False,
-                       "reason": "off_topic", "text": "我問的是退貨"})
+    _, actions = play(
+        tw,
+        says(NIGHT, STATUS),
+        {
+            "type": "customer_rating",
+            "time": at(NIGHT, 1),
+            "conversation": "c1",
+            "solved": False,
+            "reason": "off_topic",
+            "text": "我問的是退貨",
+        },
+    )
     [rated] = of(actions, "rated")
     assert (rated.solved, rated.reason.value, rated.text, rated.sender, rated.entry) == (
-        False, "off_topic", "我問的是退貨", Sender.bot, "order.status")
+        False,
+        "off_topic",
+        "我問的是退貨",
+        Sender.bot,
+        "order.status",
+    )
 
 
 def test_BOT8_unsolved_needs_a_reason() -> None:
@@ -256,20 +325,29 @@ def test_BOT8_unsolved_needs_a_reason() -> None:
 
 # -- stopping ---------------------------------------------------------------------------------
 
+
 def test_STOP1_the_same_auto_reply_twice_stops_the_assistant(tw: Rules) -> None:
     """STOP-1, STOP-2: order.status sent twice (repeat limit 2); the third time assist stops and
     tells the agent; the conversation is Unreplied."""
-    state, actions = play(tw, online(DAY, "bob"), says(DAY, STATUS), says(at(DAY, 1), "幫我查一下訂單狀態"),
-                          says(at(DAY, 2), "我的訂單現在到底什麼狀態"))
+    state, actions = play(
+        tw,
+        online(DAY, "bob"),
+        says(DAY, STATUS),
+        says(at(DAY, 1), "幫我查一下訂單狀態"),
+        says(at(DAY, 2), "我的訂單現在到底什麼狀態"),
+    )
     assert [a.entry for a in sends(actions, Kind.answer)] == ["order.status", "order.status"]
     assert [n.reason for n in of(actions, "notice")] == ["repeat_limit"]
     assert state.conversations["c1"].unreplied
 
 
-@pytest.mark.parametrize("events, reason", [
-    ([online(DAY, "bob"), says(DAY, UNKNOWN)], "assist_cannot_answer"),
-    ([says(NIGHT, UNKNOWN)], "bot_cannot_answer"),
-])
+@pytest.mark.parametrize(
+    "events, reason",
+    [
+        ([online(DAY, "bob"), says(DAY, UNKNOWN)], "assist_cannot_answer"),
+        ([says(NIGHT, UNKNOWN)], "bot_cannot_answer"),
+    ],
+)
 def test_STOP2_every_stop_tells_the_agent(tw: Rules, events: list[dict[str, Any]], reason: str) -> None:
     """STOP-2: AR-7 and BOT-7 stops each post a system message (STOP-1's is tested above)."""
     _, actions = play(tw, *events)
@@ -278,21 +356,34 @@ def test_STOP2_every_stop_tells_the_agent(tw: Rules, events: list[dict[str, Any]
 
 # -- decisions ----------------------------------------------------------------------------------
 
+
 def test_D1_a_session_closes_24_hours_after_its_last_message(tw: Rules) -> None:
     """D-1: the greeting opens each session; after 24 idle hours the session closes."""
-    _, actions = play(tw, says(NIGHT, STATUS), {"type": "tick", "time": at(NIGHT, 24 * 60)},
-                      says(at(NIGHT, 24 * 60 + 1), STATUS))
+    _, actions = play(
+        tw, says(NIGHT, STATUS), {"type": "tick", "time": at(NIGHT, 24 * 60)}, says(at(NIGHT, 24 * 60 + 1), STATUS)
+    )
     assert [a.type for a in actions if a.type.startswith("session")] == [
-        "session_opened", "session_closed", "session_opened"]
+        "session_opened",
+        "session_closed",
+        "session_opened",
+    ]
     assert len(sends(actions, Kind.greeting)) == 2
 
 
 def test_D2_after_a_failure_no_kb_answers_until_a_human_replies(tw: Rules) -> None:
     """D-2: once assist fails in a session it stays silent, until a human has replied there."""
-    _, actions = play(tw, online(DAY, "bob"), says(DAY, UNKNOWN), says(at(DAY, 1), STATUS),
-                      replies(at(DAY, 2), "bob", "您好"), says(at(DAY, 3), STATUS))
+    _, actions = play(
+        tw,
+        online(DAY, "bob"),
+        says(DAY, UNKNOWN),
+        says(at(DAY, 1), STATUS),
+        replies(at(DAY, 2), "bob", "您好"),
+        says(at(DAY, 3), STATUS),
+    )
     assert [(a.kind, a.entry) for a in sends(actions) if a.kind != Kind.greeting] == [
-        (Kind.reply, None), (Kind.answer, "order.status")]
+        (Kind.reply, None),
+        (Kind.answer, "order.status"),
+    ]
 
 
 def test_D6_an_agent_focused_nowhere_has_every_conversation_answered(tw: Rules) -> None:
@@ -304,16 +395,24 @@ def test_D6_an_agent_focused_nowhere_has_every_conversation_answered(tw: Rules) 
 def test_D7_auto_send_is_never_on_while_assist_is_off(tw: Rules) -> None:
     """D-7: bob chose auto-send for himself, but shop-wide assist is off: nothing is auto-sent."""
     rules = with_assist(tw, enabled=False)
-    _, actions = play(rules, {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "bob", "value": True},
-                      online(DAY, "bob"), says(DAY, STATUS))
+    _, actions = play(
+        rules,
+        {"type": "agent_auto_send", "time": DAY, "actor": "bob", "agent": "bob", "value": True},
+        online(DAY, "bob"),
+        says(DAY, STATUS),
+    )
     assert sends(actions, Kind.answer) == []
 
 
 def test_D7_an_agents_own_choice_wins_over_the_shop(tw: Rules) -> None:
     """D-7: shop-wide auto-send off, amy allows it for herself: her conversations are answered."""
     rules = with_assist(tw, auto_send=False)
-    _, actions = play(rules, {"type": "agent_auto_send", "time": DAY, "actor": "amy", "agent": "amy", "value": True},
-                      online(DAY, "amy"), says(DAY, STATUS))
+    _, actions = play(
+        rules,
+        {"type": "agent_auto_send", "time": DAY, "actor": "amy", "agent": "amy", "value": True},
+        online(DAY, "amy"),
+        says(DAY, STATUS),
+    )
     assert [a.agent for a in sends(actions, Kind.answer)] == ["amy"]
 
 
@@ -346,7 +445,8 @@ def test_staff_model_is_what_the_state_starts_from(tw: Rules) -> None:
     """Everyone starts offline with the role, capacity and auto-send choice the rules give."""
     state = State.initial(tw.shop)
     assert {n: (a.role, a.capacity, a.auto_send, a.online) for n, a in state.agents.items()} == {
-        p.name: (p.role, p.capacity, p.auto_send, False) for p in tw.shop.staff}
+        p.name: (p.role, p.capacity, p.auto_send, False) for p in tw.shop.staff
+    }
     assert isinstance(tw.shop, Shop) and all(isinstance(p, StaffMember) for p in tw.shop.staff)
 
 
@@ -370,7 +470,12 @@ def test_D1_a_conversation_leaves_the_live_inbox_once_its_session_closed_and_not
     assert state.conversations["c1"].session is None and state.conversations["c1"].unreplied
     state, _ = play(tw, *events, opens(at(NIGHT, 26 * 60), "amy"), replies(at(NIGHT, 26 * 60 + 1), "amy", "抱歉"))
     assert "c1" in state.conversations  # amy still has it open
-    state, _ = play(tw, *events, opens(at(NIGHT, 26 * 60), "amy"), replies(at(NIGHT, 26 * 60 + 1), "amy", "抱歉"),
-                    {"type": "agent_leave", "time": at(NIGHT, 26 * 60 + 2), "agent": "amy", "conversation": "c1"},
-                    {"type": "tick", "time": at(NIGHT, 27 * 60)})
+    state, _ = play(
+        tw,
+        *events,
+        opens(at(NIGHT, 26 * 60), "amy"),
+        replies(at(NIGHT, 26 * 60 + 1), "amy", "抱歉"),
+        {"type": "agent_leave", "time": at(NIGHT, 26 * 60 + 2), "agent": "amy", "conversation": "c1"},
+        {"type": "tick", "time": at(NIGHT, 27 * 60)},
+    )
     assert "c1" not in state.conversations and state.loads.get("amy", 0) == 0

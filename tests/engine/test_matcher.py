@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from engine.matcher import Decision, Matcher
-from engine.rules import Ask, FaqEntry, Matching, SynonymGroup
-from dsl.load import load
+from kefu.dsl.load import load
+from kefu.engine.matcher import Decision, Matcher
+from kefu.engine.rules import Ask, FaqEntry, Matching, SynonymGroup
 from tests.conftest import RULES
 
 
@@ -23,14 +23,17 @@ def entry(ident: str, *asks: str, auto: bool = True) -> FaqEntry:
     return FaqEntry(id=ident, title=asks[0], asks=tuple(Ask(text=a) for a in asks), reply="r", auto=auto)
 
 
-@pytest.mark.parametrize("message", [
-    "請問商品包郵麼?",  # the page's own ask
-    "這個有包郵嗎",
-    "请问商品包邮吗",  # Simplified script against a Traditional KB
-    "有免運費嗎?",  # a synonym of 包郵
-    "买多少可以免运费",
-    "商品包郵嗎😀",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "請問商品包郵麼?",  # the page's own ask
+        "這個有包郵嗎",
+        "请问商品包邮吗",  # Simplified script against a Traditional KB
+        "有免運費嗎?",  # a synonym of 包郵
+        "买多少可以免运费",
+        "商品包郵嗎😀",
+    ],
+)
 def test_KB3_free_shipping_in_any_wording_is_that_entry(tw: tuple[Matcher, Matching], message: str) -> None:
     """KB-3: any customer message about 商品包郵 is recognised as the page's example entry."""
     matcher, levels = tw
@@ -62,8 +65,12 @@ def test_IR3_keywords_an_agent_types_rank_suggestions_the_same_way(tw: tuple[Mat
 
 def test_D8_auto_send_needs_the_level_and_the_margin() -> None:
     """D-8: confident and clearly ahead of every other intent, or only a suggestion."""
-    matcher = Matcher([entry("a.refund", "how do i get a refund", "i want my money back", "refund my order please"),
-                       entry("b.return", "how do i return an item", "i want to send this back", "return my order please")])
+    matcher = Matcher(
+        [
+            entry("a.refund", "how do i get a refund", "i want my money back", "refund my order please"),
+            entry("b.return", "how do i return an item", "i want to send this back", "return my order please"),
+        ]
+    )
     strict = Matching(confidence=0, suggest=0, margin=100)
     assert matcher.match("how do i get a refund", strict).decision is Decision.suggest  # no margin of 100
     lax = Matching(confidence=0, suggest=0, margin=0)
@@ -80,8 +87,13 @@ def test_D8_an_entry_marked_auto_never_is_only_suggested() -> None:
 def test_trap_one_shared_word_does_not_tie_everything() -> None:
     """WRatio gives 85.5 to any short ask one of whose words is in a long message: here the
     entry that shares the most of the message wins clearly."""
-    matcher = Matcher([entry("order.status", "where is my order"), entry("order.cancel", "cancel my order"),
-                       entry("order.address", "change the address of my order")])
+    matcher = Matcher(
+        [
+            entry("order.status", "where is my order"),
+            entry("order.cancel", "cancel my order"),
+            entry("order.address", "change the address of my order"),
+        ]
+    )
     result = matcher.match("i placed an order last week and i would like to cancel my order now", Matching())
     assert result.best.entry == "order.cancel"
     assert result.margin > 5

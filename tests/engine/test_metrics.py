@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from engine.decide import Rules
-from engine.events import Action, Event, Reason
-from engine.metrics import PeriodMetrics, compute
-from engine.simulate import Simulation
+from kefu.engine.decide import Rules
+from kefu.engine.events import Action, Event, Reason
+from kefu.engine.metrics import PeriodMetrics, compute
+from kefu.engine.simulate import Simulation
 from tests.engine.plays import DAY, EVENTS, NIGHT, SHIPPING, STATUS, UNKNOWN, at, online, opens, replies, says
 
 TAIPEI = dt.timezone(dt.timedelta(hours=8))
@@ -44,8 +44,13 @@ def metrics(rules: Rules, *events: dict[str, Any], **window: Any) -> PeriodMetri
 
 
 def rate(time: str, solved: bool, reason: str | None = None, conversation: str = "c1") -> dict[str, Any]:
-    return {"type": "customer_rating", "time": time, "conversation": conversation, "solved": solved,
-            **({"reason": reason} if reason else {})}
+    return {
+        "type": "customer_rating",
+        "time": time,
+        "conversation": conversation,
+        "solved": solved,
+        **({"reason": reason} if reason else {}),
+    }
 
 
 def tick(time: str) -> dict[str, Any]:
@@ -56,6 +61,7 @@ LATER = at(NIGHT, 25 * 60)  # 25 hours on: every session of the night has closed
 
 
 # -- M-1 ---------------------------------------------------------------------------------------
+
 
 def test_M1_a_bot_answer_without_follow_up_is_resolved(tw: Rules) -> None:
     """M-1, D-1: the last message is smart reception and the customer did not write again."""
@@ -79,18 +85,25 @@ def test_M1_assist_auto_send_counts_as_smart_reception(tw: Rules) -> None:
 
 # -- M-2 / D-3 ---------------------------------------------------------------------------------
 
+
 def test_M2_D3_smart_reception_answers_count_as_responded(tw: Rules) -> None:
     """M-2: assist auto-send (conversations +1, responded +1) and the bot (the same)."""
-    m = metrics(tw, says(NIGHT, SHIPPING, "night"), online(DAY, "bob"), says(at(DAY, 1), STATUS, "day"),
-                tick(at(DAY, 25 * 60)))
+    m = metrics(
+        tw, says(NIGHT, SHIPPING, "night"), online(DAY, "bob"), says(at(DAY, 1), STATUS, "day"), tick(at(DAY, 25 * 60))
+    )
     assert (m.responded_24h.count, m.responded_24h.total, m.responded_24h.pending) == (2, 2, 0)
 
 
 def test_M2_D3_a_follow_up_needs_a_human_within_24_hours(tw: Rules) -> None:
     """M-2, D-3: the customer writes again after the bot could not answer; the fallback is no answer,
     so a human must reply within 24 h or the session is not responded."""
-    in_time = metrics(tw, says(NIGHT, SHIPPING), says(at(NIGHT, 5), UNKNOWN),
-                      replies(at(NIGHT, 10 * 60), "amy", "您好"), tick(at(NIGHT, 40 * 60)))
+    in_time = metrics(
+        tw,
+        says(NIGHT, SHIPPING),
+        says(at(NIGHT, 5), UNKNOWN),
+        replies(at(NIGHT, 10 * 60), "amy", "您好"),
+        tick(at(NIGHT, 40 * 60)),
+    )
     assert (in_time.responded_24h.count, in_time.responded_24h.total) == (1, 1)
     never = metrics(tw, says(NIGHT, SHIPPING), says(at(NIGHT, 5), UNKNOWN), tick(LATER))
     assert (never.responded_24h.count, never.responded_24h.total) == (0, 1)
@@ -98,8 +111,9 @@ def test_M2_D3_a_follow_up_needs_a_human_within_24_hours(tw: Rules) -> None:
 
 def test_M2_D3_a_reply_after_24_hours_is_late(tw: Rules) -> None:
     """D-3: the human replied, but 24 h after the message (the session had closed by then: D-1)."""
-    m = metrics(tw, says(NIGHT, UNKNOWN), replies(at(NIGHT, 24 * 60 + 30), "amy", "抱歉久等了"),
-                tick(at(NIGHT, 60 * 60)))
+    m = metrics(
+        tw, says(NIGHT, UNKNOWN), replies(at(NIGHT, 24 * 60 + 30), "amy", "抱歉久等了"), tick(at(NIGHT, 60 * 60))
+    )
     assert (m.responded_24h.count, m.responded_24h.total) == (0, 1)
 
 
@@ -114,18 +128,35 @@ def test_M2_suggestions_without_auto_send_change_no_count(tw: Rules) -> None:
     """M-2: a suggestion shown to a focused agent answers nothing; the agent's reply does."""
     shown = metrics(tw, online(DAY, "bob"), opens(DAY, "bob"), says(at(DAY, 1), STATUS))
     assert (shown.responded_24h.count, shown.responded_24h.pending) == (0, 1)
-    sent = metrics(tw, online(DAY, "bob"), opens(DAY, "bob"), says(at(DAY, 1), STATUS),
-                   {"type": "agent_send_suggestion", "time": at(DAY, 2), "agent": "bob", "conversation": "c1",
-                    "entry": "order.status"})
+    sent = metrics(
+        tw,
+        online(DAY, "bob"),
+        opens(DAY, "bob"),
+        says(at(DAY, 1), STATUS),
+        {
+            "type": "agent_send_suggestion",
+            "time": at(DAY, 2),
+            "agent": "bob",
+            "conversation": "c1",
+            "entry": "order.status",
+        },
+    )
     assert (sent.responded_24h.count, sent.responded_24h.total) == (1, 1)
 
 
 # -- M-3 / D-4 ---------------------------------------------------------------------------------
 
+
 def test_M3_D4_from_the_first_message_smart_reception_did_not_answer_to_the_first_human_reply(tw: Rules) -> None:
     """D-4: the bot answered 23:30, could not at 23:35; amy replied at 09:05 next morning: 9h 30m."""
-    m = metrics(tw, says(NIGHT, SHIPPING), says(at(NIGHT, 5), UNKNOWN), says(at(NIGHT, 6), "???"),
-                replies(at(NIGHT, 9 * 60 + 35), "amy", "您好"), replies(at(NIGHT, 9 * 60 + 40), "amy", "還在嗎?"))
+    m = metrics(
+        tw,
+        says(NIGHT, SHIPPING),
+        says(at(NIGHT, 5), UNKNOWN),
+        says(at(NIGHT, 6), "???"),
+        replies(at(NIGHT, 9 * 60 + 35), "amy", "您好"),
+        replies(at(NIGHT, 9 * 60 + 40), "amy", "還在嗎?"),
+    )
     assert (m.first_response.sessions, m.first_response.average_seconds) == (1, (9 * 60 + 30) * 60)
 
 
@@ -136,25 +167,41 @@ def test_M3_sessions_answered_only_by_smart_reception_are_left_out(tw: Rules) ->
 
 
 def test_M3_average_and_median_over_sessions(tw: Rules) -> None:
-    m = metrics(tw, online(DAY, "amy"),
-                says(DAY, UNKNOWN, "a"), says(DAY, UNKNOWN, "b"), says(DAY, UNKNOWN, "c"),
-                replies(at(DAY, 2), "amy", "您好", "a"), replies(at(DAY, 4), "amy", "您好", "b"),
-                replies(at(DAY, 12), "amy", "您好", "c"))
-    assert (m.first_response.sessions, m.first_response.average_seconds, m.first_response.median_seconds) == \
-        (3, 6 * 60, 4 * 60)
+    m = metrics(
+        tw,
+        online(DAY, "amy"),
+        says(DAY, UNKNOWN, "a"),
+        says(DAY, UNKNOWN, "b"),
+        says(DAY, UNKNOWN, "c"),
+        replies(at(DAY, 2), "amy", "您好", "a"),
+        replies(at(DAY, 4), "amy", "您好", "b"),
+        replies(at(DAY, 12), "amy", "您好", "c"),
+    )
+    assert (m.first_response.sessions, m.first_response.average_seconds, m.first_response.median_seconds) == (
+        3,
+        6 * 60,
+        4 * 60,
+    )
 
 
 # -- M-4 / D-5 ---------------------------------------------------------------------------------
 
+
 def test_M4_D5_smart_reception_and_humans_rated_side_by_side(tw: Rules) -> None:
     """D-5: solved / all ratings, for smart reception and for humans; unsolved reasons counted (BOT-8)."""
-    m = metrics(tw,
-                says(NIGHT, SHIPPING, "a"), says(NIGHT, SHIPPING, "b"), says(NIGHT, UNKNOWN, "c"),
-                rate(at(NIGHT, 1), True, conversation="a"), rate(at(NIGHT, 1), False, "too_long", conversation="b"),
-                replies(at(NIGHT, 600), "amy", "您好", "c"),
-                rate(at(NIGHT, 601), True, conversation="c"),
-                says(at(NIGHT, 602), UNKNOWN, "d"), replies(at(NIGHT, 603), "amy", "您好", "d"),
-                rate(at(NIGHT, 604), False, "off_topic", conversation="d"))
+    m = metrics(
+        tw,
+        says(NIGHT, SHIPPING, "a"),
+        says(NIGHT, SHIPPING, "b"),
+        says(NIGHT, UNKNOWN, "c"),
+        rate(at(NIGHT, 1), True, conversation="a"),
+        rate(at(NIGHT, 1), False, "too_long", conversation="b"),
+        replies(at(NIGHT, 600), "amy", "您好", "c"),
+        rate(at(NIGHT, 601), True, conversation="c"),
+        says(at(NIGHT, 602), UNKNOWN, "d"),
+        replies(at(NIGHT, 603), "amy", "您好", "d"),
+        rate(at(NIGHT, 604), False, "off_topic", conversation="d"),
+    )
     s = m.satisfaction
     assert (s.smart_reception.count, s.smart_reception.total, s.smart_reception.rate) == (1, 2, 0.5)
     assert (s.human.count, s.human.total, s.human.rate) == (1, 2, 0.5)
@@ -162,6 +209,7 @@ def test_M4_D5_smart_reception_and_humans_rated_side_by_side(tw: Rules) -> None:
 
 
 # -- periods and shops -------------------------------------------------------------------------
+
 
 def test_sessions_count_in_the_period_they_opened_on_the_shops_clock(tw: Rules) -> None:
     """Per period: Tuesday night's session and Wednesday's, split by the shop's (Taipei) day."""
@@ -184,6 +232,7 @@ def test_runs_are_separate_histories(tw: Rules) -> None:
 
 # -- a known log, counted by hand --------------------------------------------------------------
 
+
 def test_metrics_of_a_known_log_checked_by_hand(tw: Rules) -> None:
     """M-1..M-4 on five conversations, counted by hand:
 
@@ -199,14 +248,21 @@ def test_metrics_of_a_known_log_checked_by_hand(tw: Rules) -> None:
     """
     m = metrics(
         tw,
-        says(NIGHT, SHIPPING, "a"), rate(at(NIGHT, 1), True, conversation="a"),
-        says(at(NIGHT, 1), SHIPPING, "b"), says(at(NIGHT, 2), UNKNOWN, "b"), says(at(NIGHT, 3), "???", "b"),
+        says(NIGHT, SHIPPING, "a"),
+        rate(at(NIGHT, 1), True, conversation="a"),
+        says(at(NIGHT, 1), SHIPPING, "b"),
+        says(at(NIGHT, 2), UNKNOWN, "b"),
+        says(at(NIGHT, 3), "???", "b"),
         says(at(NIGHT, 4), UNKNOWN, "c"),
-        online(at(NIGHT, 9 * 60 + 35), "amy"), opens(at(NIGHT, 9 * 60 + 35), "amy", "b"),
+        online(at(NIGHT, 9 * 60 + 35), "amy"),
+        opens(at(NIGHT, 9 * 60 + 35), "amy", "b"),
         replies(at(NIGHT, 9 * 60 + 40), "amy", "您好,我來幫您處理", "b"),
-        online(DAY, "bob"), says(at(DAY, 1), STATUS, "d"),
-        opens(at(DAY, 2), "amy", "e"), says(at(DAY, 2), UNKNOWN, "e"),
-        opens(at(DAY, 2), "amy", "e"), replies(at(DAY, 5), "amy", "好的", "e"),
+        online(DAY, "bob"),
+        says(at(DAY, 1), STATUS, "d"),
+        opens(at(DAY, 2), "amy", "e"),
+        says(at(DAY, 2), UNKNOWN, "e"),
+        opens(at(DAY, 2), "amy", "e"),
+        replies(at(DAY, 5), "amy", "好的", "e"),
         rate(at(DAY, 6), False, "not_useful", conversation="e"),
         tick(at(DAY, 50 * 60)),
     )

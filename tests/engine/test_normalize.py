@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from engine.features import features
-from engine.normalize import Normalizer, fold
-from engine.rules import SynonymGroup
+from kefu.engine.features import features
+from kefu.engine.normalize import Normalizer, fold
+from kefu.engine.rules import SynonymGroup
 
 
-@pytest.mark.parametrize("text, folded", [
-    ("ＡＢＣ１２３", "abc123"),  # full-width to half-width (NFKC)
-    ("Where IS My Order", "where is my order"),  # case folding
-    ("Straße", "strasse"),  # full case folding, not lower()
-    ("請問商品包郵麼", "请问商品包邮么"),  # Traditional folded to Simplified
-    ("请问商品包邮么", "请问商品包邮么"),  # Simplified stays
-    ("有包郵嗎？！", "有包邮吗"),  # punctuation, full-width too
-    ("好的😀👍謝謝", "好的 谢谢"),  # emoji are separators
-    ("  a \t\n b  ", "a b"),  # whitespace collapsed
-    ("", ""), ("   ", ""), ("😀😀", ""), ("\x00\x01", ""),  # nothing left to match
-])
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("ＡＢＣ１２３", "abc123"),  # full-width to half-width (NFKC)
+        ("Where IS My Order", "where is my order"),  # case folding
+        ("Straße", "strasse"),  # full case folding, not lower()
+        ("請問商品包郵麼", "请问商品包邮么"),  # Traditional folded to Simplified
+        ("请问商品包邮么", "请问商品包邮么"),  # Simplified stays
+        ("有包郵嗎？！", "有包邮吗"),  # punctuation, full-width too
+        ("好的😀👍謝謝", "好的 谢谢"),  # emoji are separators
+        ("  a \t\n b  ", "a b"),  # whitespace collapsed
+        ("", ""),
+        ("   ", ""),
+        ("😀😀", ""),
+        ("\x00\x01", ""),  # nothing left to match
+    ],
+)
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
 
@@ -30,7 +36,9 @@ def test_both_scripts_fold_to_the_same_text() -> None:
 
 
 def test_synonyms_replace_every_term_by_the_first_and_say_so() -> None:
-    normalize = Normalizer([SynonymGroup(terms=("包郵", "免運", "免運費")), SynonymGroup(terms=("refund", "money back"))])
+    normalize = Normalizer(
+        [SynonymGroup(terms=("包郵", "免運", "免運費")), SynonymGroup(terms=("refund", "money back"))]
+    )
     result = normalize("這個免運費嗎")
     assert result.text == "这个包邮吗"
     assert result.synonyms == (("免运费", "包邮"),)  # longest term first: 免運費, not 免運 + 費

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import Changed, CustomerMessage, Denied, Rated, Reason, Send, Sender, Kind, Step, Tick
-from engine.store import SCHEMA_VERSION, Store, StoreError, default_path, utc_text
+from kefu.engine.events import Changed, CustomerMessage, Denied, Kind, Rated, Reason, Send, Sender, Step, Tick
+from kefu.engine.store import SCHEMA_VERSION, Store, StoreError, default_path, utc_text
 from tests.conftest import RULES
 
 KEFU = Path(sys.executable).parent / "kefu"
 TAIPEI = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 11, 25, 14, 0, tzinfo=TAIPEI)
-RECORDED = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+RECORDED = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 def fixed_clock() -> dt.datetime:
@@ -32,8 +32,15 @@ def message(minute: int, conversation: str = "c1", text: str = "有免運嗎?") 
 
 
 def answer(minute: int, conversation: str = "c1") -> Send:
-    return Send(time=T0 + dt.timedelta(minutes=minute), shop="tw", conversation=conversation, sender=Sender.bot,
-                kind=Kind.answer, text="您好", entry="shipping.free")
+    return Send(
+        time=T0 + dt.timedelta(minutes=minute),
+        shop="tw",
+        conversation=conversation,
+        sender=Sender.bot,
+        kind=Kind.answer,
+        text="您好",
+        entry="shipping.free",
+    )
 
 
 @pytest.fixture
@@ -64,8 +71,10 @@ def test_reopening_keeps_what_was_written(tmp_path: Path) -> None:
 
 def test_steps_come_back_in_order_with_their_actions(store: Store) -> None:
     run = store.start_run("a.jsonl", "rules/")
-    steps = [Step(shop="tw", event=message(i, f"c{i % 3}"), actions=(answer(i, f"c{i % 3}"),) * (i % 3), line=i + 1)
-             for i in range(50)]
+    steps = [
+        Step(shop="tw", event=message(i, f"c{i % 3}"), actions=(answer(i, f"c{i % 3}"),) * (i % 3), line=i + 1)
+        for i in range(50)
+    ]
     store.append(run, steps[:20])
     store.append(run, steps[20:])
     back = list(store.steps())
@@ -102,21 +111,35 @@ def test_a_failed_write_leaves_nothing_half_written(store: Store) -> None:
 
 def test_conversations_ratings_and_audit_are_kept_apart(store: Store) -> None:
     run = store.start_run("a.jsonl", "rules/")
-    rated = Rated(time=T0, shop="tw", conversation="c1", solved=False, reason=Reason.off_topic, text="答非所問",
-                  sender=Sender.bot, entry="shipping.free")
+    rated = Rated(
+        time=T0,
+        shop="tw",
+        conversation="c1",
+        solved=False,
+        reason=Reason.off_topic,
+        text="答非所問",
+        sender=Sender.bot,
+        entry="shipping.free",
+    )
     changed = Changed(time=T0, shop="tw", actor="mia", setting="bot", before="on", after="off")
     denied = Denied(time=T0, shop="tw", actor="amy", setting="bot", value="off", reason="only the owner or an admin")
-    store.append(run, [
-        Step(shop="tw", event=message(0), actions=(answer(0),)),
-        Step(shop="tw", event=message(5)),
-        Step(shop="tw", event=Tick(time=T0), actions=(rated, changed, denied)),
-    ])
+    store.append(
+        run,
+        [
+            Step(shop="tw", event=message(0), actions=(answer(0),)),
+            Step(shop="tw", event=message(5)),
+            Step(shop="tw", event=Tick(time=T0), actions=(rated, changed, denied)),
+        ],
+    )
     assert store.db.execute("SELECT id, messages, first < last FROM conversations").fetchall() == [("c1", 2, 1)]
-    assert store.db.execute("SELECT solved, reason, text, sender FROM ratings").fetchall() == \
-        [(0, "off_topic", "答非所問", "bot")]
+    assert store.db.execute("SELECT solved, reason, text, sender FROM ratings").fetchall() == [
+        (0, "off_topic", "答非所問", "bot")
+    ]
     audit = store.audit()
-    assert [(a.actor, a.outcome, a.before, a.after, a.value) for a in audit] == \
-        [("mia", "changed", "on", "off", None), ("amy", "denied", None, None, "off")]
+    assert [(a.actor, a.outcome, a.before, a.after, a.value) for a in audit] == [
+        ("mia", "changed", "on", "off", None),
+        ("amy", "denied", None, None, "off"),
+    ]
     assert audit[1].reason == "only the owner or an admin" and audit[0].recorded == RECORDED
 
 
@@ -146,6 +169,7 @@ def test_the_default_database_lives_in_the_user_data_folder(monkeypatch: pytest.
 
 # -- crashes and concurrency (real processes) ---------------------------------------------------
 
+
 def stream(path: Path, events: int, prefix: str) -> Path:
     """A long, cheap stream for the demo shop tw: agents come and go, customers write, clock ticks."""
     start = dt.datetime(2026, 11, 25, 14, 0)
@@ -167,8 +191,11 @@ def stream(path: Path, events: int, prefix: str) -> Path:
 
 
 def simulate(events: Path, db: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(KEFU), "simulate", str(RULES / "shops" / "tw"), "--events", str(events),
-                             "--db", str(db), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [str(KEFU), "simulate", str(RULES / "shops" / "tw"), "--events", str(events), "--db", str(db), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_sigkill_in_the_middle_loses_no_printed_action_and_the_file_stays_sound(tmp_path: Path) -> None:
@@ -189,7 +216,7 @@ def test_sigkill_in_the_middle_loses_no_printed_action_and_the_file_stays_sound(
         assert store.integrity() == "ok"
         stored = store.action_bodies()
         assert 3000 <= len(printed) <= len(stored) < 400_000  # killed before the end
-        assert [line.decode().strip() for line in printed] == stored[:len(printed)]
+        assert [line.decode().strip() for line in printed] == stored[: len(printed)]
 
 
 def test_two_processes_writing_one_database_lose_nothing(tmp_path: Path) -> None:
@@ -204,8 +231,9 @@ def test_two_processes_writing_one_database_lose_nothing(tmp_path: Path) -> None
         runs = store.runs()
         assert len(runs) == 2
         for run in runs:
-            lines = store.db.execute("SELECT count(*) FROM events WHERE run = ? AND line IS NOT NULL",
-                                     [run.id]).fetchone()[0]
+            lines = store.db.execute(
+                "SELECT count(*) FROM events WHERE run = ? AND line IS NOT NULL", [run.id]
+            ).fetchone()[0]
             assert lines == 6000
         printed = sorted(line for out, _ in outputs for line in out.decode().splitlines())
         assert printed == sorted(store.action_bodies())

@@ -9,23 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from dsl.load import load
-from engine.decide import Rules
-from engine.events import Kind, Sender
-from engine.verify import run_shop
+from kefu.dsl.load import load
+from kefu.engine.decide import Rules
+from kefu.engine.events import Kind, Sender
+from kefu.engine.simulate import Simulation
+from kefu.engine.verify import run_shop
 from tests.conftest import RULES
 from tests.engine.plays import EVENTS, NIGHT, SHIPPING, at, online, says
-from engine.simulate import Simulation
 
 STORIES = {
     # scenario name in the demo shop -> the requirements it plays
     ("tw", "深夜機器人接待,早上轉人工"): "BOT-3 BOT-4 BOT-5 BOT-6 BOT-7 BOT-8 D-2: night, nobody online, the bot "
-                                        "answers, then cannot, sends the fallback, then the off-hours reply once; "
-                                        "Unreplied until amy replies next morning",
+    "answers, then cannot, sends the fallback, then the off-hours reply once; "
+    "Unreplied until amy replies next morning",
     ("tw", "白天輔助回覆自動發送與重複停止"): "AR-3 AR-5 STOP-1 STOP-2 IR-3: assist auto-sends, the same reply twice "
-                                          "stops it with a notice, typed keywords bring suggestions",
+    "stops it with a notice, typed keywords bring suggestions",
     ("tw", "客服打開會話後停止自動發送"): "AR-3 AR-4 AR-6 D-6: assist answers while bob is elsewhere and stops when "
-                                        "he opens the conversation",
+    "he opens the conversation",
     ("tw", "客服拒絕自動發送"): "AR-8 D-7: amy refused auto-send for herself: suggestions only",
     ("tw", "國定假日白天由機器人接待"): "BOT-3 BOT-8: a holiday is off hours all day; an unsolved rating with a reason",
     ("tw", "客服不能關掉機器人"): "BOT-1 AR-1: an agent's switch is denied and changes nothing; the owner's works",
@@ -74,7 +74,7 @@ def at_tick(time: str) -> dict[str, str]:
     return {"type": "tick", "time": time}
 
 
-BERLIN = '''
+BERLIN = """
 shop de "Demo DE" {
     language en
     timezone "Europe/Berlin"
@@ -119,7 +119,7 @@ scenario "the bot follows the wall clock across the change to winter time" {
     at 2026-10-26 09:30
     customer "how do I return an item" expect nothing, unreplied
 }
-'''
+"""
 
 
 def test_BOT3_a_dst_change_moves_nothing_on_the_shops_wall_clock(tmp_path: Path) -> None:

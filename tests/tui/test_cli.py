@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kefu.tui import cli as cli_module
 from tests.conftest import RULES
-from tui import cli as cli_module
 
 KEFU = Path(sys.executable).parent / "kefu"
 
@@ -38,8 +38,9 @@ def test_check_clean_rules_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert err.strip() == "checked 4 files: no problems"
 
 
-def test_check_findings_exit_1_with_rustc_style_text(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_findings_exit_1_with_rustc_style_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     shop(tmp_path, BAD)
     code, out, err = run(capsys, "check", "shop")
@@ -71,15 +72,18 @@ def test_check_json_clean_is_an_empty_list(capsys: pytest.CaptureFixture[str]) -
     assert code == 0 and json.loads(out) == {"diagnostics": []}
 
 
-def test_check_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_github_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     shop(tmp_path, BAD)
     code, out, _ = run(capsys, "check", "--format", "github", "shop")
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith("::error file=shop/shop.kefu,line=10,col=5,")
-    assert "title=K010::unknown matching setting 'confidance' (help%3A" not in first  # data part is not property-escaped
+    assert (
+        "title=K010::unknown matching setting 'confidance' (help%3A" not in first
+    )  # data part is not property-escaped
     assert first.endswith("::unknown matching setting 'confidance' (help: did you mean 'confidence'?)")
 
 
@@ -91,14 +95,17 @@ def test_check_max_errors_limits_output_not_exit_status(tmp_path: Path, capsys: 
     assert "... and 1 more" in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["check", "--bogus", "x"], "kefu check: error: no such option"),
-    (["check"], "kefu check: error: missing argument"),
-    (["check", "/no/such/path"], "kefu: error: /no/such/path: no such file or directory"),
-    (["check", "--max-errors", "-1", "rules"], "kefu check: error: invalid value for '--max-errors'"),
-    (["explain", "K999"], "kefu explain: error: unknown code 'K999'"),
-    (["nonsense"], "kefu: error: no such command 'nonsense'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "--bogus", "x"], "kefu check: error: no such option"),
+        (["check"], "kefu check: error: missing argument"),
+        (["check", "/no/such/path"], "kefu: error: /no/such/path: no such file or directory"),
+        (["check", "--max-errors", "-1", "rules"], "kefu check: error: invalid value for '--max-errors'"),
+        (["explain", "K999"], "kefu explain: error: unknown code 'K999'"),
+        (["nonsense"], "kefu: error: no such command 'nonsense'"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, out, err = run(capsys, *args)
     assert code == 2
@@ -107,13 +114,14 @@ def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], a
     assert err.startswith(message)
 
 
-def test_internal_error_is_one_line_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_is_one_line_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("dsl.load.load", broken)
-    code, out, err = run(capsys, "check", "--no-cache", str(shop(tmp_path, GOOD)))
+    monkeypatch.setattr("kefu.dsl.load.load", broken)
+    code, _out, err = run(capsys, "check", "--no-cache", str(shop(tmp_path, GOOD)))
     assert code == 3
     assert err.startswith("kefu: internal error: RuntimeError: boom. Please report it at ")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -144,12 +152,16 @@ def test_a_file_of_a_shop_is_checked_with_its_shop(tmp_path: Path, capsys: pytes
     assert code == 0 and "checked 2 files" in err
 
 
-@pytest.mark.parametrize("what, kinds", [
-    ("events", {"customer_message", "agent_online", "agent_open", "setting_change", "customer_rating", "tick"}),
-    ("actions", {"send", "suggest", "notice", "lists", "assign", "queue", "changed", "denied", "rated"}),
-])
-def test_schema_events_and_actions_list_every_type(capsys: pytest.CaptureFixture[str], what: str,
-                                                    kinds: set[str]) -> None:
+@pytest.mark.parametrize(
+    "what, kinds",
+    [
+        ("events", {"customer_message", "agent_online", "agent_open", "setting_change", "customer_rating", "tick"}),
+        ("actions", {"send", "suggest", "notice", "lists", "assign", "queue", "changed", "denied", "rated"}),
+    ],
+)
+def test_schema_events_and_actions_list_every_type(
+    capsys: pytest.CaptureFixture[str], what: str, kinds: set[str]
+) -> None:
     """`kefu schema events|actions`: one JSON Schema, a `type` discriminator over every kind."""
     code, out, _ = run(capsys, "schema", what)
     assert code == 0
@@ -172,7 +184,7 @@ def test_explain_prints_the_page(capsys: pytest.CaptureFixture[str]) -> None:
 def test_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path) -> None:
     """The real console script, on a binary file and a directory of junk."""
     (tmp_path / "a.kefu").write_bytes(bytes(range(256)) * 100)
-    (tmp_path / "b.kefu").write_text("}}}{{{ \"\n", encoding="utf-8")
+    (tmp_path / "b.kefu").write_text('}}}{{{ "\n', encoding="utf-8")
     result = subprocess.run([str(KEFU), "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -205,11 +217,14 @@ def test_ask_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert answer["candidates"][0]["file"] == "rules/shops/sg/shop.kefu"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["ask", str(RULES), "x"], "kefu ask: error: "),  # two shops, no --shop
-    (["ask", str(RULES), "x", "--shop", "nope"], "kefu ask: error: no shop 'nope'"),
-    (["ask", "/no/such", "x"], "kefu: error: /no/such: no such file or directory"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ask", str(RULES), "x"], "kefu ask: error: "),  # two shops, no --shop
+        (["ask", str(RULES), "x", "--shop", "nope"], "kefu ask: error: no shop 'nope'"),
+        (["ask", "/no/such", "x"], "kefu: error: /no/such: no such file or directory"),
+    ],
+)
 def test_ask_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, _, err = run(capsys, *args)
     assert code == 2 and err.startswith(message) and len(err.strip().splitlines()) == 1
@@ -221,7 +236,10 @@ def test_ask_on_broken_rules_prints_their_errors(tmp_path: Path, capsys: pytest.
 
 
 def _eval_shop(tmp_path: Path) -> Path:
-    return shop(tmp_path, GOOD + '''
+    return shop(
+        tmp_path,
+        GOOD
+        + """
 faq order.status "where is my order" {
     ask "where is my order"
     ask "track my parcel"
@@ -235,19 +253,31 @@ faq refund.request "i want a refund" {
     ask "how do i get refunded"
     reply "Sorry! Ask for it under My Orders."
 }
-''')
+""",
+    )
 
 
 def test_eval_json_has_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"text": "where is my parcel", "expect": "order.status"}\n'
-                       '{"text": "i want my money back", "expect": "refund.request"}\n'
-                       '{"text": "what is the weather", "expect": null}\n', encoding="utf-8")
+    queries.write_text(
+        '{"text": "where is my parcel", "expect": "order.status"}\n'
+        '{"text": "i want my money back", "expect": "refund.request"}\n'
+        '{"text": "what is the weather", "expect": null}\n',
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries), "--json")
     assert code == 0, err
     report = json.loads(out)
-    for key in ("queries", "in_scope", "out_of_scope", "top1", "auto_coverage", "auto_precision",
-                "oos_auto_rate", "suggest_recall_at_3"):
+    for key in (
+        "queries",
+        "in_scope",
+        "out_of_scope",
+        "top1",
+        "auto_coverage",
+        "auto_precision",
+        "oos_auto_rate",
+        "suggest_recall_at_3",
+    ):
         assert key in report
     assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
     assert report["top1"] == 1.0 and report["suggest_recall_at_3"] == 1.0
@@ -266,7 +296,9 @@ def test_eval_sweep_recommends_a_level(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_eval_reports_bad_lines_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"text": "where is my order", "expect": "order.status"}\nnot json\n{"text": 5}\n', encoding="utf-8")
+    queries.write_text(
+        '{"text": "where is my order", "expect": "order.status"}\nnot json\n{"text": 5}\n', encoding="utf-8"
+    )
     code, out, err = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries))
     assert code == 1
     assert f"{queries}:2: not JSON" in err and f"{queries}:3: expected" in err

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.store import Store
+from kefu.engine.store import Store
 from tests.conftest import RULES, copy_rules
 from tests.tui.test_cli import run
 
@@ -25,8 +25,10 @@ NIGHT = [
 
 def jsonl(tmp_path: Path, lines: list[Any], name: str = "events.jsonl") -> Path:
     path = tmp_path / name
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n"
-                            for line in lines), encoding="utf-8")
+    path.write_text(
+        "".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -46,8 +48,9 @@ def test_simulate_prints_actions_as_json_lines(tmp_path: Path, capsys: pytest.Ca
         assert [(a.actor, a.outcome) for a in store.audit()] == [("amy", "denied")]
 
 
-def test_simulate_readable_output_shows_each_event_and_its_actions(tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_readable_output_shows_each_event_and_its_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT[:1])), "--no-db")
     assert code == 0
     first, *rest = out.splitlines()
@@ -56,7 +59,8 @@ def test_simulate_readable_output_shows_each_event_and_its_actions(tmp_path: Pat
 
 
 def test_simulate_a_bad_line_is_reported_with_its_number_and_earlier_events_are_kept(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "k.db"
     events = jsonl(tmp_path, [NIGHT[0], NIGHT[1], '{"type": "customer_message", "time": "2026-11-24T23:40"}', NIGHT[2]])
     code, out, err = run(capsys, "simulate", TW, "--events", str(events), "--db", str(db), "--json")
@@ -72,25 +76,32 @@ def store_actions(db: Path) -> int:
         return store.count("actions")
 
 
-@pytest.mark.parametrize("line, message", [
-    ("not json", "not JSON"),
-    ('{"type": "wave", "time": "2026-11-24T23:30"}', "unknown event type 'wave'"),
-    ('{"type": "tick", "time": "2026-11-24T23:30", "colour": "red"}', "tick.colour: not a field of this event"),
-    ('{"type": "customer_rating", "time": "2026-11-24T23:30", "conversation": "c", "solved": false}',
-     "an unsolved rating needs a reason"),
-    ('{"type": "tick", "time": "yesterday"}', "tick.time:"),
-    ('{"type": "tick", "time": "2026-11-24T23:30", "shop": "fr"}', "unknown shop 'fr'"),
-    ("[1, 2]", "not an event"),
-])
-def test_simulate_bad_lines_get_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str,
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("not json", "not JSON"),
+        ('{"type": "wave", "time": "2026-11-24T23:30"}', "unknown event type 'wave'"),
+        ('{"type": "tick", "time": "2026-11-24T23:30", "colour": "red"}', "tick.colour: not a field of this event"),
+        (
+            '{"type": "customer_rating", "time": "2026-11-24T23:30", "conversation": "c", "solved": false}',
+            "an unsolved rating needs a reason",
+        ),
+        ('{"type": "tick", "time": "yesterday"}', "tick.time:"),
+        ('{"type": "tick", "time": "2026-11-24T23:30", "shop": "fr"}', "unknown shop 'fr'"),
+        ("[1, 2]", "not an event"),
+    ],
+)
+def test_simulate_bad_lines_get_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, message: str
+) -> None:
     code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [line])), "--no-db")
     assert code == 1 and message in err and "Traceback" not in err
     assert err.splitlines()[0].startswith("kefu simulate: ") and ":1: " in err.splitlines()[0]
 
 
 def test_simulate_binary_and_huge_lines_are_refused_without_reading_them_whole(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"\xff\xfe\x00binary\n" + b"x" * (2 << 20) + b"\n" + json.dumps(NIGHT[0]).encode() + b"\n")
     code, out, err = run(capsys, "simulate", TW, "--events", str(path), "--no-db", "--keep-going", "--json")
@@ -126,19 +137,32 @@ def test_metrics_json_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     report = json.loads(out)
     assert report["db"] == str(db)
     [period] = report["periods"]
-    assert set(period) >= {"shop", "period", "start", "end", "sessions", "resolved", "responded_24h",
-                           "first_response", "satisfaction"}
+    assert set(period) >= {
+        "shop",
+        "period",
+        "start",
+        "end",
+        "sessions",
+        "resolved",
+        "responded_24h",
+        "first_response",
+        "satisfaction",
+    }
     assert period["shop"] == "tw" and period["sessions"] == 1
-    assert period["first_response"] == {"sessions": 1, "average_seconds": 9 * 3600 + 34 * 60,
-                                         "median_seconds": 9 * 3600 + 34 * 60}
+    assert period["first_response"] == {
+        "sessions": 1,
+        "average_seconds": 9 * 3600 + 34 * 60,
+        "median_seconds": 9 * 3600 + 34 * 60,
+    }
     assert period["satisfaction"]["smart_reception"] == {"count": 1, "total": 1, "rate": 1.0}
 
 
 def test_metrics_readable_window_and_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "k.db"
     run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT)), "--db", str(db))
-    code, out, _ = run(capsys, "metrics", "--db", str(db), "--shop", "tw", "--from", "2026-11-24", "--to",
-                       "2026-11-24", "--by", "day")
+    code, out, _ = run(
+        capsys, "metrics", "--db", str(db), "--shop", "tw", "--from", "2026-11-24", "--to", "2026-11-24", "--by", "day"
+    )
     assert code == 0
     assert "shop tw  period 2026-11-24" in out and "M-3 average first response        9h 34m" in out
     code, out, err = run(capsys, "metrics", "--db", str(db), "--from", "2026-11-25", "--json")
@@ -162,13 +186,16 @@ def test_metrics_without_history(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 # -- kefu test ----------------------------------------------------------------------------------
 
+
 def broken_rules(tmp_path: Path) -> Path:
     """The demo rules with one failing case and one failing scenario in tw."""
     copy = copy_rules(tmp_path)
     shop = copy / "shops" / "tw" / "shop.kefu"
-    shop.write_text(shop.read_text(encoding="utf-8") + '\ntest "broken" {\n    "請問這個有免運嗎?" -> order.status\n}\n\n'
-                    'scenario "broken" {\n    at 2026-11-24 23:30\n    customer "請問有免運嗎?" expect assist shipping.free\n}\n',
-                    encoding="utf-8")
+    shop.write_text(
+        shop.read_text(encoding="utf-8") + '\ntest "broken" {\n    "請問這個有免運嗎?" -> order.status\n}\n\n'
+        'scenario "broken" {\n    at 2026-11-24 23:30\n    customer "請問有免運嗎?" expect assist shipping.free\n}\n',
+        encoding="utf-8",
+    )
     return copy
 
 
@@ -178,8 +205,9 @@ def test_kefu_test_passes_on_the_demo_rules(capsys: pytest.CaptureFixture[str]) 
     assert out.splitlines()[-1].endswith("passed, 0 failed")
 
 
-def test_kefu_test_prints_one_line_per_failure_then_the_summary(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_kefu_test_prints_one_line_per_failure_then_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rules = broken_rules(tmp_path)
     code, out, _ = run(capsys, "test", str(rules))
     lines = out.splitlines()
@@ -188,9 +216,11 @@ def test_kefu_test_prints_one_line_per_failure_then_the_summary(tmp_path: Path,
     text = shop.read_text(encoding="utf-8").splitlines()
     case = text.index('    "請問這個有免運嗎?" -> order.status') + 1
     step = text.index('    customer "請問有免運嗎?" expect assist shipping.free') + 1
-    assert lines[0] == (f"{shop}:{case}: test \"broken\": expected order.status (auto-sent or suggested), "
-                        "got shipping.free (auto-sent, score 99) for '請問這個有免運嗎?'")
-    assert lines[1].startswith(f"{shop}:{step}: scenario \"broken\": expected assist shipping.free, got ")
+    assert lines[0] == (
+        f'{shop}:{case}: test "broken": expected order.status (auto-sent or suggested), '
+        "got shipping.free (auto-sent, score 99) for '請問這個有免運嗎?'"
+    )
+    assert lines[1].startswith(f'{shop}:{step}: scenario "broken": expected assist shipping.free, got ')
     passed = int(lines[-1].split()[0])
     assert lines[-1] == f"{passed} passed, 2 failed" and len(lines) == 3
 
@@ -218,8 +248,9 @@ def test_kefu_test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_audit_lists_changes_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """AR-1, BOT-1: a refused switch is in the audit log with its reason; an allowed one with before -> after."""
     db = tmp_path / "k.db"
-    events = NIGHT + [{"type": "setting_change", "time": "2026-11-25T09:08", "actor": "mia", "setting": "bot",
-                       "value": "off"}]
+    events = NIGHT + [
+        {"type": "setting_change", "time": "2026-11-25T09:08", "actor": "mia", "setting": "bot", "value": "off"}
+    ]
     run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, events)), "--db", str(db))
     code, out, _ = run(capsys, "audit", "--db", str(db))
     assert code == 0
@@ -234,10 +265,20 @@ def test_audit_lists_changes_and_refusals(tmp_path: Path, capsys: pytest.Capture
 def test_simulate_routes_each_event_to_its_shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """KB-1: with several shops, each event names its shop and is answered from that shop's KB only."""
     events = [
-        {"type": "customer_message", "time": "2026-11-24T23:30", "shop": "tw", "conversation": "c1",
-         "text": "請問有免運嗎?"},
-        {"type": "customer_message", "time": "2026-11-24T23:30", "shop": "sg", "conversation": "c1",
-         "text": "is shipping free for this?"},
+        {
+            "type": "customer_message",
+            "time": "2026-11-24T23:30",
+            "shop": "tw",
+            "conversation": "c1",
+            "text": "請問有免運嗎?",
+        },
+        {
+            "type": "customer_message",
+            "time": "2026-11-24T23:30",
+            "shop": "sg",
+            "conversation": "c1",
+            "text": "is shipping free for this?",
+        },
     ]
     code, out, err = run(capsys, "simulate", str(RULES), "--events", str(jsonl(tmp_path, events)), "--no-db", "--json")
     assert code == 0, err

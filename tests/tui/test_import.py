@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl.load import load
+from kefu.dsl.load import load
 from tests.tui.test_cli import run
 
 
@@ -18,7 +18,7 @@ def _check_clean(path: Path) -> None:
 def test_jsonl_import_keeps_every_id_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [
         {"id": "shipping.free", "asks": ["請問商品包郵麼?", "有免運嗎"], "reply": "您好,您可以在商品詳情頁查看郵費。"},
-        {"id": "Order Status #1", "asks": ["where is my \"order\""]},  # no reply, an id that needs quotes
+        {"id": "Order Status #1", "asks": ['where is my "order"']},  # no reply, an id that needs quotes
         {"id": "买家发送结束语", "asks": ["好了好了,晚安"], "reply": "costs $5"},
     ]
     source = tmp_path / "kb.jsonl"
@@ -35,9 +35,13 @@ def test_jsonl_import_keeps_every_id_exactly(tmp_path: Path, capsys: pytest.Capt
     assert run(capsys, "fmt", "--check", str(out))[0] == 0  # already canonical
 
 
-def test_jsonl_bad_rows_are_reported_by_line_and_the_rest_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_jsonl_bad_rows_are_reported_by_line_and_the_rest_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "kb.jsonl"
-    source.write_text('{"id": "a", "asks": ["x"]}\n{"id": "b"\n\n{"asks": ["y"]}\n{"id": "c", "asks": "z"}\n[1]\n', encoding="utf-8")
+    source.write_text(
+        '{"id": "a", "asks": ["x"]}\n{"id": "b"\n\n{"asks": ["y"]}\n{"id": "c", "asks": "z"}\n[1]\n', encoding="utf-8"
+    )
     out = tmp_path / "s" / "shop.kefu"
     code, _, err = run(capsys, "import", str(source), "-o", str(out))
     assert code == 1
@@ -50,10 +54,15 @@ def test_jsonl_bad_rows_are_reported_by_line_and_the_rest_written(tmp_path: Path
     _check_clean(out.parent)
 
 
-def test_csv_import_joins_rows_of_one_id_and_reports_an_ask_under_two_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_import_joins_rows_of_one_id_and_reports_an_ask_under_two_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "kb.csv"
-    source.write_text("id,ask,reply\norder.status,where is my order,See My Orders.\norder.status,track my parcel,\n"
-                      "refund,where is my order,Sorry\n,orphan ask,\n", encoding="utf-8")
+    source.write_text(
+        "id,ask,reply\norder.status,where is my order,See My Orders.\norder.status,track my parcel,\n"
+        "refund,where is my order,Sorry\n,orphan ask,\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "s" / "shop.kefu"
     code, _, err = run(capsys, "import", str(source), "-o", str(out))
     assert code == 1
@@ -61,7 +70,8 @@ def test_csv_import_joins_rows_of_one_id_and_reports_an_ask_under_two_ids(tmp_pa
     assert f"{source}:5: no id" in err
     shop = load([out.parent]).rules.shops[0]
     assert [(e.id, [a.text for a in e.asks], e.reply) for e in shop.entries] == [
-        ("order.status", ["where is my order", "track my parcel"], "See My Orders.")]
+        ("order.status", ["where is my order", "track my parcel"], "See My Orders.")
+    ]
 
 
 def test_csv_without_the_columns_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,14 +79,22 @@ def test_csv_without_the_columns_is_one_clear_error(tmp_path: Path, capsys: pyte
     source.write_text("question,answer\nx,y\n", encoding="utf-8")
     code, _, err = run(capsys, "import", str(source), "-o", str(tmp_path / "s" / "shop.kefu"))
     assert code == 1
-    assert err.splitlines()[0] == f"{source}:1: the header must name the columns id and ask (and optionally reply); found ['question', 'answer']"
+    assert (
+        err.splitlines()[0] == f"{source}:1: the header must name the columns id and ask (and optionally reply); "
+        "found ['question', 'answer']"
+    )
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("missing.jsonl", None, "kefu import: error: "),
-    ("kb.txt", "x", "kefu import: error: cannot tell the format of kb.txt"),
-])
-def test_import_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing.jsonl", None, "kefu import: error: "),
+        ("kb.txt", "x", "kefu import: error: cannot tell the format of kb.txt"),
+    ],
+)
+def test_import_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None, message: str
+) -> None:
     source = tmp_path / name
     if content is not None:
         source.write_text(content, encoding="utf-8")
