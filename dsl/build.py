@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kefu.dsl.codes import K010, K011, K012, K013
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader
 from kefu.engine.diagnostics import Span
@@ -130,9 +131,9 @@ class _Builder:
             if handler is None:
                 unknown += 1
                 if unknown == index + 1 == JUNK_AFTER:  # nothing known so far: not a rule file at all
-                    self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != "K010"]
+                    self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != K010.code]
                     self.reader.error(
-                        "K010",
+                        K010,
                         stmts[0].head,
                         f"this is not a kefu rule file: its first {JUNK_AFTER} statements are none that kefu knows",
                         "a rule file starts with shop, preset, faq, ... (see docs/language.md)",
@@ -143,7 +144,7 @@ class _Builder:
                     self.reader.unknown(stmt, "top-level statement", handlers)
                 elif unknown == MAX_UNKNOWN + 1:
                     self.reader.error(
-                        "K010",
+                        K010,
                         stmt.head,
                         f"more than {MAX_UNKNOWN} unknown statements in this file; the rest are not reported",
                         "fix the ones above first",
@@ -157,7 +158,7 @@ class _Builder:
 
     def block_of(self, stmt: Stmt, example: str) -> tuple[Stmt, ...] | None:
         if stmt.block is None:
-            self.reader.error("K011", stmt, f"'{stmt.head.value}' needs a {{ block }}", f"write: {example}")
+            self.reader.error(K011, stmt, f"'{stmt.head.value}' needs a {{ block }}", f"write: {example}")
             return None
         return stmt.block.stmts
 
@@ -180,7 +181,7 @@ class _Builder:
             if name not in repeatable:
                 if name in seen:
                     self.reader.error(
-                        "K012",
+                        K012,
                         stmt.head,
                         f"'{name}' is given twice in {context.split()[0]}",
                         "keep one of them",
@@ -196,7 +197,7 @@ class _Builder:
         args = [a for a in stmt.args if a.kind != "comma"]
         what = "shop" if kind == "shop" else "preset"
         if not args:
-            self.reader.error("K013", stmt, f"'{kind}' needs an id and a name", f'write: {kind} tw "Demo Store"')
+            self.reader.error(K013, stmt, f"'{kind}' needs an id and a name", f'write: {kind} tw "Demo Store"')
             self.items.broken = True  # a header we cannot use: checks across the shop would only add noise
             return
         ident = self.reader.id_atom(args[0], what) or "?"
@@ -205,11 +206,11 @@ class _Builder:
             name = self.reader.string_atom(args[1], kind) or ident
         else:
             self.reader.error(
-                "K013", args[0], f"{what} '{ident}' has no display name", f'write: {kind} {args[0].raw} "Demo Store"'
+                K013, args[0], f"{what} '{ident}' has no display name", f'write: {kind} {args[0].raw} "Demo Store"'
             )
         if len(args) > 2:
             self.reader.error(
-                "K011", args[2], f"'{kind}' takes an id and a name, found more", "remove the extra arguments"
+                K011, args[2], f"'{kind}' takes an id and a name, found more", "remove the extra arguments"
             )
         header = Header(kind=kind, id=ident, name=name, span=stmt.span(self.path))
         self.items.headers.append(header)
@@ -242,11 +243,11 @@ class _Builder:
         self.reader.no_block(stmt)
         groups = self.reader.items(stmt)
         if not groups:
-            self.reader.error("K011", stmt, "'closed' takes dates", "write: closed 2026-01-01, 2026-02-16..2026-02-20")
+            self.reader.error(K011, stmt, "'closed' takes dates", "write: closed 2026-01-01, 2026-02-16..2026-02-20")
         for group in groups:
             for extra in group[1:]:
                 self.reader.error(
-                    "K011", extra, "dates in a list are separated by ','", f"write: {group[0].raw}, {extra.raw}"
+                    K011, extra, "dates in a list are separated by ','", f"write: {group[0].raw}, {extra.raw}"
                 )
             found = self.reader.date_range_atom(group[0])
             if found is not None:
@@ -258,7 +259,7 @@ class _Builder:
             for atom in group:
                 if atom.kind != "string":
                     self.reader.error(
-                        "K011",
+                        K011,
                         atom,
                         f"'use' takes file paths in double quotes, found '{atom.raw}'",
                         f'write: use "{atom.raw}"',
@@ -278,7 +279,7 @@ class _Builder:
         self.reader.no_block(stmt)
         role = Role(stmt.head.value)
         if not stmt.args:
-            self.reader.error("K011", stmt, f"'{role.value}' needs a name", f"write: {role.value} mia")
+            self.reader.error(K011, stmt, f"'{role.value}' needs a name", f"write: {role.value} mia")
             return
         name = stmt.args[0].value
         options: dict[str, Any] = {}
@@ -286,13 +287,11 @@ class _Builder:
         while rest:
             key = rest.pop(0)
             if key.value not in ("capacity", "auto_send"):
-                self.reader.error(
-                    "K010", key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off"
-                )
+                self.reader.error(K010, key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off")
                 break
             if not rest:
                 self.reader.error(
-                    "K011",
+                    K011,
                     key,
                     f"'{key.value}' needs a value",
                     f"write: {key.value} {'5' if key.value == 'capacity' else 'on'}",
@@ -300,7 +299,7 @@ class _Builder:
                 break
             value = rest.pop(0)
             if key.value in options:
-                self.reader.error("K012", key, f"'{key.value}' is given twice for {name}", "keep one of them")
+                self.reader.error(K012, key, f"'{key.value}' is given twice for {name}", "keep one of them")
             elif key.value == "capacity":
                 options["capacity"] = self.reader.number_atom(value, "capacity", 0, None)
             else:
@@ -325,9 +324,7 @@ class _Builder:
         if stmts is None:
             return
         if stmt.args:
-            self.reader.error(
-                "K011", stmt.args[0], f"'{kind}' takes a block, not arguments", f"write: {kind} {{ ... }}"
-            )
+            self.reader.error(K011, stmt.args[0], f"'{kind}' takes a block, not arguments", f"write: {kind} {{ ... }}")
         setters: dict[str, Callable[[Stmt], Any]]
         if kind == "assist":
             setters = {
@@ -355,7 +352,7 @@ class _Builder:
     def flag(self, stmt: Stmt, fields: Fields, value: bool) -> None:
         if stmt.args or stmt.block:
             self.reader.error(
-                "K011",
+                K011,
                 stmt.args[0] if stmt.args else stmt,
                 f"'{stmt.head.value}' takes no arguments",
                 f"write: {stmt.head.value}",
@@ -367,9 +364,7 @@ class _Builder:
             return
         if key in fields and fields[key][1] != stmt.head.span(self.path):
             what = "on/off" if key == "enabled" else f"'{stmt.head.value}'"
-            self.reader.error(
-                "K012", stmt.head, f"{what} is given twice", "keep one of them", related=(fields[key][1],)
-            )
+            self.reader.error(K012, stmt.head, f"{what} is given twice", "keep one of them", related=(fields[key][1],))
             return
         fields[key] = (value, stmt.head.span(self.path))
 
@@ -379,7 +374,7 @@ class _Builder:
             return
         if atom.value not in ("all_day", "off_hours"):
             self.reader.error(
-                "K011", atom, f"'when' takes all_day or off_hours, found '{atom.raw}'", "write: when off_hours"
+                K011, atom, f"'when' takes all_day or off_hours, found '{atom.raw}'", "write: when off_hours"
             )
             return
         self.put(fields, "when", atom.value, stmt)
@@ -397,7 +392,7 @@ class _Builder:
         where = stmt.head.span(self.path)
         if draft.greeting is not None:
             self.reader.error(
-                "K012", stmt.head, "'greeting' is given twice", "keep one of them", related=(draft.greeting[1],)
+                K012, stmt.head, "'greeting' is given twice", "keep one of them", related=(draft.greeting[1],)
             )
             return
         if args[0].kind == "word" and args[0].value == "off":
@@ -417,23 +412,21 @@ class _Builder:
             joins = atoms[1::2]
             if any(j.value != "=" or j.kind != "word" for j in joins) or len(atoms) % 2 == 0 or len(terms) < 2:
                 bad = next((j for j in joins if j.value != "="), atoms[-1])
-                self.reader.error("K011", bad, "a synonym line is terms joined by '='", "write: 包郵 = 免運 = 免運費")
+                self.reader.error(K011, bad, "a synonym line is terms joined by '='", "write: 包郵 = 免運 = 免運費")
                 continue
             self.items.synonyms.append(SynonymGroup(terms=tuple(terms), span=line.span(self.path)))
 
     def faq(self, stmt: Stmt) -> None:
         args = [a for a in stmt.args if a.kind != "comma"]
         if not args:
-            self.reader.error("K013", stmt, "'faq' needs an id", 'write: faq shipping.free "商品包郵" { ... }')
+            self.reader.error(K013, stmt, "'faq' needs an id", 'write: faq shipping.free "商品包郵" { ... }')
             return
         ident = self.reader.id_atom(args[0], "entry")
         title = None
         if len(args) >= 2:
             title = self.reader.string_atom(args[1], "faq")
         if len(args) > 2:
-            self.reader.error(
-                "K011", args[2], "'faq' takes an id and a title, found more", "remove the extra arguments"
-            )
+            self.reader.error(K011, args[2], "'faq' takes an id and a title, found more", "remove the extra arguments")
         stmts = self.block_of(stmt, f'faq {args[0].raw} "title" {{ ask "..."; reply "..." }}')
         if stmts is None or ident is None:
             return
@@ -444,11 +437,11 @@ class _Builder:
         span = stmt.span(self.path)
         if not ask_lines:
             self.reader.error(
-                "K013", stmt.head, f"entry '{ident}' has no ask", f'add a line: ask "..." inside faq {ident}'
+                K013, stmt.head, f"entry '{ident}' has no ask", f'add a line: ask "..." inside faq {ident}'
             )
         if "reply" not in found:
             self.reader.error(
-                "K013", stmt.head, f"entry '{ident}' has no reply", f'add a line: reply "..." inside faq {ident}'
+                K013, stmt.head, f"entry '{ident}' has no reply", f'add a line: reply "..." inside faq {ident}'
             )
             return
         if not asks:
@@ -475,7 +468,7 @@ class _Builder:
             text = self.reader.string(s)
             if text is not None:
                 if not text.strip():
-                    self.reader.error("K011", s.args[0], "an ask cannot be empty", "write the customer's question")
+                    self.reader.error(K011, s.args[0], "an ask cannot be empty", "write the customer's question")
                 else:
                     found["asks"].append(Ask(text=text, span=s.args[0].span(self.path)))
 
@@ -486,11 +479,11 @@ class _Builder:
             for group in groups:
                 for extra in group[1:]:
                     self.reader.error(
-                        "K011", extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}"
+                        K011, extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}"
                     )
                 words.append(group[0].value)
             if not words:
-                self.reader.error("K011", s, "'keywords' takes a list", "write: keywords 包郵, 運費")
+                self.reader.error(K011, s, "'keywords' takes a list", "write: keywords 包郵, 運費")
             found["keywords"] = tuple(words)
 
         def auto(s: Stmt) -> None:
@@ -498,14 +491,14 @@ class _Builder:
             if atom is not None:
                 if atom.value not in ("never", "allowed"):
                     self.reader.error(
-                        "K011", atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never"
+                        K011, atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never"
                     )
                 else:
                     found["auto"] = atom.value == "allowed"
 
         def drop(s: Stmt) -> None:
             if not s.args or s.args[0].value != "ask" or len(s.args) != 2:
-                self.reader.error("K011", s, "inside an override, 'drop' takes: ask \"...\"", 'write: drop ask "..."')
+                self.reader.error(K011, s, "inside an override, 'drop' takes: ask \"...\"", 'write: drop ask "..."')
                 return
             text = self.reader.string_atom(s.args[1], "drop ask")
             if text is not None:
@@ -556,7 +549,7 @@ class _Builder:
         args = [a for a in stmt.args if a.kind != "comma"]
         if len(args) != 2 or args[0].value != "faq":
             where = args[0] if args and args[0].value != "faq" else stmt
-            self.reader.error("K011", where, f"'{verb}' takes: faq ID", f"write: {verb} faq order.status")
+            self.reader.error(K011, where, f"'{verb}' takes: faq ID", f"write: {verb} faq order.status")
             return None
         ident = self.reader.id_atom(args[1], "entry")
         return None if ident is None else (ident, args[1].span(self.path))
@@ -566,7 +559,7 @@ class _Builder:
         args = [a for a in stmt.args if a.kind != "comma"]
         if len(args) != 2:
             self.reader.error(
-                "K011",
+                K011,
                 stmt,
                 "'period' takes a name and dates",
                 'write: period "11.11 sale" 2026-11-10..2026-11-12 { ... }',
@@ -586,7 +579,7 @@ class _Builder:
         args = stmt.args
         if len(args) != 1:
             self.reader.error(
-                "K011", stmt, f"'{kind}' takes one name in double quotes", f'write: {kind} "shipping" {{ ... }}'
+                K011, stmt, f"'{kind}' takes one name in double quotes", f'write: {kind} "shipping" {{ ... }}'
             )
             return None
         name = self.reader.string_atom(args[0], kind)
@@ -604,7 +597,7 @@ class _Builder:
             atoms = (case.head,) + case.args
             if len(atoms) != 3 or case.head.kind != "string" or atoms[1].value != "->":
                 self.reader.error(
-                    "K011", case, 'a test case is: "message" -> entry.id (or none)', '"有包郵嗎?" -> shipping.free'
+                    K011, case, 'a test case is: "message" -> entry.id (or none)', '"有包郵嗎?" -> shipping.free'
                 )
                 continue
             expect = (
@@ -651,7 +644,7 @@ class _Builder:
         def need(count: int, shape: str) -> bool:
             if len(args) != count:
                 self.reader.error(
-                    "K011",
+                    K011,
                     args[count] if len(args) > count else stmt,
                     f"'{kind}' takes {shape}",
                     f"write: {kind} {shape}",
@@ -702,11 +695,11 @@ class _Builder:
                 "bot_when": ("all_day", "off_hours"),
             }
             if setting not in allowed:
-                self.reader.error("K010", args[1], f"unknown setting '{setting}'", "known: " + ", ".join(allowed))
+                self.reader.error(K010, args[1], f"unknown setting '{setting}'", "known: " + ", ".join(allowed))
                 return None
             if value not in allowed[setting]:
                 self.reader.error(
-                    "K011",
+                    K011,
                     args[2],
                     f"'{setting}' takes {' or '.join(allowed[setting])}, found '{value}'",
                     f"write: set {args[0].raw} {setting} {allowed[setting][0]}",
@@ -727,7 +720,7 @@ class _Builder:
         reasons = ("too_long", "not_useful", "off_topic", "other")
         if not args or args[0].value not in ("solved", "unsolved"):
             self.reader.error(
-                "K011",
+                K011,
                 args[0] if args else stmt,
                 "'rate' takes solved or unsolved",
                 'write: rate unsolved not_useful "free text"',
@@ -735,12 +728,12 @@ class _Builder:
             return None
         if args[0].value == "solved":
             if len(args) > 1:
-                self.reader.error("K011", args[1], "'rate solved' takes nothing more", "write: rate solved")
+                self.reader.error(K011, args[1], "'rate solved' takes nothing more", "write: rate solved")
                 return None
             return ScenarioStep(kind="rate", value="solved", expect=expect, span=span)
         if len(args) < 2 or args[1].value not in reasons or len(args) > 3:
             self.reader.error(
-                "K011",
+                K011,
                 args[1] if len(args) > 1 else stmt,
                 "'rate unsolved' takes a reason: " + ", ".join(reasons) + ", then optional text",
                 'write: rate unsolved not_useful "free text"',
@@ -760,7 +753,7 @@ class _Builder:
             else:
                 groups[-1].append(atom)
         if not atoms:
-            self.reader.error("K011", at, "'expect' needs what to expect", "write: expect bot shipping.free")
+            self.reader.error(K011, at, "'expect' needs what to expect", "write: expect bot shipping.free")
         for group in (g for g in groups if g):
             head = group[0].value
             span = group[-1].span(self.path)  # the id or text it names; the word itself when alone

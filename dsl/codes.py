@@ -22,11 +22,12 @@ class Code:
 CODES: dict[str, Code] = {}
 
 
-def _code(code: str, name: str, summary: str, why: str, avoid: str, prefer: str) -> None:
+def _code(code: str, name: str, summary: str, why: str, avoid: str, prefer: str) -> Code:
     CODES[code] = Code(code, name, summary, why, avoid.strip("\n"), prefer.strip("\n"))
+    return CODES[code]
 
 
-_code(
+K001 = _code(
     "K001",
     "syntax-error",
     "the text does not have the shape of a statement",
@@ -35,7 +36,7 @@ _code(
     'faq shipping.free "商品包郵"\n{\n    reply "..."\n}',
     'faq shipping.free "商品包郵" {\n    reply "..."\n}',
 )
-_code(
+K002 = _code(
     "K002",
     "unterminated-string",
     "a string has no closing quote on its line",
@@ -43,7 +44,7 @@ _code(
     'reply "您好,請稍候',
     'reply "您好,請稍候"',
 )
-_code(
+K003 = _code(
     "K003",
     "full-width-punctuation",
     "full-width punctuation where the syntax wants ASCII",
@@ -52,7 +53,7 @@ _code(
     "keywords 包郵,運費",
     "keywords 包郵, 運費",
 )
-_code(
+K004 = _code(
     "K004",
     "not-utf8",
     "the file is not UTF-8 text",
@@ -60,7 +61,7 @@ _code(
     "a file saved in Big5",
     "iconv -f BIG5 -t UTF-8 old.kefu > shop.kefu",
 )
-_code(
+K005 = _code(
     "K005",
     "binary-file",
     "the file holds binary data, not text",
@@ -68,7 +69,7 @@ _code(
     "an image renamed to shop.kefu",
     "a text file of statements",
 )
-_code(
+K006 = _code(
     "K006",
     "empty-file",
     "the file holds no statements",
@@ -76,7 +77,7 @@ _code(
     "an empty shop.kefu",
     "delete the file, or write its statements",
 )
-_code(
+K007 = _code(
     "K007",
     "unreadable-file",
     "the file cannot be read",
@@ -84,7 +85,7 @@ _code(
     "kefu check rules/shop.kefu   # no such file",
     "kefu check rules/",
 )
-_code(
+K010 = _code(
     "K010",
     "unknown-statement",
     "a statement or setting kefu does not know here",
@@ -93,7 +94,7 @@ _code(
     "matching {\n    confidance 80\n}",
     "matching {\n    confidence 80\n}",
 )
-_code(
+K011 = _code(
     "K011",
     "bad-arguments",
     "a statement has the wrong number or kind of arguments",
@@ -101,7 +102,7 @@ _code(
     'ask "有免運嗎" "包郵嗎"',
     'ask "有免運嗎"\nask "包郵嗎"',
 )
-_code(
+K012 = _code(
     "K012",
     "duplicate-setting",
     "the same setting is given twice in one block",
@@ -109,7 +110,7 @@ _code(
     "bot {\n    when all_day\n    when off_hours\n}",
     "bot {\n    when off_hours\n}",
 )
-_code(
+K013 = _code(
     "K013",
     "missing-field",
     "something required is missing",
@@ -117,7 +118,7 @@ _code(
     'faq order.status "訂單狀態" {\n    ask "我的訂單到哪了"\n}',
     'faq order.status "訂單狀態" {\n    ask "我的訂單到哪了"\n    reply "您好,請在【我的訂單】查看。"\n}',
 )
-_code(
+K014 = _code(
     "K014",
     "bad-id",
     "an id is not a dotted name",
@@ -126,7 +127,7 @@ _code(
     "faq order..status {",
     'faq order.status {   # or: faq "Order Status #1" {',
 )
-_code(
+K020 = _code(
     "K020",
     "duplicate-entry-id",
     "two entries have the same id",
@@ -134,7 +135,7 @@ _code(
     "faq order.status ...\nfaq order.status ...",
     "faq order.status ...\nfaq order.status.late ...",
 )
-_code(
+K021 = _code(
     "K021",
     "duplicate-ask",
     "the same ask appears under two entries",
@@ -143,7 +144,7 @@ _code(
     'faq a { ask "包郵嗎" }\nfaq b { ask "包郵嗎" }',
     "keep the ask under the entry it belongs to",
 )
-_code(
+K022 = _code(
     "K022",
     "unknown-timezone",
     "the time zone is not an IANA time zone name",
@@ -152,7 +153,7 @@ _code(
     'timezone "Taipei"',
     'timezone "Asia/Taipei"',
 )
-_code(
+K023 = _code(
     "K023",
     "impossible-hours",
     "working hours that cannot be",
@@ -161,7 +162,7 @@ _code(
     "hours mon-fri 09:00-25:00",
     "hours mon-fri 09:00-18:00",
 )
-_code(
+K024 = _code(
     "K024",
     "impossible-date",
     "a date that does not exist, or a range that ends before it starts",
@@ -169,7 +170,7 @@ _code(
     "closed 2026-02-30, 2026-03-10..2026-03-01",
     "closed 2026-02-28, 2026-03-01..2026-03-10",
 )
-_code(
+K025 = _code(
     "K025",
     "unknown-placeholder",
     "a reply uses a placeholder kefu does not fill",
@@ -178,7 +179,7 @@ _code(
     'reply "您好 ${user}"',
     'reply "您好 ${customer.name}"',
 )
-_code(
+K026 = _code(
     "K026",
     "override-unknown-entry",
     "`override` names an entry that no used preset has",
@@ -186,7 +187,7 @@ _code(
     "override faq shiping.free { ... }",
     "override faq shipping.free { ... }",
 )
-_code(
+K027 = _code(
     "K027",
     "drop-unknown-entry",
     "`drop` names an entry that no used preset has",
@@ -194,7 +195,7 @@ _code(
     "drop faq paymnet.cod",
     "drop faq payment.cod",
 )
-_code(
+K028 = _code(
     "K028",
     "suggest-above-confidence",
     "the suggest level is above the auto-send level",
@@ -202,7 +203,7 @@ _code(
     "matching {\n    confidence 60\n    suggest 80\n}",
     "matching {\n    confidence 80\n    suggest 60\n}",
 )
-_code(
+K029 = _code(
     "K029",
     "no-owner",
     "the shop has no owner",
@@ -210,7 +211,7 @@ _code(
     "staff {\n    agent amy\n}",
     "staff {\n    owner mia\n    agent amy\n}",
 )
-_code(
+K030 = _code(
     "K030",
     "test-unknown-entry",
     "a test expects an entry the shop does not have",
@@ -218,7 +219,7 @@ _code(
     '"有包郵嗎" -> shiping.free',
     '"有包郵嗎" -> shipping.free',
 )
-_code(
+K031 = _code(
     "K031",
     "use-missing-file",
     "`use` names a file that does not exist or is not a preset",
@@ -226,7 +227,7 @@ _code(
     'use "presets/general.kefu"',
     'use "../../presets/general.zh-Hant.kefu"',
 )
-_code(
+K032 = _code(
     "K032",
     "use-cycle",
     "files `use` each other in a cycle",
@@ -234,7 +235,7 @@ _code(
     "a.kefu uses b.kefu, b.kefu uses a.kefu",
     "let one of them stop using the other",
 )
-_code(
+K033 = _code(
     "K033",
     "duplicate-staff",
     "a person appears twice in staff, or there are two owners",
@@ -242,7 +243,7 @@ _code(
     "staff {\n    owner mia\n    owner ken\n}",
     "staff {\n    owner mia\n    admin ken\n}",
 )
-_code(
+K034 = _code(
     "K034",
     "unknown-agent",
     "a scenario names a person who is not in staff",
@@ -250,7 +251,7 @@ _code(
     "online amyy",
     "online amy",
 )
-_code(
+K035 = _code(
     "K035",
     "duplicate-shop",
     "two shops or presets have the same id",
@@ -258,7 +259,7 @@ _code(
     "shop tw ... (in two folders)",
     "shop tw ...\nshop sg ...",
 )
-_code(
+K036 = _code(
     "K036",
     "orphan-file",
     "a file belongs to no shop and is no preset",
@@ -266,7 +267,7 @@ _code(
     "faq.kefu alone in a folder",
     "move it next to its shop.kefu",
 )
-_code(
+K037 = _code(
     "K037",
     "shadowed-preset-entry",
     "a shop's own `faq` reuses the id of a preset entry",
@@ -275,7 +276,7 @@ _code(
     'faq shipping.free "..." { ... }',
     "override faq shipping.free { ... }",
 )
-_code(
+K038 = _code(
     "K038",
     "misplaced-statement",
     "a statement that is valid elsewhere but not here",
@@ -284,7 +285,7 @@ _code(
     "preset general ...\nstaff { ... }",
     "put staff in the shop",
 )
-_code(
+K039 = _code(
     "K039",
     "out-of-range",
     "a number outside its allowed range",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kefu.dsl.codes import K006
 from kefu.dsl.render import display_width
 from kefu.dsl.source import decode, file_error
 from kefu.dsl.syntax import Atom, Comment, Document, Stmt, parse
@@ -172,7 +173,7 @@ def format_bytes(data: bytes, path: str) -> Formatted:
     if not document.stmts and not document.comments:
         return Formatted(
             None,
-            [file_error("K006", path, "this file holds no statements", "write its statements, or delete the file")],
+            [file_error(K006, path, "this file holds no statements", "write its statements, or delete the file")],
             False,
         )
     body = format_document(document)

@@ -18,6 +18,7 @@ from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
 from kefu.dsl.checks import run_checks
 from kefu.dsl.chunks import build_texts, pack, unpack
+from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038
 from kefu.dsl.files import discover, display_name, starts_a_shop
 from kefu.dsl.source import SourceText, file_error, read_file
 from kefu.dsl.values import Reader, did_you_mean, working_days
@@ -83,7 +84,7 @@ class Loader:
         if items.statements == 0 and not items.broken:
             diagnostics = diagnostics + [
                 file_error(
-                    "K006", items.path, "this file holds no statements", "write its statements, or delete the file"
+                    K006, items.path, "this file holds no statements", "write its statements, or delete the file"
                 )
             ]
         self.items[path] = items
@@ -96,7 +97,7 @@ class Loader:
             cycle = " -> ".join(display_name(p) for p in chain[chain.index(path) :] + (path,))
             self.diagnostics.append(
                 Diagnostic(
-                    code="K032",
+                    code=K032.code,
                     severity=Severity.error,
                     span=span,
                     message=f"files use each other in a cycle: {cycle}",
@@ -109,7 +110,7 @@ class Loader:
         if not path.is_file():
             self.diagnostics.append(
                 Diagnostic(
-                    code="K031",
+                    code=K031.code,
                     severity=Severity.error,
                     span=span,
                     message=f"no preset file at {display_name(path)}",
@@ -121,7 +122,7 @@ class Loader:
         if items is None:
             self.diagnostics.append(
                 Diagnostic(
-                    code="K031",
+                    code=K031.code,
                     severity=Severity.error,
                     span=span,
                     message=f"the preset {display_name(path)} cannot be read",
@@ -133,7 +134,7 @@ class Loader:
         if header is None or header.kind != "preset":
             self.diagnostics.append(
                 Diagnostic(
-                    code="K031",
+                    code=K031.code,
                     severity=Severity.error,
                     span=span,
                     message=f"{display_name(path)} is not a preset (it does not start with 'preset')",
@@ -152,17 +153,17 @@ class Loader:
                 synonyms[:0] = base.synonyms
         for name, where in items.shop_only:
             reader.error(
-                "K038",
+                K038,
                 where,
                 f"a preset holds only its header, synonyms and faq entries, not '{name}'",
                 "move it into a shop",
             )
         for extra in items.headers[1:]:
-            reader.error("K038", extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
+            reader.error(K038, extra.span, f"a second '{extra.kind}' header in one file", "give each its own file")
         early = [entry.id for entry in items.faqs if entry.span is not None and entry.span.line < header.span.line]
         if early:
             reader.error(
-                "K038",
+                K038,
                 header.span,
                 f"the preset header comes after entry '{early[0]}'",
                 "move the 'preset' statement to the top of the file",
@@ -193,7 +194,7 @@ class Loader:
             for extra in items.headers:
                 if extra is not header:
                     reader.error(
-                        "K038",
+                        K038,
                         extra.span,
                         f"a second header '{extra.kind} {extra.id}' in shop '{header.id}'",
                         "a folder holds one shop: move it to a folder of its own",
@@ -206,7 +207,7 @@ class Loader:
             else:
                 close = _close_zone(name)
                 reader.error(
-                    "K022",
+                    K022,
                     where,
                     f"unknown time zone '{name}'",
                     f"did you mean '{close}'?" if close else "use an IANA name such as Asia/Taipei",
@@ -234,7 +235,7 @@ class Loader:
             for entry in items.faqs:
                 if entry.id in preset_ids:
                     reader.error(
-                        "K037",
+                        K037,
                         entry.span or header.span,
                         f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
                         f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id",
@@ -278,7 +279,7 @@ def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
         if entry.id in seen:
             first = seen[entry.id]
             reader.error(
-                "K020",
+                K020,
                 entry.span or Span(file=reader.path, line=1, column=1, end_line=1, end_column=1),
                 f"duplicate entry id '{entry.id}'",
                 "give one of the entries another id",
@@ -293,7 +294,7 @@ def _apply_drops(entries: list[FaqEntry], items: FileItems, reader: Reader) -> l
     for ident, where in items.drops:
         if not any(entry.id == ident for entry in entries):
             reader.error(
-                "K027",
+                K027,
                 where,
                 f"no used preset has an entry '{ident}' to drop",
                 did_you_mean(ident, [e.id for e in entries]) or "check the id against the preset",
@@ -309,7 +310,7 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
         index = by_id.get(override.id)
         if index is None:
             reader.error(
-                "K026",
+                K026,
                 override.span,
                 f"no used preset has an entry '{override.id}' to override",
                 did_you_mean(override.id, list(by_id))
@@ -322,7 +323,7 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
             kept = [ask for ask in asks if ask.text != text]
             if len(kept) == len(asks):
                 reader.error(
-                    "K026",
+                    K026,
                     where,
                     f"entry '{entry.id}' has no ask \"{text}\" to drop",
                     "copy the ask exactly from the preset",
@@ -331,7 +332,7 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
         asks.extend(override.add_asks)
         if not asks:
             reader.error(
-                "K013", override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask"
+                K013, override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask"
             )
             continue
         entries[index] = entry.model_copy(update={**override.fields, "asks": tuple(asks)})
@@ -349,7 +350,7 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
                 if key in merged[kind]:
                     name = "on/off" if key == "enabled" else f"'{key}'"
                     reader.error(
-                        "K012",
+                        K012,
                         where,
                         f"{kind} {name} is set in two places",
                         "keep one of them",
@@ -362,7 +363,7 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
         if draft.greeting is not None:
             if greeting is not None:
                 reader.error(
-                    "K012",
+                    K012,
                     draft.greeting[1],
                     "'greeting' is set in two places",
                     "keep one of them",
@@ -428,7 +429,7 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
                 other = loader.items[shop_dirs[path.parent]]
                 loader.diagnostics.append(
                     Diagnostic(
-                        code="K038",
+                        code=K038.code,
                         severity=Severity.error,
                         span=items.headers[0].span,
                         message=f"a second shop in the folder of {other.path if other else '?'}",
@@ -457,7 +458,7 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if owner is None:
             loader.diagnostics.append(
                 file_error(
-                    "K036",
+                    K036,
                     items.path,
                     f"{items.path} belongs to no shop and is no preset",
                     "put it in a shop's folder, or start it with a 'shop' or 'preset' statement",
@@ -474,7 +475,7 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if shop.id in seen and shop.span is not None:
             loader.diagnostics.append(
                 Diagnostic(
-                    code="K035",
+                    code=K035.code,
                     severity=Severity.error,
                     span=shop.span,
                     message=f"two shops have the id '{shop.id}'",
@@ -489,7 +490,7 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         if first is not preset and preset.span is not None:
             loader.diagnostics.append(
                 Diagnostic(
-                    code="K035",
+                    code=K035.code,
                     severity=Severity.error,
                     span=preset.span,
                     message=f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",

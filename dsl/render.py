@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from kefu.dsl.codes import K004, K005, K007
 from kefu.engine.diagnostics import Diagnostic
 
 SourceLines = Callable[[str], list[str] | None]
@@ -15,7 +16,7 @@ SourceLines = Callable[[str], list[str] | None]
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-NO_SOURCE_LINE = {"K004", "K005", "K007"}  # file-level findings: the file's text is not shown
+NO_SOURCE_LINE = {K004.code, K005.code, K007.code}  # file-level findings: the file's text is not shown
 
 
 def file_lines(path: str) -> list[str] | None:

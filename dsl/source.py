@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kefu.dsl.codes import K003, K004, K005, K006, K007, Code
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -53,12 +54,12 @@ def read_file(path: Path, display: str) -> tuple[SourceText | None, list[Diagnos
     try:
         if not path.is_file():
             what = "no such file" if not path.exists() else "not a regular file"
-            return None, [file_error("K007", display, f"cannot read {display}: {what}", "check the path")]
+            return None, [file_error(K007, display, f"cannot read {display}: {what}", "check the path")]
         size = path.stat().st_size
         if size > MAX_BYTES:
             return None, [
                 file_error(
-                    "K007",
+                    K007,
                     display,
                     f"{display} is {size // (1024 * 1024)} MiB, over the 64 MiB limit for one rule file",
                     "split the shop into several files",
@@ -68,7 +69,7 @@ def read_file(path: Path, display: str) -> tuple[SourceText | None, list[Diagnos
     except OSError as exc:
         return None, [
             file_error(
-                "K007", display, f"cannot read {display}: {exc.strerror or exc}", "check the path and its permissions"
+                K007, display, f"cannot read {display}: {exc.strerror or exc}", "check the path and its permissions"
             )
         ]
     return decode(data, display)
@@ -80,7 +81,7 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
     if b"\x00" in data:
         return None, [
             file_error(
-                "K005",
+                K005,
                 display,
                 "this file holds binary data (NUL bytes), not rule text",
                 "a .kefu file is UTF-8 text; check that it was not overwritten",
@@ -97,7 +98,7 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
         offset = exc.start + len(data) - len(body)
         return None, [
             Diagnostic(
-                code="K004",
+                code=K004.code,
                 severity=Severity.error,
                 span=span,
                 message=f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
@@ -109,7 +110,7 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
         span = span_at(text, control.start(), display)
         return None, [
             Diagnostic(
-                code="K005",
+                code=K005.code,
                 severity=Severity.error,
                 span=span,
                 message=f"this file holds a control character U+{ord(control.group()):04X}; is it binary?",
@@ -117,7 +118,7 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
             )
         ]
     if not text.strip():
-        return None, [file_error("K006", display, "this file is empty", "write its statements, or delete the file")]
+        return None, [file_error(K006, display, "this file is empty", "write its statements, or delete the file")]
     text, diagnostics = mend_full_width(text, display)
     return SourceText(path=display, text=text, digest=digest), diagnostics
 
@@ -163,7 +164,7 @@ def _full_width(text: str, index: int, display: str) -> Diagnostic:
     twin, name = FULL_WIDTH[ch]
     shown = "a space" if twin == " " else f"'{twin}'"
     return Diagnostic(
-        code="K003",
+        code=K003.code,
         severity=Severity.error,
         span=span_at(text, index, display),
         message=f"{name} '{ch}' where the syntax wants {shown}",
@@ -177,9 +178,9 @@ def span_at(text: str, offset: int, display: str, length: int = 1) -> Span:
     return Span(file=display, line=line, column=column, end_line=line, end_column=column + max(length, 1) - 1)
 
 
-def file_error(code: str, display: str, message: str, help: str) -> Diagnostic:
+def file_error(code: Code, display: str, message: str, help: str) -> Diagnostic:
     return Diagnostic(
-        code=code,
+        code=code.code,
         severity=Severity.error,
         message=message,
         help=help,

@@ -23,6 +23,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from kefu.dsl.codes import K001, K002
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 
 GRAMMAR = Path(__file__).with_name("kefu.lark")
@@ -292,7 +293,7 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
             broken = True
             diagnostics.append(
                 Diagnostic(
-                    code="K001",
+                    code=K001.code,
                     severity=Severity.error,
                     span=stmt.head.span(path),
                     message=f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
@@ -371,7 +372,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
                 end_column=error.column + max(end - at, 1) - 1,
             )
             return Diagnostic(
-                code="K002",
+                code=K002.code,
                 severity=Severity.error,
                 span=span,
                 message="unterminated string: no closing '\"' on this line",
@@ -379,7 +380,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
             )
         span = Span(file=path, line=error.line, column=error.column, end_line=error.line, end_column=error.column)
         return Diagnostic(
-            code="K001",
+            code=K001.code,
             severity=Severity.error,
             span=span,
             message=f"unexpected character {text[at]!r}",
@@ -394,7 +395,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
         span = Span(file=path, line=line, column=column, end_line=line, end_column=column)
         if opened is not None:
             return Diagnostic(
-                code="K001",
+                code=K001.code,
                 severity=Severity.error,
                 span=span,
                 message=f"the file ends inside the block opened at line {opened[0]}, column {opened[1]}",
@@ -402,7 +403,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
                 related=(Span(file=path, line=opened[0], column=opened[1], end_line=opened[0], end_column=opened[1]),),
             )
         return Diagnostic(
-            code="K001",
+            code=K001.code,
             severity=Severity.error,
             span=span,
             message="unexpected end of file",
@@ -428,7 +429,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
     else:
         message = f"expected {' or '.join(expected) if expected else 'something else'}, found {found}"
         help = "check the statement's shape: head word, arguments, optional { block }"
-    return Diagnostic(code="K001", severity=Severity.error, span=span, message=message, help=help)
+    return Diagnostic(code=K001.code, severity=Severity.error, span=span, message=message, help=help)
 
 
 def _end_position(text: str) -> tuple[int, int]:

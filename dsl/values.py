@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from kefu.dsl.codes import K010, K011, K014, K023, K024, K025, K039, Code
 from kefu.dsl.syntax import Atom, Stmt, bad_escapes
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
@@ -45,7 +46,7 @@ class Reader:
     # -- reporting ---------------------------------------------------------------------------
     def error(
         self,
-        code: str,
+        code: Code,
         where: Atom | Stmt | Span,
         message: str,
         help: str = "",
@@ -54,19 +55,19 @@ class Reader:
     ) -> None:
         span = where if isinstance(where, Span) else where.span(self.path)
         self.diagnostics.append(
-            Diagnostic(code=code, severity=severity, message=message, span=span, help=help, related=tuple(related))
+            Diagnostic(code=code.code, severity=severity, message=message, span=span, help=help, related=tuple(related))
         )
 
     def unknown(self, stmt: Stmt, context: str, known: Iterable[str]) -> None:
         name = stmt.head.value
         help = did_you_mean(name, known, 0.6) or "known here: " + ", ".join(sorted(known))
-        self.error("K010", stmt.head, f"unknown {context} '{shorten(name)}'", help)
+        self.error(K010, stmt.head, f"unknown {context} '{shorten(name)}'", help)
 
     # -- shapes ------------------------------------------------------------------------------
     def no_block(self, stmt: Stmt) -> None:
         if stmt.block is not None:
             self.error(
-                "K011",
+                K011,
                 Span(
                     file=self.path,
                     line=stmt.block.line,
@@ -86,7 +87,7 @@ class Reader:
             where: Atom | Stmt = stmt.args[wanted] if len(stmt.args) > wanted else stmt
             found = "nothing" if not stmt.args else f"{len(stmt.args)} arguments"
             self.error(
-                "K011",
+                K011,
                 where,
                 f"'{stmt.head.value}' takes {what}, found {found}",
                 f"write: {stmt.head.value} {_example(what)}",
@@ -103,7 +104,7 @@ class Reader:
     def string_atom(self, atom: Atom, head: str) -> str | None:
         if atom.kind != "string":
             self.error(
-                "K011",
+                K011,
                 atom,
                 f"'{head}' takes a string in double quotes, found '{shorten(atom.raw)}'",
                 f'write: {head} "{atom.raw}"',
@@ -118,7 +119,7 @@ class Reader:
                 end_column=atom.column + offset + 1,
             )
             self.error(
-                "K011",
+                K011,
                 span,
                 f"unknown escape '{atom.raw[offset : offset + 2]}' in a string",
                 'strings know \\" \\\\ \\n and \\t; write \\\\ for a backslash',
@@ -140,7 +141,7 @@ class Reader:
     def switch_atom(self, atom: Atom, head: str) -> bool | None:
         if atom.value in ("on", "off"):
             return atom.value == "on"
-        self.error("K011", atom, f"'{head}' takes on or off, found '{shorten(atom.raw)}'", f"write: {head} on")
+        self.error(K011, atom, f"'{head}' takes on or off, found '{shorten(atom.raw)}'", f"write: {head} on")
         return None
 
     def number(self, stmt: Stmt, low: int, high: int | None) -> int | None:
@@ -150,13 +151,13 @@ class Reader:
     def number_atom(self, atom: Atom, head: str, low: int, high: int | None) -> int | None:
         if atom.kind != "word" or not atom.raw.isdigit():
             self.error(
-                "K011", atom, f"'{head}' takes a whole number, found '{shorten(atom.raw)}'", f"write: {head} {low or 1}"
+                K011, atom, f"'{head}' takes a whole number, found '{shorten(atom.raw)}'", f"write: {head} {low or 1}"
             )
             return None
         value = int(atom.raw)
         if value < low or (high is not None and value > high):
             bounds = f"{low}-{high}" if high is not None else f"at least {low}"
-            self.error("K039", atom, f"'{head}' must be {bounds}, found {value}", f"write a number {bounds}")
+            self.error(K039, atom, f"'{head}' must be {bounds}, found {value}", f"write a number {bounds}")
             return None
         return value
 
@@ -166,12 +167,12 @@ class Reader:
         for atom in stmt.args:
             if atom.kind == "comma":
                 if not groups[-1]:
-                    self.error("K011", atom, "empty item in a list", "remove the extra ','")
+                    self.error(K011, atom, "empty item in a list", "remove the extra ','")
                 groups.append([])
             else:
                 groups[-1].append(atom)
         if not groups[-1] and len(groups) > 1:
-            self.error("K011", stmt.args[-1], "a list ends with ','", "remove the last ','")
+            self.error(K011, stmt.args[-1], "a list ends with ','", "remove the last ','")
         return [group for group in groups if group]
 
     def id_atom(self, atom: Atom, what: str) -> str | None:
@@ -180,12 +181,12 @@ class Reader:
             value = atom.value
             if value.strip():
                 return value
-            self.error("K014", atom, f"empty {what} id", "give it a name such as order.status")
+            self.error(K014, atom, f"empty {what} id", "give it a name such as order.status")
             return None
         if atom.kind == "word" and ID_RE.match(atom.raw):
             return atom.raw
         self.error(
-            "K014",
+            K014,
             atom,
             f"'{shorten(atom.raw)}' is not a valid {what} id",
             "use a dotted name of letters, digits, '_' and '-' (order.status), or quote it",
@@ -209,7 +210,7 @@ class Reader:
                 end_column=atom.column + match.end() - 1,
             )
             if name is None:
-                self.error("K025", span, "'${' without a closing '}'", "close it: ${shop.name}, or write $$ for a '$'")
+                self.error(K025, span, "'${' without a closing '}'", "close it: ${shop.name}, or write $$ for a '$'")
                 continue
             close = difflib.get_close_matches(name, PLACEHOLDERS, n=1, cutoff=0.5)
             help = (
@@ -217,25 +218,25 @@ class Reader:
                 if close
                 else "known: " + ", ".join("${" + p + "}" for p in PLACEHOLDERS)
             )
-            self.error("K025", span, f"unknown placeholder '${{{name}}}'", help)
+            self.error(K025, span, f"unknown placeholder '${{{name}}}'", help)
 
     # -- time --------------------------------------------------------------------------------
     def date_atom(self, atom: Atom, text: str | None = None) -> dt.date | None:
         text = atom.raw if text is None else text
         match = _DATE_RE.match(text)
         if not match:
-            self.error("K024", atom, f"'{text}' is not a date", "write dates as YYYY-MM-DD, for example 2026-01-01")
+            self.error(K024, atom, f"'{text}' is not a date", "write dates as YYYY-MM-DD, for example 2026-01-01")
             return None
         try:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError as exc:
-            self.error("K024", atom, f"impossible date '{text}': {exc}", "check the month and day")
+            self.error(K024, atom, f"impossible date '{text}': {exc}", "check the month and day")
             return None
 
     def date_range_atom(self, atom: Atom) -> DateRange | None:
         """`2026-01-01` or `2026-02-16..2026-02-20` (inclusive)."""
         if atom.kind != "word":
-            self.error("K024", atom, f"expected a date, found {atom.raw}", "write 2026-01-01 or 2026-02-16..2026-02-20")
+            self.error(K024, atom, f"expected a date, found {atom.raw}", "write 2026-01-01 or 2026-02-16..2026-02-20")
             return None
         first, sep, last = atom.raw.partition("..")
         start = self.date_atom(atom, first)
@@ -243,34 +244,32 @@ class Reader:
         if start is None or end is None:
             return None
         if end < start:
-            self.error("K024", atom, f"the range {atom.raw} ends before it starts", f"write {last}..{first}")
+            self.error(K024, atom, f"the range {atom.raw} ends before it starts", f"write {last}..{first}")
             return None
         return DateRange(start=start, end=end)
 
     def time_of(self, atom: Atom, text: str, allow_24: bool) -> int | None:
         match = _TIME_RE.match(text)
         if not match:
-            self.error("K023", atom, f"'{text}' is not a time", "write times as HH:MM, for example 09:00")
+            self.error(K023, atom, f"'{text}' is not a time", "write times as HH:MM, for example 09:00")
             return None
         hour, minute = int(match.group(1)), int(match.group(2))
         if minute > 59 or hour > 24 or (hour == 24 and (minute or not allow_24)):
-            self.error(
-                "K023", atom, f"impossible time '{text}'", "hours are 00-23 (24:00 only as an end), minutes 00-59"
-            )
+            self.error(K023, atom, f"impossible time '{text}'", "hours are 00-23 (24:00 only as an end), minutes 00-59")
             return None
         return hour * 60 + minute
 
     def time_range_atom(self, atom: Atom) -> TimeRange | None:
         first, sep, last = atom.raw.partition("-")
         if not sep or atom.kind != "word":
-            self.error("K023", atom, f"'{atom.raw}' is not a time range", "write a range as 09:00-18:00")
+            self.error(K023, atom, f"'{atom.raw}' is not a time range", "write a range as 09:00-18:00")
             return None
         start = self.time_of(atom, first, allow_24=False)
         end = self.time_of(atom, last, allow_24=True)
         if start is None or end is None:
             return None
         if end == start:
-            self.error("K023", atom, f"the range {atom.raw} is empty", "use 00:00-24:00 for a whole day")
+            self.error(K023, atom, f"the range {atom.raw} is empty", "use 00:00-24:00 for a whole day")
             return None
         if end < start:
             end += 1440  # past midnight: ends the next day
@@ -283,7 +282,7 @@ class Reader:
         first, sep, last = text.partition("-")
         if first not in WEEKDAYS or (sep and last not in WEEKDAYS):
             self.error(
-                "K023",
+                K023,
                 atom,
                 f"'{atom.raw}' is not a day or range of days",
                 "days are mon tue wed thu fri sat sun, ranges like mon-fri, or daily",
@@ -298,13 +297,11 @@ class Reader:
         found: list[tuple[int, TimeRange, Atom]] = []
         groups = self.items(stmt)
         if not groups:
-            self.error("K011", stmt, "'hours' takes days and time ranges", "write: hours mon-fri 09:00-18:00")
+            self.error(K011, stmt, "'hours' takes days and time ranges", "write: hours mon-fri 09:00-18:00")
         for group in groups:
             days = self.days_atom(group[0])
             if len(group) == 1:
-                self.error(
-                    "K023", group[0], f"'{group[0].raw}' has no time range", f"write: {group[0].raw} 09:00-18:00"
-                )
+                self.error(K023, group[0], f"'{group[0].raw}' has no time range", f"write: {group[0].raw} 09:00-18:00")
             for atom in group[1:]:
                 span = self.time_range_atom(atom)
                 if days is not None and span is not None:
@@ -315,7 +312,7 @@ class Reader:
         match = _DURATION_RE.match(atom.raw)
         if atom.kind != "word" or not match or not any(match.groups()):
             self.error(
-                "K011", atom, f"'{atom.raw}' is not a duration", "write a duration such as 30s, 5m, 2h, 1d or 1h30m"
+                K011, atom, f"'{atom.raw}' is not a duration", "write a duration such as 30s, 5m, 2h, 1d or 1h30m"
             )
             return None
         d, h, m, s = (int(g or 0) for g in match.groups())
@@ -334,7 +331,7 @@ def working_days(found: list[tuple[int, TimeRange, Atom]], reader: Reader) -> tu
     for (_, end, earlier), (start, _, later) in pairs:
         if start < end:
             reader.error(
-                "K023",
+                K023,
                 later,
                 f"working hours overlap: {later.raw} overlaps {earlier.raw}",
                 "merge the ranges into one",

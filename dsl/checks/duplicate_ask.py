@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
+from kefu.dsl.codes import K021
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Shop
 
@@ -25,7 +26,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
                 owners[key] = (entry.id, ask.span)
             elif first[0] != entry.id and ask.span is not None:
                 yield Diagnostic(
-                    code="K021",
+                    code=K021.code,
                     severity=Severity.error,
                     span=ask.span,
                     message=f"the ask \"{ask.text}\" is under both '{first[0]}' and '{entry.id}'",

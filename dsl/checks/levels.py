@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kefu.dsl.codes import K028
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Policy, Shop
 
@@ -20,7 +21,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
         levels = policy.matching
         if levels.suggest > levels.confidence and (levels.span or shop.span):
             yield Diagnostic(
-                code="K028",
+                code=K028.code,
                 severity=Severity.error,
                 span=levels.span or shop.span,
                 message=f"suggest level {levels.suggest} is above the auto-send level {levels.confidence}{where}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kefu.dsl.codes import K029, K033
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Role, Shop
 
@@ -12,7 +13,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
     owners = [member for member in shop.staff if member.role is Role.owner]
     if not owners and shop.span is not None:
         yield Diagnostic(
-            code="K029",
+            code=K029.code,
             severity=Severity.error,
             span=shop.span,
             message=f"shop '{shop.id}' has no owner",
@@ -21,7 +22,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
     for extra in owners[1:]:
         if extra.span is not None:
             yield Diagnostic(
-                code="K033",
+                code=K033.code,
                 severity=Severity.error,
                 span=extra.span,
                 message=f"shop '{shop.id}' has a second owner '{extra.name}'",
@@ -32,7 +33,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
     for member in shop.staff:
         if member.name in seen and member.span is not None:
             yield Diagnostic(
-                code="K033",
+                code=K033.code,
                 severity=Severity.error,
                 span=member.span,
                 message=f"'{member.name}' is in staff twice",

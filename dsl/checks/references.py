@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kefu.dsl.codes import K030, K034
 from kefu.dsl.values import did_you_mean
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Shop
@@ -20,7 +21,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
         for case in block.cases:
             if case.expect is not None and case.expect not in known and case.span is not None:
                 yield Diagnostic(
-                    code="K030",
+                    code=K030.code,
                     severity=Severity.error,
                     span=case.span,
                     message=f"test '{block.name}' expects entry '{case.expect}', which shop '{shop.id}' does not have",
@@ -31,7 +32,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
         for step in scenario.steps:
             if step.actor is not None and step.actor not in people and step.span is not None:
                 yield Diagnostic(
-                    code="K034",
+                    code=K034.code,
                     severity=Severity.error,
                     span=step.span,
                     message=f"scenario '{scenario.name}' names '{step.actor}', who is not in staff",
@@ -44,7 +45,7 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
                     and expectation.span
                 ):
                     yield Diagnostic(
-                        code="K030",
+                        code=K030.code,
                         severity=Severity.error,
                         span=expectation.span,
                         message=(
