@@ -23,7 +23,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main(list(args))
     out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
+    code = exit_info.value.code
+    assert isinstance(code, int), code
+    return code, out, err
 
 
 def shop(tmp_path: Path, text: str) -> Path:

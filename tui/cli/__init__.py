@@ -147,7 +147,3 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         _fail(internal_error_lines(exc, args), EXIT_INTERNAL)
     sys.exit(status if isinstance(status, int) else EXIT_CLEAN)
-
-
-if __name__ == "__main__":
-    main()
