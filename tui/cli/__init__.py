@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-from importlib import metadata
 from typing import Any, NoReturn
 
 import click
@@ -77,6 +76,9 @@ _add_commands()
 
 
 def version() -> str:
+    """The installed kefu's version (what a bug report needs first)."""
+    from importlib import metadata
+
     try:
         return metadata.version("kefu")
     except metadata.PackageNotFoundError:

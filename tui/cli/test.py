@@ -62,7 +62,7 @@ def result_line(result: Result) -> str:
     metavar="PATTERN",
     default=None,
     help="Only the test blocks and scenarios whose name matches PATTERN, a Python regular expression "
-    "searched anywhere in the name (`--run night` or `--run '^pickup$'`).",
+    "searched anywhere in the name (`--run friday`, `--run '^shipping|^friday'`).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Print each test case and scenario with its result.")
 def test(
@@ -80,7 +80,7 @@ def test(
     Examples:
       kefu test rules/
       kefu test rules/shops/tw --coverage
-      kefu test rules/ --run night -v
+      kefu test rules/ --run friday -v
       kefu test rules/ --json
     """
     from kefu.engine.verify import run_shop, uncovered
