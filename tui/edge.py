@@ -1,85 +1,48 @@
-"""What every command shares at the edge: exit codes, the parse cache, loading the rules."""
+"""The names `kefu simulate` (tui/cmd_simulate.py) and bench/engine.py import from here, kept
+importable while they move: exit statuses, the parse cache switch, loading shops, collector tuning
+and opening the history. Each lives in its own module (tui/exits.py, tui/shops.py,
+tui/collector.py, tui/history.py); new code imports from those."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
-from kefu.dsl.cache import Cache, default_dir
+from kefu.dsl.cache import Cache
+from kefu.tui import history, shops
+from kefu.tui.collector import long_run_gc
+from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE
 
 if TYPE_CHECKING:
     from kefu.engine.rules import Shop
     from kefu.engine.store import Store
 
-REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_USAGE",
+    "cache",
+    "load_shops",
+    "long_run_gc",
+    "one_shop",
+    "open_history",
+]
 
 
 def cache(no_cache: bool) -> Cache:
-    return Cache.disabled() if no_cache or os.environ.get("KEFU_NO_CACHE") else Cache(default_dir())
+    return shops.parse_cache(no_cache)
 
 
-def load_shops(rules: Path, command: str) -> list[Shop]:
-    """Every shop under RULES; rules with errors stop the command (exit 1) with the errors printed."""
-    from kefu.dsl import render
-    from kefu.dsl.load import load
-
-    result = load([rules], cache(False))
-    if result.errors:
-        click.echo(render.render_text(result.errors), err=True)
-        click.echo(
-            f"kefu {command}: the rules have {len(result.errors)} error(s); fix them first (kefu check)", err=True
-        )
-        sys.exit(EXIT_FINDINGS)
-    return list(result.rules.shops)
+def load_shops(rules: Path, command: str = "") -> list[Shop]:
+    """Every shop under RULES; rules with errors raise a `findings` KefuError (the command line
+    prints the errors and exits 1). `command` is no longer needed: the command line names it."""
+    return shops.load_shops(rules)
 
 
-def one_shop(rules: Path, shop_id: str | None, command: str) -> Shop:
-    """The shop --shop names, or the only one under RULES."""
-    shops = load_shops(rules, command)
-    if shop_id is not None:
-        shop = next((s for s in shops if s.id == shop_id), None)
-        if shop is None:
-            raise click.UsageError(
-                f"no shop '{shop_id}' in {rules}; shops there: {', '.join(s.id for s in shops) or 'none'}"
-            )
-        return shop
-    if len(shops) == 1:
-        return shops[0]
-    raise click.UsageError(
-        f"{rules} holds {len(shops)} shops ({', '.join(s.id for s in shops) or 'none'}); pick one with --shop"
-    )
+def one_shop(rules: Path, shop_id: str | None, command: str = "") -> Shop:
+    return shops.one_shop(rules, shop_id)
 
 
-def long_run_gc() -> None:
-    """Tune the garbage collector for a long stream (`kefu simulate`, the UI): what is loaded by now
-    (rules, matcher index) is moved out of the collector's sight, and young collections run every
-    50,000 allocations instead of 700. A step allocates dozens of short-lived models, and with
-    the default threshold the collector walked the live inbox over and over: bench/engine.py
-    measured decide + store 40% faster this way. Memory stays bounded: cycles are still collected."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
-def open_history(db_path: Path | None, command: str) -> Store | None:
-    """The recorded history for a reading command: None when the default database does not exist
-    yet (nothing recorded); a missing --db file is a usage error; a file kefu cannot read, exit 2."""
-    from kefu.engine.store import Store, StoreError, default_path
-
-    path = db_path or default_path()
-    if not path.is_file():
-        if db_path is not None:
-            raise click.UsageError(f"{path}: no such file")
-        return None
-    try:
-        return Store.open(path)
-    except StoreError as error:
-        click.echo(f"kefu {command}: error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+def open_history(db_path: Path | None, command: str = "") -> Store | None:
+    return history.open_history(db_path)

@@ -49,7 +49,7 @@ def event_line(event: Event, line: int | None) -> str:
     elif hasattr(event, "text") and getattr(event, "text", None):
         detail = clip(str(event.text))
     if hasattr(event, "agent") and getattr(event, "conversation", None):
-        subject = f"{event.conversation} {event.agent}"  # type: ignore[union-attr]
+        subject = f"{event.conversation} {event.agent}"
     return " ".join(part for part in (f"{where}{when(event.time)}", event.type, subject, detail) if part)
 
 

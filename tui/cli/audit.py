@@ -7,19 +7,14 @@ from pathlib import Path
 
 import click
 
-from kefu.tui.edge import open_history
+from kefu.tui.cli.options import SHOP_ONLY, db_option, json_option, shop_option
+from kefu.tui.history import history_path, open_history
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The database runs were recorded into (default: kefu.db in your data folder, or $KEFU_DB).",
-)
-@click.option("--shop", "shop_id", default=None, help="Only this shop.")
-@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"db": ..., "entries": [...]}.')
+@db_option("The database runs were recorded into")
+@shop_option(SHOP_ONLY)
+@json_option('Print one JSON object: {"db": ..., "entries": [...]}.')
 def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
     """The audit log of setting changes (AR-1, BOT-1, AR-8), refused ones included, oldest first.
 
@@ -28,11 +23,9 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
       kefu audit
       kefu audit --shop tw --json
     """
-    from kefu.engine.store import default_path
-
-    store = open_history(db_path, "audit")
+    store = open_history(db_path)
     if store is None:
-        path = default_path()
+        path = history_path(db_path)
         click.echo(
             json.dumps({"db": str(path), "entries": []}) if as_json else f"kefu audit: no history yet ({path})",
             err=not as_json,

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kefu.tui.edge import EXIT_CLEAN, open_history
+from kefu.tui.cli.options import SHOP_ONLY, db_option, json_option, shop_option
+from kefu.tui.errors import Failure, KefuError
+from kefu.tui.exits import EXIT_CLEAN
+from kefu.tui.history import history_path, open_history
 
 if TYPE_CHECKING:
     from kefu.engine.metrics import PeriodMetrics, Share
@@ -20,14 +23,8 @@ DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on 
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The database simulations recorded into (default: kefu.db in your data folder, or $KEFU_DB).",
-)
-@click.option("--shop", "shop_id", default=None, help="Only this shop.")
+@db_option("The database simulations recorded into")
+@shop_option(SHOP_ONLY)
 @click.option("--from", "start", default=None, metavar="TIME", help=f"Sessions opened from TIME on ({DATE_HELP}).")
 @click.option(
     "--to",
@@ -45,7 +42,7 @@ DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on 
 )
 @click.option("--run", "run_id", type=int, default=None, help="Only this run (see --runs).")
 @click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs and stop.")
-@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"db": ..., "periods": [...]}.')
+@json_option('Print one JSON object: {"db": ..., "periods": [...]}.')
 def metrics(
     db_path: Path | None,
     shop_id: str | None,
@@ -69,11 +66,10 @@ def metrics(
       kefu metrics --db night.db --json
     """
     from kefu.engine.metrics import Report, compute
-    from kefu.engine.store import default_path
 
-    store = open_history(db_path, "metrics")
+    store = open_history(db_path)
     if store is None:
-        _nothing(as_json, str(default_path()), "no history yet: record some with kefu simulate")
+        _nothing(as_json, str(history_path(db_path)), "no history yet: record some with kefu simulate")
         return
     path = Path(store.path)
     with store:
@@ -84,14 +80,14 @@ def metrics(
         shops = [s for s in store.shops() if shop_id is None or s == shop_id]
         if shop_id is not None and not shops:
             known = ", ".join(store.shops()) or "none"
-            raise click.UsageError(f"no history for shop '{shop_id}' in {path}; shops there: {known}")
+            raise KefuError(f"no history for shop '{shop_id}' in {path}; shops there: {known}", Failure.not_found)
         periods = []
         for shop in shops:
             zone = zones.get(shop)
             window = (_instant(start, zone, "--from", False), _instant(end, zone, "--to", True))
             if window[0] and window[1] and window[0] >= window[1]:
                 raise click.UsageError(f"--from {start} is not before --to {end}")
-            report = compute(store.steps(shop=shop, run=run_id), zones, *window, by=by)  # type: ignore[arg-type]
+            report = compute(store.steps(shop=shop, run=run_id), zones, *window, by=by)
             periods.extend(report.periods)
     result = Report(periods=periods)
     if as_json:

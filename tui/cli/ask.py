@@ -1,0 +1,99 @@
+"""`kefu ask RULES MESSAGE`: which entry a customer message is about, and whether it would be auto-sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kefu.tui.cli.options import json_option, rules_argument, shop_option
+from kefu.tui.shops import one_shop
+
+if TYPE_CHECKING:
+    from kefu.engine.matcher import Match
+    from kefu.engine.rules import Shop
+
+VERDICT = {"auto_send": "auto-send", "suggest": "suggest only", "none": "no answer"}
+
+
+@click.command()
+@rules_argument()
+@click.argument("message")
+@shop_option()
+@click.option("--explain", is_flag=True, help="Show the normalised text, synonyms, scores, margin and levels.")
+@json_option()
+def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: bool) -> None:
+    """Which entry a customer message is about, and whether it would be auto-sent (D-8).
+
+    \b
+    Examples:
+      kefu ask rules/shops/tw "有免運嗎?"
+      kefu ask rules/ "where is my parcel" --shop sg --explain
+      kefu ask rules/shops/tw "運費怎麼算" --json
+    """
+    from kefu.engine.matcher import Matcher
+
+    shop = one_shop(rules, shop_id)
+    match = Matcher(shop.entries, shop.synonyms).match(message, shop.policy.matching)
+    candidates = _candidates(shop, match)
+    if as_json:
+        click.echo(json.dumps(_document(shop, message, match, candidates), ensure_ascii=False, indent=2))
+        return
+    for line in _text(shop, match, candidates, explain):
+        click.echo(line)
+
+
+def _candidates(shop: Shop, match: Match) -> list[dict[str, Any]]:
+    """Each candidate with the file and line of its entry."""
+    where = {entry.id: entry.span for entry in shop.entries}
+    rows = []
+    for candidate in match.candidates:
+        span = where.get(candidate.entry)
+        rows.append(
+            {**candidate.model_dump(), "file": span.file if span else None, "line": span.line if span else None}
+        )
+    return rows
+
+
+def _document(shop: Shop, message: str, match: Match, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+    best, levels = match.best, shop.policy.matching
+    return {
+        "shop": shop.id,
+        "message": message,
+        "normalized": match.message.text,
+        "synonyms": [list(pair) for pair in match.message.synonyms],
+        "decision": match.decision.value,
+        "entry": best.entry if best else None,
+        "score": best.score if best else 0.0,
+        "margin": match.margin,
+        "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
+        "candidates": candidates,
+    }
+
+
+def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: bool) -> list[str]:
+    best, levels, decision = match.best, shop.policy.matching, match.decision.value
+    lines = [
+        f"{VERDICT[decision]}: {best.entry if best and decision != 'none' else '-'}"
+        + (f"  (score {best.score:g}, margin {match.margin:g})" if best else "")
+    ]
+    if explain:
+        lines.append(f"  normalised: {match.message.text!r}")
+        if match.message.synonyms:
+            lines.append("  synonyms:   " + ", ".join(f"{a} -> {b}" for a, b in match.message.synonyms))
+        lines.append(
+            f"  levels:     auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}"
+        )
+        entry = shop.entry(best.entry) if best else None
+        if entry is not None and not entry.auto:
+            lines.append(f"  note:       {entry.id} is 'auto never': suggested at most")
+    if explain or decision != "none":
+        for rank, candidate in enumerate(candidates, 1):
+            place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""
+            lines.append(
+                f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
+                f"via {candidate['ask']!r}  {place}"
+            )
+    return lines

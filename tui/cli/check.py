@@ -1,0 +1,102 @@
+"""`kefu check PATHS...`: every finding in rule files, as text, JSON or GitHub annotations."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kefu.tui.cli.options import json_option, paths_argument
+from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
+from kefu.tui.shops import parse_cache
+
+if TYPE_CHECKING:
+    from kefu.engine.diagnostics import Diagnostic, Severity
+
+FAIL_ON = ("error", "warning")
+
+
+def failing(diagnostics: Sequence[Diagnostic], fail_on: Severity) -> bool:
+    """Whether a check fails (exit 1): on any error, and with `fail_on` warning on any warning too.
+    (The diagnostics registry brings its own `kefu.dsl.levels.failing`; this one gives way to it.)"""
+    from kefu.engine.diagnostics import Severity
+
+    failing_levels = {Severity.error} if fail_on is Severity.error else {Severity.error, Severity.warning}
+    return any(diagnostic.severity in failing_levels for diagnostic in diagnostics)
+
+
+def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
+    """`checked 4 files: no problems`, `checked 1 file: found 2 errors and 1 warning`."""
+    errors = sum(d.severity.value == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    checked = f"checked {files} file{'s' * (files != 1)}"
+    if not diagnostics:
+        return f"{checked}: no problems"
+    parts = [f"{errors} error{'s' * (errors != 1)}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return f"{checked}: found {' and '.join(parts)}"
+
+
+@click.command()
+@paths_argument()
+@json_option('Print one JSON object: {"diagnostics": [...]}.')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format; github prints GitHub Actions annotations.",
+)
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Print at most N findings (0: all). The exit status still counts all of them.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="The lowest level that fails the check (exit 1): warnings exit 0 unless --fail-on warning.",
+)
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the content cache.")
+def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fail_on: str, no_cache: bool) -> None:
+    """Check rule files: syntax, settings, presets, references, tests' targets.
+
+    PATHS are .kefu files or folders (searched recursively). A file inside a shop's folder is
+    checked together with the rest of its shop.
+
+    \b
+    Examples:
+      kefu check rules/
+      kefu check rules/shops/tw --json
+      kefu check rules/ --format github      # in CI: annotations on the pull request
+      kefu check rules/ --fail-on warning    # warnings fail the check too
+    """
+    from kefu.dsl import render
+    from kefu.dsl.load import load
+    from kefu.engine.diagnostics import Severity
+
+    result = load(list(paths), parse_cache(no_cache))
+    diagnostics = result.diagnostics
+    shown = diagnostics[:max_errors] if max_errors else diagnostics
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        click.echo(render.render_json(shown))
+    elif fmt == "github":
+        if shown:
+            click.echo(render.render_github(shown))
+    else:
+        if shown:
+            click.echo(render.render_text(shown) + "\n")
+        if len(shown) < len(diagnostics):
+            click.echo(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)", err=True)
+        click.echo(summary(diagnostics, len(result.files)), err=True)
+    sys.exit(EXIT_FINDINGS if failing(diagnostics, Severity(fail_on)) else EXIT_CLEAN)

@@ -1,0 +1,37 @@
+"""`kefu schema rules|events|actions`: the JSON Schema of the rules model, or of event and action lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+def schema_of(what: str) -> dict[str, Any]:
+    """The JSON Schema of `rules`, `events` or `actions` (format version 1)."""
+    if what == "rules":
+        from kefu.engine.rules import RuleSet
+
+        return RuleSet.model_json_schema()
+    from pydantic import TypeAdapter
+
+    from kefu.engine.events import Action, Event
+
+    document = TypeAdapter(Event if what == "events" else Action).json_schema()
+    document["title"] = "kefu event" if what == "events" else "kefu action"
+    return document
+
+
+@click.command()
+@click.argument("what", type=click.Choice(["rules", "events", "actions"]))
+def schema(what: str) -> None:
+    """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
+    and `actions` are the lines `decide` reads and writes (format version 1).
+
+    \b
+    Example:
+      kefu schema rules > rules.schema.json
+      kefu schema events > events.schema.json
+    """
+    click.echo(json.dumps(schema_of(what), ensure_ascii=False, indent=2))
