@@ -458,12 +458,12 @@ def test_10mb_junk_text_gives_one_diagnostic(workdir: Path) -> None:
             [sys.executable, "-c", JUNK_SCRIPT, "junk.kefu"],
             capture_output=True,
             text=True,
-            timeout=2,
+            timeout=30,  # a guard against a hang, not a speed test (bench/parse.py measures speed)
             cwd=workdir,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
     except subprocess.TimeoutExpired:
-        pytest.fail("loading 10 MB of junk text took more than 2 s")
+        pytest.fail("loading 10 MB of junk text took more than 30 s: a hang")
     assert done.returncode == 0, done.stderr  # no exception
     count, longest, _, _ = done.stdout.split()
     assert int(count) == 1 and int(longest) < 300
