@@ -373,16 +373,17 @@ K037 = _code(
     "K037",
     "shadowed-preset-entry",
     "a shop's own `faq` reuses the id of a preset entry",
-    "A preset entry changes only through `override` and goes only through `drop` (KB-2), so that a "
-    "review shows every change to the platform's wording.",
+    "A shop's own `faq` with a preset entry's id replaces that entry whole. A preset entry is meant to "
+    "change through `override` (only what differs) and to go through `drop` (KB-2), so that a review "
+    "shows every change to the platform's wording.",
     'faq shipping.free "..." { ... }',
     "override faq shipping.free { ... }",
     level=Severity.warning,
     category="presets",
     level_reason=(
         "The shop's own entry replaces the preset entry of that id, as written, so the shop runs as the "
-        "merchant meant; the warning asks for `override`, so that a review shows every change to the "
-        "platform's wording (KB-2). Ignore it on the entry's line when a full replacement is intended."
+        "merchant meant; the warning asks for `override` (or `drop` first), so that a review shows the "
+        "change to the platform's wording."
     ),
 )
 K038 = _code(
@@ -416,7 +417,8 @@ K040 = _code(
     "a `# kefu: ignore[...]` comment that silences nothing",
     "A suppression applies to the findings whose span starts on its own line. One that silences nothing "
     "is left over from a fixed finding, or stands on the wrong line; kept, it would hide a new finding "
-    "there later. It is not reported while a file of the run has syntax errors (some checks did not run).",
+    "there later. It is held back in a file with a syntax error, and for a rule's code where no checked shop "
+    "reads the file (the rules did not run there).",
     'faq a "A" {\n    ask "包郵嗎"   # kefu: ignore[K021]\n    reply "..."\n}',
     'faq a "A" {\n    ask "包郵嗎"\n    reply "..."\n}',
     level=Severity.warning,
