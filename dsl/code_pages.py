@@ -120,10 +120,10 @@ def _fence(text: str) -> str:
 
 def code_page(code: Code) -> str:
     """docs/rules/K0NN.md: what, why, level and why, category, where it is found, avoid, prefer."""
-    if code.level is Severity.warning:
+    if code.ignorable:
         silence = f"Ignore it on its line with `# kefu: ignore[{code.code}]`."
-        if code.category in SUPPRESSION:
-            silence = "Findings about suppressions cannot be ignored: fix or delete the comment."
+    elif code.level is Severity.warning:
+        silence = "Findings about suppressions cannot be ignored: fix or delete the comment."
     else:
         silence = "Errors cannot be ignored."
     return "\n".join(

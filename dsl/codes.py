@@ -32,6 +32,11 @@ class Code:
     category: str
     level_reason: str
 
+    @property
+    def ignorable(self) -> bool:
+        """Whether `# kefu: ignore[CODE]` may silence it: warnings only, and none about suppressions."""
+        return self.level is Severity.warning and self.category != "suppression"
+
     def at(self, span: Span, message: str, help: str = "", related: Iterable[Span] = ()) -> Diagnostic:
         """A finding of this code at `span`, at the code's level."""
         return Diagnostic(
@@ -445,10 +450,17 @@ def explain(code: str) -> str | None:
     entry = CODES.get(code.upper())
     if entry is None:
         return None
-    return (
-        f"{entry.code} ({entry.name}): {entry.summary}\n\n"
-        f"Level: {entry.level.value}. {entry.level_reason}\nCategory: {entry.category}\n\n"
-        f"{entry.why}\n\nAvoid:\n{_indent(entry.avoid)}\n\nPrefer:\n{_indent(entry.prefer)}\n"
+    level = [f"Level: {entry.level.value}. {entry.level_reason}", f"Category: {entry.category}"]
+    if entry.ignorable:
+        level.append(f"Ignore it on its line with: # kefu: ignore[{entry.code}]")
+    return "\n\n".join(
+        [
+            f"{entry.code} ({entry.name}): {entry.summary}",
+            "\n".join(level),
+            entry.why,
+            f"Avoid:\n{_indent(entry.avoid)}",
+            f"Prefer:\n{_indent(entry.prefer)}\n",
+        ]
     )
 
 

@@ -107,7 +107,7 @@ def _problem(ignored: Ignored, seen: set[str]) -> tuple[str, str] | None:
         if close is None and not _CODE_SHAPE.match(ignored.code):
             return f"'{ignored.code}' is not a code", "codes look like K021 (docs/rules/README.md lists them)"
         return f"unknown code '{ignored.code}'", close or "docs/rules/README.md lists every code"
-    if code in (K040, K041):
+    if code.level is Severity.warning and not code.ignorable:
         return f"'{code.code}' cannot be ignored: it is about suppressions", "fix or delete the suppression instead"
     if code.level is Severity.error:
         return f"'{code.code}' is an error, and errors cannot be ignored", "fix it: only warnings can be ignored"
