@@ -1,8 +1,10 @@
-"""Every diagnostic code, from a file: the code at its line:column, and the rendered text (golden).
+"""Every diagnostic code, from a file: the fixture gives that code and no other, rendered as its golden.
 
 Fixtures live in tests/dsl/fixtures: `K0NN_name.kefu` for one file, `K0NN_name/` for a case that
-needs several files. Codes that need bytes no one should commit (not UTF-8, binary, too large) are
-written by the test itself. Goldens live in tests/dsl/snapshots; regenerate them with
+needs several files; every one is a case (found by its name), and every registered code needs one.
+Codes that need bytes no one should commit (not UTF-8, binary, too large) are written by the test
+itself. Goldens live in tests/dsl/snapshots (the rendered text shows each finding's line:column and
+level); regenerate them with
 
     KEFU_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/dsl/test_diagnostics.py
 
