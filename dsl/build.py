@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kefu.dsl.codes import K010, K011, K012, K013
+from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader
 from kefu.engine.diagnostics import Span
@@ -94,6 +95,7 @@ class FileItems:
     diagnostics: list = field(default_factory=list)
     broken: bool = False
     statements: int = 0  # top-level statements the file holds, known or not
+    suppressions: list[Suppression] = field(default_factory=list)  # its `# kefu: ignore[...]` comments
 
 
 JUNK_AFTER = 8  # this many unknown statements first: the file is not a rule file
@@ -790,6 +792,7 @@ def merge(first: FileItems, second: FileItems) -> FileItems:
         "scenarios",
         "shop_only",
         "diagnostics",
+        "suppressions",
     ):
         getattr(first, name).extend(getattr(second, name))
     first.more_policy.extend([second.policy, *second.more_policy])
@@ -801,4 +804,5 @@ def build(document: Document) -> FileItems:
     """What one parsed file declares, with the diagnostics of reading it."""
     items = _Builder(document).build(document.stmts)
     items.diagnostics = document.diagnostics + items.diagnostics
+    items.suppressions = find_suppressions(document.comments)
     return items

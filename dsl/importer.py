@@ -13,8 +13,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from kefu.dsl.checks.duplicate_ask import ask_key
 from kefu.dsl.jsonl import objects
+from kefu.dsl.rules.matching.duplicate_ask import ask_key
 from kefu.dsl.syntax import quote
 from kefu.dsl.values import ID_RE
 

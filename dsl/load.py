@@ -16,11 +16,12 @@ from typing import Any
 
 from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
-from kefu.dsl.checks import run_checks
 from kefu.dsl.chunks import build_texts, pack, unpack
 from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038
 from kefu.dsl.files import discover, display_name, starts_a_shop
+from kefu.dsl.rules import run_checks
 from kefu.dsl.source import SourceText, file_error, read_file
+from kefu.dsl.suppression import apply_suppressions
 from kefu.dsl.values import Reader, did_you_mean, working_days
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
@@ -96,49 +97,35 @@ class Loader:
         if path in chain:
             cycle = " -> ".join(display_name(p) for p in chain[chain.index(path) :] + (path,))
             self.diagnostics.append(
-                Diagnostic(
-                    code=K032.code,
-                    severity=Severity.error,
-                    span=span,
-                    message=f"files use each other in a cycle: {cycle}",
-                    help="let one of them stop using the other",
-                )
+                K032.at(span, f"files use each other in a cycle: {cycle}", "let one of them stop using the other")
             )
             return None
         if path in self.presets:
             return self.presets[path]
         if not path.is_file():
             self.diagnostics.append(
-                Diagnostic(
-                    code=K031.code,
-                    severity=Severity.error,
-                    span=span,
-                    message=f"no preset file at {display_name(path)}",
-                    help="paths in 'use' are relative to the file that writes them",
+                K031.at(
+                    span,
+                    f"no preset file at {display_name(path)}",
+                    "paths in 'use' are relative to the file that writes them",
                 )
             )
             return None
         items = self.file(path)
         if items is None:
             self.diagnostics.append(
-                Diagnostic(
-                    code=K031.code,
-                    severity=Severity.error,
-                    span=span,
-                    message=f"the preset {display_name(path)} cannot be read",
-                    help="fix the errors reported for that file",
+                K031.at(
+                    span, f"the preset {display_name(path)} cannot be read", "fix the errors reported for that file"
                 )
             )
             return None
         header = items.headers[0] if items.headers else None
         if header is None or header.kind != "preset":
             self.diagnostics.append(
-                Diagnostic(
-                    code=K031.code,
-                    severity=Severity.error,
-                    span=span,
-                    message=f"{display_name(path)} is not a preset (it does not start with 'preset')",
-                    help="'use' takes preset files; a shop's own files join it by folder",
+                K031.at(
+                    span,
+                    f"{display_name(path)} is not a preset (it does not start with 'preset')",
+                    "'use' takes preset files; a shop's own files join it by folder",
                 )
             )
             return None
@@ -231,15 +218,18 @@ class Loader:
         for items in files:
             entries = _apply_overrides(entries, items, reader)
         own: list[FaqEntry] = []
+        shadowed = {entry.id: index for index, entry in enumerate(entries) if entry.id in preset_ids}
         for items in files:
             for entry in items.faqs:
-                if entry.id in preset_ids:
+                if entry.id in shadowed:  # the shop's own entry wins, once (a second one is K020)
                     reader.error(
                         K037,
                         entry.span or header.span,
-                        f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
-                        f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id",
+                        f"entry '{entry.id}' replaces the preset entry of that id",
+                        f"write: override faq {entry.id} {{ ... }} to change the preset's wording, "
+                        f"or drop faq {entry.id} first",
                     )
+                    entries[shadowed.pop(entry.id)] = entry
                     continue
                 own.append(entry)
         entries = _unique_entries(entries + own, reader)
@@ -428,12 +418,10 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
             if path.parent in shop_dirs:
                 other = loader.items[shop_dirs[path.parent]]
                 loader.diagnostics.append(
-                    Diagnostic(
-                        code=K038.code,
-                        severity=Severity.error,
-                        span=items.headers[0].span,
-                        message=f"a second shop in the folder of {other.path if other else '?'}",
-                        help="a folder holds one shop: move this one to a folder of its own",
+                    K038.at(
+                        items.headers[0].span,
+                        f"a second shop in the folder of {other.path if other else '?'}",
+                        "a folder holds one shop: move this one to a folder of its own",
                     )
                 )
                 continue
@@ -474,12 +462,10 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     for shop in shops:
         if shop.id in seen and shop.span is not None:
             loader.diagnostics.append(
-                Diagnostic(
-                    code=K035.code,
-                    severity=Severity.error,
-                    span=shop.span,
-                    message=f"two shops have the id '{shop.id}'",
-                    help="give each shop its own id",
+                K035.at(
+                    shop.span,
+                    f"two shops have the id '{shop.id}'",
+                    "give each shop its own id",
                     related=(seen[shop.id].span,) if seen[shop.id].span else (),
                 )
             )
@@ -489,16 +475,15 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
         first = seen_presets.setdefault(preset.id, preset)
         if first is not preset and preset.span is not None:
             loader.diagnostics.append(
-                Diagnostic(
-                    code=K035.code,
-                    severity=Severity.error,
-                    span=preset.span,
-                    message=f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",
-                    help="give each preset its own id",
+                K035.at(
+                    preset.span,
+                    f"two presets have the id '{preset.id}' ({first.file} and {preset.file})",
+                    "give each preset its own id",
                     related=(first.span,) if first.span else (),
                 )
             )
     diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
+    diagnostics = apply_suppressions(diagnostics, loader.items.values(), shops)
     unique = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)
     return LoadResult(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kefu.dsl.codes import K003, K004, K005, K006, K007, Code
-from kefu.engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.diagnostics import Diagnostic, Span
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -97,24 +97,20 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
         span = Span(file=display, line=line, column=column, end_line=line, end_column=column)
         offset = exc.start + len(data) - len(body)
         return None, [
-            Diagnostic(
-                code=K004.code,
-                severity=Severity.error,
-                span=span,
-                message=f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
-                help="save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)",
+            K004.at(
+                span,
+                f"this file is not UTF-8: byte 0x{body[exc.start]:02x} at byte offset {offset}",
+                "save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)",
             )
         ]
     control = _CONTROL_RE.search(text)
     if control is not None:
         span = span_at(text, control.start(), display)
         return None, [
-            Diagnostic(
-                code=K005.code,
-                severity=Severity.error,
-                span=span,
-                message=f"this file holds a control character U+{ord(control.group()):04X}; is it binary?",
-                help="a .kefu file is UTF-8 text; remove the character",
+            K005.at(
+                span,
+                f"this file holds a control character U+{ord(control.group()):04X}; is it binary?",
+                "a .kefu file is UTF-8 text; remove the character",
             )
         ]
     if not text.strip():
@@ -163,12 +159,10 @@ def _full_width(text: str, index: int, display: str) -> Diagnostic:
     ch = text[index]
     twin, name = FULL_WIDTH[ch]
     shown = "a space" if twin == " " else f"'{twin}'"
-    return Diagnostic(
-        code=K003.code,
-        severity=Severity.error,
-        span=span_at(text, index, display),
-        message=f"{name} '{ch}' where the syntax wants {shown}",
-        help=f"write {shown} instead of '{ch}' (inside a string it would be fine)",
+    return K003.at(
+        span_at(text, index, display),
+        f"{name} '{ch}' where the syntax wants {shown}",
+        f"write {shown} instead of '{ch}' (inside a string it would be fine)",
     )
 
 
@@ -179,10 +173,4 @@ def span_at(text: str, offset: int, display: str, length: int = 1) -> Span:
 
 
 def file_error(code: Code, display: str, message: str, help: str) -> Diagnostic:
-    return Diagnostic(
-        code=code.code,
-        severity=Severity.error,
-        message=message,
-        help=help,
-        span=Span(file=display, line=1, column=1, end_line=1, end_column=1),
-    )
+    return code.at(Span(file=display, line=1, column=1, end_line=1, end_column=1), message, help)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from kefu.dsl.codes import K010, K011, K014, K023, K024, K025, K039, Code
 from kefu.dsl.syntax import Atom, Stmt, bad_escapes
-from kefu.engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.diagnostics import Diagnostic, Span
 from kefu.engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
 
 ID_RE = re.compile(r"^[^\W\d][\w-]*(?:\.[\w-]+)*$")
@@ -51,12 +51,10 @@ class Reader:
         message: str,
         help: str = "",
         related: Iterable[Span] = (),
-        severity: Severity = Severity.error,
     ) -> None:
+        """A finding of `code` (at the code's level) at `where`."""
         span = where if isinstance(where, Span) else where.span(self.path)
-        self.diagnostics.append(
-            Diagnostic(code=code.code, severity=severity, message=message, span=span, help=help, related=tuple(related))
-        )
+        self.diagnostics.append(code.at(span, message, help, related))
 
     def unknown(self, stmt: Stmt, context: str, known: Iterable[str]) -> None:
         name = stmt.head.value

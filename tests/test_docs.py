@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import TypeAdapter, ValidationError
 
-from kefu.dsl import codes
+from kefu.dsl import code_pages, codes
 from kefu.dsl.build import build
 from kefu.dsl.load import load
 from kefu.dsl.syntax import parse
@@ -37,9 +37,16 @@ WORKED_EVENTS = [
 WORKED_ACTIONS = re.findall(r"^```text\n(.*?)^```", EVENTS, re.S | re.M)
 
 
-def test_diagnostics_reference_is_generated_from_the_code_table() -> None:
-    """docs/diagnostics.md == `python -m kefu.dsl.codes`; regenerate it after changing dsl/codes.py."""
-    assert (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8") == codes.markdown()
+@pytest.mark.parametrize("name", sorted(code_pages.pages()))
+def test_diagnostics_reference_is_generated_from_the_code_table(name: str) -> None:
+    """docs/diagnostics.md and docs/rules/ == `python -m kefu.dsl.codes`; run it after changing a code."""
+    path = ROOT / "docs" / name
+    assert path.is_file(), f"docs/{name} is missing: run python -m kefu.dsl.codes"
+    assert path.read_text(encoding="utf-8") == code_pages.pages()[name], "run python -m kefu.dsl.codes"
+
+
+def test_no_page_of_a_code_that_is_gone() -> None:
+    assert code_pages.stale(ROOT / "docs") == []
 
 
 @pytest.mark.parametrize("code", sorted(codes.CODES))

@@ -1,8 +1,10 @@
-"""Every diagnostic code, from a file: the code at its line:column, and the rendered text (golden).
+"""Every diagnostic code, from a file: the fixture gives that code and no other, rendered as its golden.
 
 Fixtures live in tests/dsl/fixtures: `K0NN_name.kefu` for one file, `K0NN_name/` for a case that
-needs several files. Codes that need bytes no one should commit (not UTF-8, binary, too large) are
-written by the test itself. Goldens live in tests/dsl/snapshots; regenerate them with
+needs several files; every one is a case (found by its name), and every registered code needs one.
+Codes that need bytes no one should commit (not UTF-8, binary, too large) are written by the test
+itself. Goldens live in tests/dsl/snapshots (the rendered text shows each finding's line:column and
+level); regenerate them with
 
     KEFU_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/dsl/test_diagnostics.py
 
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -74,57 +77,35 @@ def _too_large(folder: Path) -> Path:
     return path
 
 
+GENERATED: dict[str, Callable[[Path], Path]] = {
+    "K004_not_utf8": _not_utf8,
+    "K005_binary_file": _binary,
+    "K007_unreadable_file": _too_large,
+}
+
+
 @dataclass(frozen=True)
 class Case:
-    code: str
-    name: str  # fixture file (without .kefu) or folder, and the golden's name
-    where: tuple[tuple[str, int, int], ...]  # (file as displayed, line, column) of each finding
+    name: str  # fixture file (without .kefu) or folder, and the golden's name: K0NN_what
     make: Callable[[Path], Path] | None = None  # writes the input instead of a committed fixture
-    also: frozenset[str] = field(default_factory=frozenset)  # other codes the input rightly gives
+
+    @property
+    def code(self) -> str:
+        return self.name.split("_", 1)[0]
 
     @property
     def id(self) -> str:
         return self.name
 
 
-def _one(code: str, name: str, line: int, column: int, **kw: object) -> Case:
-    return Case(code, name, ((f"{name}.kefu", line, column),), **kw)  # type: ignore[arg-type]
+def _cases() -> list[Case]:
+    """One case per fixture (file or folder) named K0NN_*, and one per generated input."""
+    names = {path.name.removesuffix(".kefu") for path in FIXTURES.glob("K[0-9][0-9][0-9]_*")}
+    cases = [Case(name) for name in names] + [Case(name, make) for name, make in GENERATED.items()]
+    return sorted(cases, key=lambda case: case.name)
 
 
-CASES: list[Case] = [
-    _one("K001", "K001_syntax_error", 6, 1),
-    _one("K002", "K002_unterminated_string", 7, 11),
-    _one("K003", "K003_full_width_punctuation", 7, 16),
-    _one("K004", "K004_not_utf8", 5, 20, make=_not_utf8),
-    _one("K005", "K005_binary_file", 1, 1, make=_binary),
-    Case("K006", "K006_comments_only", (("K006_comments_only/notes.kefu", 1, 1),)),
-    _one("K007", "K007_unreadable_file", 1, 1, make=_too_large),
-    _one("K010", "K010_unknown_statement", 6, 5),
-    _one("K011", "K011_bad_arguments", 7, 16),
-    _one("K012", "K012_duplicate_setting", 7, 5),
-    _one("K013", "K013_missing_field", 5, 1),
-    _one("K014", "K014_bad_id", 5, 5),
-    _one("K020", "K020_duplicate_entry_id", 10, 1),
-    _one("K021", "K021_duplicate_ask", 12, 9),
-    _one("K022", "K022_unknown_timezone", 2, 14),
-    _one("K023", "K023_impossible_hours", 2, 19),
-    _one("K024", "K024_impossible_date", 2, 24),
-    _one("K025", "K025_unknown_placeholder", 5, 14),
-    Case("K026", "K026_override_unknown_entry", (("K026_override_unknown_entry/shop.kefu", 7, 14),)),
-    Case("K027", "K027_drop_unknown_entry", (("K027_drop_unknown_entry/shop.kefu", 7, 10),)),
-    _one("K028", "K028_suggest_above_confidence", 5, 1),
-    _one("K029", "K029_no_owner", 1, 1),
-    _one("K030", "K030_test_unknown_entry", 11, 5),
-    _one("K031", "K031_use_missing_file", 2, 9),
-    Case("K032", "K032_use_cycle", (("K032_use_cycle/presets/b.kefu", 2, 9),)),
-    _one("K033", "K033_duplicate_staff", 5, 5),
-    _one("K034", "K034_unknown_agent", 10, 5),
-    Case("K035", "K035_duplicate_shop", (("K035_duplicate_shop/b/shop.kefu", 1, 1),)),
-    Case("K036", "K036_orphan_file", (("K036_orphan_file/faq.kefu", 1, 1),)),
-    Case("K037", "K037_shadowed_preset_entry", (("K037_shadowed_preset_entry/shop.kefu", 7, 1),)),
-    _one("K038", "K038_misplaced_statement", 3, 1),
-    _one("K039", "K039_out_of_range", 6, 16),
-]
+CASES = _cases()
 
 
 @pytest.fixture
@@ -165,15 +146,13 @@ def write(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
-# -- every code: where it is found ---------------------------------------------------------------
+# -- every code: a fixture that gives it, its rendered text (golden), its level ----------------------
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_code_is_found_at_its_spot(case: Case, workdir: Path) -> None:
-    diagnostics = run_case(case, workdir)
-    found = where(diagnostics)
-    assert {code for code, *_ in found} <= {case.code} | case.also, found
-    assert [(f, line, column) for code, f, line, column in found if code == case.code] == list(case.where), found
+def test_fixture_gives_its_code_and_no_other(case: Case, workdir: Path) -> None:
+    found = where(run_case(case, workdir))
+    assert found and {code for code, *_ in found} == {case.code}, found
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
@@ -194,13 +173,16 @@ def _cells(text: str) -> int:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_rendered_text_is_well_formed(case: Case, workdir: Path) -> None:
-    """What review of a golden checks by eye, checked for every case: a lowercase message with its
-    code, the source line, a caret under the first character of the span, and a help line."""
+    """What review of a golden checks by eye, checked for every case: the code's own level and the
+    code, a lowercase message, the source line, a caret under the first character of the span, and a
+    help line."""
     diagnostics = run_case(case, workdir)
     for diagnostic in diagnostics:
         block = render_text([diagnostic]).splitlines()
         span = diagnostic.span
-        assert block[0] == f"{span.file}:{span.line}:{span.column}: error[{diagnostic.code}]: {diagnostic.message}"
+        assert diagnostic.severity is CODES[diagnostic.code].level
+        level = diagnostic.severity.value
+        assert block[0] == f"{span.file}:{span.line}:{span.column}: {level}[{diagnostic.code}]: {diagnostic.message}"
         message = diagnostic.message.removeprefix(span.file)  # a message may start with the file's name
         assert message[:1].islower() or message[:1] in "'\" ", diagnostic.message  # ' ' after a file name
         assert not diagnostic.message.endswith("."), diagnostic.message
@@ -222,29 +204,34 @@ def test_rendered_text_is_well_formed(case: Case, workdir: Path) -> None:
         assert caret == " " * before + "^" * max(width, 1), (block, span)
 
 
-def test_every_code_has_a_case() -> None:
-    """A new code in dsl/codes.py fails here until it has a fixture (and a golden)."""
-    assert sorted(case.code for case in CASES) == sorted(CODES)
-    assert len({case.name for case in CASES}) == len(CASES)
-    for case in CASES:
-        assert case.name.startswith(case.code + "_")
-        if case.make is None:
-            assert (FIXTURES / case.name).is_dir() or (FIXTURES / f"{case.name}.kefu").is_file(), case.name
+def test_every_registered_code_is_given_by_a_fixture() -> None:
+    """A code in the registry (dsl/codes.py or a rule module) fails here until a fixture gives it;
+    each fixture gives its own code (above), so no code is registered but never emitted."""
+    assert sorted({case.code for case in CASES}) == sorted(CODES)
 
 
-def test_no_stray_fixtures_or_goldens() -> None:
-    """Every K0NN fixture and golden belongs to a case (other tests may keep files of their own here)."""
-    names = {case.name for case in CASES}
-    fixtures = {p.name.removesuffix(".kefu") for p in FIXTURES.glob("K[0-9][0-9][0-9]_*")}
-    assert fixtures <= names, fixtures - names
+SOURCES = sorted(path for folder in ("dsl", "engine", "tui") for path in (ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_code_the_sources_name_is_registered(path: Path) -> None:
+    """No code is emitted but unregistered: every K0NN the sources name (emit sites, messages, docs)
+    is in the registry, and no emitter writes a code as a string instead of passing its object."""
+    text = path.read_text(encoding="utf-8")
+    assert set(re.findall(r"\bK\d{3}\b", text)) <= set(CODES)
+    assert not re.search(r"code\s*=\s*[\"']K\d", text), "emit through the Code object: K0NN.at(...)"
+
+
+def test_no_stray_goldens() -> None:
     goldens = {p.stem for p in SNAPSHOTS.glob("K[0-9][0-9][0-9]_*.txt")}
-    assert goldens == names, goldens ^ names
+    assert goldens == {case.name for case in CASES}, goldens ^ {case.name for case in CASES}
 
 
 def test_every_code_has_a_documented_page() -> None:
     for code in CODES.values():
-        assert code.name and code.summary and code.why and code.avoid and code.prefer
+        assert code.name and code.summary and code.why and code.avoid and code.prefer and code.level_reason
         assert code.summary[:1].islower() or code.summary.startswith("`"), code.code
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code.name), code.name
 
 
 # -- recovery: one mistake never hides the next ---------------------------------------------------

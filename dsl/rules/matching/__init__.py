@@ -1,0 +1,1 @@
+"""Rules about what a customer's message matches: asks and the confidence levels."""

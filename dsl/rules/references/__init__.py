@@ -1,0 +1,1 @@
+"""Rules about names that point elsewhere: the entries and people that tests and scenarios name."""
