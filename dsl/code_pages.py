@@ -69,7 +69,7 @@ faq returns.policy "退貨" {
 }
 ```
 
-Several codes are separated by commas: `# kefu: ignore[K021, K037]`. Only warnings can be ignored: an
+Several codes are separated by commas: `# kefu: ignore[K021, K030]`. Only warnings can be ignored: an
 error means the shop cannot be built as written. A suppression that silences nothing is reported as
 K040 (delete it); one that cannot be used (an unknown code, a name instead of a code, an error's code,
 a missing `[...]`) as K041. K040 is held back where it could be wrong: in a file with a syntax error,

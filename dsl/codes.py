@@ -378,17 +378,15 @@ K037 = _code(
     "K037",
     "shadowed-preset-entry",
     "a shop's own `faq` reuses the id of a preset entry",
-    "A shop's own `faq` with a preset entry's id replaces that entry whole. A preset entry is meant to "
-    "change through `override` (only what differs) and to go through `drop` (KB-2), so that a review "
-    "shows every change to the platform's wording.",
+    "A preset entry changes only through `override` and goes only through `drop` (KB-2), so that a "
+    "review shows every change to the platform's wording.",
     'faq shipping.free "..." { ... }',
     "override faq shipping.free { ... }",
-    level=Severity.warning,
+    level=Severity.error,
     category="presets",
     level_reason=(
-        "The shop's own entry replaces the preset entry of that id, as written, so the shop runs as the "
-        "merchant meant; the warning asks for `override` (or `drop` first), so that a review shows the "
-        "change to the platform's wording."
+        "Which of the two entries should answer is not written anywhere: kefu refuses to guess (KB-2), and "
+        "a shop that keeps the platform's wording must say so with `override` or `drop`."
     ),
 )
 K038 = _code(
@@ -434,7 +432,7 @@ K041 = _code(
     "K041",
     "bad-suppression",
     "a `# kefu: ignore[...]` comment kefu cannot use",
-    "A suppression is `# kefu: ignore[K021]` or `# kefu: ignore[K021, K037]` at the end of the line it "
+    "A suppression is `# kefu: ignore[K021]` or `# kefu: ignore[K021, K030]` at the end of the line it "
     "applies to. It must name registered codes of warnings: an error means the shop cannot be built as "
     "written, so errors cannot be ignored, nor can findings about suppressions.",
     'reply "..."   # kefu: ignore[K21]',

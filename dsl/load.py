@@ -218,18 +218,15 @@ class Loader:
         for items in files:
             entries = _apply_overrides(entries, items, reader)
         own: list[FaqEntry] = []
-        shadowed = {entry.id: index for index, entry in enumerate(entries) if entry.id in preset_ids}
         for items in files:
             for entry in items.faqs:
-                if entry.id in shadowed:  # the shop's own entry wins, once (a second one is K020)
+                if entry.id in preset_ids:
                     reader.error(
                         K037,
                         entry.span or header.span,
-                        f"entry '{entry.id}' replaces the preset entry of that id",
-                        f"write: override faq {entry.id} {{ ... }} to change the preset's wording, "
-                        f"or drop faq {entry.id} first",
+                        f"entry '{entry.id}' is a preset entry; a shop changes it only through override",
+                        f"write: override faq {entry.id} {{ ... }}, or drop faq {entry.id} first and pick a new id",
                     )
-                    entries[shadowed.pop(entry.id)] = entry
                     continue
                 own.append(entry)
         entries = _unique_entries(entries + own, reader)
