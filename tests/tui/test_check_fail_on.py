@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kefu.dsl.levels import failing
 from kefu.dsl.load import LoadResult
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import RuleSet
-from kefu.tui.cli.check import failing
 from tests.tui.test_cli import GOOD, run, shop
 
 

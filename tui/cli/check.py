@@ -14,18 +14,9 @@ from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
 from kefu.tui.shops import parse_cache
 
 if TYPE_CHECKING:
-    from kefu.engine.diagnostics import Diagnostic, Severity
+    from kefu.engine.diagnostics import Diagnostic
 
 FAIL_ON = ("error", "warning")
-
-
-def failing(diagnostics: Sequence[Diagnostic], fail_on: Severity) -> bool:
-    """Whether a check fails (exit 1): on any error, and with `fail_on` warning on any warning too.
-    (The diagnostics registry brings its own `kefu.dsl.levels.failing`; this one gives way to it.)"""
-    from kefu.engine.diagnostics import Severity
-
-    failing_levels = {Severity.error} if fail_on is Severity.error else {Severity.error, Severity.warning}
-    return any(diagnostic.severity in failing_levels for diagnostic in diagnostics)
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
@@ -81,6 +72,7 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
       kefu check rules/ --fail-on warning    # warnings fail the check too
     """
     from kefu.dsl import render
+    from kefu.dsl.levels import failing
     from kefu.dsl.load import load
     from kefu.engine.diagnostics import Severity
 
