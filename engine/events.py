@@ -14,7 +14,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kefu.engine.rules import BotHours
+
 VERSION = 1
+SWITCH: tuple[str, ...] = ("on", "off")  # the values of a setting that is switched on or off
 
 
 class _Line(BaseModel):
@@ -96,6 +99,14 @@ class Setting(str, Enum):
     auto_send = "auto_send"  # shop-wide, on / off (AR-1, AR-3)
     bot = "bot"  # on / off (BOT-1)
     bot_when = "bot_when"  # all_day / off_hours (BOT-1, BOT-3)
+
+
+SETTING_VALUES: dict[Setting, tuple[str, ...]] = {
+    Setting.assist: SWITCH,
+    Setting.auto_send: SWITCH,
+    Setting.bot: SWITCH,
+    Setting.bot_when: tuple(hours.value for hours in BotHours),
+}  # what a `setting_change` may set each setting to
 
 
 class SettingChange(_Line):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -173,6 +173,8 @@ ExpectKind = Literal[
     "label",
     "customer_label",
 ]
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+EXPECT_KINDS: tuple[str, ...] = get_args(ExpectKind)
 
 
 class Expectation(Frozen):
