@@ -18,7 +18,7 @@ from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader
 from kefu.engine.diagnostics import Span
-from kefu.engine.events import SETTING_VALUES, Reason
+from kefu.engine.events import SETTING_VALUES
 from kefu.engine.rules import (
     Ask,
     BotHours,
@@ -38,7 +38,6 @@ from kefu.engine.rules import (
 
 Fields = dict[str, tuple[Any, Span]]
 BOT_HOURS: tuple[str, ...] = tuple(hours.value for hours in BotHours)
-REASONS: tuple[str, ...] = tuple(reason.value for reason in Reason)
 
 
 def _bounds(name: str) -> tuple[int, int | None]:
@@ -311,40 +310,41 @@ class _Builder:
             self.reader.error(K011, stmt, f"'{role.value}' needs a name", f"write: {role.value} mia")
             return
         name = stmt.args[0].value
+        known = {arg.shape.split()[0]: arg for arg in language.known("staff")[role.value].args if arg.kind == "option"}
         options: dict[str, Any] = {}
         rest = list(stmt.args[1:])
         while rest:
             key = rest.pop(0)
-            if key.value not in ("capacity", "auto_send"):
-                self.reader.error(K010, key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off")
+            option = known.get(key.value)
+            if option is None:
+                shapes = ", ".join(arg.shape for arg in known.values())
+                self.reader.error(K010, key, f"unknown staff option '{key.raw}'", f"known: {shapes}")
                 break
             if not rest:
                 self.reader.error(
                     K011,
                     key,
                     f"'{key.value}' needs a value",
-                    f"write: {key.value} {'5' if key.value == 'capacity' else 'on'}",
+                    f"write: {key.value} {option.words[0] if option.words else '5'}",
                 )
                 break
             value = rest.pop(0)
             if key.value in options:
                 self.reader.error(K012, key, f"'{key.value}' is given twice for {name}", "keep one of them")
-            elif key.value == "capacity":
-                options["capacity"] = self.reader.number_atom(value, "capacity", 0, None)
+            elif option.words:  # on|off
+                options[key.value] = self.reader.switch_atom(value, key.value)
             else:
-                options["auto_send"] = self.reader.switch_atom(value, "auto_send")
+                options[key.value] = self.reader.number_atom(value, key.value, 0, None)
         options = {k: v for k, v in options.items() if v is not None}
         self.items.staff.append(StaffMember(name=name, role=role, span=stmt.span(self.path), **options))
 
     # -- policy ---------------------------------------------------------------------------------
     def policy_block(self, stmt: Stmt, draft: PolicyDraft) -> None:
         kind = stmt.head.value
-        if kind == "greeting":
-            self.greeting(stmt, draft)
-            return
         fields: Fields = getattr(draft, kind)
         draft.spans.setdefault(kind, stmt.span(self.path))
-        if stmt.block is None and kind in ("assist", "bot") and len(stmt.args) == 1:
+        shorthand = any(arg.kind == "switch" for arg in language.known("file")[kind].args)
+        if stmt.block is None and shorthand and len(stmt.args) == 1:
             value = self.reader.switch_atom(stmt.args[0], kind)  # shorthand: `bot off`
             if value is not None:
                 self.put(fields, "enabled", value, stmt)
@@ -511,10 +511,11 @@ class _Builder:
         found["keywords"] = tuple(words)
 
     def auto(self, stmt: Stmt, found: dict[str, Any]) -> None:
-        atom = self.reader.word(stmt, "never or allowed")
+        words = " or ".join(language.words("faq", "auto"))
+        atom = self.reader.word(stmt, words)
         if atom is not None:
-            if atom.value not in ("never", "allowed"):
-                self.reader.error(K011, atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never")
+            if atom.value not in language.words("faq", "auto"):
+                self.reader.error(K011, atom, f"'auto' takes {words}, found '{atom.raw}'", "write: auto never")
             else:
                 found["auto"] = atom.value == "allowed"
 
@@ -699,11 +700,11 @@ class _Builder:
 
     def rate(self, stmt: Stmt, parts: _StepParts) -> None:
         args = parts.args
-        if not args or args[0].value not in ("solved", "unsolved"):
+        if not args or args[0].value not in language.words("scenario", "rate"):
             self.reader.error(
                 K011,
                 args[0] if args else stmt,
-                "'rate' takes solved or unsolved",
+                "'rate' takes " + " or ".join(language.words("scenario", "rate")),
                 'write: rate unsolved not_useful "free text"',
             )
             return
@@ -714,11 +715,12 @@ class _Builder:
                 return
             parts.steps.append(step)
             return
-        if len(args) < 2 or args[1].value not in REASONS or len(args) > 3:
+        reasons = language.words("scenario", "rate", 1)
+        if len(args) < 2 or args[1].value not in reasons or len(args) > 3:
             self.reader.error(
                 K011,
                 args[1] if len(args) > 1 else stmt,
-                "'rate unsolved' takes a reason: " + ", ".join(REASONS) + ", then optional text",
+                "'rate unsolved' takes a reason: " + ", ".join(reasons) + ", then optional text",
                 'write: rate unsolved not_useful "free text"',
             )
             return

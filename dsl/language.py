@@ -199,7 +199,7 @@ def _policy(parents: tuple[str, ...]) -> tuple[Construct, ...]:
             (Arg('"text"|off', "string"),),
             'greeting "您好,歡迎光臨 ${shop.name}!"',
             "sent when a session opens; off (the default) sends none",
-            "policy_block",
+            "greeting",
             shop_only=True,
         ),
     )
@@ -600,6 +600,11 @@ def known(block: str) -> dict[str, Construct]:
 
 def construct(block: str, name: str) -> Construct | None:
     return _BY_BLOCK[block].get(name)
+
+
+def words(block: str, name: str, index: int = 0) -> tuple[str, ...]:
+    """The words argument `index` of construct `name` in `block` takes (a choice or a switch)."""
+    return _BY_BLOCK[block][name].args[index].words
 
 
 # -- docs/language.md ---------------------------------------------------------------------------
