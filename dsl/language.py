@@ -382,7 +382,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     # -- assist, bot, matching ------------------------------------------------------------------
     *(
-        Construct(word, (block,), (), word, f"{block} {word}", f"turn_{word}", repeats=True)
+        Construct(word, (block,), (), word, f"switches {block} {word}", f"turn_{word}", repeats=True)
         for block in ("assist", "bot")
         for word in SWITCH
     ),
@@ -480,13 +480,29 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "plain_step",
         repeats=True,
     ),
-    Construct("online", ("scenario",), (NAME,), "online amy", "a person comes online", "plain_step", repeats=True),
-    Construct("offline", ("scenario",), (NAME,), "offline amy", "a person goes offline", "plain_step", repeats=True),
     Construct(
-        "open", ("scenario",), (NAME,), "open amy", "the person opens this conversation", "plain_step", repeats=True
+        "online", ("scenario",), (NAME,), "online amy", "a person comes online (D-6)", "plain_step", repeats=True
     ),
     Construct(
-        "leave", ("scenario",), (NAME,), "leave amy", "the person leaves this conversation", "plain_step", repeats=True
+        "offline", ("scenario",), (NAME,), "offline amy", "a person goes offline (D-6)", "plain_step", repeats=True
+    ),
+    Construct(
+        "open",
+        ("scenario",),
+        (NAME,),
+        "open amy",
+        "the person opens this conversation (D-6)",
+        "plain_step",
+        repeats=True,
+    ),
+    Construct(
+        "leave",
+        ("scenario",),
+        (NAME,),
+        "leave amy",
+        "the person leaves this conversation (D-6)",
+        "plain_step",
+        repeats=True,
     ),
     Construct(
         "customer",
@@ -511,7 +527,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
         ("scenario",),
         (STEP_NAME, TEXT),
         'types amy "包郵"',
-        "the person types keywords in the input box",
+        "the person types keywords in the input box (IR-3)",
         "plain_step",
         repeats=True,
     ),
@@ -524,7 +540,8 @@ CONSTRUCTS: tuple[Construct, ...] = (
             Arg('"text"', "string", optional=True),
         ),
         'rate unsolved not_useful "沒回答我的問題"',
-        "the customer rates the last bot answer; unsolved takes a reason: " + ", ".join(r.value for r in Reason),
+        "the customer rates the last bot answer (BOT-8); unsolved takes a reason: "
+        + ", ".join(r.value for r in Reason),
         "rate",
         repeats=True,
     ),
@@ -612,9 +629,9 @@ def words(block: str, name: str, index: int = 0) -> tuple[str, ...]:
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"
 BEGIN = "<!-- generated: statements (python -m kefu.dsl.language --write; edit dsl/language.py) -->"
 END = "<!-- end: statements -->"
-_PLACES = {
-    "file": "top level",
-    "expect": "`expect`",
+_TITLES = {
+    "file": "Top-level statements",
+    "expect": "Expectations (after `expect`, comma-separated)",
 }
 
 
@@ -627,15 +644,15 @@ def statements_markdown() -> str:
     parts = []
     for block in BLOCKS.values():
         rows = [c for c in CONSTRUCTS if block.name in c.parents]
-        where = _PLACES.get(block.name, f"`{block.name} {{ }}`")
-        parts.append(f"### {block.what[0].upper()}{block.what[1:]}s ({where})\n")
+        title = _TITLES.get(block.name, f"{block.what[0].upper()}{block.what[1:]}s in `{block.name} {{ }}`")
+        parts.append(f"### {title}\n")
         parts.append("| statement | meaning | repeats | example |\n|---|---|---|---|")
         for c in rows:
-            syntax = c.syntax + (f" (lines: `{c.lines}`)" if c.lines else "")
-            also = [p for p in c.parents if p != block.name]
-            meaning = c.summary + (f"; also in {', '.join(_PLACES.get(p, p) for p in also)}" if also else "")
+            also = [p if p != "file" else "the top level" for p in c.parents if p != block.name]
+            meaning = c.summary + (f"; its lines: `{c.lines}`" if c.lines else "")
+            meaning += f"; also in {', '.join(also)}" if also else ""
             repeats = "yes" if c.repeats else "no"
-            parts.append(f"| `{_cell(syntax)}` | {_cell(meaning)} | {repeats} | `{_cell(c.example)}` |")
+            parts.append(f"| `{_cell(c.syntax)}` | {_cell(meaning)} | {repeats} | `{_cell(c.example)}` |")
         parts.append("")
     return "\n".join(parts)
 
