@@ -18,8 +18,8 @@ from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader
 from kefu.engine.diagnostics import Span
-from kefu.engine.events import SETTING_VALUES
 from kefu.engine.rules import (
+    SETTING_VALUES,
     Ask,
     BotHours,
     DateRange,

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kefu.engine.events import SETTING_VALUES, SWITCH, Reason
-from kefu.engine.rules import BotHours, Matching, Role
+from kefu.engine.rules import SETTING_VALUES, SWITCH, BotHours, Matching, Reason, Role
 
 ArgKind = Literal[
     "id",  # a dotted name, or any quoted string

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from kefu.dsl.codes import K010, K011, K014, K023, K024, K025, K039, Code
 from kefu.dsl.syntax import Atom, Stmt, bad_escapes
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
-from kefu.engine.events import SWITCH
-from kefu.engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
+from kefu.engine.rules import PLACEHOLDERS, SWITCH, WEEKDAYS, DateRange, TimeRange, WorkingDay
 
 ID_RE = re.compile(r"^[^\W\d][\w-]*(?:\.[\w-]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")

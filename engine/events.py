@@ -14,10 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kefu.engine.rules import BotHours
+from kefu.engine.rules import Reason, Setting  # defined with the rules model; events carry them
 
 VERSION = 1
-SWITCH: tuple[str, ...] = ("on", "off")  # the values of a setting that is switched on or off
 
 
 class _Line(BaseModel):
@@ -94,21 +93,6 @@ class AgentSendSuggestion(_Line):
     text: str | None = None  # the edited reply; None: sent as suggested
 
 
-class Setting(str, Enum):
-    assist = "assist"  # on / off (AR-1)
-    auto_send = "auto_send"  # shop-wide, on / off (AR-1, AR-3)
-    bot = "bot"  # on / off (BOT-1)
-    bot_when = "bot_when"  # all_day / off_hours (BOT-1, BOT-3)
-
-
-SETTING_VALUES: dict[Setting, tuple[str, ...]] = {
-    Setting.assist: SWITCH,
-    Setting.auto_send: SWITCH,
-    Setting.bot: SWITCH,
-    Setting.bot_when: tuple(hours.value for hours in BotHours),
-}  # what a `setting_change` may set each setting to
-
-
 class SettingChange(_Line):
     """Someone switches a shop-wide setting; only the owner or an admin may (AR-1, BOT-1)."""
 
@@ -125,13 +109,6 @@ class AgentAutoSend(_Line):
     actor: str
     agent: str
     value: bool
-
-
-class Reason(str, Enum):
-    too_long = "too_long"  # 太長不讀
-    not_useful = "not_useful"  # 答案沒用
-    off_topic = "off_topic"  # 答非所問
-    other = "other"
 
 
 class CustomerRating(_Line):

@@ -12,8 +12,7 @@ from kefu.dsl.language import BLOCKS, CONSTRUCTS, TOP_LEVEL, Construct
 from kefu.dsl.syntax import parse
 from kefu.dsl.values import did_you_mean
 from kefu.engine.diagnostics import Diagnostic
-from kefu.engine.events import SETTING_VALUES, Reason, Setting
-from kefu.engine.rules import EXPECT_KINDS, STEP_KINDS, BotHours, Role
+from kefu.engine.rules import EXPECT_KINDS, SETTING_VALUES, STEP_KINDS, BotHours, Reason, Role, Setting
 from kefu.engine.verify import CLOCK_STEPS, STEP_EVENTS
 
 PLACES = [(c, parent) for c in CONSTRUCTS for parent in c.parents]
