@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kefu.engine.rules import Reason, Setting  # defined with the rules model; events carry them
+from kefu.engine.rules import Reason as Reason  # defined with the rules model; events carry them
+from kefu.engine.rules import Setting as Setting
 
 VERSION = 1
 
