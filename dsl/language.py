@@ -97,6 +97,16 @@ class Construct:
         return " ".join(parts)
 
     @property
+    def keyword(self) -> str:
+        """Its name with the fixed words that follow it: `override faq`."""
+        words = [self.name]
+        for arg in self.args:
+            if arg.kind != "choice" or len(arg.words) != 1:
+                break
+            words.append(arg.words[0])
+        return " ".join(words)
+
+    @property
     def takes(self) -> str:
         """The arguments as a message names them: `'wait' takes a duration such as 5m`."""
         return " ".join(a.what or a.shape for a in self.args)
@@ -626,16 +636,30 @@ def words(block: str, name: str, index: int = 0) -> tuple[str, ...]:
 # -- docs/language.md ---------------------------------------------------------------------------
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"
-BEGIN = "<!-- generated: statements (python -m kefu.dsl.language --write; edit dsl/language.py) -->"
-END = "<!-- end: statements -->"
 _TITLES = {
     "file": "Top-level statements",
     "expect": "Expectations (after `expect`, comma-separated)",
+}
+_HEADERS = {  # where a header may stand: (in a shop, in a preset)
+    "shop": ("once, in the shop's folder", "no"),
+    "preset": ("no", "once, first"),
 }
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def placement_markdown() -> str:
+    """Which top-level statements a shop's files and a preset's file may hold."""
+    rows = ["| statement | in a shop | in a preset |", "|---|---|---|"]
+    for name, (shop, preset) in _HEADERS.items():
+        rows.append(f"| `{name}` header | {shop} | {preset} |")
+    others = [c for c in CONSTRUCTS if "file" in c.parents and c.name not in _HEADERS]
+    for shop_only, preset in ((True, "no (K038)"), (False, "yes")):
+        heads = [c.keyword for c in others if c.shop_only == shop_only]
+        rows.append(f"| {', '.join(f'`{h}`' for h in heads)} | yes | {preset} |")
+    return "\n".join(rows) + "\n"
 
 
 def statements_markdown() -> str:
@@ -656,25 +680,38 @@ def statements_markdown() -> str:
     return "\n".join(parts)
 
 
-def with_statements(doc: str) -> str:
-    """`doc` with its generated section replaced by the current one."""
-    pattern = re.compile(re.escape(BEGIN) + r"\n.*?" + re.escape(END), re.S)
-    if not pattern.search(doc):
-        raise ValueError(f"docs/language.md has no section between {BEGIN!r} and {END!r}")
-    return pattern.sub(lambda _: f"{BEGIN}\n\n{statements_markdown()}\n{END}", doc)
+SECTIONS = {"placement": placement_markdown, "statements": statements_markdown}
+
+
+def begin(section: str) -> str:
+    return f"<!-- generated: {section} (python -m kefu.dsl.language --write; edit dsl/language.py) -->"
+
+
+def end(section: str) -> str:
+    return f"<!-- end: {section} -->"
+
+
+def generated(doc: str) -> str:
+    """`doc` with each of its generated sections replaced by the current one."""
+    for section, make in SECTIONS.items():
+        pattern = re.compile(re.escape(begin(section)) + r"\n.*?" + re.escape(end(section)), re.S)
+        if not pattern.search(doc):
+            raise ValueError(f"docs/language.md has no section between {begin(section)!r} and {end(section)!r}")
+        doc = pattern.sub(lambda _, make=make, section=section: f"{begin(section)}\n\n{make()}\n{end(section)}", doc)
+    return doc
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m kefu.dsl.language", description="Print or rewrite the statement tables of docs/language.md."
+        prog="python -m kefu.dsl.language", description="Print or rewrite the generated sections of docs/language.md."
     )
-    parser.add_argument("--write", action="store_true", help="rewrite the generated section of docs/language.md")
+    parser.add_argument("--write", action="store_true", help="rewrite the generated sections of docs/language.md")
     options = parser.parse_args(argv)
     if not options.write:
-        print(statements_markdown(), end="")
+        print("\n".join(make() for make in SECTIONS.values()), end="")
         return 0
     old = DOC.read_text(encoding="utf-8")
-    new = with_statements(old)
+    new = generated(old)
     if new != old:
         DOC.write_text(new, encoding="utf-8")
     print(f"{DOC}: {'rewritten' if new != old else 'up to date'}")

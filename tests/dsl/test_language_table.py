@@ -4,11 +4,14 @@ values of the engine's own types."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kefu.dsl import language, syntax
 from kefu.dsl.build import _Builder, build
 from kefu.dsl.language import BLOCKS, CONSTRUCTS, TOP_LEVEL, Construct
+from kefu.dsl.load import load
 from kefu.dsl.syntax import parse
 from kefu.dsl.values import did_you_mean
 from kefu.engine.diagnostics import Diagnostic
@@ -138,3 +141,18 @@ def test_the_statement_tables_cover_every_construct_in_every_block() -> None:
     tables = language.statements_markdown()
     for construct, _ in PLACES:
         assert f"| `{construct.syntax.replace('|', chr(92) + '|')}` |" in tables, construct.name
+
+
+TOP = [c for c in CONSTRUCTS if "file" in c.parents and c.name not in ("shop", "preset")]
+
+
+@pytest.mark.parametrize("construct", TOP, ids=[c.name for c in TOP])
+def test_a_preset_holds_exactly_the_top_level_statements_the_table_allows(
+    construct: Construct, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()  # the search for an enclosing shop stops here
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "general.kefu"
+    path.write_text(f'preset general "通用類"\n{construct.example}\n', encoding="utf-8")
+    codes = [d.code for d in load([path]).diagnostics]
+    assert ("K038" in codes) == construct.shop_only, codes
