@@ -695,9 +695,10 @@ def generated(doc: str) -> str:
     """`doc` with each of its generated sections replaced by the current one."""
     for section, make in SECTIONS.items():
         pattern = re.compile(re.escape(begin(section)) + r"\n.*?" + re.escape(end(section)), re.S)
-        if not pattern.search(doc):
+        match = pattern.search(doc)
+        if match is None:
             raise ValueError(f"docs/language.md has no section between {begin(section)!r} and {end(section)!r}")
-        doc = pattern.sub(lambda _, make=make, section=section: f"{begin(section)}\n\n{make()}\n{end(section)}", doc)
+        doc = f"{doc[: match.start()]}{begin(section)}\n\n{make()}\n{end(section)}{doc[match.end() :]}"
     return doc
 
 
