@@ -4,12 +4,13 @@ whether it repeats, an example and the builder that turns it into the rules mode
 A construct is a top-level statement (shop, faq, scenario, ...), a statement inside a block
 (`language` in a shop, `auto_send` in assist, a staff role, an entry field), a scenario step or an
 expectation. `dsl.build` dispatches on this table (its unknown-statement messages and did-you-mean
-lists come from it), `dsl.syntax` takes its top-level set from it, and the statement section of
-docs/language.md is generated from it: `python -m kefu.dsl.language --write` rewrites the section,
-and a test fails when the doc and the table differ. Words that name engine values (roles, bot
-hours, settings, rating reasons, step and expectation kinds) come from the engine's own types.
+lists come from it), `dsl.syntax` takes its top-level set from it, and the statement tables of
+docs/language.md are generated from it: `python -m kefu.dsl.language --write` rewrites them, and a
+test fails when the doc and the table differ. Words that name engine values (roles, bot hours,
+settings, rating reasons, step and expectation kinds) come from the engine's own types.
 
-This module imports no other part of `dsl`, so any of them may import it.
+Builders are named, not imported: `dsl.build` imports this module (so does `dsl.syntax`), and a
+test checks that each name is a builder. This module imports no other part of `dsl`.
 """
 
 from __future__ import annotations
@@ -49,12 +50,12 @@ class Arg:
     kind: ArgKind
     words: tuple[str, ...] = ()  # the words a choice or switch takes
     optional: bool = False
-    list: bool = False  # a comma-separated list of such values
+    many: bool = False  # a comma-separated list of such values
     what: str = ""  # how a message names it, when the shape is not plain enough ("an agent's name")
 
     @property
     def written(self) -> str:
-        shape = f"{self.shape}, ..." if self.list else self.shape
+        shape = f"{self.shape}, ..." if self.many else self.shape
         return f"[{shape}]" if self.optional else shape
 
 
@@ -83,7 +84,7 @@ class Construct:
     args: tuple[Arg, ...]
     example: str  # one line, valid where it stands
     summary: str
-    builder: str  # the dsl.build builder (a method of its builder) that reads it into the rules model
+    builder: str  # the dsl.build._Builder method that reads it into the rules model: method(stmt, into)
     repeats: bool = False  # may be written more than once in one block
     opens: str | None = None  # the block it opens, if any
     lines: str = ""  # the block holds plain lines of this shape rather than statements
@@ -340,7 +341,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     Construct(
         "hours",
         ("shop",),
-        (Arg("DAYS HH:MM-HH:MM ...", "hours", list=True),),
+        (Arg("DAYS HH:MM-HH:MM ...", "hours", many=True),),
         "hours mon-fri 09:00-12:00 13:00-18:00, sat 10:00-14:00",
         "working hours",
         "hours",
@@ -349,7 +350,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     Construct(
         "closed",
         ("shop",),
-        (Arg("DATES", "dates", list=True),),
+        (Arg("DATES", "dates", many=True),),
         "closed 2026-01-01, 2026-02-16..2026-02-20",
         "holidays",
         "closed",
@@ -358,7 +359,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     Construct(
         "use",
         ("shop", "preset"),
-        (Arg('"path"', "string", list=True),),
+        (Arg('"path"', "string", many=True),),
         'use "presets/general.zh-Hant.kefu"',
         "preset files to adopt, relative to this file, in order",
         "uses",
@@ -438,7 +439,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     Construct(
         "keywords",
         ("faq", "override"),
-        (Arg("WORD", "word", list=True),),
+        (Arg("WORD", "word", many=True),),
         "keywords 包郵, 運費",
         "words the agent may type to find the entry",
         "keywords",
@@ -571,7 +572,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     Construct(
         "expect",
         ("scenario",),
-        (Arg("EXPECTATION", "expectations", list=True),),
+        (Arg("EXPECTATION", "expectations", many=True),),
         "expect unreplied, notice",
         "expectations about what happened since the last expect line; any step may end with expect ...",
         "expect_step",
