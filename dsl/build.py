@@ -1,8 +1,10 @@
 """Statements to the parts of a shop: what each statement means, checked one file at a time.
 
 `build(document)` returns a `FileItems`: the header, staff, settings, entries, overrides, tests
-and scenarios a file declares, plus its diagnostics. Joining files into shops and applying presets
-is `dsl.load`'s work.
+and scenarios a file declares, plus its diagnostics. Which statements exist, where each may stand,
+whether it repeats and which builder here reads it is `dsl.language`'s table: this module
+dispatches on it and holds the builders. Joining files into shops and applying presets is
+`dsl.load`'s work.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class Construct:
     example: str  # one line, valid where it stands
     summary: str
     builder: str  # the dsl.build._Builder method that reads it into the rules model: method(stmt, into)
-    repeats: bool = False  # may be written more than once in one block
+    repeats: bool = False  # may be written more than once in one block (top level: builders and load check it)
     opens: str | None = None  # the block it opens, if any
     lines: str = ""  # the block holds plain lines of this shape rather than statements
     shop_only: bool = False  # a preset may not hold it (K038)
