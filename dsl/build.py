@@ -39,7 +39,9 @@ from kefu.engine.rules import (
 )
 
 Fields = dict[str, tuple[Any, Span]]
+Handler = Callable[[Any, Any], Any]  # a builder: (statement, what its block fills)
 BOT_HOURS: tuple[str, ...] = tuple(hours.value for hours in BotHours)
+SETTING_WORDS: dict[str, tuple[str, ...]] = {setting.value: words for setting, words in SETTING_VALUES.items()}
 
 
 def _bounds(name: str) -> tuple[int, int | None]:
@@ -125,6 +127,7 @@ MAX_UNKNOWN = 50  # unknown top-level statements reported one by one, per file
 class _StepParts:
     """A scenario step being read: its arguments before any `expect`, its expectations, the steps so far."""
 
+    construct: Construct | None
     args: list[Atom]
     expect: tuple[Expectation, ...]
     span: Span
@@ -149,30 +152,29 @@ class _Builder:
         self.reader = Reader(document.path)
         self.items = FileItems(path=document.path, broken=document.broken)
         self.path = document.path
+        self.tables: dict[str, dict[str, tuple[Construct, Handler]]] = {}
 
     # -- dispatch -----------------------------------------------------------------------------
-    def known(self, stmt: Stmt, block: str) -> Construct | None:
-        """The construct `stmt` is in `block`, or None after reporting it unknown."""
-        found = language.construct(block, stmt.head.value) if stmt.head.kind == "word" else None
+    def table(self, block: str) -> dict[str, tuple[Construct, Handler]]:
+        """What may stand in `block`, by name, with its builder bound to this file's builder."""
+        found = self.tables.get(block)
         if found is None:
-            self.unknown(stmt, block)
+            found = self.tables[block] = {
+                name: (construct, getattr(self, construct.builder)) for name, construct in language.known(block).items()
+            }
         return found
 
     def unknown(self, stmt: Stmt, block: str) -> None:
         """The one place an unknown statement is reported, in every block: its names come from the table."""
         self.reader.unknown(stmt, BLOCKS[block].what, language.known(block))
 
-    def builder(self, construct: Construct) -> Callable[[Stmt, Any], Any]:
-        handler: Callable[[Stmt, Any], Any] = getattr(self, construct.builder)
-        return handler
-
     def build(self, stmts: tuple[Stmt, ...]) -> FileItems:
         self.items.statements = len(stmts)
-        top = language.known("file")
+        top = self.table("file")
         unknown = 0
         for index, stmt in enumerate(stmts):
-            construct = top.get(stmt.head.value) if stmt.head.kind == "word" else None
-            if construct is None:
+            found = top.get(stmt.head.value) if stmt.head.kind == "word" else None
+            if found is None:
                 unknown += 1
                 if unknown == index + 1 == JUNK_AFTER:  # nothing known so far: not a rule file at all
                     self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != K010.code]
@@ -194,9 +196,10 @@ class _Builder:
                         "fix the ones above first",
                     )
                 continue
+            construct, handler = found
             if construct.shop_only:
                 self.items.shop_only.append((stmt.head.value, stmt.head.span(self.path)))
-            self.builder(construct)(stmt, self.items.policy)
+            handler(stmt, self.items.policy)
         self.items.diagnostics = self.reader.diagnostics
         return self.items
 
@@ -206,13 +209,26 @@ class _Builder:
             return None
         return stmt.block.stmts
 
-    def dispatch(self, stmts: tuple[Stmt, ...], block: str, into: Any) -> None:
-        """Run each statement's builder; report unknown statements and, unless they repeat, ones given twice."""
+    def dispatch(
+        self,
+        stmts: tuple[Stmt, ...],
+        block: str,
+        into: Any,
+        prepare: Callable[[Stmt, Construct | None, Any], Any] | None = None,
+    ) -> None:
+        """Run each statement's builder; report unknown statements and, unless they repeat, ones given twice.
+
+        `prepare(stmt, construct or None, into)`, if given, reads what every statement of the block
+        shares (a scenario step's trailing `expect`), also for an unknown one, and gives the builder's `into`."""
         seen: dict[str, Span] = {}
+        table = self.table(block)
         for stmt in stmts:
-            construct = self.known(stmt, block)
-            if construct is None:
+            found = table.get(stmt.head.value) if stmt.head.kind == "word" else None
+            target = into if prepare is None else prepare(stmt, None if found is None else found[0], into)
+            if found is None:
+                self.unknown(stmt, block)
                 continue
+            construct, handler = found
             name = construct.name
             if not construct.repeats:
                 if name in seen:
@@ -225,7 +241,7 @@ class _Builder:
                     )
                     continue
                 seen[name] = stmt.head.span(self.path)
-            self.builder(construct)(stmt, into)
+            handler(stmt, target)
 
     # -- shop and preset headers -----------------------------------------------------------------
     def header(self, stmt: Stmt, into: object = None) -> None:
@@ -631,14 +647,12 @@ class _Builder:
             return
         name, stmts = found
         steps: list[ScenarioStep] = []
-        for line in stmts:
-            self.step(line, steps)
+        self.dispatch(stmts, "scenario", steps, prepare=self.step)
         self.items.scenarios.append(Scenario(name=name, steps=tuple(steps), span=stmt.span(self.path)))
 
-    def step(self, stmt: Stmt, steps: list[ScenarioStep]) -> None:
-        """One scenario step: its arguments and a trailing `expect ...`, then the step's own builder."""
+    def step(self, stmt: Stmt, construct: Construct | None, steps: list[ScenarioStep]) -> _StepParts:
+        """What every scenario step shares: no block, its arguments and a trailing `expect ...`."""
         self.reader.no_block(stmt)
-        construct = language.construct("scenario", stmt.head.value)
         args = list(stmt.args)
         expect: tuple[Expectation, ...] = ()
         if construct is None or construct.name != "expect":
@@ -648,11 +662,12 @@ class _Builder:
                     expect = self.expectations(args[index + 1 :], atom)
                     args = args[:index]
                     break
-        self.dispatch((stmt,), "scenario", _StepParts(args, expect, stmt.span(self.path), steps))
+        return _StepParts(construct, args, expect, stmt.span(self.path), steps)
 
     def takes(self, stmt: Stmt, parts: _StepParts) -> bool:
         """The step has exactly the arguments its construct declares, else a K011."""
-        construct = language.known("scenario")[stmt.head.value]
+        construct = parts.construct
+        assert construct is not None  # a known step: its builder runs
         args, count = parts.args, len(construct.args)
         if len(args) != count:
             self.reader.error(
@@ -669,7 +684,8 @@ class _Builder:
         if not self.takes(stmt, parts):
             return
         kind = stmt.head.value
-        construct = language.known("scenario")[kind]
+        construct = parts.construct
+        assert construct is not None  # a known step: its builder runs
         values: dict[str, Any] = {}
         ok = True
         for arg, atom in zip(construct.args, parts.args, strict=True):
@@ -710,12 +726,11 @@ class _Builder:
                 'write: rate unsolved not_useful "free text"',
             )
             return
-        step = ScenarioStep(kind="rate", value=args[0].value, expect=parts.expect, span=parts.span)
         if args[0].value == "solved":
             if len(args) > 1:
                 self.reader.error(K011, args[1], "'rate solved' takes nothing more", "write: rate solved")
                 return
-            parts.steps.append(step)
+            parts.steps.append(ScenarioStep(kind="rate", value="solved", expect=parts.expect, span=parts.span))
             return
         reasons = language.words("scenario", "rate", 1)
         if len(args) < 2 or args[1].value not in reasons or len(args) > 3:
@@ -727,13 +742,17 @@ class _Builder:
             )
             return
         text = self.reader.string_atom(args[2], "rate") if len(args) == 3 else None
-        parts.steps.append(step.model_copy(update={"reason": args[1].value, "text": text}))
+        parts.steps.append(
+            ScenarioStep(
+                kind="rate", value="unsolved", reason=args[1].value, text=text, expect=parts.expect, span=parts.span
+            )
+        )
 
     def set_step(self, stmt: Stmt, parts: _StepParts) -> None:
         if not self.takes(stmt, parts):
             return
         actor, setting, value = parts.args
-        allowed = {s.value: words for s, words in SETTING_VALUES.items()}
+        allowed = SETTING_WORDS
         if setting.value not in allowed:
             self.reader.error(K010, setting, f"unknown setting '{setting.value}'", "known: " + ", ".join(allowed))
             return
@@ -772,15 +791,16 @@ class _Builder:
                 groups[-1].append(atom)
         if not atoms:
             self.reader.error(K011, at, "'expect' needs what to expect", "write: expect bot shipping.free")
+        table = self.table("expect")
         for group in (g for g in groups if g):
             head = group[0].value
             name = f"not {group[1].value}" if head == "not" and len(group) == 2 else head  # two words, one kind
-            construct = language.construct("expect", name)
+            known = table.get(name)
             stmt = Stmt(group[0], tuple(group[1:]), None)
-            if construct is None or len(group) != len(name.split()) + len(construct.args):
+            if known is None or len(group) != len(name.split()) + len(known[0].args):
                 self.unknown(stmt, "expect")
                 continue
-            self.builder(construct)(stmt, _Expecting(construct, group, found))
+            known[1](stmt, _Expecting(known[0], group, found))
         return tuple(found)
 
     def expectation(self, stmt: Stmt, into: _Expecting) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -112,10 +112,11 @@ class Construct:
         """The arguments as a message names them: `'wait' takes a duration such as 5m`."""
         return " ".join(a.what or a.shape for a in self.args)
 
-    @property
-    def lead(self) -> int:
-        """Required word arguments: `expect` after them ends the step (before them it may be a name)."""
-        return sum(1 for a in self.args if not a.optional and a.kind != "string")
+    lead: int = field(init=False)  # required word arguments: an `expect` after them ends a step
+
+    def __post_init__(self) -> None:
+        # before the required word arguments, `expect` is one of them (a person may be called expect)
+        object.__setattr__(self, "lead", sum(1 for a in self.args if not a.optional and a.kind != "string"))
 
 
 BLOCKS: dict[str, Block] = {
