@@ -85,7 +85,8 @@ class Construct:
     example: str  # one line, valid where it stands
     summary: str
     builder: str  # the dsl.build._Builder method that reads it into the rules model: method(stmt, into)
-    repeats: bool = False  # may be written more than once in one block (top level: builders and load check it)
+    repeats: bool = False  # may be written more than once in one block (top level: builders and load check it;
+    # expectations: a list in which any may come again, `expect suggest a, suggest b`)
     opens: str | None = None  # the block it opens, if any
     lines: str = ""  # the block holds plain lines of this shape rather than statements
     shop_only: bool = False  # a preset may not hold it (K038)
@@ -581,10 +582,22 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     # -- expectations -----------------------------------------------------------------------------
     Construct(
-        "bot", ("expect",), (_EXPECT_ID,), "bot shipping.free", "the bot sent that entry's answer", "expectation"
+        "bot",
+        ("expect",),
+        (_EXPECT_ID,),
+        "bot shipping.free",
+        "the bot sent that entry's answer",
+        "expectation",
+        repeats=True,
     ),
     Construct(
-        "assist", ("expect",), (_EXPECT_ID,), "assist shipping.free", "assist auto-sent that entry", "expectation"
+        "assist",
+        ("expect",),
+        (_EXPECT_ID,),
+        "assist shipping.free",
+        "assist auto-sent that entry",
+        "expectation",
+        repeats=True,
     ),
     Construct(
         "suggest",
@@ -593,8 +606,12 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "suggest shipping.free",
         "the entry is among the suggestions shown",
         "expectation",
+        repeats=True,
     ),
-    *(Construct(word, ("expect",), (), word, summary, "expectation") for word, summary in _PLAIN_EXPECTATIONS.items()),
+    *(
+        Construct(word, ("expect",), (), word, summary, "expectation", repeats=True)
+        for word, summary in _PLAIN_EXPECTATIONS.items()
+    ),
     Construct(
         "label",
         ("expect",),
@@ -602,6 +619,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
         'label "由聊天助手發送"',
         "a message sent with that label (what the agent sees)",
         "expectation",
+        repeats=True,
     ),
     Construct(
         "customer_label",
@@ -610,6 +628,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
         'customer_label "由聊天助手發送"',
         "a message sent with that label (what the customer sees)",
         "expectation",
+        repeats=True,
     ),
 )
 

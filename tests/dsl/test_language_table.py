@@ -44,13 +44,23 @@ def test_every_example_parses_and_builds_cleanly_where_it_stands(construct: Cons
     assert [(d.code, d.message) for d in diagnostics(text)] == [], text
 
 
-TWICE = [(c, p) for c, p in PLACES if not c.repeats and p not in ("file", "expect")]  # expect: a list
+TWICE = [(c, p) for c, p in PLACES if not c.repeats and p != "file"]
 
 
 @pytest.mark.parametrize("construct, parent", TWICE, ids=[f"{p}:{c.name}" for c, p in TWICE])
 def test_a_statement_that_does_not_repeat_is_reported_when_given_twice(construct: Construct, parent: str) -> None:
     text = BLOCKS[parent].holding(construct.example + "\n" + construct.example)
     assert "K012" in [d.code for d in diagnostics(text)], text
+
+
+def test_an_expectation_may_come_again_in_one_list() -> None:
+    text = BLOCKS["expect"].holding("suggest shipping.free, suggest order.status")
+    [scenario] = build(parse(text, "s.kefu")).scenarios
+    assert [(e.kind, e.value) for e in scenario.steps[0].expect] == [
+        ("suggest", "shipping.free"),
+        ("suggest", "order.status"),
+    ]
+    assert all(c.repeats for c in CONSTRUCTS if "expect" in c.parents)
 
 
 def test_greeting_given_twice_at_the_top_level_is_reported() -> None:
