@@ -1,7 +1,9 @@
 """The rules model: what a shop holds, frozen, with the place each part was written.
 
 `dsl` builds these from `.kefu` files; the engine reads only these. Every model is frozen and
-exportable as JSON Schema (`kefu schema rules`).
+exportable as JSON Schema (`kefu schema rules`). The words the rule language and the events share
+are the enums and Literals here (roles, bot hours, settings and their values, rating reasons, step
+and expectation kinds): `dsl.language` takes its word lists from them.
 """
 
 from __future__ import annotations
