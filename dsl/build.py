@@ -1,8 +1,10 @@
 """Statements to the parts of a shop: what each statement means, checked one file at a time.
 
 `build(document)` returns a `FileItems`: the header, staff, settings, entries, overrides, tests
-and scenarios a file declares, plus its diagnostics. Joining files into shops and applying presets
-is `dsl.load`'s work.
+and scenarios a file declares, plus its diagnostics. Which statements exist, where each may stand,
+whether it repeats and which builder here reads it is `dsl.language`'s table: this module
+dispatches on it and holds the builders. Joining files into shops and applying presets is
+`dsl.load`'s work.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kefu.dsl import language
 from kefu.dsl.codes import K010, K011, K012, K013
+from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import (
+    SETTING_VALUES,
     Ask,
+    BotHours,
     DateRange,
     Expectation,
     FaqEntry,
+    Matching,
     Role,
     Scenario,
     ScenarioStep,
@@ -33,6 +40,22 @@ from kefu.engine.rules import (
 )
 
 Fields = dict[str, tuple[Any, Span]]
+Handler = Callable[[Any, Any], Any]  # a builder: (statement, what its block fills)
+BOT_HOURS: tuple[str, ...] = tuple(hours.value for hours in BotHours)
+SETTING_WORDS: dict[str, tuple[str, ...]] = {setting.value: words for setting, words in SETTING_VALUES.items()}
+
+
+def _bounds(name: str) -> tuple[int, int | None]:
+    """A matching level's range, as the rules model constrains it."""
+    field_info = Matching.model_fields[name]
+    low = next((m.ge for m in field_info.metadata if hasattr(m, "ge")), 0)
+    high = next((m.le for m in field_info.metadata if hasattr(m, "le")), None)
+    return low, high
+
+
+LEVEL_BOUNDS: dict[str, tuple[int, int | None]] = {
+    name: _bounds(name) for name in Matching.model_fields if name != "span"
+}
 
 
 @dataclass(slots=True)
@@ -102,35 +125,58 @@ JUNK_AFTER = 8  # this many unknown statements first: the file is not a rule fil
 MAX_UNKNOWN = 50  # unknown top-level statements reported one by one, per file
 
 
+@dataclass(slots=True)
+class _StepParts:
+    """A scenario step being read: its arguments before any `expect`, its expectations, the steps so far."""
+
+    construct: Construct | None
+    args: list[Atom]
+    expect: tuple[Expectation, ...]
+    span: Span
+    steps: list[ScenarioStep]
+
+
+@dataclass(slots=True)
+class _Expecting:
+    """One expectation being read: what it is, its words, and the expectations so far."""
+
+    construct: Construct
+    atoms: list[Atom]
+    found: list[Expectation]
+
+
 class _Builder:
+    """Reads one file's statements. Its builders are the ones dsl.language names, each called as
+    `builder(stmt, into)`: `into` is what the enclosing block fills (the policy draft at the top
+    level and in a period, the header, a block's fields, the scenario's steps, ...)."""
+
     def __init__(self, document: Document) -> None:
         self.reader = Reader(document.path)
         self.items = FileItems(path=document.path, broken=document.broken)
         self.path = document.path
+        self.tables: dict[str, dict[str, tuple[Construct, Handler]]] = {}
 
-    # -- top level -----------------------------------------------------------------------------
+    # -- dispatch -----------------------------------------------------------------------------
+    def table(self, block: str) -> dict[str, tuple[Construct, Handler]]:
+        """What may stand in `block`, by name, with its builder bound to this file's builder."""
+        found = self.tables.get(block)
+        if found is None:
+            found = self.tables[block] = {
+                name: (construct, getattr(self, construct.builder)) for name, construct in language.known(block).items()
+            }
+        return found
+
+    def unknown(self, stmt: Stmt, block: str) -> None:
+        """The one place an unknown statement is reported, in every block: its names come from the table."""
+        self.reader.unknown(stmt, BLOCKS[block].what, language.known(block))
+
     def build(self, stmts: tuple[Stmt, ...]) -> FileItems:
-        handlers: dict[str, Callable[[Stmt], None]] = {
-            "shop": self.header,
-            "preset": self.header,
-            "staff": self.staff,
-            "assist": lambda s: self.policy_block(s, self.items.policy),
-            "bot": lambda s: self.policy_block(s, self.items.policy),
-            "matching": lambda s: self.policy_block(s, self.items.policy),
-            "greeting": lambda s: self.policy_block(s, self.items.policy),
-            "synonyms": self.synonyms,
-            "faq": self.faq,
-            "override": self.override,
-            "drop": self.drop,
-            "period": self.period,
-            "test": self.test,
-            "scenario": self.scenario,
-        }
         self.items.statements = len(stmts)
+        top = self.table("file")
         unknown = 0
         for index, stmt in enumerate(stmts):
-            handler = handlers.get(stmt.head.value) if stmt.head.kind == "word" else None
-            if handler is None:
+            found = top.get(stmt.head.value) if stmt.head.kind == "word" else None
+            if found is None:
                 unknown += 1
                 if unknown == index + 1 == JUNK_AFTER:  # nothing known so far: not a rule file at all
                     self.reader.diagnostics = [d for d in self.reader.diagnostics if d.code != K010.code]
@@ -143,7 +189,7 @@ class _Builder:
                     self.items.broken = True
                     break
                 if unknown <= MAX_UNKNOWN:
-                    self.reader.unknown(stmt, "top-level statement", handlers)
+                    self.unknown(stmt, "file")
                 elif unknown == MAX_UNKNOWN + 1:
                     self.reader.error(
                         K010,
@@ -152,9 +198,10 @@ class _Builder:
                         "fix the ones above first",
                     )
                 continue
-            if stmt.head.value not in ("shop", "preset", "faq", "synonyms"):
+            construct, handler = found
+            if construct.shop_only:
                 self.items.shop_only.append((stmt.head.value, stmt.head.span(self.path)))
-            handler(stmt)
+            handler(stmt, self.items.policy)
         self.items.diagnostics = self.reader.diagnostics
         return self.items
 
@@ -167,34 +214,39 @@ class _Builder:
     def dispatch(
         self,
         stmts: tuple[Stmt, ...],
-        context: str,
-        handlers: dict[str, Callable[[Stmt], Any]],
-        seen: dict[str, Span] | None = None,
-        repeatable: tuple[str, ...] = (),
+        block: str,
+        into: Any,
+        prepare: Callable[[Stmt, Construct | None, Any], Any] | None = None,
     ) -> None:
-        """Run each statement's handler; report unknown statements and settings given twice."""
-        seen = {} if seen is None else seen
+        """Run each statement's builder; report unknown statements and, unless they repeat, ones given twice.
+
+        `prepare(stmt, construct or None, into)`, if given, reads what every statement of the block
+        shares (a scenario step's trailing `expect`), also for an unknown one, and gives the builder's `into`."""
+        seen: dict[str, Span] = {}
+        table = self.table(block)
         for stmt in stmts:
-            name = stmt.head.value
-            handler = handlers.get(name) if stmt.head.kind == "word" else None
-            if handler is None:
-                self.reader.unknown(stmt, context, handlers)
+            found = table.get(stmt.head.value) if stmt.head.kind == "word" else None
+            target = into if prepare is None else prepare(stmt, None if found is None else found[0], into)
+            if found is None:
+                self.unknown(stmt, block)
                 continue
-            if name not in repeatable:
+            construct, handler = found
+            name = construct.name
+            if not construct.repeats:
                 if name in seen:
                     self.reader.error(
                         K012,
                         stmt.head,
-                        f"'{name}' is given twice in {context.split()[0]}",
+                        f"'{name}' is given twice in {BLOCKS[block].what.split()[0]}",
                         "keep one of them",
                         related=(seen[name],),
                     )
                     continue
                 seen[name] = stmt.head.span(self.path)
-            handler(stmt)
+            handler(stmt, target)
 
     # -- shop and preset headers -----------------------------------------------------------------
-    def header(self, stmt: Stmt) -> None:
+    def header(self, stmt: Stmt, into: object = None) -> None:
         kind = stmt.head.value
         args = [a for a in stmt.args if a.kind != "comma"]
         what = "shop" if kind == "shop" else "preset"
@@ -216,30 +268,26 @@ class _Builder:
             )
         header = Header(kind=kind, id=ident, name=name, span=stmt.span(self.path))
         self.items.headers.append(header)
-        if stmt.block is None:
-            return
-        handlers: dict[str, Callable[[Stmt], Any]] = {
-            "language": lambda s: setattr(header, "language", self.word_value(s)),
-            "use": lambda s: self.uses(s, header),
-        }
-        if kind == "shop":
-            handlers |= {
-                "timezone": lambda s: self.timezone(s, header),
-                "hours": lambda s: header.hours.extend(self.reader.hours(s)),
-                "closed": lambda s: self.closed(s, header),
-            }
-        else:
-            handlers["category"] = lambda s: setattr(header, "category", self.word_value(s))
-        self.dispatch(stmt.block.stmts, f"{kind} setting", handlers, repeatable=("hours", "closed", "use"))
+        if stmt.block is not None:
+            self.dispatch(stmt.block.stmts, kind, header)
 
     def word_value(self, stmt: Stmt) -> str | None:
         atom = self.reader.word(stmt)
         return None if atom is None else atom.value
 
+    def language(self, stmt: Stmt, header: Header) -> None:
+        header.language = self.word_value(stmt)
+
+    def preset_category(self, stmt: Stmt, header: Header) -> None:
+        header.category = self.word_value(stmt)
+
     def timezone(self, stmt: Stmt, header: Header) -> None:
         atom = self.reader.word(stmt, "one time zone name")
         if atom is not None:
             header.timezone = (atom.value, atom.span(self.path))
+
+    def hours(self, stmt: Stmt, header: Header) -> None:
+        header.hours.extend(self.reader.hours(stmt))
 
     def closed(self, stmt: Stmt, header: Header) -> None:
         self.reader.no_block(stmt)
@@ -270,54 +318,53 @@ class _Builder:
                     header.uses.append((atom.value, atom.span(self.path)))
 
     # -- staff --------------------------------------------------------------------------------
-    def staff(self, stmt: Stmt) -> None:
+    def staff(self, stmt: Stmt, into: object = None) -> None:
         stmts = self.block_of(stmt, "staff { owner mia }")
-        if stmts is None:
-            return
-        handlers = {role.value: self.member for role in Role}
-        self.dispatch(stmts, "staff statement", handlers, repeatable=tuple(handlers))
+        if stmts is not None:
+            self.dispatch(stmts, "staff", None)
 
-    def member(self, stmt: Stmt) -> None:
+    def member(self, stmt: Stmt, into: object = None) -> None:
         self.reader.no_block(stmt)
         role = Role(stmt.head.value)
         if not stmt.args:
             self.reader.error(K011, stmt, f"'{role.value}' needs a name", f"write: {role.value} mia")
             return
         name = stmt.args[0].value
+        known = {arg.shape.split()[0]: arg for arg in language.known("staff")[role.value].args if arg.kind == "option"}
         options: dict[str, Any] = {}
         rest = list(stmt.args[1:])
         while rest:
             key = rest.pop(0)
-            if key.value not in ("capacity", "auto_send"):
-                self.reader.error(K010, key, f"unknown staff option '{key.raw}'", "known: capacity N, auto_send on|off")
+            option = known.get(key.value)
+            if option is None:
+                shapes = ", ".join(arg.shape for arg in known.values())
+                self.reader.error(K010, key, f"unknown staff option '{key.raw}'", f"known: {shapes}")
                 break
             if not rest:
                 self.reader.error(
                     K011,
                     key,
                     f"'{key.value}' needs a value",
-                    f"write: {key.value} {'5' if key.value == 'capacity' else 'on'}",
+                    f"write: {key.value} {option.words[0] if option.words else '5'}",
                 )
                 break
             value = rest.pop(0)
             if key.value in options:
                 self.reader.error(K012, key, f"'{key.value}' is given twice for {name}", "keep one of them")
-            elif key.value == "capacity":
-                options["capacity"] = self.reader.number_atom(value, "capacity", 0, None)
+            elif option.words:  # on|off
+                options[key.value] = self.reader.switch_atom(value, key.value)
             else:
-                options["auto_send"] = self.reader.switch_atom(value, "auto_send")
+                options[key.value] = self.reader.number_atom(value, key.value, 0, None)
         options = {k: v for k, v in options.items() if v is not None}
         self.items.staff.append(StaffMember(name=name, role=role, span=stmt.span(self.path), **options))
 
     # -- policy ---------------------------------------------------------------------------------
     def policy_block(self, stmt: Stmt, draft: PolicyDraft) -> None:
         kind = stmt.head.value
-        if kind == "greeting":
-            self.greeting(stmt, draft)
-            return
         fields: Fields = getattr(draft, kind)
         draft.spans.setdefault(kind, stmt.span(self.path))
-        if stmt.block is None and kind in ("assist", "bot") and len(stmt.args) == 1:
+        shorthand = any(arg.kind == "switch" for arg in language.known("file")[kind].args)
+        if stmt.block is None and shorthand and len(stmt.args) == 1:
             value = self.reader.switch_atom(stmt.args[0], kind)  # shorthand: `bot off`
             if value is not None:
                 self.put(fields, "enabled", value, stmt)
@@ -327,29 +374,13 @@ class _Builder:
             return
         if stmt.args:
             self.reader.error(K011, stmt.args[0], f"'{kind}' takes a block, not arguments", f"write: {kind} {{ ... }}")
-        setters: dict[str, Callable[[Stmt], Any]]
-        if kind == "assist":
-            setters = {
-                "on": lambda s: self.flag(s, fields, True),
-                "off": lambda s: self.flag(s, fields, False),
-                "auto_send": lambda s: self.put(fields, "auto_send", self.reader.switch(s), s),
-            }
-        elif kind == "bot":
-            setters = {
-                "on": lambda s: self.flag(s, fields, True),
-                "off": lambda s: self.flag(s, fields, False),
-                "when": lambda s: self.bot_when(s, fields),
-                "fallback": lambda s: self.put(fields, "fallback", self.reply_text(s), s),
-                "off_hours_reply": lambda s: self.put(fields, "off_hours_reply", self.reply_text(s), s),
-            }
-        else:
-            setters = {
-                "confidence": lambda s: self.put(fields, "confidence", self.reader.number(s, 0, 100), s),
-                "suggest": lambda s: self.put(fields, "suggest", self.reader.number(s, 0, 100), s),
-                "margin": lambda s: self.put(fields, "margin", self.reader.number(s, 0, 100), s),
-                "repeat_limit": lambda s: self.put(fields, "repeat_limit", self.reader.number(s, 1, None), s),
-            }
-        self.dispatch(stmts, f"{kind} setting", setters, repeatable=("on", "off"))
+        self.dispatch(stmts, kind, fields)
+
+    def turn_on(self, stmt: Stmt, fields: Fields) -> None:
+        self.flag(stmt, fields, True)
+
+    def turn_off(self, stmt: Stmt, fields: Fields) -> None:
+        self.flag(stmt, fields, False)
 
     def flag(self, stmt: Stmt, fields: Fields, value: bool) -> None:
         if stmt.args or stmt.block:
@@ -361,6 +392,16 @@ class _Builder:
             )
         self.put(fields, "enabled", value, stmt)
 
+    def auto_send(self, stmt: Stmt, fields: Fields) -> None:
+        self.put(fields, "auto_send", self.reader.switch(stmt), stmt)
+
+    def reply_setting(self, stmt: Stmt, fields: Fields) -> None:
+        self.put(fields, stmt.head.value, self.reply_text(stmt), stmt)
+
+    def level(self, stmt: Stmt, fields: Fields) -> None:
+        low, high = LEVEL_BOUNDS[stmt.head.value]
+        self.put(fields, stmt.head.value, self.reader.number(stmt, low, high), stmt)
+
     def put(self, fields: Fields, key: str, value: Any, stmt: Stmt) -> None:
         if value is None:
             return
@@ -371,12 +412,13 @@ class _Builder:
         fields[key] = (value, stmt.head.span(self.path))
 
     def bot_when(self, stmt: Stmt, fields: Fields) -> None:
-        atom = self.reader.word(stmt, "all_day or off_hours")
+        words = " or ".join(BOT_HOURS)
+        atom = self.reader.word(stmt, words)
         if atom is None:
             return
-        if atom.value not in ("all_day", "off_hours"):
+        if atom.value not in BOT_HOURS:
             self.reader.error(
-                K011, atom, f"'when' takes all_day or off_hours, found '{atom.raw}'", "write: when off_hours"
+                K011, atom, f"'when' takes {words}, found '{atom.raw}'", f"write: when {BotHours.off_hours.value}"
             )
             return
         self.put(fields, "when", atom.value, stmt)
@@ -405,7 +447,7 @@ class _Builder:
             draft.greeting = (text, where)
 
     # -- knowledge base -------------------------------------------------------------------------
-    def synonyms(self, stmt: Stmt) -> None:
+    def synonyms(self, stmt: Stmt, into: object = None) -> None:
         stmts = self.block_of(stmt, "synonyms { 包郵 = 免運 }")
         for line in stmts or ():
             self.reader.no_block(line)
@@ -418,7 +460,7 @@ class _Builder:
                 continue
             self.items.synonyms.append(SynonymGroup(terms=tuple(terms), span=line.span(self.path)))
 
-    def faq(self, stmt: Stmt) -> None:
+    def faq(self, stmt: Stmt, into: object = None) -> None:
         args = [a for a in stmt.args if a.kind != "comma"]
         if not args:
             self.reader.error(K013, stmt, "'faq' needs an id", 'write: faq shipping.free "商品包郵" { ... }')
@@ -432,7 +474,7 @@ class _Builder:
         stmts = self.block_of(stmt, f'faq {args[0].raw} "title" {{ ask "..."; reply "..." }}')
         if stmts is None or ident is None:
             return
-        found = self.entry_fields(stmts, allow_drop=False)
+        found = self.entry_fields(stmts, "faq")
         asks: list[Ask] = found.pop("asks")
         found.pop("drop_asks")
         ask_lines = found.pop("ask_lines")
@@ -462,72 +504,64 @@ class _Builder:
             )
         )
 
-    def entry_fields(self, stmts: tuple[Stmt, ...], allow_drop: bool) -> dict[str, Any]:
+    def entry_fields(self, stmts: tuple[Stmt, ...], block: str) -> dict[str, Any]:
         found: dict[str, Any] = {"asks": [], "drop_asks": [], "ask_lines": 0}
-
-        def ask(s: Stmt) -> None:
-            found["ask_lines"] += 1
-            text = self.reader.string(s)
-            if text is not None:
-                if not text.strip():
-                    self.reader.error(K011, s.args[0], "an ask cannot be empty", "write the customer's question")
-                else:
-                    found["asks"].append(Ask(text=text, span=s.args[0].span(self.path)))
-
-        def keywords(s: Stmt) -> None:
-            self.reader.no_block(s)
-            groups = self.reader.items(s)
-            words: list[str] = []
-            for group in groups:
-                for extra in group[1:]:
-                    self.reader.error(
-                        K011, extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}"
-                    )
-                words.append(group[0].value)
-            if not words:
-                self.reader.error(K011, s, "'keywords' takes a list", "write: keywords 包郵, 運費")
-            found["keywords"] = tuple(words)
-
-        def auto(s: Stmt) -> None:
-            atom = self.reader.word(s, "never or allowed")
-            if atom is not None:
-                if atom.value not in ("never", "allowed"):
-                    self.reader.error(
-                        K011, atom, f"'auto' takes never or allowed, found '{atom.raw}'", "write: auto never"
-                    )
-                else:
-                    found["auto"] = atom.value == "allowed"
-
-        def drop(s: Stmt) -> None:
-            if not s.args or s.args[0].value != "ask" or len(s.args) != 2:
-                self.reader.error(K011, s, "inside an override, 'drop' takes: ask \"...\"", 'write: drop ask "..."')
-                return
-            text = self.reader.string_atom(s.args[1], "drop ask")
-            if text is not None:
-                found["drop_asks"].append((text, s.args[1].span(self.path)))
-
-        def setter(key: str, read: Callable[[Stmt], Any]) -> Callable[[Stmt], None]:
-            def apply(s: Stmt) -> None:
-                value = read(s)
-                if value is not None:
-                    found[key] = value
-
-            return apply
-
-        handlers: dict[str, Callable[[Stmt], Any]] = {
-            "ask": ask,
-            "keywords": keywords,
-            "reply": setter("reply", self.reply_text),
-            "title": setter("title", self.reader.string),
-            "category": setter("category", self.word_value),
-            "auto": auto,
-        }
-        if allow_drop:
-            handlers["drop"] = drop
-        self.dispatch(stmts, "entry field", handlers, repeatable=("ask", "drop"))
+        self.dispatch(stmts, block, found)
         return found
 
-    def override(self, stmt: Stmt) -> None:
+    def ask(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        found["ask_lines"] += 1
+        text = self.reader.string(stmt)
+        if text is not None:
+            if not text.strip():
+                self.reader.error(K011, stmt.args[0], "an ask cannot be empty", "write the customer's question")
+            else:
+                found["asks"].append(Ask(text=text, span=stmt.args[0].span(self.path)))
+
+    def keywords(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        self.reader.no_block(stmt)
+        groups = self.reader.items(stmt)
+        words: list[str] = []
+        for group in groups:
+            for extra in group[1:]:
+                self.reader.error(K011, extra, "keywords are separated by ','", f"write: {group[0].raw}, {extra.raw}")
+            words.append(group[0].value)
+        if not words:
+            self.reader.error(K011, stmt, "'keywords' takes a list", "write: keywords 包郵, 運費")
+        found["keywords"] = tuple(words)
+
+    def auto(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        words = " or ".join(language.words("faq", "auto"))
+        atom = self.reader.word(stmt, words)
+        if atom is not None:
+            if atom.value not in language.words("faq", "auto"):
+                self.reader.error(K011, atom, f"'auto' takes {words}, found '{atom.raw}'", "write: auto never")
+            else:
+                found["auto"] = atom.value == "allowed"
+
+    def drop_ask(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        if not stmt.args or stmt.args[0].value != "ask" or len(stmt.args) != 2:
+            self.reader.error(K011, stmt, "inside an override, 'drop' takes: ask \"...\"", 'write: drop ask "..."')
+            return
+        text = self.reader.string_atom(stmt.args[1], "drop ask")
+        if text is not None:
+            found["drop_asks"].append((text, stmt.args[1].span(self.path)))
+
+    def entry_reply(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        self.found(found, "reply", self.reply_text(stmt))
+
+    def title(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        self.found(found, "title", self.reader.string(stmt))
+
+    def entry_category(self, stmt: Stmt, found: dict[str, Any]) -> None:
+        self.found(found, "category", self.word_value(stmt))
+
+    @staticmethod
+    def found(found: dict[str, Any], key: str, value: Any) -> None:
+        if value is not None:
+            found[key] = value
+
+    def override(self, stmt: Stmt, into: object = None) -> None:
         target = self.faq_target(stmt, "override")
         if target is None:
             return
@@ -535,13 +569,13 @@ class _Builder:
         stmts = self.block_of(stmt, f'override faq {ident} {{ reply "..." }}')
         if stmts is None:
             return
-        found = self.entry_fields(stmts, allow_drop=True)
+        found = self.entry_fields(stmts, "override")
         found.pop("ask_lines")
         self.items.overrides.append(
             Override(id=ident, span=span, add_asks=found.pop("asks"), drop_asks=found.pop("drop_asks"), fields=found)
         )
 
-    def drop(self, stmt: Stmt) -> None:
+    def drop(self, stmt: Stmt, into: object = None) -> None:
         self.reader.no_block(stmt)
         target = self.faq_target(stmt, "drop")
         if target is not None:
@@ -557,7 +591,7 @@ class _Builder:
         return None if ident is None else (ident, args[1].span(self.path))
 
     # -- periods, tests, scenarios --------------------------------------------------------------
-    def period(self, stmt: Stmt) -> None:
+    def period(self, stmt: Stmt, into: object = None) -> None:
         args = [a for a in stmt.args if a.kind != "comma"]
         if len(args) != 2:
             self.reader.error(
@@ -573,8 +607,7 @@ class _Builder:
         if stmts is None or name is None or dates is None:
             return
         draft = PolicyDraft()
-        handlers = {k: (lambda s, d=draft: self.policy_block(s, d)) for k in ("assist", "bot", "matching", "greeting")}
-        self.dispatch(stmts, "period setting", handlers, repeatable=("assist", "bot", "matching"))
+        self.dispatch(stmts, "period", draft)
         self.items.periods.append(PeriodDraft(name=name, dates=dates, policy=draft, span=stmt.span(self.path)))
 
     def named(self, stmt: Stmt, kind: str) -> tuple[str, tuple[Stmt, ...]] | None:
@@ -588,7 +621,7 @@ class _Builder:
         stmts = self.block_of(stmt, f'{kind} "name" {{ ... }}')
         return None if name is None or stmts is None else (name, stmts)
 
-    def test(self, stmt: Stmt) -> None:
+    def test(self, stmt: Stmt, into: object = None) -> None:
         found = self.named(stmt, "test")
         if found is None:
             return
@@ -610,129 +643,98 @@ class _Builder:
             cases.append(TestCase(message=case.head.value, expect=expect, span=case.span(self.path)))
         self.items.tests.append(TestBlock(name=name, cases=tuple(cases), span=stmt.span(self.path)))
 
-    def scenario(self, stmt: Stmt) -> None:
+    def scenario(self, stmt: Stmt, into: object = None) -> None:
         found = self.named(stmt, "scenario")
         if found is None:
             return
         name, stmts = found
-        steps = [step for step in (self.step(s) for s in stmts) if step is not None]
+        steps: list[ScenarioStep] = []
+        self.dispatch(stmts, "scenario", steps, prepare=self.step)
         self.items.scenarios.append(Scenario(name=name, steps=tuple(steps), span=stmt.span(self.path)))
 
-    def step(self, stmt: Stmt) -> ScenarioStep | None:
+    def step(self, stmt: Stmt, construct: Construct | None, steps: list[ScenarioStep]) -> _StepParts:
+        """What every scenario step shares: no block, its arguments and a trailing `expect ...`."""
         self.reader.no_block(stmt)
-        kind = stmt.head.value
         args = list(stmt.args)
-        span = stmt.span(self.path)
         expect: tuple[Expectation, ...] = ()
-        if kind != "expect":
-            lead = {
-                "at": 2,
-                "wait": 1,
-                "online": 1,
-                "offline": 1,
-                "open": 1,
-                "leave": 1,
-                "agent": 1,
-                "types": 1,
-                "rate": 1,
-                "set": 3,
-            }.get(kind, 0)  # a person may be called "expect"
+        if construct is None or construct.name != "expect":
+            lead = construct.lead if construct is not None else 0  # a person may be called "expect"
             for index, atom in enumerate(args):
                 if index >= lead and atom.kind == "word" and atom.value == "expect":
                     expect = self.expectations(args[index + 1 :], atom)
                     args = args[:index]
                     break
+        return _StepParts(construct, args, expect, stmt.span(self.path), steps)
 
-        def need(count: int, shape: str) -> bool:
-            if len(args) != count:
-                self.reader.error(
-                    K011,
-                    args[count] if len(args) > count else stmt,
-                    f"'{kind}' takes {shape}",
-                    f"write: {kind} {shape}",
-                )
-                return False
-            return True
-
-        if kind == "at":
-            if not need(2, "YYYY-MM-DD HH:MM"):
-                return None
-            day = self.reader.date_atom(args[0])
-            minute = self.reader.time_of(args[1], args[1].raw, allow_24=False)
-            if day is None or minute is None:
-                return None
-            when = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
-            return ScenarioStep(kind="at", time=when, expect=expect, span=span)
-        if kind == "wait":
-            seconds = self.reader.duration_atom(args[0]) if need(1, "a duration such as 5m") else None
-            return None if seconds is None else ScenarioStep(kind="wait", seconds=seconds, expect=expect, span=span)
-        if kind in ("online", "offline", "open", "leave"):
-            if not need(1, "an agent's name"):
-                return None
-            return ScenarioStep(kind=kind, actor=args[0].value, expect=expect, span=span)
-        if kind == "customer":
-            if not need(1, '"message"'):
-                return None
-            text = self.reader.string_atom(args[0], kind)
-            return None if text is None else ScenarioStep(kind="customer", text=text, expect=expect, span=span)
-        if kind in ("agent", "types"):
-            if not need(2, 'NAME "text"'):
-                return None
-            text = self.reader.string_atom(args[1], kind)
-            return (
-                None
-                if text is None
-                else ScenarioStep(kind=kind, actor=args[0].value, text=text, expect=expect, span=span)
+    def takes(self, stmt: Stmt, parts: _StepParts) -> bool:
+        """The step has exactly the arguments its construct declares, else a K011."""
+        construct = parts.construct
+        assert construct is not None  # a known step: its builder runs
+        args, count = parts.args, len(construct.args)
+        if len(args) != count:
+            self.reader.error(
+                K011,
+                args[count] if len(args) > count else stmt,
+                f"'{construct.name}' takes {construct.takes}",
+                f"write: {construct.example}",
             )
-        if kind == "rate":
-            return self.rate(stmt, args, expect, span)
-        if kind == "set":
-            if not need(3, "ACTOR SETTING VALUE"):
-                return None
-            setting, value = args[1].value, args[2].value
-            allowed = {
-                "assist": ("on", "off"),
-                "auto_send": ("on", "off"),
-                "bot": ("on", "off"),
-                "bot_when": ("all_day", "off_hours"),
-            }
-            if setting not in allowed:
-                self.reader.error(K010, args[1], f"unknown setting '{setting}'", "known: " + ", ".join(allowed))
-                return None
-            if value not in allowed[setting]:
-                self.reader.error(
-                    K011,
-                    args[2],
-                    f"'{setting}' takes {' or '.join(allowed[setting])}, found '{value}'",
-                    f"write: set {args[0].raw} {setting} {allowed[setting][0]}",
-                )
-                return None
-            return ScenarioStep(kind="set", actor=args[0].value, setting=setting, value=value, expect=expect, span=span)
-        if kind == "expect":
-            expect = self.expectations(args, stmt.head)
-            return ScenarioStep(kind="expect", expect=expect, span=span) if expect else None
-        self.reader.unknown(
-            stmt,
-            "scenario step",
-            ("at", "wait", "online", "offline", "open", "leave", "customer", "agent", "types", "rate", "set", "expect"),
-        )
-        return None
+            return False
+        return True
 
-    def rate(self, stmt: Stmt, args: list[Atom], expect: tuple[Expectation, ...], span: Span) -> ScenarioStep | None:
-        reasons = ("too_long", "not_useful", "off_topic", "other")
-        if not args or args[0].value not in ("solved", "unsolved"):
+    def plain_step(self, stmt: Stmt, parts: _StepParts) -> None:
+        """A step whose arguments are, in the table's order, values of the step's fields by their kind."""
+        if not self.takes(stmt, parts):
+            return
+        kind = stmt.head.value
+        construct = parts.construct
+        assert construct is not None  # a known step: its builder runs
+        values: dict[str, Any] = {}
+        ok = True
+        for arg, atom in zip(construct.args, parts.args, strict=True):
+            value: Any
+            if arg.kind == "date":
+                value = self.reader.date_atom(atom)
+            elif arg.kind == "time":
+                value = self.reader.time_of(atom, atom.raw, allow_24=False)
+            elif arg.kind == "duration":
+                value = self.reader.duration_atom(atom)
+            elif arg.kind == "string":
+                value = self.reader.string_atom(atom, kind)
+            else:
+                value = atom.value
+            ok = ok and value is not None
+            values[arg.kind] = value
+        if not ok:
+            return
+        fields: dict[str, Any] = {}
+        if "date" in values:
+            minute = values["time"]
+            fields["time"] = dt.datetime.combine(values["date"], dt.time(minute // 60, minute % 60))
+        if "duration" in values:
+            fields["seconds"] = values["duration"]
+        if "name" in values:
+            fields["actor"] = values["name"]
+        if "string" in values:
+            fields["text"] = values["string"]
+        parts.steps.append(ScenarioStep(kind=kind, expect=parts.expect, span=parts.span, **fields))
+
+    def rate(self, stmt: Stmt, parts: _StepParts) -> None:
+        args = parts.args
+        if not args or args[0].value not in language.words("scenario", "rate"):
             self.reader.error(
                 K011,
                 args[0] if args else stmt,
-                "'rate' takes solved or unsolved",
+                "'rate' takes " + " or ".join(language.words("scenario", "rate")),
                 'write: rate unsolved not_useful "free text"',
             )
-            return None
+            return
         if args[0].value == "solved":
             if len(args) > 1:
                 self.reader.error(K011, args[1], "'rate solved' takes nothing more", "write: rate solved")
-                return None
-            return ScenarioStep(kind="rate", value="solved", expect=expect, span=span)
+                return
+            parts.steps.append(ScenarioStep(kind="rate", value="solved", expect=parts.expect, span=parts.span))
+            return
+        reasons = language.words("scenario", "rate", 1)
         if len(args) < 2 or args[1].value not in reasons or len(args) > 3:
             self.reader.error(
                 K011,
@@ -740,13 +742,48 @@ class _Builder:
                 "'rate unsolved' takes a reason: " + ", ".join(reasons) + ", then optional text",
                 'write: rate unsolved not_useful "free text"',
             )
-            return None
+            return
         text = self.reader.string_atom(args[2], "rate") if len(args) == 3 else None
-        return ScenarioStep(kind="rate", value="unsolved", reason=args[1].value, text=text, expect=expect, span=span)
+        parts.steps.append(
+            ScenarioStep(
+                kind="rate", value="unsolved", reason=args[1].value, text=text, expect=parts.expect, span=parts.span
+            )
+        )
+
+    def set_step(self, stmt: Stmt, parts: _StepParts) -> None:
+        if not self.takes(stmt, parts):
+            return
+        actor, setting, value = parts.args
+        allowed = SETTING_WORDS
+        if setting.value not in allowed:
+            self.reader.error(K010, setting, f"unknown setting '{setting.value}'", "known: " + ", ".join(allowed))
+            return
+        words = allowed[setting.value]
+        if value.value not in words:
+            self.reader.error(
+                K011,
+                value,
+                f"'{setting.value}' takes {' or '.join(words)}, found '{value.value}'",
+                f"write: set {actor.raw} {setting.value} {words[0]}",
+            )
+            return
+        parts.steps.append(
+            ScenarioStep(
+                kind="set",
+                actor=actor.value,
+                setting=setting.value,
+                value=value.value,
+                expect=parts.expect,
+                span=parts.span,
+            )
+        )
+
+    def expect_step(self, stmt: Stmt, parts: _StepParts) -> None:
+        expect = self.expectations(parts.args, stmt.head)
+        if expect:
+            parts.steps.append(ScenarioStep(kind="expect", expect=expect, span=parts.span))
 
     def expectations(self, atoms: list[Atom], at: Atom) -> tuple[Expectation, ...]:
-        with_value = {"bot": "id", "assist": "id", "suggest": "id", "label": "text", "customer_label": "text"}
-        plain = {"fallback", "off_hours_reply", "greeting", "nothing", "unread", "unreplied", "notice", "queued"}
         found: list[Expectation] = []
         groups: list[list[Atom]] = [[]]
         for atom in atoms:
@@ -756,26 +793,34 @@ class _Builder:
                 groups[-1].append(atom)
         if not atoms:
             self.reader.error(K011, at, "'expect' needs what to expect", "write: expect bot shipping.free")
+        table = self.table("expect")
         for group in (g for g in groups if g):
             head = group[0].value
-            span = group[-1].span(self.path)  # the id or text it names; the word itself when alone
-            if head == "not" and len(group) == 2 and group[1].value in ("unread", "unreplied"):
-                found.append(Expectation(kind=f"not_{group[1].value}", span=span))
-            elif head in plain and len(group) == 1:
-                found.append(Expectation(kind=head, span=span))
-            elif head in with_value and len(group) == 2:
-                if with_value[head] == "id":
-                    ident = self.reader.id_atom(group[1], "entry")
-                    if ident is not None:
-                        found.append(Expectation(kind=head, value=ident, span=span))
-                else:
-                    text = self.reader.string_atom(group[1], head)
-                    if text is not None:
-                        found.append(Expectation(kind=head, value=text, span=span))
-            else:
-                known = sorted(plain | set(with_value) | {"not unread", "not unreplied"})
-                self.reader.unknown(Stmt(group[0], tuple(group[1:]), None), "expectation", known)
+            name = f"not {group[1].value}" if head == "not" and len(group) == 2 else head  # two words, one kind
+            known = table.get(name)
+            stmt = Stmt(group[0], tuple(group[1:]), None)
+            if known is None or len(group) != len(name.split()) + len(known[0].args):
+                self.unknown(stmt, "expect")
+                continue
+            known[1](stmt, _Expecting(known[0], group, found))
         return tuple(found)
+
+    def expectation(self, stmt: Stmt, into: _Expecting) -> None:
+        """An expectation: its kind, and the entry id or text its one argument gives."""
+        construct, group = into.construct, into.atoms
+        kind = construct.name.replace(" ", "_")
+        span = group[-1].span(self.path)  # the id or text it names; the word itself when alone
+        value: str | None = None
+        if construct.args:
+            atom = group[-1]
+            value = (
+                self.reader.id_atom(atom, "entry")
+                if construct.args[0].kind == "id"
+                else self.reader.string_atom(atom, kind)
+            )
+            if value is None:
+                return
+        into.found.append(Expectation(kind=kind, value=value, span=span))
 
 
 def merge(first: FileItems, second: FileItems) -> FileItems:

@@ -24,25 +24,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import Lexer
 
 from kefu.dsl.codes import K001, K002
+from kefu.dsl.language import TOP_LEVEL
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 
 GRAMMAR = Path(__file__).with_name("kefu.lark")
-TOP_LEVEL = (
-    "shop",
-    "preset",
-    "staff",
-    "assist",
-    "bot",
-    "greeting",
-    "matching",
-    "synonyms",
-    "faq",
-    "override",
-    "drop",
-    "period",
-    "test",
-    "scenario",
-)
 MAX_SYNTAX_ERRORS_PER_FILE = 20
 MAX_DEPTH = 64  # deeper nesting is refused (kefu's own statements nest three blocks at most)
 _ITEM_START = re.compile(r"^(?:" + "|".join(TOP_LEVEL) + r")(?=[ \t{;\r\n]|$)", re.M)

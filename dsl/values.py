@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from kefu.dsl.codes import K010, K011, K014, K023, K024, K025, K039, Code
 from kefu.dsl.syntax import Atom, Stmt, bad_escapes
 from kefu.engine.diagnostics import Diagnostic, Span
-from kefu.engine.rules import PLACEHOLDERS, WEEKDAYS, DateRange, TimeRange, WorkingDay
+from kefu.engine.rules import PLACEHOLDERS, SWITCH, WEEKDAYS, DateRange, TimeRange, WorkingDay
 
 ID_RE = re.compile(r"^[^\W\d][\w-]*(?:\.[\w-]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -137,7 +137,7 @@ class Reader:
         return None if args is None else self.switch_atom(args[0], stmt.head.value)
 
     def switch_atom(self, atom: Atom, head: str) -> bool | None:
-        if atom.value in ("on", "off"):
+        if atom.value in SWITCH:
             return atom.value == "on"
         self.error(K011, atom, f"'{head}' takes on or off, found '{shorten(atom.raw)}'", f"write: {head} on")
         return None

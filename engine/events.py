@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kefu.engine.rules import Reason as Reason  # defined with the rules model; events carry them
+from kefu.engine.rules import Setting as Setting
+
 VERSION = 1
 
 
@@ -91,13 +94,6 @@ class AgentSendSuggestion(_Line):
     text: str | None = None  # the edited reply; None: sent as suggested
 
 
-class Setting(str, Enum):
-    assist = "assist"  # on / off (AR-1)
-    auto_send = "auto_send"  # shop-wide, on / off (AR-1, AR-3)
-    bot = "bot"  # on / off (BOT-1)
-    bot_when = "bot_when"  # all_day / off_hours (BOT-1, BOT-3)
-
-
 class SettingChange(_Line):
     """Someone switches a shop-wide setting; only the owner or an admin may (AR-1, BOT-1)."""
 
@@ -114,13 +110,6 @@ class AgentAutoSend(_Line):
     actor: str
     agent: str
     value: bool
-
-
-class Reason(str, Enum):
-    too_long = "too_long"  # 太長不讀
-    not_useful = "not_useful"  # 答案沒用
-    off_topic = "off_topic"  # 答非所問
-    other = "other"
 
 
 class CustomerRating(_Line):

@@ -1,14 +1,16 @@
 """The rules model: what a shop holds, frozen, with the place each part was written.
 
 `dsl` builds these from `.kefu` files; the engine reads only these. Every model is frozen and
-exportable as JSON Schema (`kefu schema rules`).
+exportable as JSON Schema (`kefu schema rules`). The words the rule language and the events share
+are the enums and Literals here (roles, bot hours, settings and their values, rating reasons, step
+and expectation kinds): `dsl.language` takes its word lists from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,6 +79,35 @@ class Assist(Frozen):
 class BotHours(str, Enum):
     all_day = "all_day"  # 全天開啓
     off_hours = "off_hours"  # 僅在非工作時間開啓
+
+
+SWITCH: tuple[str, ...] = ("on", "off")  # the values of a setting that is switched on or off
+
+
+class Setting(str, Enum):
+    """The shop-wide settings a `setting_change` event (and a scenario's `set` step) may switch."""
+
+    assist = "assist"  # on / off (AR-1)
+    auto_send = "auto_send"  # shop-wide, on / off (AR-1, AR-3)
+    bot = "bot"  # on / off (BOT-1)
+    bot_when = "bot_when"  # all_day / off_hours (BOT-1, BOT-3)
+
+
+SETTING_VALUES: dict[Setting, tuple[str, ...]] = {
+    Setting.assist: SWITCH,
+    Setting.auto_send: SWITCH,
+    Setting.bot: SWITCH,
+    Setting.bot_when: tuple(hours.value for hours in BotHours),
+}  # what each setting may be set to
+
+
+class Reason(str, Enum):
+    """Why a customer rates an answer unsolved (BOT-8, M-4)."""
+
+    too_long = "too_long"  # 太長不讀
+    not_useful = "not_useful"  # 答案沒用
+    off_topic = "off_topic"  # 答非所問
+    other = "other"
 
 
 class Bot(Frozen):
@@ -173,6 +204,8 @@ ExpectKind = Literal[
     "label",
     "customer_label",
 ]
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+EXPECT_KINDS: tuple[str, ...] = get_args(ExpectKind)
 
 
 class Expectation(Frozen):

@@ -13,7 +13,7 @@ written on a step are checked against that step's actions and the state after it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -176,35 +176,42 @@ def _require_clock(step: ScenarioStep, now: dt.datetime | None) -> dt.datetime:
     return now
 
 
+def _rating(step: ScenarioStep, now: dt.datetime) -> Event:
+    solved = step.value == "solved"
+    return CustomerRating(
+        time=now,
+        conversation=CONVERSATION,
+        solved=solved,
+        reason=None if solved else Reason(step.reason or "other"),
+        text=step.text,
+    )
+
+
+CLOCK_STEPS: tuple[str, ...] = ("at", "wait")  # steps that move the virtual clock and play nothing
+STEP_EVENTS: dict[str, Callable[[ScenarioStep, dt.datetime], Event]] = {
+    "customer": lambda step, now: CustomerMessage(time=now, conversation=CONVERSATION, text=step.text or ""),
+    "online": lambda step, now: AgentOnline(time=now, agent=step.actor or ""),
+    "offline": lambda step, now: AgentOffline(time=now, agent=step.actor or ""),
+    "open": lambda step, now: AgentOpen(time=now, agent=step.actor or "", conversation=CONVERSATION),
+    "leave": lambda step, now: AgentLeave(time=now, agent=step.actor or "", conversation=CONVERSATION),
+    "agent": lambda step, now: AgentMessage(
+        time=now, agent=step.actor or "", conversation=CONVERSATION, text=step.text or ""
+    ),
+    "types": lambda step, now: AgentTypes(
+        time=now, agent=step.actor or "", conversation=CONVERSATION, text=step.text or ""
+    ),
+    "set": lambda step, now: SettingChange(
+        time=now, actor=step.actor or "", setting=Setting(step.setting), value=step.value or ""
+    ),
+    "rate": _rating,
+}  # the event each playing step makes: the one place a scenario step meets the engine's events
+
+
 def _event(step: ScenarioStep, now: dt.datetime) -> Event:
-    actor = step.actor or ""
-    text = step.text or ""
-    if step.kind == "customer":
-        return CustomerMessage(time=now, conversation=CONVERSATION, text=text)
-    if step.kind == "online":
-        return AgentOnline(time=now, agent=actor)
-    if step.kind == "offline":
-        return AgentOffline(time=now, agent=actor)
-    if step.kind == "open":
-        return AgentOpen(time=now, agent=actor, conversation=CONVERSATION)
-    if step.kind == "leave":
-        return AgentLeave(time=now, agent=actor, conversation=CONVERSATION)
-    if step.kind == "agent":
-        return AgentMessage(time=now, agent=actor, conversation=CONVERSATION, text=text)
-    if step.kind == "types":
-        return AgentTypes(time=now, agent=actor, conversation=CONVERSATION, text=text)
-    if step.kind == "set":
-        return SettingChange(time=now, actor=actor, setting=Setting(step.setting), value=step.value or "")
-    if step.kind == "rate":
-        solved = step.value == "solved"
-        return CustomerRating(
-            time=now,
-            conversation=CONVERSATION,
-            solved=solved,
-            reason=None if solved else Reason(step.reason or "other"),
-            text=step.text,
-        )
-    raise _Failure(step, "a step kefu knows", step.kind)
+    make = STEP_EVENTS.get(step.kind)
+    if make is None:
+        raise _Failure(step, "a step kefu knows", step.kind)
+    return make(step, now)
 
 
 def _entries(actions: Iterable[Action]) -> set[str]:

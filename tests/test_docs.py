@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import TypeAdapter, ValidationError
 
-from kefu.dsl import code_pages, codes
+from kefu.dsl import code_pages, codes, language
 from kefu.dsl.build import build
 from kefu.dsl.load import load
 from kefu.dsl.syntax import parse
@@ -64,10 +64,16 @@ def test_language_guide_examples_parse_and_mean_something(index: int) -> None:
     assert [d.code for d in items.diagnostics] == []
 
 
-def test_language_guide_shows_every_top_level_statement() -> None:
-    from kefu.dsl.syntax import TOP_LEVEL
+def test_language_guide_statement_tables_are_generated_from_the_language_table() -> None:
+    """The sections between the markers in docs/language.md == what dsl/language.py makes of its table;
+    run `python -m kefu.dsl.language --write` after changing it."""
+    for section in language.SECTIONS:
+        assert language.begin(section) in LANGUAGE and language.end(section) in LANGUAGE, section
+    assert language.generated(LANGUAGE) == LANGUAGE
 
-    for statement in TOP_LEVEL:
+
+def test_language_guide_shows_every_top_level_statement() -> None:
+    for statement in language.TOP_LEVEL:
         assert re.search(rf"^{statement}\b", "\n".join(EXAMPLES), re.M), statement
 
 
