@@ -15,8 +15,8 @@ from typing import NoReturn
 
 import click
 
-from kefu.dsl.cache import Cache, run_key, still_valid
-from kefu.dsl.files import UsageError, discover, display_name
+from kefu.dsl.cache import Cache
+from kefu.dsl.files import UsageError, display_name
 from kefu.tui.edge import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
@@ -31,8 +31,8 @@ from kefu.tui.edge import (
     one_shop as _one_shop,
 )
 
-# Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so a
-# `kefu check` whose files did not change answers from the cache in a fraction of a second.
+# Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so the
+# commands that do not need them start fast.
 
 
 def _summary(diagnostics: list, files: int) -> str:
@@ -90,25 +90,14 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, no_
       kefu check rules/shops/tw --json
       kefu check rules/ --format github      # in CI: annotations on the pull request
     """
-    cache = _cache(no_cache)
-    files = discover(list(paths))
     fmt = "json" if as_json else fmt
-    key = run_key(files, f"check\0{fmt}\0{max_errors}")
-    cached = cache.get("run", key)
-    if cached is not None and still_valid(cached["extra"]):
-        sys.stdout.write(cached["stdout"])
-        sys.stderr.write(cached["stderr"])
-        sys.exit(cached["code"])
-    stdout, stderr, code, extra = _check(paths, files, fmt, max_errors, cache)
-    cache.put("run", key, {"stdout": stdout, "stderr": stderr, "code": code, "extra": extra})
+    stdout, stderr, code = _check(paths, fmt, max_errors, _cache(no_cache))
     sys.stdout.write(stdout)
     sys.stderr.write(stderr)
     sys.exit(code)
 
 
-def _check(
-    paths: tuple[Path, ...], files: list[Path], fmt: str, max_errors: int, cache: Cache
-) -> tuple[str, str, int, dict[str, str]]:
+def _check(paths: tuple[Path, ...], fmt: str, max_errors: int, cache: Cache) -> tuple[str, str, int]:
     from kefu.dsl import render
     from kefu.dsl.load import load
 
@@ -128,9 +117,7 @@ def _check(
         if len(shown) < len(diagnostics):
             err.append(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)\n")
         err.append(_summary(diagnostics, len(result.files)) + "\n")
-    given = set(files)
-    extra = {str(path): digest for path, digest in result.digests.items() if path not in given}
-    return "".join(out), "".join(err), EXIT_FINDINGS if result.errors else EXIT_CLEAN, extra
+    return "".join(out), "".join(err), EXIT_FINDINGS if result.errors else EXIT_CLEAN
 
 
 @cli.command()
