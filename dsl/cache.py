@@ -76,27 +76,28 @@ def _versions() -> str:
     return f"kefu {kefu_version}; lark {lark.__version__}; pydantic {pydantic.VERSION}; python {python}"
 
 
-@lru_cache(maxsize=1)
-def source_digest() -> str:
-    """A digest of kefu's version, of the parser's libraries, and of every source file of kefu.
-
-    Walks every top-level kefu package folder recursively (`.py` and `.lark`), so any change to
-    kefu's code, anywhere, makes every earlier entry unreachable."""
-    digest = hashlib.blake2b(_versions().encode(), digest_size=16)
+def source_files() -> list[tuple[str, Path]]:
+    """(name, path) of every `.py` and `.lark` file of kefu's packages, at any depth, in a fixed order."""
+    files: list[tuple[str, Path]] = []
     for package, folder in _package_folders():
-        files: list[tuple[str, str]] = []
         for here, folders, names in os.walk(folder):
             folders[:] = sorted(f for f in folders if f != "__pycache__")
-            files.extend(
-                (os.path.relpath(os.path.join(here, name), folder), os.path.join(here, name))
-                for name in names
-                if name.endswith((".py", ".lark"))
-            )
-        for relative, path in sorted(files):
-            with open(path, "rb") as handle:
-                content = handle.read()
-            digest.update(f"\0{package}/{relative}\0{len(content)}\0".encode())
-            digest.update(content)
+            for name in sorted(names):
+                if name.endswith((".py", ".lark")):
+                    path = Path(here) / name
+                    files.append((f"{package}/{path.relative_to(folder).as_posix()}", path))
+    return sorted(files)
+
+
+@lru_cache(maxsize=1)
+def source_digest() -> str:
+    """A digest of kefu's version, of the parser's libraries, and of every source file of kefu, so
+    any change to kefu's code, anywhere, makes every earlier entry unreachable."""
+    digest = hashlib.blake2b(_versions().encode(), digest_size=16)
+    for name, path in source_files():
+        content = path.read_bytes()
+        digest.update(f"\0{name}\0{len(content)}\0".encode())
+        digest.update(content)
     return digest.hexdigest()
 
 
