@@ -98,10 +98,15 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, no_
 
 
 def _check(paths: tuple[Path, ...], fmt: str, max_errors: int, cache: Cache) -> tuple[str, str, int]:
+    import gc
+
     from kefu.dsl import render
+    from kefu.dsl.chunks import no_gc
     from kefu.dsl.load import load
 
-    result = load(list(paths), cache)
+    with no_gc():
+        result = load(list(paths), cache)
+        gc.freeze()  # what load built lives until exit: never scanned again (measured 2x on a 10k warm check)
     diagnostics = result.diagnostics
     shown = diagnostics[:max_errors] if max_errors else diagnostics
     out: list[str] = []
