@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 
 from kefu.dsl.build import FileItems
 from kefu.dsl.chunks import no_gc
@@ -23,9 +23,6 @@ from kefu.engine.diagnostics import Diagnostic
 @dataclass(slots=True)
 class _Stored:
     """The stored form: `FileItems` declares its diagnostics as a bare list, so they travel beside it."""
-
-    # strings are seldom repeated in an entry, except keys: caching only keys reads fastest (measured)
-    __pydantic_config__ = ConfigDict(cache_strings="keys")
 
     items: FileItems
     diagnostics: list[Diagnostic]
