@@ -8,6 +8,7 @@ import os
 import pickle
 import random
 import stat
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -246,6 +247,29 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path, monkeypa
     cache.put(PARSE, "k", b"second")  # a cache that cannot be written only costs speed
     assert cache.get(PARSE, "k") == b"first"
     assert [p.name for p in (tmp_path / "c").rglob(".tmp-*")] == []
+
+
+def test_a_reader_always_sees_a_whole_entry_while_another_writes(tmp_path: Path) -> None:
+    """Written aside and renamed into place: once an entry exists, a reader finds a whole one, never
+    a half-written file (which would read as a miss)."""
+    payloads = [bytes([65 + n]) * (2_000_000 + n) for n in range(3)]
+    cache = Cache(tmp_path / "c")
+    cache.put(PARSE, "k", payloads[0])
+    done = threading.Event()
+
+    def write() -> None:
+        for round_ in range(1, 31):
+            Cache(tmp_path / "c").put(PARSE, "k", payloads[round_ % 3])
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    reads = 0
+    while not done.is_set() or reads == 0:
+        assert cache.get(PARSE, "k") in payloads
+        reads += 1
+    writer.join()
+    assert cache.get(PARSE, "k") == payloads[30 % 3]
 
 
 def test_entries_take_the_mode_of_an_ordinary_new_file(tmp_path: Path) -> None:
