@@ -118,3 +118,13 @@ def test_a_folder_with_shops_below_it_is_never_a_shop(
     assert names(discover([Path("misc/a.kefu")]), tmp_path) == ["misc/a.kefu"]
     code, _, err = run(capsys, "check", "misc/a.kefu")
     assert code == 1 and "K036" in err + _ and "checked 1 file:" in err
+
+
+def test_a_time_zone_folder_name_is_an_unknown_zone_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`timezone "Asia"` names a folder of the zone database: it was an internal error (exit 3)."""
+    write(tmp_path / "s" / "shop.kefu", SHOP.format(name="s").replace("Asia/Taipei", "Asia"))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "check", "s")
+    assert code == 1 and "error[K022]: unknown time zone 'Asia'" in out and "internal error" not in err
