@@ -9,7 +9,11 @@ kefu's figure is the whole `Matcher.match` (normalisation, scoring, calibration 
 its build time includes the held-out calibration. Memory is the growth of the process's peak RSS
 while the index is built (measured in a fresh child process per size and method).
 
-Usage: python bench/match.py [--sizes 1000,10000,100000] [--queries 300]
+Usage::
+
+    .venv/bin/python bench/match.py                          # 1k, 10k and 100k asks (minutes)
+    .venv/bin/python bench/match.py --sizes 1000,10000       # chosen sizes
+    .venv/bin/python bench/match.py --smoke                  # 200 asks, 20 messages: seconds (the tests run it)
 """
 
 from __future__ import annotations
@@ -129,9 +133,10 @@ def corpus(asks: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     return texts, owners, messages
 
 
+SMOKE_SIZE, SMOKE_QUERIES = 200, 20
+
 CHILD = r"""
 import json, resource, sys, time, gc
-sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from match import corpus
 method, size, queries = {method!r}, {size}, {queries}
@@ -172,7 +177,7 @@ print(json.dumps({{"build": build, "memory_mb": memory, "times": times}}))
 
 
 def measure(method: str, size: int, queries: int) -> dict:
-    code = CHILD.format(root=str(ROOT), bench=str(ROOT / "bench"), method=method, size=size, queries=queries)
+    code = CHILD.format(bench=str(ROOT / "bench"), method=method, size=size, queries=queries)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         raise SystemExit(f"{method} at {size}: {done.stderr.strip().splitlines()[-1] if done.stderr else 'failed'}")
@@ -186,13 +191,18 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="asks per index, comma-separated")
+    parser.add_argument("--queries", type=int, default=300, help="messages timed per index (at most 300)")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE_SIZE} asks and {SMOKE_QUERIES} messages: seconds, for the tests"
+    )
     args = parser.parse_args()
+    sizes = [SMOKE_SIZE] if args.smoke else [int(s) for s in args.sizes.split(",")]
+    queries = SMOKE_QUERIES if args.smoke else args.queries
     print(f"{'asks':>8} {'method':<6} {'build s':>8} {'mem MB':>7} {'p50 ms':>8} {'p99 ms':>8} {'vs naive p99':>13}")
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         rows = {
-            method: measure(method, size, args.queries if method != "naive" or size < 100_000 else 60)
+            method: measure(method, size, queries if method != "naive" or size < 100_000 else 60)
             for method in ("kefu", "tfidf", "naive")
         }
         naive_p99 = percentile(rows["naive"]["times"], 0.99)

@@ -13,7 +13,11 @@ Baselines: rapidfuzz process.extractOne with fuzz.WRatio and utils.default_proce
 fuzz.token_set_ratio; char 2-4-gram tf-idf cosine nearest ask (scikit-learn, a bench-only
 dependency: pip install -e '.[bench]').
 
-Usage: python bench/quality.py [--sets DIR] [--only NAME ...]
+Usage::
+
+    .venv/bin/python bench/quality.py                        # every set (a few minutes)
+    .venv/bin/python bench/quality.py --only xsid-zh-k5      # chosen sets
+    .venv/bin/python bench/quality.py --smoke                # one small set, every 4th query: seconds (the tests')
 """
 
 from __future__ import annotations
@@ -25,17 +29,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from rapidfuzz import fuzz, process, utils
+
+from kefu.dsl.importer import read_rows, render
+from kefu.dsl.load import load
+from kefu.engine.evaluation import Query, run
+from kefu.engine.matcher import Matcher
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rapidfuzz import fuzz, process, utils  # noqa: E402
-
-from kefu.dsl.importer import read_rows, render  # noqa: E402
-from kefu.dsl.load import load  # noqa: E402
-from kefu.engine.evaluation import Query, run  # noqa: E402
-from kefu.engine.matcher import Matcher  # noqa: E402
-
 DEFAULT_SETS = ROOT.parent / "shared" / "eval" / "sets"
+SMOKE_SET, SMOKE_STRIDE = "xsid-zh-k5", 4  # 15 entries; every 4th of its 496 queries
 
 
 def coverage_at(results: list[tuple[str | None, str | None, float]], precision: float) -> float:
@@ -77,7 +80,6 @@ def kefu(kb_path: Path, queries: list[dict], workdir: Path) -> tuple[dict, list,
     entries, problems = read_rows(kb_path.read_text(encoding="utf-8"), "jsonl")
     folder = workdir / kb_path.parent.name
     folder.mkdir()
-    (folder / ".git").mkdir()  # keep the shop search inside this folder
     (folder / "shop.kefu").write_text(render(entries, "eval", kb_path.name, problems).text, encoding="utf-8")
     shop = load([folder]).rules.shops[0]
     started = time.perf_counter()
@@ -94,12 +96,21 @@ def kefu(kb_path: Path, queries: list[dict], workdir: Path) -> tuple[dict, list,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", type=Path, default=DEFAULT_SETS)
-    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="a folder of sets (kb.jsonl, queries.jsonl)")
+    parser.add_argument("--only", nargs="*", default=None, help="only these sets")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"only {SMOKE_SET}, every {SMOKE_STRIDE}th query: seconds, for the tests"
+    )
     args = parser.parse_args()
+    if not args.sets.is_dir():
+        sys.exit(f"bench/quality.py: no eval sets at {args.sets} (give --sets DIR)")
     names = sorted(p.name for p in args.sets.iterdir() if (p / "kb.jsonl").exists())
-    if args.only:
-        names = [n for n in names if n in args.only]
+    only = [SMOKE_SET] if args.smoke else args.only
+    if only:
+        names = [n for n in names if n in only]
+    if not names:
+        sys.exit(f"bench/quality.py: none of {', '.join(only or ['the sets'])} in {args.sets}")
+    stride = SMOKE_STRIDE if args.smoke else 1
     header = (
         f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
         f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)"
@@ -120,7 +131,7 @@ def main() -> None:
                 json.loads(line)
                 for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines()
                 if line.strip()
-            ]
+            ][::stride]
             report, _, _ = kefu(folder / "kb.jsonl", queries, Path(tmp))
             base = baselines(kb, queries)
             cells = {k: (top1(v), coverage_at(v, 0.95)) for k, v in base.items()}

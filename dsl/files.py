@@ -5,6 +5,7 @@ Kept free of heavy imports: the cached `kefu check` path needs only this and the
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def display_name(path: Path) -> str:
 
 
 def discover(paths: list[Path]) -> list[Path]:
-    """Every `.kefu` file under `paths`, plus the rest of any shop a given path lies in."""
+    """Every `.kefu` file under `paths`, plus the rest of the shop of each named file.
+
+    A named folder is checked as given (everything below it, nothing above it); only a named file
+    brings in the rest of its shop (`enclosing_shop`)."""
     roots: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -58,17 +62,36 @@ def starts_a_shop(file: Path) -> bool:
     return SHOP_SNIFF.search(_head(file)) is not None
 
 
-def enclosing_shop(path: Path) -> Path | None:
-    """The folder of the shop that `path` is part of, when that is a folder above what was given.
+MAX_CLIMB = 8  # folders looked at, the file's own included
 
-    Only a file without a header of its own (or a folder without a shop file) can be part of a
-    shop further up; the search stops at the repository's root and after 8 folders."""
-    if path.is_file() and HEADER_SNIFF.search(_head(path)):
+
+def enclosing_shop(path: Path) -> Path | None:
+    """The folder of the shop that the file `path` is part of, when that folder is above the file.
+
+    Only a named file without a header of its own has a shop further up. The search looks at the
+    file's folder and the folders above it, and stops at the working directory or at the root of
+    the repository (a folder holding `.git`), whichever comes first (that folder is still looked
+    at), and after `MAX_CLIMB` folders. The first folder holding a shop file is the answer, unless
+    other shops lie below it: such a folder is a collection of shops, never one shop, so the file
+    belongs to none."""
+    if not path.is_file() or HEADER_SNIFF.search(_head(path)):
         return None
-    directory = (path if path.is_dir() else path.parent).resolve()
-    for candidate in [directory, *directory.parents][:8]:
+    here = Path.cwd().resolve()
+    directory = path.resolve().parent
+    for candidate in [directory, *directory.parents][:MAX_CLIMB]:
         if any(starts_a_shop(file) for file in sorted(candidate.glob("*.kefu"))):
-            return None if candidate == directory and path.is_dir() else candidate
-        if (candidate / ".git").exists():
+            return None if shops_below(candidate) else candidate
+        if candidate == here or (candidate / ".git").exists():
             break
     return None
+
+
+def shops_below(folder: Path) -> bool:
+    """Whether a shop file lies in a sub-folder of `folder` (at any depth)."""
+    for here, folders, names in os.walk(folder):
+        folders.sort()
+        if Path(here) == folder:
+            continue
+        if any(name.endswith(".kefu") and starts_a_shop(Path(here) / name) for name in sorted(names)):
+            return True
+    return False

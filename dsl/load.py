@@ -7,7 +7,6 @@ folder that has no header of its own. A **preset** is one file starting with `pr
 
 from __future__ import annotations
 
-import copy
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,15 +15,19 @@ from typing import Any
 
 from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
-from kefu.dsl.chunks import build_texts, pack, unpack
+from kefu.dsl.chunks import build_texts, no_gc
 from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038
 from kefu.dsl.files import discover, display_name, starts_a_shop
 from kefu.dsl.rules import run_checks
-from kefu.dsl.source import SourceText, file_error, read_file
+from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
+from kefu.dsl.stored import decode as decode_items
+from kefu.dsl.stored import encode as encode_items
 from kefu.dsl.suppression import apply_suppressions
 from kefu.dsl.values import Reader, did_you_mean, working_days
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
+
+PARSE = "parse"  # the cache's kind of entry: one file's parse result
 
 
 @dataclass
@@ -57,28 +60,40 @@ class Loader:
 
     def files(self, paths: list[Path]) -> None:
         """Read and build files: from the cache where their content is known, the rest at once
-        (on both cores when there is much of it)."""
+        (on both cores when there is much of it). Only the parse result is cached, under the file's
+        name and bytes; whatever joins files into shops and checks them runs every time."""
         misses: list[tuple[Path, str, SourceText, list[Diagnostic]]] = []
         for path in (p.resolve() for p in paths):
             if path in self.items:
                 continue
             display = display_name(path)
-            source, diagnostics = read_file(path, display)
+            data = _bytes_of(path)
+            if data is not None:
+                digest = digest_of(data)
+                cached = self._cached(display, digest)
+                if cached is not None:
+                    self.digests[path] = digest
+                    self._done(path, cached)
+                    continue
+                source, diagnostics = decode(data, display)
+            else:
+                source, diagnostics = read_file(path, display)  # says why the file cannot be read
             if source is None:
                 self.items[path], self.file_diagnostics[path] = None, diagnostics
                 continue
             self.digests[path] = source.digest
-            packed = self.cache.get("file", f"{display}\0{source.digest}")
-            if packed is not None:
-                self._done(path, unpack(packed))
-            else:
-                misses.append((path, display, source, diagnostics))
+            misses.append((path, display, source, diagnostics))
         built = build_texts([(source.text, display) for _, display, source, _ in misses])
         for (path, display, source, diagnostics), items in zip(misses, built):
             items.diagnostics = diagnostics + items.diagnostics
-            if self.cache.directory is not None:  # packing costs time; only for a cache that keeps it
-                self.cache.put("file", f"{display}\0{source.digest}", pack(copy.copy(items)))
+            if self.cache.directory is not None:  # encoding costs time; only for a cache that keeps it
+                self.cache.put(PARSE, f"{display}\0{source.digest}", encode_items(items))
             self._done(path, items)
+
+    def _cached(self, display: str, digest: str) -> FileItems | None:
+        """The parse result stored for this name and content; a damaged or foreign entry is a miss."""
+        data = self.cache.get(PARSE, f"{display}\0{digest}")
+        return None if data is None else decode_items(data)
 
     def _done(self, path: Path, items: FileItems) -> None:
         diagnostics = items.diagnostics
@@ -260,6 +275,16 @@ class Loader:
         return shop
 
 
+def _bytes_of(path: Path) -> bytes | None:
+    """A regular file's bytes, when kefu reads it whole; None leaves saying why not to `read_file`."""
+    try:
+        if path.is_file() and path.stat().st_size <= MAX_BYTES:
+            return path.read_bytes()
+    except OSError:
+        pass
+    return None
+
+
 def _unique_entries(entries: list[FaqEntry], reader: Reader) -> list[FaqEntry]:
     seen: dict[str, FaqEntry] = {}
     for entry in entries:
@@ -379,13 +404,12 @@ def _zones() -> frozenset[str]:
 
 
 def _valid_zone(name: str) -> bool:
-    if name in _zones():
-        return True
+    """A zone the system (or tzdata) knows; listing every zone is slow, so it is tried by name first."""
     try:
         zoneinfo.ZoneInfo(name)
         return True
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Asia"
+        return name in _zones()
 
 
 def _close_zone(name: str) -> str | None:
@@ -401,6 +425,11 @@ def _close_zone(name: str) -> str | None:
 
 def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     """Load and check every shop and preset under `paths`."""
+    with no_gc():  # a loaded shop is ~1M objects that all live on: collecting meanwhile only costs time
+        return _load(paths, cache)
+
+
+def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
     loader = Loader(cache or Cache.disabled())
     files = discover(paths)
     loader.files(files)

@@ -12,17 +12,16 @@ this is the hot path); what leaves `dsl` is the pydantic rules model.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import platformdirs
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from kefu.dsl.cache import grammar_table
 from kefu.dsl.codes import K001, K002
 from kefu.dsl.language import TOP_LEVEL
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
@@ -230,13 +229,14 @@ def parser() -> Lark:
         "maybe_placeholders": False,
     }
     text = GRAMMAR.read_text(encoding="utf-8")
-    cache_dir = os.environ.get("KEFU_CACHE_DIR") or platformdirs.user_cache_dir("kefu")
     digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    table = grammar_table(f"grammar-{digest}.lark")  # Lark pickles it: only in a folder no one else writes
     try:
-        os.makedirs(cache_dir, exist_ok=True)
-        return Lark(text, cache=os.path.join(cache_dir, f"grammar-{digest}.lark"), **options)
+        if table is not None:
+            return Lark(text, cache=table, **options)
     except OSError:
-        return Lark(text, **options)
+        pass
+    return Lark(text, **options)
 
 
 def grammar(strict: bool = False) -> Lark:

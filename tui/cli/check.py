@@ -71,12 +71,17 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
       kefu check rules/ --format github      # in CI: annotations on the pull request
       kefu check rules/ --fail-on warning    # warnings fail the check too
     """
+    import gc
+
     from kefu.dsl import render
+    from kefu.dsl.chunks import no_gc
     from kefu.dsl.levels import failing
     from kefu.dsl.load import load
     from kefu.engine.diagnostics import Severity
 
-    result = load(list(paths), parse_cache(no_cache))
+    with no_gc():
+        result = load(list(paths), parse_cache(no_cache))
+        gc.freeze()  # what load built lives until exit: never scanned again (measured 2x on a 10k warm check)
     diagnostics = result.diagnostics
     shown = diagnostics[:max_errors] if max_errors else diagnostics
     fmt = "json" if as_json else fmt
