@@ -191,7 +191,7 @@ class Loader:
         assert main is not None
         header = next(h for h in main.headers if h.kind == "shop")
         reader = Reader(main.path)
-        files = [self.items[m] for m in members if self.items.get(m) is not None]
+        files = [items for m in members if (items := self.items.get(m)) is not None]
         for items in files:
             for extra in items.headers:
                 if extra is not header:
@@ -459,7 +459,7 @@ def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
     broken_shops = {
         path.parent
         for path in files
-        if loader.items[path] is not None and not loader.items[path].headers and starts_a_shop(path)
+        if (items := loader.items[path]) is not None and not items.headers and starts_a_shop(path)
     }
     for path in files:
         items = loader.items[path]
