@@ -17,6 +17,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -136,3 +137,27 @@ def test_a_one_token_mistake_costs_at_most_a_few_clean_checks(case: tuple[str, s
     assert seconds <= limit, f"{what}: {seconds:.2f} s, clean {clean_seconds():.2f} s"
     printed = Counter((d.code, d.message) for d in result.diagnostics)
     assert max(printed.values(), default=0) <= 2, printed.most_common(3)
+
+
+def test_a_large_file_built_in_two_halves_reports_what_a_plain_parse_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dsl.chunks builds a large file in two processes; a mistake in either half, or in the statement
+    before the cut, gives the diagnostics and entries of one plain parse of the whole file."""
+    from kefu.dsl import chunks
+    from kefu.dsl.build import build
+
+    monkeypatch.setattr(chunks, "PARALLEL_BYTES", 20_000)  # "large" from 20 kB on, so the test stays quick
+    text = large_shop()
+    cut = chunks._cut(text)
+    assert chunks._parallel_ok(len(text)) and cut is not None
+    lines = text.split("\n")
+    at_cut = text.count("\n", 0, cut)
+    closing = [i for i, line in enumerate(lines) if line == "}"]
+    before_cut = max(i for i in closing if i < at_cut)
+    for broken, quote in ((closing[5], False), (before_cut, False), (before_cut, True), (closing[-3], True)):
+        changed = lines[:broken] + lines[broken + 1 :]  # a closing brace deleted
+        if quote:
+            changed[broken - 2] = changed[broken - 2][:-1]  # and a quote missing two lines above it
+        whole = build(parse("\n".join(changed), "big.kefu"))
+        halves = chunks.build_text("\n".join(changed), "big.kefu")
+        assert [d.model_dump() for d in halves.diagnostics] == [d.model_dump() for d in whole.diagnostics]
+        assert [e.id for e in halves.faqs] == [e.id for e in whole.faqs]
