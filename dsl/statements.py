@@ -126,7 +126,9 @@ class StatementReader:
         """The next top-level statement, a `Stop` at the first token it cannot take, or None at the end."""
         text = self.text
         match = _NEXT.match
-        atom = tuple.__new__  # Atom is a NamedTuple: this skips its __new__'s argument handling
+        new = tuple.__new__  # the tree's types are named tuples: this skips their __new__'s argument handling
+        atom, stmt, block = Atom, Stmt, Block
+        word_kind, string_kind, sep_kind, comment_kind, comma_kind = _WORD, _STRING, _SEP, _COMMENT, _COMMA
         comments = self.comments
         position, line, line_start = self.position, self.line, self.line_start
         end_of_text = len(text)
@@ -138,14 +140,13 @@ class StatementReader:
         frames: list[tuple[Atom, list[Atom], int, int, int, list[Stmt]]] = []  # open blocks
         while True:
             if position >= end_of_text:
-                if frames:  # the text ends inside a block
-                    self._keep(position, line, line_start)
-                    return Stop(position, "$END", line, position - line_start + 1, item, frames[0][4])
                 self._keep(position, line, line_start)
+                if frames:  # the text ends inside a block
+                    return Stop(position, "$END", line, position - line_start + 1, item, frames[0][4])
                 self.item = item
                 if state == _ARGS:
                     assert head is not None
-                    return Stmt(head, tuple(args), None)
+                    return new(stmt, (head, tuple(args), None))
                 return done
             found = match(text, position)
             if found is None:
@@ -159,16 +160,19 @@ class StatementReader:
                     position, "", line, position - line_start + 1, position if item < 0 else item, _open(frames)
                 )
             kind = found.lastindex or 0
-            stop = found.end()
-            position = found.start(kind)
-            if kind == _COMMENT:
-                comments.append((position, Comment(found.group(kind).rstrip(), line, position - line_start + 1)))
-                position = stop
-                continue
-            column = position - line_start + 1
-            if kind in (_WORD, _STRING):
-                value = found.group(kind)
-                word = atom(Atom, ("word" if kind == _WORD else "string", value, line, column, line, stop - line_start))
+            position, stop = found.span(kind)
+            if kind == word_kind or kind == string_kind:  # noqa: SIM109 - two int compares beat building a tuple
+                word = new(
+                    atom,
+                    (
+                        "word" if kind == word_kind else "string",
+                        text[position:stop],
+                        line,
+                        position - line_start + 1,
+                        line,
+                        stop - line_start,
+                    ),
+                )
                 if state == _ARGS:
                     args.append(word)
                 elif state == _START:
@@ -177,11 +181,10 @@ class StatementReader:
                     head, args, state = word, [], _ARGS
                 else:
                     return self._stop(found, line, line_start, item, frames)
-            elif kind == _SEP:
+            elif kind == sep_kind:
                 if state == _ARGS:
-                    assert head is not None
-                    done = Stmt(head, tuple(args), None)
-                if found.group(kind) != ";":
+                    done = new(stmt, (head, tuple(args), None))
+                if text[position] != ";":
                     line, line_start = line + 1, stop
                 if done is not None:
                     if not frames:
@@ -191,12 +194,15 @@ class StatementReader:
                     frames[-1][5].append(done)
                     done = None
                 state = _START
-            elif kind == _COMMA:
+            elif kind == comment_kind:
+                comments.append((position, Comment(text[position:stop].rstrip(), line, position - line_start + 1)))
+            elif kind == comma_kind:
                 if state != _ARGS:
                     return self._stop(found, line, line_start, item, frames)
-                args.append(atom(Atom, ("comma", ",", line, column, line, column)))
-                value = found.group(kind)
-                if "\n" in value:
+                column = position - line_start + 1
+                args.append(new(atom, ("comma", ",", line, column, line, column)))
+                if stop - position > 1 and "\n" in text[position:stop]:
+                    value = text[position:stop]
                     if "#" in value:
                         self._comma_comments(value, position, line, column)
                     line += value.count("\n")
@@ -205,19 +211,22 @@ class StatementReader:
                 if state != _ARGS:
                     return self._stop(found, line, line_start, item, frames)
                 assert head is not None
-                frames.append((head, args, line, column, position, []))
+                frames.append((head, args, line, position - line_start + 1, position, []))
                 state = _START
             else:  # RBRACE
                 if state == _ARGS:
-                    assert head is not None
-                    done = Stmt(head, tuple(args), None)
+                    done = new(stmt, (head, tuple(args), None))
                 if not frames:
                     return self._stop(found, line, line_start, position if item < 0 else item, frames)
                 if done is not None:
                     frames[-1][5].append(done)
                 owner, owner_args, open_line, open_column, _, stmts = frames.pop()
-                depth = 1 + max((s.block.depth for s in stmts if s.block is not None), default=0)
-                done = Stmt(owner, tuple(owner_args), Block(tuple(stmts), open_line, open_column, line, column, depth))
+                depth = 1
+                for inner in stmts:
+                    if inner.block is not None and inner.block.depth >= depth:
+                        depth = inner.block.depth + 1
+                closed = new(block, (tuple(stmts), open_line, open_column, line, position - line_start + 1, depth))
+                done = new(stmt, (owner, tuple(owner_args), closed))
                 state = _CLOSED
             position = stop
 
