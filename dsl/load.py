@@ -17,7 +17,7 @@ from typing import Any
 from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
 from kefu.dsl.checks import run_checks
-from kefu.dsl.chunks import build_texts, pack, unpack
+from kefu.dsl.chunks import build_texts, no_gc, pack, unpack
 from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038
 from kefu.dsl.files import discover, display_name, starts_a_shop
 from kefu.dsl.source import SourceText, file_error, read_file
@@ -412,6 +412,7 @@ def _close_zone(name: str) -> str | None:
     return lower[close[0]] if close else None
 
 
+@no_gc()  # a load allocates ~1M objects that all live on: collecting meanwhile only costs time
 def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     """Load and check every shop and preset under `paths`."""
     loader = Loader(cache or Cache.disabled())
