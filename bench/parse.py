@@ -14,13 +14,12 @@ Every entry is 7 lines: ``faq ID "title" {``, three ``ask`` lines mixing English
 
 For each size and layout:
 
-(a) cold   - ``kefu check DIR`` with an empty cache (KEFU_CACHE_DIR is a fresh, empty folder, so
-             even Lark's grammar tables are built from scratch);
+(a) cold   - ``kefu check DIR`` with an empty cache (KEFU_CACHE_DIR is a fresh, empty folder);
 (b) warm   - ``kefu check DIR`` again, nothing changed (the cache filled by (a) answers);
 (c) edit   - split layout only: a comment line is appended to one ``faq/`` file, then ``kefu check
              DIR`` again; only that file should be parsed again, the rest come from the cache;
 (d) load   - ``kefu.dsl.load.load([DIR], Cache.disabled())`` timed inside a child Python process (after
-             its imports and the grammar are ready), so it is the library's parse + build + check
+             its imports), so it is the library's parse + build + check
              time alone, without interpreter start-up or cache reads/writes.
 
 Each of (a)-(d) runs in a FRESH subprocess and (a)-(c) are timed as the wall-clock time of the whole
@@ -330,7 +329,8 @@ def check(target: Target, shop: Path, cache_dir: Path, timeout: float, what: str
     return timing
 
 
-# The child of measurement (d): imports, the grammar, then load() alone, reported as JSON.
+# The child of measurement (d): imports, Lark's tables (which only a syntax error needs: reported, not
+# part of load), then load() alone, reported as JSON.
 LOAD_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -497,7 +497,7 @@ def run_series(shop: Path, layout: str, work: Path, label: str, options: argpars
             wait_idle(options.wait_idle, options.wait_limit)
 
     cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    load_cache = Path(tempfile.mkdtemp(prefix="load-cache-", dir=work))  # only grammar tables go here
+    load_cache = Path(tempfile.mkdtemp(prefix="load-cache-", dir=work))  # the child's, kept apart
     try:
         settle()
         cold = check(options.target, shop, cache_dir, timeout, f"{label}: cold check")
@@ -756,7 +756,7 @@ def legend() -> str:
         cold s   kefu check, empty cache, fresh process, wall clock; (cpu s): user+system CPU of it and its workers
         lines/s  lines / cold s                     warm s   kefu check again, nothing changed
         edit1 s  kefu check after appending a comment to one faq/ file (split layout)
-        load s   dsl.load.load(..., Cache.disabled()) in a child process, imports and grammar excluded
+        load s   kefu.dsl.load.load(..., Cache.disabled()) in a child process, imports excluded
         json s   json.loads of the same entries (best of runs); json lines/s counts the kefu lines
         ratio    cold s / json s
         others   the most CPU that other processes on this machine took during this row's runs (noise)""")
@@ -768,7 +768,7 @@ def startup_note(rows: list[Row]) -> str:
     r = rows[0]
     return (
         f"in-process child, {r.size:,} {r.layout}: imports {r.load_import:.2f} s, "
-        f"grammar tables {r.load_grammar:.2f} s (built, then cached in KEFU_CACHE_DIR)"
+        f"Lark's tables {r.load_grammar:.2f} s (built only to word a syntax error: a clean check never builds them)"
     )
 
 
@@ -803,9 +803,7 @@ def profile(size: int, layout: str, work: Path, top: int, source: Path) -> None:
     sys.path.insert(0, str(source))
     from kefu.dsl.cache import Cache
     from kefu.dsl.load import load
-    from kefu.dsl.syntax import parser
 
-    parser()
     os.environ["KEFU_SERIAL"] = "1"  # a forked child's time would not show up in the profile
     profiler = cProfile.Profile()
     profiler.enable()
