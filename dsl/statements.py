@@ -14,6 +14,7 @@ Tests check that it accepts exactly what Lark accepts and fails at the same toke
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,10 +261,9 @@ def _open(frames: list) -> int | None:
     return frames[0][4] if frames else None
 
 
-def tokens(text: str, start: int, end: int, line: int, line_start: int) -> list[Token]:
-    """The tokens of text[start:end] that the parser sees (not WS or COMMENT), with exact positions;
-    lexing stops at a character no terminal matches."""
-    found: list[Token] = []
+def tokens(text: str, start: int, end: int, line: int, line_start: int) -> Iterator[Token]:
+    """The tokens of text[start:end] that the parser sees (not WS or COMMENT), with exact positions,
+    as they are asked for; lexing stops at a character no terminal matches."""
     position = start
     while position < end:
         match = _TOKENS.match(text, position, end)
@@ -279,8 +279,5 @@ def tokens(text: str, start: int, end: int, line: int, line_start: int) -> list[
         else:
             end_line, new_start, end_column = line, line_start, stop - line_start + 1
         if kind not in (_WS, _TOKEN_COMMENT):
-            found.append(
-                Token(_KIND_OF[kind], value, position, line, position - line_start + 1, end_line, end_column, stop)
-            )
+            yield Token(_KIND_OF[kind], value, position, line, position - line_start + 1, end_line, end_column, stop)
         line, line_start, position = end_line, new_start, stop
-    return found

@@ -208,11 +208,15 @@ def _position(text: str, offset: int, first_line: int) -> tuple[int, int]:
 
 
 def _last_item_start(text: str, at: int) -> int:
-    """The start of the last line at or before `at` that begins with a top-level keyword (0 if none)."""
-    start = 0
-    for match in _ITEM_START.finditer(text, 0, at + 1):
-        start = match.start()
-    return start
+    """The start of the last line at or before `at` that begins with a top-level keyword (0 if none),
+    looked for backwards, so that reporting an error costs the length of its statement, not the file's."""
+    line_start = text.rfind("\n", 0, at) + 1
+    while True:
+        if _ITEM_START.match(text, line_start) is not None:
+            return line_start
+        if line_start == 0:
+            return 0
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
 
 
 _NAMES = {
