@@ -1,7 +1,7 @@
 """The `kefu` command line: parse flags, call the library, render. No logic lives here.
 
 Exit status: 0 clean, 1 findings (or files `fmt --check` would change), 2 a usage error,
-3 an internal error (one line, and where to report it; never a traceback).
+3 an internal error (one line saying what a report needs; never a traceback).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from kefu.tui.edge import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     EXIT_USAGE,
-    REPORT_URL,
 )
 from kefu.tui.edge import (
     cache as _cache,
@@ -30,6 +29,7 @@ from kefu.tui.edge import (
 from kefu.tui.edge import (
     one_shop as _one_shop,
 )
+from kefu.tui.report import internal_error_line
 
 # Heavier modules (pydantic models, Lark) are imported inside the commands that need them, so a
 # `kefu check` whose files did not change answers from the cache in a fraction of a second.
@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.stderr.close()
         sys.exit(EXIT_CLEAN)
     except Exception as exc:
-        click.echo(f"kefu: internal error: {type(exc).__name__}: {exc}. Please report it at {REPORT_URL}", err=True)
+        click.echo(internal_error_line(exc, args), err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_CLEAN)
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from kefu.engine.rules import Shop
     from kefu.engine.store import Store
 
-REPORT_URL = "https://github.com/kefu-dev/kefu/issues"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 

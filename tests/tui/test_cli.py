@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -123,8 +124,11 @@ def test_internal_error_is_one_line_exit_3(
     monkeypatch.setattr("kefu.dsl.load.load", broken)
     code, _out, err = run(capsys, "check", "--no-cache", str(shop(tmp_path, GOOD)))
     assert code == 3
-    assert err.startswith("kefu: internal error: RuntimeError: boom. Please report it at ")
+    assert err.startswith("kefu: internal error: RuntimeError: boom (a bug in kefu ")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    # no web address the project does not have; what a report needs: the version and the command
+    assert "http" not in err and version("kefu") in err
+    assert err.rstrip().endswith(f"the version and the command: kefu check --no-cache {tmp_path / 'shop'})")
 
 
 def test_cached_check_prints_the_same_as_a_fresh_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
