@@ -1,13 +1,12 @@
 """Building a large file on both cores: split at top-level statements, build the halves at once.
 
 A 10k-entry shop has 250k tokens. A file over `PARALLEL_BYTES` is cut where a line starts with a
-top-level keyword, the second half is built in a forked process while this one builds the first,
-and the two are joined. Syntax errors are read past the same way in a half as in the whole file
-(reading goes on at the next line that starts a top-level statement, and the cut is one), so the
-halves are joined even when broken. Only when the first half ends inside a block (a keyword at
-column 1 inside a block, or a '}' missing in its last statement), or the halves hold more syntax
-errors than one file reports, is the whole file parsed again in one piece, so diagnostics and
-recovery are exactly those of a plain parse.
+top-level keyword; the second half is parsed and built in a forked process while this one reads
+the first half, and the two are joined. This process reads exactly as a parse of the whole file
+would, up to the first statement that starts at or after the cut (syntax errors included: a block
+left open before the cut is reported at the cut, where reading goes on), so the join is what one
+parse gives. Only when a statement runs on past the cut (the cut fell inside a block), or the halves
+hold more syntax errors than one file reports, is the whole file parsed again in one piece.
 """
 
 from __future__ import annotations
@@ -57,10 +56,10 @@ def build_text(text: str, path: str) -> FileItems:
         first_line = text.count("\n", 0, cut) + 1
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
             future = pool.submit(_build_chunk, text[cut:], path, first_line)
-            document = parse(text[:cut], path)
+            document = parse(text, path, end=cut)  # reads on past the cut only inside a statement
             head = build(document)
             tail = unpack(future.result())
-        if document.open_at_end or _syntax_errors(head) + _syntax_errors(tail) > MAX_SYNTAX_ERRORS_PER_FILE:
+        if document.read_to != cut or _syntax_errors(head) + _syntax_errors(tail) > MAX_SYNTAX_ERRORS_PER_FILE:
             return build(parse(text, path))
         return merge(head, tail)
 

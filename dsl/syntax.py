@@ -82,18 +82,25 @@ def grammar(strict: bool = False) -> Lark:
     )
 
 
-def parse(text: str, path: str, first_line: int = 1) -> Document:
+def parse(text: str, path: str, first_line: int = 1, end: int | None = None) -> Document:
     """Parse one file's text. Syntax errors become diagnostics; the rest of the file still parses.
 
-    `first_line` numbers the text's lines from there (a chunk of a larger file)."""
+    `first_line` numbers the text's lines from there (a chunk of a larger file). With `end`, reading
+    stops at the first top-level statement that starts at or after offset `end` (a statement that
+    starts before it is read to its own end): the first half of a file cut at `end`, read exactly as
+    a parse of the whole file reads it (`Document.read_to` says where reading stopped)."""
     reader = StatementReader(text, first_line)
     stmts: list[Stmt] = []
     starts: list[int] = []  # offset of each statement in `stmts`
     diagnostics: list[Diagnostic] = []
-    open_at_end = False
+    read_to = len(text)
     while True:
         found = reader.statement()
         if found is None:
+            break
+        if end is not None and (reader.item if isinstance(found, Stmt) else found.item) >= end:
+            read_to = reader.item if isinstance(found, Stmt) else found.item
+            reader.comments = [(at, comment) for at, comment in reader.comments if at < read_to]
             break
         if isinstance(found, Stmt):
             stmts.append(found)
@@ -106,7 +113,6 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
             stmts.pop()
         reader.comments = [(at, comment) for at, comment in reader.comments if at < dropped_from]
         if resume is None:
-            open_at_end = found.kind == "$END"
             break
         if len(diagnostics) >= MAX_SYNTAX_ERRORS_PER_FILE:
             break
@@ -123,7 +129,7 @@ def parse(text: str, path: str, first_line: int = 1) -> Document:
                 )
             )
     comments = tuple(sorted((comment for _, comment in reader.comments), key=lambda c: (c.line, c.column)))
-    return Document(path, tuple(stmts), comments, diagnostics, bool(diagnostics), open_at_end)
+    return Document(path, tuple(stmts), comments, diagnostics, bool(diagnostics), read_to)
 
 
 def _report(text: str, path: str, stop: Stop, first_line: int) -> tuple[Diagnostic, int, int | None]:

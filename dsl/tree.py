@@ -72,15 +72,15 @@ class Comment:
 class Document:
     """One parsed file: its statements, its comments, and whether a syntax error was skipped.
 
-    `open_at_end`: the text ended inside a block (a chunk of a larger file cut in the wrong place,
-    or a '}' missing in its last statement)."""
+    `read_to`: the offset where reading stopped (the end of the text, unless the parse was asked to
+    stop at the first statement starting at or after some offset: see `dsl.chunks`)."""
 
     path: str
     stmts: tuple[Stmt, ...]
     comments: tuple[Comment, ...]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken: bool = False
-    open_at_end: bool = False
+    read_to: int = 0
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

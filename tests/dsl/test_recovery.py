@@ -16,13 +16,14 @@ import time
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from kefu.dsl.load import LoadResult, load
-from kefu.dsl.syntax import parse
+from kefu.dsl.syntax import Document, parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from parse import HEADER, kefu_entry, make_entry  # bench/parse.py: its generated shop
@@ -141,11 +142,19 @@ def test_a_one_token_mistake_costs_at_most_a_few_clean_checks(case: tuple[str, s
 
 def test_a_large_file_built_in_two_halves_reports_what_a_plain_parse_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     """dsl.chunks builds a large file in two processes; a mistake in either half, or in the statement
-    before the cut, gives the diagnostics and entries of one plain parse of the whole file."""
+    before the cut, gives the diagnostics and entries of one plain parse of the whole file, without
+    parsing the whole file again."""
     from kefu.dsl import chunks
     from kefu.dsl.build import build
 
     monkeypatch.setattr(chunks, "PARALLEL_BYTES", 20_000)  # "large" from 20 kB on, so the test stays quick
+    whole_parses: list[dict[str, object]] = []  # the keywords of each parse in this process
+
+    def counted(*args: Any, **keywords: Any) -> Document:
+        whole_parses.append(keywords)
+        return parse(*args, **keywords)
+
+    monkeypatch.setattr(chunks, "parse", counted)
     text = large_shop()
     cut = chunks._cut(text)
     assert chunks._parallel_ok(len(text)) and cut is not None
@@ -158,6 +167,26 @@ def test_a_large_file_built_in_two_halves_reports_what_a_plain_parse_reports(mon
         if quote:
             changed[broken - 2] = changed[broken - 2][:-1]  # and a quote missing two lines above it
         whole = build(parse("\n".join(changed), "big.kefu"))
+        whole_parses.clear()
         halves = chunks.build_text("\n".join(changed), "big.kefu")
         assert [d.model_dump() for d in halves.diagnostics] == [d.model_dump() for d in whole.diagnostics]
         assert [e.id for e in halves.faqs] == [e.id for e in whole.faqs]
+        assert whole_parses == [{"end": chunks._cut("\n".join(changed))}]  # the first half only
+
+
+def test_a_cut_inside_a_block_parses_the_whole_file_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefu.dsl import chunks
+    from kefu.dsl.build import build
+
+    monkeypatch.setattr(chunks, "PARALLEL_BYTES", 20_000)
+    text = large_shop()
+    middle = text.index("\n", len(text) // 2) + 1
+    while text.startswith("faq", middle) or text.startswith("}", middle):  # a line inside an entry
+        middle = text.index("\n", middle) + 1
+    text = text[:middle] + "bot off\n" + text[middle:]  # valid: 'bot' at column 1 inside a block
+    assert chunks._cut(text) == middle
+    whole = build(parse(text, "big.kefu"))
+    halves = chunks.build_text(text, "big.kefu")
+    assert [d.model_dump() for d in halves.diagnostics] == [d.model_dump() for d in whole.diagnostics]
+    assert [e.id for e in halves.faqs] == [e.id for e in whole.faqs]
+    assert not [d for d in whole.diagnostics if d.code in ("K001", "K002")]
