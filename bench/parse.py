@@ -14,13 +14,12 @@ Every entry is 7 lines: ``faq ID "title" {``, three ``ask`` lines mixing English
 
 For each size and layout:
 
-(a) cold   - ``kefu check DIR`` with an empty cache (KEFU_CACHE_DIR is a fresh, empty folder, so
-             even Lark's grammar tables are built from scratch);
+(a) cold   - ``kefu check DIR`` with an empty cache (KEFU_CACHE_DIR is a fresh, empty folder);
 (b) warm   - ``kefu check DIR`` again, nothing changed (the cache filled by (a) answers);
 (c) edit   - split layout only: a comment line is appended to one ``faq/`` file, then ``kefu check
              DIR`` again; only that file should be parsed again, the rest come from the cache;
-(d) load   - ``dsl.load.load([DIR], Cache.disabled())`` timed inside a child Python process (after
-             its imports and the grammar are ready), so it is the library's parse + build + check
+(d) load   - ``kefu.dsl.load.load([DIR], Cache.disabled())`` timed inside a child Python process (after
+             its imports), so it is the library's parse + build + check
              time alone, without interpreter start-up or cache reads/writes.
 
 Each of (a)-(d) runs in a FRESH subprocess and (a)-(c) are timed as the wall-clock time of the whole
@@ -28,6 +27,13 @@ subprocess. That is what a user waits for, and it is the only honest number: in 
 process the second measurement would find modules already imported, Lark's parser already built
 and ``lru_cache``\\ s filled, and would time only part of the work. ``kefu check`` must exit 0 (the
 synthetic shop is clean); any other status stops the benchmark with the command's output.
+
+Broken files (point 9 of issue 9): for each size, the single-file shop is checked cold next to three
+copies with one mistake in the middle entry: a missing ``}`` (the entry's closing line deleted), a stray
+``{`` (appended to one of its ``ask`` lines) and a missing ``"`` (the end of its ``reply`` string). Each
+row gives the time of the clean file and of the broken one (fresh cache, fresh process, ``kefu check``
+must exit 1), their ratio (goal <= 2), how many findings were printed and how often the most repeated
+message was printed.
 
 Baseline: ``json.loads`` of the same entries as a JSON array of ``{id, title, asks, keywords,
 reply}`` objects, timed in this process (best of a few runs, garbage collector paused as kefu pauses
@@ -52,7 +58,8 @@ and the series measures nothing coherent, so it is measured again (``--retries``
 Usage::
 
     .venv/bin/python bench/parse.py                      # 1k, 10k, 100k (100k takes minutes)
-    .venv/bin/python bench/parse.py --quick              # 1k and 10k only, a smoke run
+    .venv/bin/python bench/parse.py --quick              # 1k and 10k only
+    .venv/bin/python bench/parse.py --smoke              # 100 entries: seconds, checks the script works
     .venv/bin/python bench/parse.py --sizes 5000 --keep  # keep the generated shops
     .venv/bin/python bench/parse.py --profile 10000      # also cProfile an in-process load
     .venv/bin/python bench/parse.py --wait-idle          # wait for a quiet machine before each run
@@ -66,6 +73,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -75,6 +83,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +92,8 @@ from machine import machine_busy  # bench/machine.py, beside this script
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
+SMOKE_SIZES = (100,)  # seconds: for the test that keeps this script working
+GOAL_BROKEN_RATIO = 2.0  # a file with one mistake checks in at most twice the time of the clean file
 ENTRIES_PER_FILE = 1_000
 PACKAGES = ("dsl", "engine", "tui")
 GOAL_SIZE = 10_000
@@ -198,9 +209,15 @@ class Target:
         if not snapshot:
             return cls(ROOT, False, work)
         source = work / "kefu-src"
-        for package in PACKAGES:
-            shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for package in PACKAGES:  # kefu is a namespace package: the copy is kefu/dsl, kefu/engine, kefu/tui
+            shutil.copytree(
+                ROOT / package, source / "kefu" / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         return cls(source, True, work)
+
+    def package(self, name: str) -> Path:
+        """The folder of one of kefu's packages (`dsl`, `engine`, `tui`) in this target."""
+        return self.source / "kefu" / name if self.snapshot else self.source / name
 
     def env(self, cache_dir: Path) -> dict[str, str]:
         env = dict(os.environ)
@@ -215,25 +232,34 @@ class Target:
         """Where the subprocesses really import kefu from (fails loudly if not from `source`)."""
         python = ROOT / ".venv" / "bin" / "python"
         done = subprocess.run(
-            [str(python), "-c", "import dsl.cache, tui.cli; print(dsl.cache.__file__)"],
+            [
+                str(python),
+                "-c",
+                "import kefu.dsl.cache, kefu.engine.rules, kefu.tui.exits\n"
+                "for m in (kefu.dsl.cache, kefu.engine.rules, kefu.tui.exits): print(m.__file__)",
+            ],
             env=self.env(self.cwd / "verify-cache"),
             cwd=self.cwd,
             capture_output=True,
             text=True,
         )
-        where = Path(done.stdout.strip()).resolve().parent.parent if done.returncode == 0 else None
-        if where != self.source.resolve():
-            raise SystemExit(f"bench: kefu is imported from {where}, expected {self.source}: {done.stderr[-2000:]}")
-        return str(where)
+        found = [Path(line).resolve().parent for line in done.stdout.split()] if done.returncode == 0 else []
+        wanted = [self.package(name).resolve() for name in ("dsl", "engine", "tui")]
+        if found != wanted:
+            raise SystemExit(
+                f"bench: kefu's packages are imported from {[str(f) for f in found]}, expected {self.source}: "
+                f"{done.stderr[-2000:]}"
+            )
+        return str(self.source)
 
     def digest(self) -> str:
         """kefu's own code (what `kefu check` runs); a change between the runs of one series would
         make the warm run miss the cache (the cache key includes the code) and time something else."""
         digest = hashlib.blake2b(digest_size=8)
         for folder in PACKAGES:
-            for path in sorted((self.source / folder).rglob("*")):
+            for path in sorted(self.package(folder).rglob("*")):
                 if path.suffix in (".py", ".lark") and path.is_file():
-                    digest.update(str(path.relative_to(self.source)).encode())
+                    digest.update(str(path.relative_to(self.package(folder))).encode())
                     digest.update(path.read_bytes())
         return digest.hexdigest()
 
@@ -303,7 +329,8 @@ def check(target: Target, shop: Path, cache_dir: Path, timeout: float, what: str
     return timing
 
 
-# The child of measurement (d): imports, the grammar, then load() alone, reported as JSON.
+# The child of measurement (d): imports, Lark's tables (which only a syntax error needs: reported, not
+# part of load), then load() alone, reported as JSON.
 LOAD_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -470,7 +497,7 @@ def run_series(shop: Path, layout: str, work: Path, label: str, options: argpars
             wait_idle(options.wait_idle, options.wait_limit)
 
     cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    load_cache = Path(tempfile.mkdtemp(prefix="load-cache-", dir=work))  # only grammar tables go here
+    load_cache = Path(tempfile.mkdtemp(prefix="load-cache-", dir=work))  # the child's, kept apart
     try:
         settle()
         cold = check(options.target, shop, cache_dir, timeout, f"{label}: cold check")
@@ -488,6 +515,128 @@ def run_series(shop: Path, layout: str, work: Path, label: str, options: argpars
         shutil.rmtree(cache_dir, ignore_errors=True)
         shutil.rmtree(load_cache, ignore_errors=True)
     return Series(cold, warm, edit, load, load_timing)
+
+
+# -- broken files --------------------------------------------------------------------------------
+
+MUTATIONS = ("missing }", "stray {", 'missing "')
+FINDING = re.compile(r"^\S.*:\d+:\d+: (?:error|warning)\[K\d+\]: (.*)$", re.M)
+
+
+def mutate(text: str, mutation: str) -> str:
+    """`text` (a single-file shop) with one mistake in the entry nearest its middle."""
+    lines = text.split("\n")
+    start = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("faq "))
+    end = next(i for i in range(start, len(lines)) if lines[i] == "}")
+    if mutation == "missing }":
+        del lines[end]
+    elif mutation == "stray {":
+        ask = next(i for i in range(start, end) if lines[i].lstrip().startswith("ask "))
+        lines[ask] += " {"
+    elif mutation == 'missing "':
+        reply = next(i for i in range(start, end) if lines[i].lstrip().startswith("reply "))
+        assert lines[reply].endswith('"')
+        lines[reply] = lines[reply][:-1]
+    else:
+        raise ValueError(f"unknown mutation {mutation!r}")
+    return "\n".join(lines)
+
+
+@dataclass
+class BrokenRow:
+    size: int
+    mutation: str
+    clean: float  # seconds, cold kefu check of the clean file (exit 0)
+    broken: float  # seconds, cold kefu check of the mutant (exit 1)
+    findings: int  # findings printed for the mutant
+    repeated: int  # how often its most repeated message was printed
+
+
+def check_findings(target: Target, shop: Path, cache_dir: Path, timeout: float, what: str) -> tuple[float, list[str]]:
+    """Time a cold `kefu check` that must find something (exit 1); return the messages it printed."""
+    command = kefu_command() + ["check", str(shop)]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command, env=target.env(cache_dir), capture_output=True, text=True, timeout=timeout, cwd=target.cwd
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"bench: {what}: no answer within {timeout:.0f} s: {' '.join(command)}") from None
+    elapsed = time.perf_counter() - start
+    if done.returncode != 1:
+        raise SystemExit(
+            f"bench: {what}: exit status {done.returncode} (expected 1, findings)\n"
+            f"--- stdout ---\n{done.stdout[-4000:]}\n--- stderr ---\n{done.stderr[-4000:]}"
+        )
+    return elapsed, FINDING.findall(done.stdout)
+
+
+def measure_broken(size: int, work: Path, entries: list[Entry], options: argparse.Namespace) -> list[BrokenRow]:
+    """Cold checks of the clean single-file shop and of its three mutants, `repeat` times each (medians)."""
+    clean_shop = work / f"broken-{size}-clean"
+    write_shop(clean_shop, entries, "single")
+    text = (clean_shop / "shop.kefu").read_text(encoding="utf-8")
+    shops = {}
+    for number, mutation in enumerate(MUTATIONS):
+        shops[mutation] = work / f"broken-{size}-{number}"
+        shops[mutation].mkdir()
+        (shops[mutation] / "shop.kefu").write_text(mutate(text, mutation), encoding="utf-8")
+    clean: list[float] = []
+    broken: dict[str, list[float]] = {mutation: [] for mutation in MUTATIONS}
+    messages: dict[str, list[str]] = {}
+    for _ in range(options.repeat):  # the clean file and its mutants in turns, so they share the load
+        cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+        clean.append(check(options.target, clean_shop, cache_dir, options.timeout, f"{size} clean").wall)
+        for mutation, shop in shops.items():
+            cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+            seconds, messages[mutation] = check_findings(
+                options.target, shop, cache_dir, options.timeout, f"{size} {mutation}"
+            )
+            broken[mutation].append(seconds)
+    rows = []
+    for mutation in MUTATIONS:
+        repeated = max(Counter(messages[mutation]).values(), default=0)
+        row = BrokenRow(
+            size,
+            mutation,
+            statistics.median(clean),
+            statistics.median(broken[mutation]),
+            len(messages[mutation]),
+            repeated,
+        )
+        print(
+            f"  {size:>8} {mutation:>10}: clean {row.clean:.2f} s, broken {row.broken:.2f} s, {row.findings} findings",
+            file=sys.stderr,
+            flush=True,
+        )
+        rows.append(row)
+    return rows
+
+
+def broken_table(rows: list[BrokenRow]) -> str:
+    header = ("entries", "mistake", "clean s", "broken s", "ratio", "findings", "most repeated", "goal")
+    body = [header]
+    for r in rows:
+        ratio = r.broken / r.clean if r.clean > 0 else float("inf")
+        body.append(
+            (
+                f"{r.size:,}",
+                r.mutation,
+                f"{r.clean:.2f}",
+                f"{r.broken:.2f}",
+                f"{ratio:.2f}x",
+                str(r.findings),
+                f"{r.repeated}x",
+                "met" if ratio <= GOAL_BROKEN_RATIO else "NOT met",
+            )
+        )
+    widths = [max(len(row[i]) for row in body) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) if i == 1 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in body
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 # -- reporting -----------------------------------------------------------------------------------
@@ -530,7 +679,7 @@ def git_state() -> str:
 
 def bytecode_note(target: Target) -> str:
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        cached = any((target.source / package / "__pycache__").is_dir() for package in PACKAGES)
+        cached = any((target.package(package) / "__pycache__").is_dir() for package in PACKAGES)
         return "PYTHONDONTWRITEBYTECODE is set: " + (
             "kefu's existing .pyc files are used"
             if cached
@@ -607,7 +756,7 @@ def legend() -> str:
         cold s   kefu check, empty cache, fresh process, wall clock; (cpu s): user+system CPU of it and its workers
         lines/s  lines / cold s                     warm s   kefu check again, nothing changed
         edit1 s  kefu check after appending a comment to one faq/ file (split layout)
-        load s   dsl.load.load(..., Cache.disabled()) in a child process, imports and grammar excluded
+        load s   kefu.dsl.load.load(..., Cache.disabled()) in a child process, imports excluded
         json s   json.loads of the same entries (best of runs); json lines/s counts the kefu lines
         ratio    cold s / json s
         others   the most CPU that other processes on this machine took during this row's runs (noise)""")
@@ -619,11 +768,11 @@ def startup_note(rows: list[Row]) -> str:
     r = rows[0]
     return (
         f"in-process child, {r.size:,} {r.layout}: imports {r.load_import:.2f} s, "
-        f"grammar tables {r.load_grammar:.2f} s (built, then cached in KEFU_CACHE_DIR)"
+        f"Lark's tables {r.load_grammar:.2f} s (built only to word a syntax error: a clean check never builds them)"
     )
 
 
-def goals(rows: list[Row]) -> str:
+def goals(rows: list[Row], broken: list[BrokenRow]) -> str:
     lines = [f"goals: {GOAL_SIZE // 1000}k entries: cold <= {GOAL_COLD_S:g} s, unchanged <= {GOAL_WARM_S:g} s"]
     measured = [r for r in rows if r.size == GOAL_SIZE]
     if not measured:
@@ -632,6 +781,14 @@ def goals(rows: list[Row]) -> str:
         cold_ok = "met" if r.cold <= GOAL_COLD_S else "NOT met"
         warm_ok = "met" if r.warm <= GOAL_WARM_S else "NOT met"
         lines.append(f"  {r.layout:<6}  cold {r.cold:.2f} s: {cold_ok:<7}  unchanged {r.warm:.3f} s: {warm_ok}")
+    if broken:
+        worst = max(broken, key=lambda r: r.broken / r.clean if r.clean > 0 else float("inf"))
+        ratio = worst.broken / worst.clean if worst.clean > 0 else float("inf")
+        verdict = "met" if ratio <= GOAL_BROKEN_RATIO else "NOT met"
+        lines.append(
+            f"  one mistake: at most {GOAL_BROKEN_RATIO:g}x the clean check; worst {ratio:.2f}x "
+            f"({worst.size:,} entries, {worst.mutation}): {verdict}"
+        )
     return "\n".join(lines)
 
 
@@ -646,9 +803,7 @@ def profile(size: int, layout: str, work: Path, top: int, source: Path) -> None:
     sys.path.insert(0, str(source))
     from kefu.dsl.cache import Cache
     from kefu.dsl.load import load
-    from kefu.dsl.syntax import parser
 
-    parser()
     os.environ["KEFU_SERIAL"] = "1"  # a forked child's time would not show up in the profile
     profiler = cProfile.Profile()
     profiler.enable()
@@ -686,7 +841,11 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_SIZES),
         help="comma-separated entry counts (default: 1000,10000,100000; 10k also works)",
     )
-    parser.add_argument("--quick", action="store_true", help="only 1k and 10k entries (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="only 1k and 10k entries")
+    parser.add_argument(
+        "--smoke", action="store_true", help="only 100 entries: runs in seconds, to check that the script works"
+    )
+    parser.add_argument("--no-broken", action="store_true", help="skip the rows of files with one mistake")
     parser.add_argument("--layouts", default="single,split", help="single, split or both (default)")
     parser.add_argument(
         "--repeat",
@@ -732,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--top", type=int, default=25, help="rows of profile output (default 25)")
     args = parser.parse_args(argv)
-    sizes = list(QUICK_SIZES) if args.quick else args.sizes
+    sizes = list(SMOKE_SIZES) if args.smoke else list(QUICK_SIZES) if args.quick else args.sizes
     layouts = [layout.strip() for layout in args.layouts.split(",") if layout.strip()]
     if any(layout not in ("single", "split") for layout in layouts):
         parser.error("--layouts takes single and/or split")
@@ -752,6 +911,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     work = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
     rows: list[Row] = []
+    broken_rows: list[BrokenRow] = []
     started = time.perf_counter()
     try:
         args.target = Target.make(work, args.snapshot)
@@ -765,12 +925,17 @@ def main(argv: list[str] | None = None) -> int:
             json_seconds = time_json_loads(json_text(entries), args.json_repeat)
             for layout in layouts:
                 rows.append(measure(size, layout, work, entries, json_seconds, args))
+            if not args.no_broken:
+                broken_rows.extend(measure_broken(size, work, entries, args))
         print(table(rows))
         print()
         print(legend())
         print(startup_note(rows))
+        if broken_rows:
+            print("\nfiles with one mistake in the middle entry, next to the clean file (cold kefu check each):")
+            print(broken_table(broken_rows))
         print()
-        print(goals(rows))
+        print(goals(rows, broken_rows))
         print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s; load average after: {load_average()}")
         if args.profile:
             profile(args.profile, "single", work, args.top, args.target.source)

@@ -1,11 +1,12 @@
 """Building a large file on both cores: split at top-level statements, build the halves at once.
 
-Lark's LALR parser runs in pure Python, about 15 µs a token; a 10k-entry shop has 250k tokens. A
-file over `PARALLEL_BYTES` is cut where a line starts with a top-level keyword, the second half is
-built in a forked process while this one builds the first, and the two are joined. A cut in the
-wrong place (a keyword at column 1 inside a block) always leaves a block open, so the first half
-fails to parse; then, and whenever a half has any syntax error, the whole file is parsed again in
-one piece, so diagnostics and recovery are exactly those of a plain parse.
+A 10k-entry shop has 250k tokens. A file over `PARALLEL_BYTES` is cut where a line starts with a
+top-level keyword; the second half is parsed and built in a forked process while this one reads
+the first half, and the two are joined. This process reads exactly as a parse of the whole file
+would, up to the first statement that starts at or after the cut (syntax errors included: a block
+left open before the cut is reported at the cut, where reading goes on), so the join is what one
+parse gives. Only when a statement runs on past the cut (the cut fell inside a block), or the halves
+hold more syntax errors than one file reports, is the whole file parsed again in one piece.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 
 from kefu.dsl.build import JUNK_AFTER, FileItems, build, merge
-from kefu.dsl.syntax import _ITEM_START, TOP_LEVEL, parse, parser
+from kefu.dsl.codes import K001, K002
+from kefu.dsl.syntax import _ITEM_START, MAX_SYNTAX_ERRORS_PER_FILE, TOP_LEVEL, parse
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import Ask, FaqEntry
 
@@ -52,14 +54,18 @@ def build_text(text: str, path: str) -> FileItems:
         if cut is None:
             return build(parse(text, path))
         first_line = text.count("\n", 0, cut) + 1
-        parser()  # build the grammar before forking, so the child inherits it
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
             future = pool.submit(_build_chunk, text[cut:], path, first_line)
-            head = build(parse(text[:cut], path))
+            document = parse(text, path, end=cut)  # reads on past the cut only inside a statement
+            head = build(document)
             tail = unpack(future.result())
-        if head.broken or tail.broken:
+        if document.read_to != cut or _syntax_errors(head) + _syntax_errors(tail) > MAX_SYNTAX_ERRORS_PER_FILE:
             return build(parse(text, path))
         return merge(head, tail)
+
+
+def _syntax_errors(items: FileItems) -> int:
+    return sum(1 for d in items.diagnostics if d.code in (K001.code, K002.code))
 
 
 def build_texts(sources: list[tuple[str, str]]) -> list[FileItems]:
@@ -79,14 +85,12 @@ def build_texts(sources: list[tuple[str, str]]) -> list[FileItems]:
         (mine if side == 0 else theirs).append(index)
         weight[side] += len(sources[index][0])
     results: dict[int, FileItems] = {}
-    with no_gc():
-        parser()
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
-            future = pool.submit(_build_many, [sources[i] for i in theirs])
-            for index in mine:
-                results[index] = build(parse(*sources[index]))
-            for index, items in zip(theirs, future.result()):
-                results[index] = unpack(items)
+    with no_gc(), ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        future = pool.submit(_build_many, [sources[i] for i in theirs])
+        for index in mine:
+            results[index] = build(parse(*sources[index]))
+        for index, items in zip(theirs, future.result()):
+            results[index] = unpack(items)
     return [results[i] for i in range(len(sources))]
 
 
