@@ -4,9 +4,10 @@
 printed text) and the number of files read. It first looks for an entry stored under kefu's code
 (`source_digest()`, the parse cache's own key, which also covers every installed distribution's
 version), the system's time zone folders, the working directory and the paths as named. The entry
-lists every file that check read, with the digest of its bytes, and the files the named paths
-brought in; it is used only when the same paths bring in the same files today and every one of
-them still has the same bytes. Otherwise the shops are loaded (through the parse cache) and a new
+lists every file that check read, with the digest of its bytes, the files the named paths brought
+in, and the file each `use` led to; it is used only when the same paths bring in the same files
+today, each `use` leads to the same file (links are followed again) and every file read still has
+the same bytes. Otherwise the shops are loaded (through the parse cache) and a new
 entry is written. Every input of the result is in that key or that list, so an entry can never
 answer for a check whose result would differ.
 
@@ -111,6 +112,7 @@ def _entry(result: LoadResult, discovered: list[str]) -> bytes | None:
             "layout": LAYOUT,
             "discovered": discovered,
             "read": sorted(read.items()),
+            "used": [[str(path), str(path.resolve())] for path in result.used],
             "files": len(result.files),
             "diagnostics": [d.model_dump(mode="json") for d in result.diagnostics],
         },
@@ -124,9 +126,12 @@ def _answer(data: bytes, discovered: list[str]) -> Checked | None:
         entry = json.loads(data)
         if not isinstance(entry, dict) or entry.get("layout") != LAYOUT or entry.get("discovered") != discovered:
             return None
-        read, files, stored = entry["read"], entry["files"], entry["diagnostics"]
-        if not isinstance(files, int) or not isinstance(stored, list) or not isinstance(read, list):
+        read, used, files, stored = entry["read"], entry["used"], entry["files"], entry["diagnostics"]
+        if not all(isinstance(v, list) for v in (read, used, stored)) or not isinstance(files, int):
             return None
+        for named, resolved in used:  # a `use` through a link that now points elsewhere reads another file
+            if not isinstance(named, str) or str(Path(named).resolve()) != resolved:
+                return None
         for path, digest in read:
             if not isinstance(path, str) or _digest_of_file(path) != digest:
                 return None

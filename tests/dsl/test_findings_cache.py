@@ -174,6 +174,24 @@ def test_other_kefu_code_is_a_miss(
     assert len(loads) == 2
 
 
+def test_a_use_through_a_link_that_now_points_elsewhere_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], loads: list[list[Path]]
+) -> None:
+    """The preset a `use` reaches through a link is the link's target today, whatever the old one holds."""
+    monkeypatch.chdir(tmp_path)
+    make_shop(tmp_path, CLEAN)
+    presets = tmp_path / "presets"
+    (presets / "base.kefu").rename(presets / "v1.kefu")
+    (presets / "v2.kefu").write_text(PRESET.replace("base.hi", "a.b"), encoding="utf-8")  # clashes with the shop
+    (presets / "base.kefu").symlink_to("v1.kefu")
+    assert run(capsys, "check", "shop")[0] == 0
+    (presets / "base.kefu").unlink()
+    (presets / "base.kefu").symlink_to("v2.kefu")
+    loads.clear()
+    after = run(capsys, "check", "shop")
+    assert len(loads) == 1 and after[0] == 1 and after == run(capsys, "check", "--no-cache", "shop")
+
+
 def test_a_missing_preset_is_never_stored_and_shows_at_once_when_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,6 +232,7 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(
         "another layout": whole(payload.replace(b'"layout": 1', b'"layout": 9')),
         "a finding that does not validate": whole(payload.replace(b'"line": ', b'"line": "x', 1)),
         "a file listed oddly": whole(payload.replace(b'"read": [[', b'"read": [[1, ', 1)),
+        "a use listed oddly": whole(payload.replace(b'"used": [[', b'"used": [[1, ', 1)),
     }
     for what, damaged in damages.items():
         entry.write_bytes(damaged)
