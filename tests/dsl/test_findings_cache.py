@@ -265,3 +265,18 @@ def test_a_clean_hit_imports_neither_lark_nor_pydantic(tmp_path: Path) -> None:
     assert all(done.returncode == 0 for done in runs), runs[0].stderr
     assert "imported ['lark', 'pydantic']" in runs[0].stderr  # the first check loads the shop
     assert "imported []" in runs[1].stderr, runs[1].stderr
+
+
+def test_a_named_file_is_answered_with_its_shop_and_a_change_to_the_shop_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], loads: list[list[Path]]
+) -> None:
+    """A named file brings in the rest of its shop: those files are inputs too."""
+    monkeypatch.chdir(tmp_path)
+    make_shop(tmp_path, CLEAN)
+    (tmp_path / "shop" / "more.kefu").write_text(CLEAN.replace("a.b", "a.x"), encoding="utf-8")
+    first = run(capsys, "check", "shop/faq.kefu")
+    assert run(capsys, "check", "shop/faq.kefu") == first and len(loads) == 1
+    assert "checked 4 files" in first[2]  # the named file, the rest of its shop and the preset
+    (tmp_path / "shop" / "more.kefu").write_text(CLEAN, encoding="utf-8")  # now a duplicate of a.b
+    after = run(capsys, "check", "shop/faq.kefu")
+    assert len(loads) == 2 and after[0] == 1 and after == run(capsys, "check", "--no-cache", "shop/faq.kefu")
