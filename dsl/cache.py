@@ -21,16 +21,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import stat
 import sys
-import tempfile
 import time
 import zlib
 from functools import lru_cache
 from pathlib import Path
 
-import platformdirs
+# platformdirs, shutil and tempfile are imported where they are used: a cached `kefu check` answers
+# without them (together about 20 ms of its 0.16 s).
 
 FORMAT = b"kefu-cache 1"
 GENERATION_PREFIX = "parse-"
@@ -41,7 +40,11 @@ _LEGACY = ("file", "run")  # folders of kefu versions that pickled their entries
 def default_dir() -> Path:
     """KEFU_CACHE_DIR, else the user's cache folder (for example ~/.cache/kefu/check)."""
     configured = os.environ.get("KEFU_CACHE_DIR")
-    return Path(configured) if configured else Path(platformdirs.user_cache_dir("kefu")) / "check"
+    if configured:
+        return Path(configured)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("kefu")) / "check"
 
 
 def _package_folders() -> list[tuple[str, str]]:
@@ -63,17 +66,17 @@ def _package_folders() -> list[tuple[str, str]]:
 
 
 def _versions() -> str:
-    import importlib.metadata
-
-    import lark
-    import pydantic
-
-    try:
-        kefu_version = importlib.metadata.version("kefu")
-    except importlib.metadata.PackageNotFoundError:
-        kefu_version = "unknown"
-    python = ".".join(map(str, sys.version_info[:3]))
-    return f"kefu {kefu_version}; lark {lark.__version__}; pydantic {pydantic.VERSION}; python {python}"
+    """Python's version and the name and version of every distribution installed where Python
+    imports from (kefu, Lark, pydantic and the rest), read from the names of their metadata
+    folders (`lark-1.2.2.dist-info`): nothing is imported, so a cached check stays fast."""
+    installed: set[str] = set()
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        installed.update(name for name in names if name.endswith((".dist-info", ".egg-info")))
+    return f"python {sys.version} {sys.implementation.cache_tag}; " + " ".join(sorted(installed))
 
 
 def source_files() -> list[tuple[str, Path]]:
@@ -129,6 +132,8 @@ def private_folder(folder: Path) -> bool:
 def grammar_table(name: str) -> str | None:
     """Where Lark may keep the grammar's tables (a pickle, read by Lark at every cold parse): a file
     in the cache folder when that folder is private to this user, else None (build them in memory)."""
+    import platformdirs
+
     folder = Path(os.environ.get("KEFU_CACHE_DIR") or platformdirs.user_cache_dir("kefu"))
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -196,6 +201,8 @@ class Cache:
         where = self._locate(kind, key)
         if where is None:
             return
+        import tempfile
+
         path, name = where
         header = b"%s %s %08x %d\n" % (FORMAT, name, zlib.crc32(payload), len(payload))
         generation = path.parent.parent.parent
@@ -242,6 +249,8 @@ def prune(directory: Path, keep: str) -> None:
     entries of older kefu versions (which only those versions read), when they are that old too.
 
     Runs when a new generation is started, so at most once per change of kefu's code."""
+    import shutil
+
     now = time.time()
     try:
         candidates = [p for p in directory.iterdir() if p.name.startswith(GENERATION_PREFIX) or p.name in _LEGACY]

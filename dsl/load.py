@@ -36,6 +36,7 @@ class LoadResult:
     diagnostics: list[Diagnostic]
     files: list[str] = field(default_factory=list)
     digests: dict[Path, str] = field(default_factory=dict)  # every file read, presets included
+    used: list[Path] = field(default_factory=list)  # every path a `use` named, before links are resolved
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -49,6 +50,7 @@ class Loader:
         self.file_diagnostics: dict[Path, list[Diagnostic]] = {}
         self.digests: dict[Path, str] = {}
         self.presets: dict[Path, Preset | None] = {}
+        self.used: dict[Path, None] = {}
         self.diagnostics: list[Diagnostic] = []
 
     # -- files ------------------------------------------------------------------------------
@@ -108,6 +110,7 @@ class Loader:
 
     # -- presets -------------------------------------------------------------------------------
     def preset(self, path: Path, span: Span, chain: tuple[Path, ...]) -> Preset | None:
+        self.used.setdefault(path)
         path = path.resolve()
         if path in chain:
             cycle = " -> ".join(display_name(p) for p in chain[chain.index(path) :] + (path,))
@@ -518,4 +521,5 @@ def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
         diagnostics=unique,
         files=[display_name(p) for p in loader.items],
         digests=dict(loader.digests),
+        used=list(loader.used),
     )

@@ -6,17 +6,26 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kefu.dsl.codes import K004, K005, K007
-from kefu.engine.diagnostics import Diagnostic
+if TYPE_CHECKING:  # imported only to type: a clean cached `kefu check` renders without pydantic
+    from kefu.engine.diagnostics import Diagnostic
 
 SourceLines = Callable[[str], list[str] | None]
 
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-NO_SOURCE_LINE = {K004.code, K005.code, K007.code}  # file-level findings: the file's text is not shown
+
+
+@lru_cache(maxsize=1)
+def no_source_line() -> frozenset[str]:
+    """Codes of file-level findings, whose file's text is not shown."""
+    from kefu.dsl.codes import K004, K005, K007
+
+    return frozenset({K004.code, K005.code, K007.code})
 
 
 def file_lines(path: str) -> list[str] | None:
@@ -44,7 +53,7 @@ def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
     out = [
         f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
     ]
-    if lines is not None and 1 <= span.line <= len(lines) and diagnostic.code not in NO_SOURCE_LINE:
+    if lines is not None and 1 <= span.line <= len(lines) and diagnostic.code not in no_source_line():
         source = _printable(lines[span.line - 1])
         number = str(span.line)
         pad = " " * len(number)
@@ -71,7 +80,7 @@ def render_text(diagnostics: Iterable[Diagnostic], lines_of: SourceLines = file_
     blocks = []
     for diagnostic in diagnostics:
         name = diagnostic.span.file
-        if name not in cache and diagnostic.code not in NO_SOURCE_LINE:
+        if name not in cache and diagnostic.code not in no_source_line():
             cache[name] = lines_of(name)
         blocks.append(text(diagnostic, cache.get(name)))
     return "\n\n".join(blocks)

@@ -18,6 +18,7 @@ import pytest
 from kefu.dsl import cache as cache_module
 from kefu.dsl.build import FileItems, build
 from kefu.dsl.cache import Cache, default_dir, grammar_table, private_folder, source_digest, source_files
+from kefu.dsl.findings import CHECK
 from kefu.dsl.load import PARSE, load
 from kefu.dsl.stored import decode, encode
 from kefu.dsl.syntax import parse
@@ -53,6 +54,13 @@ def entries() -> list[Path]:
     return sorted(p for p in default_dir().rglob("*") if p.is_file() and p.parent.parent.name == PARSE)
 
 
+def forget_checks() -> None:
+    """Remove the findings of whole checks (kefu.dsl.findings), so the next check reads parse entries."""
+    for path in default_dir().rglob("*"):
+        if path.is_file() and path.parent.parent.name == CHECK:
+            path.unlink()
+
+
 # -- what is cached, and under which key ------------------------------------------------------
 
 
@@ -84,6 +92,8 @@ def test_a_changed_shop_check_shows_at_once_without_no_cache(
         return [*found, extra]
 
     monkeypatch.setattr(load_module, "run_checks", one_more)
+    # a real change to a check changes kefu's source, and so the digest every cache key holds
+    monkeypatch.setattr(cache_module, "source_digest", lambda: "1" * 32)
     after = run(capsys, "check", "shop")
     assert "a new check" in after[1] and "a new check" not in before[1]
 
@@ -214,6 +224,7 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(shop: Path, capsys: pytest.Ca
     for what, damaged in damages:
         hit = other if "(another file)" in what else target
         hit.write_bytes(damaged)
+        forget_checks()
         assert run(capsys, "check", "shop") == fresh, what
         assert hit.read_bytes() == good[hit], f"{what}: not replaced"
 

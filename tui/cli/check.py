@@ -71,17 +71,10 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
       kefu check rules/ --format github      # in CI: annotations on the pull request
       kefu check rules/ --fail-on warning    # warnings fail the check too
     """
-    import gc
-
     from kefu.dsl import render
-    from kefu.dsl.chunks import no_gc
-    from kefu.dsl.levels import failing
-    from kefu.dsl.load import load
-    from kefu.engine.diagnostics import Severity
+    from kefu.dsl.findings import checked
 
-    with no_gc():
-        result = load(list(paths), parse_cache(no_cache))
-        gc.freeze()  # what load built lives until exit: never scanned again (measured 2x on a 10k warm check)
+    result = checked(list(paths), parse_cache(no_cache))
     diagnostics = result.diagnostics
     shown = diagnostics[:max_errors] if max_errors else diagnostics
     fmt = "json" if as_json else fmt
@@ -95,5 +88,13 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
             click.echo(render.render_text(shown) + "\n")
         if len(shown) < len(diagnostics):
             click.echo(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)", err=True)
-        click.echo(summary(diagnostics, len(result.files)), err=True)
-    sys.exit(EXIT_FINDINGS if failing(diagnostics, Severity(fail_on)) else EXIT_CLEAN)
+        click.echo(summary(diagnostics, result.files), err=True)
+    sys.exit(EXIT_FINDINGS if diagnostics and _failing(diagnostics, fail_on) else EXIT_CLEAN)
+
+
+def _failing(diagnostics: Sequence[Diagnostic], fail_on: str) -> bool:
+    """Whether the findings fail the check (imports the levels only when there are findings)."""
+    from kefu.dsl.levels import failing
+    from kefu.engine.diagnostics import Severity
+
+    return failing(diagnostics, Severity(fail_on))
