@@ -11,9 +11,6 @@ Reading checks all four; anything else (a truncated, bit-flipped, foreign, older
 is a miss, and the caller's next `put` replaces it. Writes go to a temporary file that is renamed
 into place, so a reader sees a whole entry or none. Reading an entry runs no code: the payload is
 JSON, validated field by field (see docs/cache.md for why not pickle, and for shared folders).
-
-Lark's grammar tables are a pickle (Lark's own format), so they are kept only in a folder no one
-else can write (`grammar_table`).
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import sys
 import time
 import zlib
@@ -102,44 +98,6 @@ def source_digest() -> str:
         digest.update(f"\0{name}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
-
-
-def private_folder(folder: Path) -> bool:
-    """True when only this user (or root) can change what `folder` holds: it and every folder above
-    it are owned by this user or root, and none is writable by others (unless sticky, as /tmp is,
-    where others cannot rename or delete what is ours)."""
-    uid = os.geteuid() if hasattr(os, "geteuid") else None
-    if uid is None:  # no POSIX ownership (Windows): trust the user's own profile folders
-        return True
-    try:
-        status = os.lstat(folder)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(status.st_mode) or status.st_uid != uid or status.st_mode & 0o022:
-        return False
-    for above in Path(folder).resolve().parents:
-        try:
-            status = os.stat(above)
-        except OSError:
-            return False
-        if status.st_uid not in (0, uid):
-            return False
-        if status.st_mode & 0o022 and not status.st_mode & stat.S_ISVTX:
-            return False
-    return True
-
-
-def grammar_table(name: str) -> str | None:
-    """Where Lark may keep the grammar's tables (a pickle, read by Lark at every cold parse): a file
-    in the cache folder when that folder is private to this user, else None (build them in memory)."""
-    import platformdirs
-
-    folder = Path(os.environ.get("KEFU_CACHE_DIR") or platformdirs.user_cache_dir("kefu"))
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return str(folder / name) if private_folder(folder) else None
 
 
 @lru_cache(maxsize=1)

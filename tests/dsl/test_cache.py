@@ -17,7 +17,7 @@ import pytest
 
 from kefu.dsl import cache as cache_module
 from kefu.dsl.build import FileItems, build
-from kefu.dsl.cache import Cache, default_dir, grammar_table, private_folder, source_digest, source_files
+from kefu.dsl.cache import Cache, default_dir, source_digest, source_files
 from kefu.dsl.findings import CHECK
 from kefu.dsl.load import PARSE, load
 from kefu.dsl.stored import decode, encode
@@ -307,26 +307,3 @@ def test_a_new_generation_removes_old_unused_ones(tmp_path: Path) -> None:
     Cache(folder).put(PARSE, "k", b"data")
     assert not old.exists() and not legacy.exists() and recent.exists()
     assert Cache(folder).get(PARSE, "k") == b"data"
-
-
-# -- whose folder -------------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX ownership")
-def test_lark_tables_are_kept_only_in_a_folder_no_one_else_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    tmp_path.chmod(0o700)
-    private = tmp_path / "private"
-    monkeypatch.setenv("KEFU_CACHE_DIR", str(private))
-    assert grammar_table("grammar-x.lark") == str(private / "grammar-x.lark")
-    assert private_folder(private)
-    shared = tmp_path / "shared"
-    shared.mkdir(mode=0o777)
-    shared.chmod(0o777)
-    monkeypatch.setenv("KEFU_CACHE_DIR", str(shared))
-    assert not private_folder(shared)
-    assert grammar_table("grammar-x.lark") is None
-    below = shared / "mine"
-    below.mkdir(mode=0o700)
-    assert not private_folder(below)  # someone else could rename it away and put their own in its place
