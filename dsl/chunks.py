@@ -135,13 +135,13 @@ def _cut(text: str) -> int | None:
 def pack(items: FileItems) -> FileItems:
     """Entries as plain tuples: pickling 10k pydantic models costs more than building them.
 
-    Used to bring a chunk back from the child process and for the on-disk cache of built files."""
-    items.faqs = [_pack_entry(e) for e in items.faqs]  # type: ignore[misc]
+    Used to bring a chunk built in a child process back to the parent."""
+    items.faqs = [_pack_entry(e) for e in items.faqs]
     return items
 
 
 def unpack(items: FileItems) -> FileItems:
-    items.faqs = [_unpack_entry(t) for t in items.faqs]  # type: ignore[arg-type]
+    items.faqs = [_unpack_entry(t) for t in items.faqs]
     return items
 
 
