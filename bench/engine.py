@@ -91,7 +91,7 @@ from pydantic import TypeAdapter  # noqa: E402
 
 from kefu.dsl.load import load  # noqa: E402
 from kefu.engine import clock  # noqa: E402
-from kefu.engine.decide import Rules, decide  # noqa: E402
+from kefu.engine.decide import CompiledShop, decide  # noqa: E402
 from kefu.engine.events import Event, Step  # noqa: E402
 from kefu.engine.inbox import State  # noqa: E402
 from kefu.engine.matcher import Match, Matcher  # noqa: E402
@@ -472,7 +472,7 @@ class Live:
         )
 
 
-def decide_loop(rules: Rules, events: Sequence[Any], live: Live | None = None) -> State:
+def decide_loop(rules: CompiledShop, events: Sequence[Any], live: Live | None = None) -> State:
     shop = rules.shop
     state = State.initial(shop)
     for number, event in enumerate(events):
@@ -484,7 +484,7 @@ def decide_loop(rules: Rules, events: Sequence[Any], live: Live | None = None) -
 
 def store_loop(shop: Shop, memo: MemoMatcher, events: Sequence[Any], db: Path) -> int:
     """Simulation.play, commits of up to BATCH steps, then each committed action printed as JSON."""
-    simulation = Simulation({shop.id: shop}, compile=lambda s: Rules(s, matcher=memo))  # type: ignore[arg-type]
+    simulation = Simulation({shop.id: shop}, compile=lambda s: CompiledShop(s, matcher=memo))  # type: ignore[arg-type]
     actions = 0
     with Store.open(db) as store, open(os.devnull, "w", encoding="utf-8") as sink:
         run = store.start_run(source="bench/engine.py", rules=str(SHOP_DIR))
@@ -705,7 +705,7 @@ def git_state() -> str:
     return f"commit {commit}" + (" + uncommitted changes in engine/ or tui/" if dirty else "")
 
 
-def profile(rules: Rules, events: Sequence[Any]) -> None:
+def profile(rules: CompiledShop, events: Sequence[Any]) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(decide_loop, rules, events)
     print(f"\nprofile of the decide loop (matching excluded), {len(events):,} events, top 15 by tottime:")
@@ -816,7 +816,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         + ", ".join(f"{kind} {count:,}" for kind, count in kinds.most_common())
     )
 
-    real = Rules(shop)
+    real = CompiledShop(shop)
     memo = MemoMatcher(real.matcher)
     texts = matched_texts(events)
     started = time.perf_counter()
@@ -825,7 +825,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         f"matching excluded: {len(texts):,} distinct texts x {len(all_levels(shop))} levels matched before "
         f"timing in {time.perf_counter() - started:.1f} s"
     )
-    rules = Rules(shop, matcher=memo)  # type: ignore[arg-type]
+    rules = CompiledShop(shop, matcher=memo)  # type: ignore[arg-type]
     long_run_gc()  # the collector as kefu simulate and the UI set it for a long stream (tui/edge.py)
     notes.append(
         "garbage collector: as kefu simulate sets it (tui.edge.long_run_gc: loaded objects frozen, "
@@ -875,9 +875,9 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
 
 def profile_decide(shop: Shop, big: Path, count: int) -> None:
     events = parse(read_lines(big, count))
-    memo = MemoMatcher(Rules(shop).matcher)
+    memo = MemoMatcher(CompiledShop(shop).matcher)
     memo.fill(matched_texts(events), all_levels(shop))
-    profile(Rules(shop, matcher=memo), events)  # type: ignore[arg-type]
+    profile(CompiledShop(shop, matcher=memo), events)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

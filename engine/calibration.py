@@ -20,10 +20,10 @@ wrong answer, so two lucky samples never make a confident level.
 
 from __future__ import annotations
 
-from functools import cached_property
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 MAX_SAMPLES = 3000  # asks held out (each both ways); a stable curve, bounded for a 100k-ask shop
 PRIOR_WRONG = 0.5  # pseudo-count of a wrong answer added to every cut-off
@@ -38,9 +38,11 @@ class Calibration(BaseModel):
     values: tuple[float, ...]  # confidence from that lead on
     samples: int
 
-    @cached_property
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
+    _arrays: tuple[np.ndarray, np.ndarray] = PrivateAttr()
+
+    def model_post_init(self, context: Any) -> None:
+        """The map as arrays, built with the model (not on first use: a match changes nothing)."""
+        self._arrays = np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
 
     def __call__(self, lead: float | np.ndarray) -> np.ndarray:
         lead = np.asarray(lead, dtype=float)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pydantic import BaseModel, ConfigDict
 
 from kefu.engine import clock
-from kefu.engine.decide import Rules, decide
+from kefu.engine.decide import CompiledShop, decide
 from kefu.engine.events import Event, Step, Tick
 from kefu.engine.inbox import State
 from kefu.engine.rules import Shop
@@ -35,15 +35,15 @@ class LineError(BaseModel):
 class Simulation:
     """Per-shop state and rules; `play` one event at a time."""
 
-    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], Rules] = Rules) -> None:
+    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], CompiledShop] = CompiledShop) -> None:
         self.shops = dict(shops)
         self._compile = compile
-        self._rules: dict[str, Rules] = {}
+        self._rules: dict[str, CompiledShop] = {}
         self.states: dict[str, State] = {}
         self._last: dict[str, dt.datetime] = {}
         self._swept: dict[str, dt.datetime] = {}
 
-    def rules(self, shop_id: str) -> Rules:
+    def rules(self, shop_id: str) -> CompiledShop:
         if shop_id not in self._rules:
             self._rules[shop_id] = self._compile(self.shops[shop_id])
         return self._rules[shop_id]

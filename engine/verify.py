@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.engine.decide import Rules
+from kefu.engine.decide import CompiledShop
 from kefu.engine.events import (
     Action,
     AgentLeave,
@@ -63,9 +63,9 @@ class Result(BaseModel):
     reached: tuple[str, ...] = ()  # entries this case answered or suggested (for --coverage)
 
 
-def run_shop(shop: Shop, rules: Rules | None = None) -> list[Result]:
+def run_shop(shop: Shop, rules: CompiledShop | None = None) -> list[Result]:
     """Every test case and scenario of the shop, in the order they were written."""
-    rules = rules or Rules(shop)
+    rules = rules or CompiledShop(shop)
     results = [_case(shop, rules, block.name, case) for block in shop.tests for case in block.cases]
     results.extend(result for scenario in shop.scenarios for result in _scenario(shop, rules, scenario))
     return results
@@ -80,7 +80,7 @@ def uncovered(shop: Shop, results: Iterable[Result]) -> list[str]:
 # -- test cases ---------------------------------------------------------------------------------
 
 
-def _case(shop: Shop, rules: Rules, block: str, case: TestCase) -> Result:
+def _case(shop: Shop, rules: CompiledShop, block: str, case: TestCase) -> Result:
     match = rules.matcher.match(case.message, shop.policy.matching, top=3)
     best = match.best
     decision = match.decision
@@ -120,7 +120,7 @@ class _Failure(Exception):
         self.step, self.expected, self.got = step, expected, got
 
 
-def _scenario(shop: Shop, rules: Rules, scenario: Scenario) -> list[Result]:
+def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario) -> list[Result]:
     simulation = Simulation({shop.id: shop}, compile=lambda _: rules)
     now: dt.datetime | None = None
     since: list[Action] = []  # actions since the last standalone expect
