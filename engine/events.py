@@ -9,12 +9,13 @@ offset it is read in the shop's time zone) and may carry `v` (the format version
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-VERSION = 1
+VERSION: Literal[1] = 1
 
 
 class _Line(BaseModel):
@@ -312,12 +313,13 @@ Action = Annotated[
 # -- a step ------------------------------------------------------------------------------------
 
 
-class Step(BaseModel):
-    """One event and the actions `decide` took for it: what a store write holds."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One event and the actions `decide` took for it: what a store write holds. A plain frozen
+    dataclass, not a model: its parts are validated models already, and it never leaves the engine."""
 
     shop: str
     event: Event
     actions: tuple[Action, ...] = ()
     line: int | None = None  # the input line it came from; None for a tick kefu added itself
+    raw: str | None = None  # the input line as read (the event's JSON), stored as is when given

@@ -294,7 +294,7 @@ class Store:
                     when,
                     event.type,
                     getattr(event, "conversation", None),
-                    event.model_dump_json(exclude_none=True),
+                    step.raw if step.raw is not None else event.model_dump_json(exclude_none=True),
                     recorded,
                 )
             )
