@@ -272,16 +272,18 @@ class _Step:
         return self.put(replace(conversation, {"agent": agent.name, "queued": False}))
 
     def assign_waiting(self) -> None:
-        """Queued conversations first (first come), then unassigned ones, to agents with room (BOT-5)."""
+        """Queued conversations first, then unassigned ones, each first come, to agents with room (BOT-5)."""
         if self.free_agent() is None:  # nobody has room (at night: nobody is online)
             return
         queued = set(self.queue)
-        unassigned = (
-            c.id
+        # first come (the session that opened first), never the map's own order: that follows the
+        # ids' string hashes, which differ from one process to the next
+        unassigned = sorted(
+            (c.session.opened, c.id)
             for c in self.conversations.values()
             if c.session is not None and c.id not in queued and (c.agent is None or not self.agents[c.agent].online)
         )
-        for conversation_id in itertools.chain(tuple(self.queue), unassigned):
+        for conversation_id in itertools.chain(tuple(self.queue), (cid for _, cid in unassigned)):
             agent = self.free_agent()
             if agent is None:
                 return

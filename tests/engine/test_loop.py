@@ -129,3 +129,31 @@ def test_an_interrupted_commit_keeps_its_steps_pending_and_writes_them_once(tw: 
     assert len(loop.flush().steps) == 2 and not loop.flush()
     assert store.count("events") == 2
     loop.close()
+
+
+def test_the_same_events_make_the_same_actions_in_every_process(tmp_path: Path) -> None:
+    """Waiting conversations go to an agent first come, whatever the process's string hashing
+    (the live inbox is a hash map: its own order differs from one process to the next)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import RULES
+
+    night = [says(f"2026-11-24T23:{minute:02d}", "我想訂做一件客製化的外套", f"w{minute}") for minute in range(40)]
+    stream = tmp_path / "night.jsonl"
+    stream.write_text("\n".join(json.dumps(e) for e in [*night, online("2026-11-25T09:00", "bob")]) + "\n")
+    kefu = Path(sys.executable).parent / "kefu"
+    outputs = [
+        subprocess.run(
+            [str(kefu), "simulate", str(RULES / "shops" / "tw"), "--events", str(stream), "--no-db", "--json"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assigned = [json.loads(line)["conversation"] for line in outputs[0].splitlines() if '"assign"' in line]
+    assert assigned == ["w0", "w1", "w2"]  # bob's capacity is 3: the first three to write
+    assert outputs[1] == outputs[0]
