@@ -92,11 +92,12 @@ from pydantic import TypeAdapter  # noqa: E402
 from kefu.dsl.load import load  # noqa: E402
 from kefu.engine import clock  # noqa: E402
 from kefu.engine.decide import CompiledShop, decide  # noqa: E402
-from kefu.engine.events import Event, Step  # noqa: E402
+from kefu.engine.events import Event  # noqa: E402
 from kefu.engine.inbox import State  # noqa: E402
+from kefu.engine.loop import Committed, EngineLoop  # noqa: E402
 from kefu.engine.matcher import Match, Matcher  # noqa: E402
 from kefu.engine.rules import FaqEntry, Matching, Shop  # noqa: E402
-from kefu.engine.simulate import LineError, Simulation  # noqa: E402
+from kefu.engine.simulate import Simulation  # noqa: E402
 from kefu.engine.store import Store  # noqa: E402
 from kefu.tui.edge import long_run_gc  # noqa: E402
 
@@ -482,35 +483,26 @@ def decide_loop(rules: CompiledShop, events: Sequence[Any], live: Live | None = 
     return state
 
 
-def store_loop(shop: Shop, memo: MemoMatcher, events: Sequence[Any], db: Path) -> int:
-    """Simulation.play, commits of up to BATCH steps, then each committed action printed as JSON."""
+def store_loop(shop: Shop, memo: MemoMatcher, events: Sequence[Any], lines: Sequence[str], db: Path) -> int:
+    """The engine loop as kefu simulate drives it (engine.loop.EngineLoop: decide, commits of up to
+    BATCH steps, each event's input line stored as read), each committed action printed as JSON."""
     simulation = Simulation({shop.id: shop}, compile=lambda s: CompiledShop(s, matcher=memo))  # type: ignore[arg-type]
     actions = 0
-    with Store.open(db) as store, open(os.devnull, "w", encoding="utf-8") as sink:
-        run = store.start_run(source="bench/engine.py", rules=str(SHOP_DIR))
-        pending: list[Step] = []
-        for line, event in enumerate(events, start=1):
-            played = simulation.play(event, line)
-            if isinstance(played, LineError):
-                raise SystemExit(f"bench: line {line}: {played.message}")
-            pending.extend(played)
-            if len(pending) >= BATCH:
-                actions += flush(store, run, pending, sink)
-                pending = []
-        actions += flush(store, run, pending, sink)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        store = Store.open(db)
+        loop = EngineLoop(simulation, time.monotonic, store, store.start_run("bench/engine.py", str(SHOP_DIR)), BATCH)
+        for line, (event, raw) in enumerate(zip(events, lines, strict=True), start=1):
+            fed = loop.feed(event, line, raw)
+            if fed.error is not None:
+                raise SystemExit(f"bench: line {line}: {fed.error.message}")
+            actions += show(fed.committed, sink)
+        actions += show(loop.close(), sink)
     return actions
 
 
-def flush(store: Store, run: int, pending: list[Step], sink: Any) -> int:
-    """Commit, then print as `kefu simulate --json` does: the action lines `append` returns as stored
-    (or, from a store that returns nothing, each action serialised here)."""
-    if not pending:
-        return 0
-    bodies = store.append(run, pending)
-    if bodies:
-        lines = [line for written in bodies for line in written]
-    else:
-        lines = [action.model_dump_json(exclude_none=True) for step in pending for action in step.actions]
+def show(committed: Committed, sink: Any) -> int:
+    """Print as `kefu simulate --json` does: the action lines as the store wrote them."""
+    lines = committed.action_lines()
     if lines:
         sink.write("\n".join(lines) + "\n")
     return len(lines)
@@ -846,7 +838,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         timed(
             f"decide + store, {BATCH} steps a commit, --json lines",
             n_events,
-            lambda: actions.append(store_loop(shop, memo, events, work / "store.db")),
+            lambda: actions.append(store_loop(shop, memo, events, lines, work / "store.db")),
             GOAL_STORE,
         )
     )

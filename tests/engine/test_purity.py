@@ -109,3 +109,23 @@ def test_BOT3_a_range_past_midnight_and_a_shop_without_hours() -> None:
         for t in ("2026-12-18T23:00", "2026-12-26T01:00")
     ] == [True, False]
     assert Timetable.of(Shop(id="any", name="Any")).working(dt.datetime(2026, 12, 25, 3, tzinfo=dt.UTC))
+
+
+def test_every_action_decide_builds_is_a_valid_model(tw: CompiledShop) -> None:
+    """Actions are built without validating again what decide took from validated inputs: each
+    one read back from its JSON line is the same action, with every field of the right type."""
+    from pydantic import TypeAdapter
+
+    from kefu.engine.events import Action
+
+    adapter = TypeAdapter(Action)
+    state = State.initial(tw.shop)
+    seen = set()
+    for event in EVENTS.validate_python(STORY):
+        outcome = decide(state, event, tw, clock.aware(tw.shop, event.time))
+        for action in outcome.actions:
+            assert adapter.validate_json(action.model_dump_json(exclude_none=True)) == action
+            assert adapter.validate_python(action.model_dump(), strict=True) == action
+            seen.add(action.type)
+        state = outcome.state
+    assert seen >= {"send", "suggest", "notice", "lists", "assign", "changed", "denied", "rated", "session_opened"}
