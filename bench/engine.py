@@ -39,6 +39,8 @@ What is measured (one run, one table)
                 (VmRSS, sampled every 0.5 s) when it had read 10 %, 50 % and 100 % of the input.
                 Goal: memory stays flat.
 
+``per CPU s`` is the same count over the CPU time this process used: on a machine shared with
+other work it moves far less than the wall-clock rate (the goals are wall-clock figures).
 ``others`` is the largest share of the machine's CPU that other processes used during a
 measurement (from /proc/stat): a figure taken on a busy machine is a lower bound.
 
@@ -421,10 +423,15 @@ class Row:
     unit: str = "events/s"
     others: float | None = None
     note: str = ""
+    cpu: float = 0.0  # CPU seconds this process used (steadier than the wall clock on a shared machine)
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.events / self.cpu if self.cpu else 0.0
 
 
 def timed(
@@ -440,7 +447,7 @@ def timed(
     others = None
     if before and after and after[1] > before[1]:
         others = max(0.0, (after[0] - before[0]) - used) / (after[1] - before[1])
-    row = Row(what, events, seconds, goal, unit, others, note)
+    row = Row(what, events, seconds, goal, unit, others, note, used)
     print(f"  {what}: {row.rate:,.0f} {unit} ({seconds:.1f} s)", file=sys.stderr, flush=True)
     return row
 
@@ -641,14 +648,15 @@ def percent(share: float | None) -> str:
 
 def rates_table(rows: list[Row]) -> str:
     lines = [
-        f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6}"
+        f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6} "
+        f"{'per CPU s':>10}"
     ]
     for row in rows:
         goal = f">={row.goal:,}" if row.goal else ""
         met = ("yes" if row.rate >= row.goal else "NO") if row.goal else ""
         lines.append(
             f"{row.what:<52} {row.events:>9,} {row.seconds:7.1f} {row.rate:10,.0f} {row.unit:<8} "
-            f"{goal:>8} {met:>4} {percent(row.others):>6}" + (f"  {row.note}" if row.note else "")
+            f"{goal:>8} {met:>4} {percent(row.others):>6} {row.cpu_rate:10,.0f}" + (f"  {row.note}" if row.note else "")
         )
     return "\n".join(lines)
 

@@ -112,8 +112,8 @@ def test_BOT3_a_range_past_midnight_and_a_shop_without_hours() -> None:
 
 
 def test_every_action_decide_builds_is_a_valid_model(tw: CompiledShop) -> None:
-    """Actions are built without validating again what decide took from validated inputs: each
-    one read back from its JSON line is the same action, with every field of the right type."""
+    """Every action decide builds reads back from its JSON line as the same action, with every
+    field of the right type (what `kefu simulate --json` prints is what the store gives back)."""
     from pydantic import TypeAdapter
 
     from kefu.engine.events import Action
