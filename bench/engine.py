@@ -47,7 +47,8 @@ measurement (from /proc/stat): a figure taken on a busy machine is a lower bound
 Usage::
 
     .venv/bin/python bench/engine.py               # 200k in process, 1M through kefu simulate (20 min)
-    .venv/bin/python bench/engine.py --quick       # 20k and 100k: a smoke run (about 2 minutes)
+    .venv/bin/python bench/engine.py --quick       # 20k and 100k (about 2 minutes)
+    .venv/bin/python bench/engine.py --smoke       # 1k and 3k: proves it runs, figures meaningless (seconds)
     .venv/bin/python bench/engine.py --profile     # also cProfile the decide loop (top 15 by tottime)
     .venv/bin/python bench/engine.py --keep        # keep the generated stream and databases
     .venv/bin/python bench/engine.py --no-simulate # the in-process rows only (a few minutes)
@@ -114,6 +115,7 @@ GOAL_STORE = 10_000
 FLAT = 0.10  # "flat": RSS at the end within 10 % of RSS after the first tenth
 FULL = {"events": 200_000, "stream": 1_000_000, "real": 20_000}
 QUICK = {"events": 20_000, "stream": 100_000, "real": 5_000}
+SMOKE = {"events": 1_000, "stream": 3_000, "real": 200}  # seconds: proves the benchmark runs (tests/bench)
 
 CONVERSATIONS_PER_DAY = 4000
 HOURLY = (2, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 7, 7, 7, 6, 6, 7, 8, 9, 8, 5)  # arrivals by local hour
@@ -738,7 +740,9 @@ def report(rows: list[Row], runs: list[SimulateRun], notes: list[str], digest: s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20k events in process, 100k through kefu simulate")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="20k events in process, 100k through kefu simulate")
+    size.add_argument("--smoke", action="store_true", help="1k in process, 3k through kefu simulate: seconds")
     parser.add_argument("--events", type=int, help=f"events timed in process (default {FULL['events']:,})")
     parser.add_argument("--stream", type=int, help=f"events through kefu simulate (default {FULL['stream']:,})")
     parser.add_argument("--real", type=int, help=f"events decided with real matching (default {FULL['real']:,})")
@@ -754,7 +758,7 @@ def main() -> None:
         help="seconds a kefu simulate run may take; then it is stopped and reported as far as it got",
     )
     args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     n_stream = args.stream or sizes["stream"]
     n_events = min(args.events or sizes["events"], n_stream)
     n_real = min(args.real or sizes["real"], n_events)
