@@ -127,17 +127,16 @@ class _Step:
         self.policy = rules.timetable.policy_at(self.local)
 
     def finish(self) -> State:
-        """The new state. Its parts are values this step built from validated models, so it is put
-        together without validating them all again (half the cost of a step that changes nothing)."""
-        return self.before.model_copy(
-            update={
-                "agents": self.agents,
-                "settings": self.settings,
-                "queue": self.queue,
-                "conversations": self.conversations,
-                "loads": self.loads,
-                "now": self.now,
-            }
+        """The new state, validated: its parts are models already, so pydantic-core only checks their
+        types (measured faster than `model_copy(update=...)`, which copies in Python)."""
+        return State(
+            shop=self.before.shop,
+            agents=self.agents,
+            settings=self.settings,
+            queue=self.queue,
+            conversations=self.conversations,
+            loads=self.loads,
+            now=self.now,
         )
 
     # state changes: new values, never in place (the map is persistent; the loads dict is staff-sized)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -31,10 +32,10 @@ from kefu.engine.rules import FaqEntry, Matching, SynonymGroup
 ASK_WEIGHT = 0.5  # raw = ASK_WEIGHT * best ask + (1 - ASK_WEIGHT) * entry centroid
 
 
-class Scores(BaseModel):
-    """One scorer's view of a message: a similarity in [0, 1] per entry, and the ask behind it."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """One scorer's view of a message: a similarity in [0, 1] per entry, and the ask behind it.
+    Internal to matching (a plain dataclass: arrays need no validation)."""
 
     raw: np.ndarray  # shape (entries,)
     per_ask: np.ndarray  # shape (asks,): what drove each entry's score
@@ -105,6 +106,8 @@ class LexicalScorer:
         )
         self.sums = (membership @ self.asks).tocsr()  # unnormalised centroids, kept for calibration
         self.centroids_t = _l2_rows(self.sums).T.tocsr()
+        # both side by side, (features, asks + entries): a message is scored with one gather
+        self.both_t = sparse.hstack([self.asks_t, self.centroids_t], format="csr")
         order = np.argsort(self.owners, kind="stable")
         self.order = order  # asks grouped by entry, for per-entry maxima
         self.starts = np.searchsorted(self.owners[order], np.arange(len(entries)))
@@ -137,9 +140,10 @@ class LexicalScorer:
         index, weight = self.vector(message)
         if index.size == 0:
             return Scores(raw=np.zeros(self.entries), per_ask=np.zeros(len(self.texts)))
-        per_ask = _sum_rows(self.asks_t, index, weight, len(self.texts))
+        asks = len(self.texts)
+        both = _sum_rows(self.both_t, index, weight, asks + self.entries)
+        per_ask, centroid = both[:asks], both[asks:]
         best = np.maximum.reduceat(per_ask[self.order], self.starts) if per_ask.size else np.zeros(self.entries)
-        centroid = _sum_rows(self.centroids_t, index, weight, self.entries)
         raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
         return Scores(raw=np.clip(raw, 0.0, 1.0), per_ask=per_ask)
 
@@ -358,22 +362,21 @@ class Matcher:
         if not self.entries:
             return Match(message=message, candidates=(), margin=0.0, decision=Decision.none, levels=levels)
         scores = self.scorer.score(message)
-        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)]
-        first = float(scores.raw[order[0]])
-        second = float(scores.raw[order[1]]) if len(order) > 1 else 0.0
+        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)].tolist()
+        top_raw = scores.raw[order].tolist()  # the few best, as Python floats (the same doubles)
+        first = top_raw[0]
+        second = top_raw[1] if len(top_raw) > 1 else 0.0
         # every entry's lead over the best *other* entry: the best one's is positive, the rest's not
-        lead = scores.raw[order] - first
-        lead[0] = first - second
-        confidence = self.calibration(lead)
+        leads = [first - second] + [raw - first for raw in top_raw[1:]]
         candidates = tuple(
             Candidate(
                 entry=self.entries[i].id,
-                score=round(float(confidence[rank]), 1),
-                raw=round(float(scores.raw[i]), 4),
-                ask=self.scorer.ask_text(self.scorer.best_ask(scores, int(i))),
+                score=round(self.calibration.of(leads[rank]), 1),
+                raw=round(top_raw[rank], 4),
+                ask=self.scorer.ask_text(self.scorer.best_ask(scores, i)),
             )
             for rank, i in enumerate(order)
-            if scores.raw[i] > 0
+            if top_raw[rank] > 0
         )
         best = candidates[0].score if candidates else 0.0
         margin = round(100.0 * (first - second), 1) if candidates else 0.0  # raw points of 100
