@@ -115,19 +115,14 @@ class LexicalScorer:
     def vector(self, message: Normalized) -> tuple[np.ndarray, np.ndarray]:
         """The message's features present in the index, with their tf-idf weights (L2-normalised)."""
         count = Counter(features(message.text))
-        vocabulary = self.vocabulary
-        columns: list[int] = []
-        tf: list[float] = []
-        unknown = 0.0  # unknown features still count in the norm: a long message about something else scores low
-        for feature, n in count.items():
-            column = vocabulary.get(feature)
-            if column is None:
-                unknown += ((1.0 + math.log(n)) * self.unseen_idf) ** 2
-            else:
-                columns.append(column)
-                tf.append(1.0 + math.log(n))
+        found = list(zip(map(self.vocabulary.get, count), count.values()))
+        columns = [column for column, _ in found if column is not None]
         if not columns:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
+        tf = [1.0 + math.log(n) for column, n in found if column is not None]
+        # unknown features still count in the norm: a long message about something else scores low
+        unseen = self.unseen_idf
+        unknown = sum(((1.0 + math.log(n)) * unseen) ** 2 for column, n in found if column is None)
         index = np.asarray(columns, dtype=np.int64)
         weight = np.asarray(tf) * self.idf[index]
         norm = math.sqrt(float(weight @ weight) + unknown)

@@ -186,6 +186,23 @@ def _v1(db: Database) -> None:
     db["audit"].create_index(["shop", "utc"])
 
 
+RATING_COLUMNS = ("run", "shop", "event", "utc", "conversation", "solved", "reason", "text", "sender", "entry")
+AUDIT_COLUMNS = (
+    "run",
+    "shop",
+    "event",
+    "utc",
+    "actor",
+    "setting",
+    "outcome",
+    "before",
+    "after",
+    "value",
+    "reason",
+    "body",
+    "recorded",
+)
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)  # MIGRATIONS[n] takes version n to n + 1
 
 
@@ -272,7 +289,8 @@ class Store:
 
         Rows are built before the write lock is taken, so another writer waits only for the
         inserts; they go through `executemany` with prepared statements, because sqlite-utils'
-        `insert_all` inspects every value and took half of the write time in bench/engine.py."""
+        `insert_all` inspects every value (and the table's columns, on every call) and took half of
+        the write time in bench/engine.py."""
         if not steps:
             return []
         recorded = utc_text(self.clock())
@@ -333,10 +351,12 @@ class Store:
                 "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(first + row[0], *row[1:]) for row in actions],
             )
-            if ratings:
-                self.db["ratings"].insert_all([{**row, "event": first + index} for index, row in ratings])
-            if audit:
-                self.db["audit"].insert_all([{**row, "event": first + index} for index, row in audit])
+            for table, columns, rows in (("ratings", RATING_COLUMNS, ratings), ("audit", AUDIT_COLUMNS, audit)):
+                if rows:
+                    self.db.conn.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+                        [{**dict.fromkeys(columns), **row, "event": first + index} for index, row in rows],
+                    )
             self.db.conn.executemany(
                 "INSERT INTO conversations (run, shop, id, customer, first, last, messages) "
                 "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
