@@ -2,10 +2,11 @@
 
 One index is built per rules load. The lexical scorer represents every ask (and each entry's title
 and keywords) as a tf-idf vector of `engine.features`; a message is scored against every entry at
-once with sparse matrix products (no Python loop over asks): the best single ask of each entry and
-the entry's centroid, averaged. The best entry's lead over the runner-up is turned into a
-calibrated confidence 0-100 with the shop's own knowledge base (see `engine.calibration`), so that
-a shop's levels mean the same whatever its size or language.
+once by summing the index rows its features pick (numpy over the sparse index's arrays, no Python
+loop over asks): the best single ask of each entry and the entry's centroid, averaged. The best
+entry's lead over the runner-up is turned into a calibrated confidence 0-100 with the shop's own
+knowledge base (see `engine.calibration`), so that a shop's levels mean the same whatever its
+size or language.
 
 Scorers sit behind the small `Scorer` protocol; a second one (a sentence-embedding model) can join
 the lexical one later without changing any caller.
@@ -54,7 +55,7 @@ class Scorer(Protocol):
 
 
 class LexicalScorer:
-    """tf-idf over `engine.features` with sublinear term frequency, scored by sparse products."""
+    """tf-idf over `engine.features` with sublinear term frequency, scored by summing index rows."""
 
     name = "lexical"
 

@@ -8,6 +8,7 @@ store is given (never an SQL time default), so a test fixes what is written.
 
 Times are stored twice: `utc` (fixed-width ISO 8601 in UTC, so text order is time order and
 `--from/--to` are plain comparisons) and in the line's JSON body exactly as decided, with its offset.
+An event's body is its input line as read when it had one with an offset (not serialised again).
 """
 
 from __future__ import annotations
