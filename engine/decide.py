@@ -354,7 +354,7 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
     if opened:  # D-1
         changes["session"] = Session(opened=step.now, last=step.now)
     else:  # a message keeps the session open
-        changes["session"] = replace(conversation.session, {"last": step.now})  # type: ignore[type-var]
+        changes["session"] = replace(conversation.session, {"last": step.now})
     conversation = step.put(replace(conversation, changes))
     if opened:
         step.emit(SessionOpened, conversation=conversation.id)

@@ -91,9 +91,16 @@ def default_path() -> Path:
 
 def utc_text(instant: dt.datetime) -> str:
     """Fixed-width UTC text: its order is time order."""
-    if instant.tzinfo is None:
+    offset = instant.utcoffset()
+    if offset is None:
         raise ValueError("the store keeps instants with their offset")
-    return instant.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # what astimezone(UTC) computes, without building the aware result (half the time per event)
+    return (instant.replace(tzinfo=None) - offset).isoformat(timespec="microseconds") + "Z"
+
+
+def json_line(model: BaseModel) -> str:
+    """`model.model_dump_json(exclude_none=True)`, straight from the model's serializer."""
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True).decode()
 
 
 # -- schema and migrations --------------------------------------------------------------------
@@ -301,10 +308,9 @@ class Store:
         audit: list[tuple[int, dict[str, object]]] = []
         bodies: list[tuple[str, ...]] = []
         conversations: dict[tuple[str, str], dict[str, object]] = {}
-        texts: dict[dt.datetime, str] = {}  # the actions of an event share its time
         for index, step in enumerate(steps):
             event = step.event
-            when = texts[event.time] = utc_text(event.time)
+            when = utc_text(event.time)
             events.append(
                 (
                     run,
@@ -313,7 +319,7 @@ class Store:
                     when,
                     event.type,
                     getattr(event, "conversation", None),
-                    step.raw if step.raw is not None else event.model_dump_json(exclude_none=True),
+                    step.raw if step.raw is not None else json_line(event),
                     recorded,
                 )
             )
@@ -321,16 +327,14 @@ class Store:
                 _count_message(conversations, run, step.shop, event, when)
             written = []
             for action in step.actions:
-                body = action.model_dump_json(exclude_none=True)
+                body = json_line(action)
                 written.append(body)
-                if action.time not in texts:
-                    texts[action.time] = utc_text(action.time)
                 actions.append(
                     (
                         index,
                         run,
                         step.shop,
-                        texts[action.time],
+                        when if action.time is event.time else utc_text(action.time),  # decide gives them its time
                         action.type,
                         getattr(action, "conversation", None),
                         body,
