@@ -19,11 +19,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlite_utils import Database
 
-from kefu.engine.events import Action, Changed, Denied, Event, Rated, Step
+from kefu.engine.events import Action, Changed, CustomerMessage, Denied, Event, Rated, Step
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the other writer's transaction
@@ -107,11 +108,11 @@ def json_line(model: BaseModel) -> str:
 
 
 def _v1(db: Database) -> None:
-    db["runs"].create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
-    db["shops"].create(
+    db.table("runs").create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
+    db.table("shops").create(
         {"run": int, "id": str, "name": str, "timezone": str}, pk=("run", "id"), foreign_keys=[("run", "runs", "id")]
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "run": int,
@@ -127,7 +128,7 @@ def _v1(db: Database) -> None:
         foreign_keys=[("run", "runs", "id")],
         not_null={"run", "shop", "utc", "type", "body"},
     )
-    db["actions"].create(
+    db.table("actions").create(
         {
             "id": int,
             "event": int,
@@ -142,7 +143,7 @@ def _v1(db: Database) -> None:
         foreign_keys=[("event", "events", "id")],
         not_null={"event", "shop", "utc", "type", "body"},
     )
-    db["conversations"].create(
+    db.table("conversations").create(
         {
             "run": int,
             "shop": str,
@@ -154,7 +155,7 @@ def _v1(db: Database) -> None:
         },
         pk=("run", "shop", "id"),
     )
-    db["ratings"].create(
+    db.table("ratings").create(
         {
             "id": int,
             "run": int,
@@ -170,7 +171,7 @@ def _v1(db: Database) -> None:
         },
         pk="id",
     )
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "run": int,
@@ -189,9 +190,9 @@ def _v1(db: Database) -> None:
         },
         pk="id",
     )
-    db["events"].create_index(["shop", "utc"])  # --shop, --from, --to
+    db.table("events").create_index(["shop", "utc"])  # --shop, --from, --to
     # no index on actions(event): actions are written in event order, so their ids are in event order
-    db["audit"].create_index(["shop", "utc"])
+    db.table("audit").create_index(["shop", "utc"])
 
 
 RATING_COLUMNS = ("run", "shop", "event", "utc", "conversation", "solved", "reason", "text", "sender", "entry")
@@ -323,7 +324,7 @@ class Store:
                     recorded,
                 )
             )
-            if event.type == "customer_message":
+            if isinstance(event, CustomerMessage):
                 _count_message(conversations, run, step.shop, event, when)
             written = []
             for action in step.actions:
@@ -354,7 +355,7 @@ class Store:
             )
             self.db.conn.executemany(
                 "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(first + row[0], *row[1:]) for row in actions],
+                [(first + cast(int, row[0]), *row[1:]) for row in actions],
             )
             for table, columns, rows in (("ratings", RATING_COLUMNS, ratings), ("audit", AUDIT_COLUMNS, audit)):
                 if rows:
@@ -464,7 +465,8 @@ class _Transaction:
 
 
 def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict[str, object]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if shop is not None:
         clauses.append("shop = :shop")
         params["shop"] = shop
@@ -475,22 +477,16 @@ def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict
 
 
 def _count_message(
-    conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str, event: Event, when: str
+    conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str, event: CustomerMessage, when: str
 ) -> None:
     row = conversations.setdefault(
         (shop, event.conversation),
-        {  # type: ignore[union-attr]
-            "run": run,
-            "shop": shop,
-            "id": event.conversation,
-            "first": when,
-            "messages": 0,
-        },
-    )  # type: ignore[union-attr]
+        {"run": run, "shop": shop, "id": event.conversation, "first": when, "messages": 0},
+    )
     row["last"] = when
-    row["messages"] = int(row["messages"]) + 1  # type: ignore[call-overload]
-    if getattr(event, "customer", None):
-        row["customer"] = event.customer  # type: ignore[union-attr]
+    row["messages"] = cast(int, row["messages"]) + 1
+    if event.customer:
+        row["customer"] = event.customer
 
 
 def _rating_row(run: int, shop: str, rated: Rated) -> dict[str, object]:
