@@ -39,13 +39,16 @@ What is measured (one run, one table)
                 (VmRSS, sampled every 0.5 s) when it had read 10 %, 50 % and 100 % of the input.
                 Goal: memory stays flat.
 
+``per CPU s`` is the same count over the CPU time this process used: on a machine shared with
+other work it moves far less than the wall-clock rate (the goals are wall-clock figures).
 ``others`` is the largest share of the machine's CPU that other processes used during a
 measurement (from /proc/stat): a figure taken on a busy machine is a lower bound.
 
 Usage::
 
     .venv/bin/python bench/engine.py               # 200k in process, 1M through kefu simulate (20 min)
-    .venv/bin/python bench/engine.py --quick       # 20k and 100k: a smoke run (about 2 minutes)
+    .venv/bin/python bench/engine.py --quick       # 20k and 100k (about 2 minutes)
+    .venv/bin/python bench/engine.py --smoke       # 1k and 3k: proves it runs, figures meaningless (seconds)
     .venv/bin/python bench/engine.py --profile     # also cProfile the decide loop (top 15 by tottime)
     .venv/bin/python bench/engine.py --keep        # keep the generated stream and databases
     .venv/bin/python bench/engine.py --no-simulate # the in-process rows only (a few minutes)
@@ -91,12 +94,13 @@ from pydantic import TypeAdapter  # noqa: E402
 
 from kefu.dsl.load import load  # noqa: E402
 from kefu.engine import clock  # noqa: E402
-from kefu.engine.decide import Rules, decide  # noqa: E402
-from kefu.engine.events import Event, Step  # noqa: E402
+from kefu.engine.decide import CompiledShop, decide  # noqa: E402
+from kefu.engine.events import Event  # noqa: E402
 from kefu.engine.inbox import State  # noqa: E402
+from kefu.engine.loop import Committed, EngineLoop  # noqa: E402
 from kefu.engine.matcher import Match, Matcher  # noqa: E402
 from kefu.engine.rules import FaqEntry, Matching, Shop  # noqa: E402
-from kefu.engine.simulate import LineError, Simulation  # noqa: E402
+from kefu.engine.simulate import Simulation  # noqa: E402
 from kefu.engine.store import Store  # noqa: E402
 from kefu.tui.edge import long_run_gc  # noqa: E402
 
@@ -111,6 +115,7 @@ GOAL_STORE = 10_000
 FLAT = 0.10  # "flat": RSS at the end within 10 % of RSS after the first tenth
 FULL = {"events": 200_000, "stream": 1_000_000, "real": 20_000}
 QUICK = {"events": 20_000, "stream": 100_000, "real": 5_000}
+SMOKE = {"events": 1_000, "stream": 3_000, "real": 200}  # seconds: proves the benchmark runs (tests/bench)
 
 CONVERSATIONS_PER_DAY = 4000
 HOURLY = (2, 1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 7, 7, 7, 6, 6, 7, 8, 9, 8, 5)  # arrivals by local hour
@@ -420,10 +425,15 @@ class Row:
     unit: str = "events/s"
     others: float | None = None
     note: str = ""
+    cpu: float = 0.0  # CPU seconds this process used (steadier than the wall clock on a shared machine)
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.events / self.cpu if self.cpu else 0.0
 
 
 def timed(
@@ -439,7 +449,7 @@ def timed(
     others = None
     if before and after and after[1] > before[1]:
         others = max(0.0, (after[0] - before[0]) - used) / (after[1] - before[1])
-    row = Row(what, events, seconds, goal, unit, others, note)
+    row = Row(what, events, seconds, goal, unit, others, note, used)
     print(f"  {what}: {row.rate:,.0f} {unit} ({seconds:.1f} s)", file=sys.stderr, flush=True)
     return row
 
@@ -472,7 +482,7 @@ class Live:
         )
 
 
-def decide_loop(rules: Rules, events: Sequence[Any], live: Live | None = None) -> State:
+def decide_loop(rules: CompiledShop, events: Sequence[Any], live: Live | None = None) -> State:
     shop = rules.shop
     state = State.initial(shop)
     for number, event in enumerate(events):
@@ -482,35 +492,26 @@ def decide_loop(rules: Rules, events: Sequence[Any], live: Live | None = None) -
     return state
 
 
-def store_loop(shop: Shop, memo: MemoMatcher, events: Sequence[Any], db: Path) -> int:
-    """Simulation.play, commits of up to BATCH steps, then each committed action printed as JSON."""
-    simulation = Simulation({shop.id: shop}, compile=lambda s: Rules(s, matcher=memo))  # type: ignore[arg-type]
+def store_loop(shop: Shop, memo: MemoMatcher, events: Sequence[Any], lines: Sequence[str], db: Path) -> int:
+    """The engine loop as kefu simulate drives it (engine.loop.EngineLoop: decide, commits of up to
+    BATCH steps, each event's input line stored as read), each committed action printed as JSON."""
+    simulation = Simulation({shop.id: shop}, compile=lambda s: CompiledShop(s, matcher=memo))  # type: ignore[arg-type]
     actions = 0
-    with Store.open(db) as store, open(os.devnull, "w", encoding="utf-8") as sink:
-        run = store.start_run(source="bench/engine.py", rules=str(SHOP_DIR))
-        pending: list[Step] = []
-        for line, event in enumerate(events, start=1):
-            played = simulation.play(event, line)
-            if isinstance(played, LineError):
-                raise SystemExit(f"bench: line {line}: {played.message}")
-            pending.extend(played)
-            if len(pending) >= BATCH:
-                actions += flush(store, run, pending, sink)
-                pending = []
-        actions += flush(store, run, pending, sink)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        store = Store.open(db)
+        loop = EngineLoop(simulation, time.monotonic, store, store.start_run("bench/engine.py", str(SHOP_DIR)), BATCH)
+        for line, (event, raw) in enumerate(zip(events, lines, strict=True), start=1):
+            fed = loop.feed(event, line, raw)
+            if fed.error is not None:
+                raise SystemExit(f"bench: line {line}: {fed.error.message}")
+            actions += show(fed.committed, sink)
+        actions += show(loop.close(), sink)
     return actions
 
 
-def flush(store: Store, run: int, pending: list[Step], sink: Any) -> int:
-    """Commit, then print as `kefu simulate --json` does: the action lines `append` returns as stored
-    (or, from a store that returns nothing, each action serialised here)."""
-    if not pending:
-        return 0
-    bodies = store.append(run, pending)
-    if bodies:
-        lines = [line for written in bodies for line in written]
-    else:
-        lines = [action.model_dump_json(exclude_none=True) for step in pending for action in step.actions]
+def show(committed: Committed, sink: Any) -> int:
+    """Print as `kefu simulate --json` does: the action lines as the store wrote them."""
+    lines = committed.action_lines()
     if lines:
         sink.write("\n".join(lines) + "\n")
     return len(lines)
@@ -649,14 +650,15 @@ def percent(share: float | None) -> str:
 
 def rates_table(rows: list[Row]) -> str:
     lines = [
-        f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6}"
+        f"{'measurement':<52} {'events':>9} {'s':>7} {'rate':>10} {'unit':<8} {'goal':>8} {'met':>4} {'others':>6} "
+        f"{'per CPU s':>10}"
     ]
     for row in rows:
         goal = f">={row.goal:,}" if row.goal else ""
         met = ("yes" if row.rate >= row.goal else "NO") if row.goal else ""
         lines.append(
             f"{row.what:<52} {row.events:>9,} {row.seconds:7.1f} {row.rate:10,.0f} {row.unit:<8} "
-            f"{goal:>8} {met:>4} {percent(row.others):>6}" + (f"  {row.note}" if row.note else "")
+            f"{goal:>8} {met:>4} {percent(row.others):>6} {row.cpu_rate:10,.0f}" + (f"  {row.note}" if row.note else "")
         )
     return "\n".join(lines)
 
@@ -705,7 +707,7 @@ def git_state() -> str:
     return f"commit {commit}" + (" + uncommitted changes in engine/ or tui/" if dirty else "")
 
 
-def profile(rules: Rules, events: Sequence[Any]) -> None:
+def profile(rules: CompiledShop, events: Sequence[Any]) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(decide_loop, rules, events)
     print(f"\nprofile of the decide loop (matching excluded), {len(events):,} events, top 15 by tottime:")
@@ -738,7 +740,9 @@ def report(rows: list[Row], runs: list[SimulateRun], notes: list[str], digest: s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20k events in process, 100k through kefu simulate")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="20k events in process, 100k through kefu simulate")
+    size.add_argument("--smoke", action="store_true", help="1k in process, 3k through kefu simulate: seconds")
     parser.add_argument("--events", type=int, help=f"events timed in process (default {FULL['events']:,})")
     parser.add_argument("--stream", type=int, help=f"events through kefu simulate (default {FULL['stream']:,})")
     parser.add_argument("--real", type=int, help=f"events decided with real matching (default {FULL['real']:,})")
@@ -754,7 +758,7 @@ def main() -> None:
         help="seconds a kefu simulate run may take; then it is stopped and reported as far as it got",
     )
     args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     n_stream = args.stream or sizes["stream"]
     n_events = min(args.events or sizes["events"], n_stream)
     n_real = min(args.real or sizes["real"], n_events)
@@ -816,7 +820,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         + ", ".join(f"{kind} {count:,}" for kind, count in kinds.most_common())
     )
 
-    real = Rules(shop)
+    real = CompiledShop(shop)
     memo = MemoMatcher(real.matcher)
     texts = matched_texts(events)
     started = time.perf_counter()
@@ -825,7 +829,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         f"matching excluded: {len(texts):,} distinct texts x {len(all_levels(shop))} levels matched before "
         f"timing in {time.perf_counter() - started:.1f} s"
     )
-    rules = Rules(shop, matcher=memo)  # type: ignore[arg-type]
+    rules = CompiledShop(shop, matcher=memo)  # type: ignore[arg-type]
     long_run_gc()  # the collector as kefu simulate and the UI set it for a long stream (tui/edge.py)
     notes.append(
         "garbage collector: as kefu simulate sets it (tui.edge.long_run_gc: loaded objects frozen, "
@@ -846,7 +850,7 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         timed(
             f"decide + store, {BATCH} steps a commit, --json lines",
             n_events,
-            lambda: actions.append(store_loop(shop, memo, events, work / "store.db")),
+            lambda: actions.append(store_loop(shop, memo, events, lines, work / "store.db")),
             GOAL_STORE,
         )
     )
@@ -875,9 +879,9 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
 
 def profile_decide(shop: Shop, big: Path, count: int) -> None:
     events = parse(read_lines(big, count))
-    memo = MemoMatcher(Rules(shop).matcher)
+    memo = MemoMatcher(CompiledShop(shop).matcher)
     memo.fill(matched_texts(events), all_levels(shop))
-    profile(Rules(shop, matcher=memo), events)  # type: ignore[arg-type]
+    profile(CompiledShop(shop, matcher=memo), events)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

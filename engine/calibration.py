@@ -20,10 +20,11 @@ wrong answer, so two lucky samples never make a confident level.
 
 from __future__ import annotations
 
-from functools import cached_property
+import bisect
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 MAX_SAMPLES = 3000  # asks held out (each both ways); a stable curve, bounded for a 100k-ask shop
 PRIOR_WRONG = 0.5  # pseudo-count of a wrong answer added to every cut-off
@@ -38,9 +39,19 @@ class Calibration(BaseModel):
     values: tuple[float, ...]  # confidence from that lead on
     samples: int
 
-    @cached_property
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
+    _arrays: tuple[np.ndarray, np.ndarray] = PrivateAttr()
+    _steps: tuple[float, ...] = PrivateAttr()
+
+    def model_post_init(self, context: Any) -> None:
+        """The map as arrays, built with the model (not on first use: a match changes nothing)."""
+        self._arrays = np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
+        self._steps = (0.0, *self.values)
+
+    def of(self, lead: float) -> float:
+        """The confidence of one lead: `self(lead)` for a single number, without numpy's overhead."""
+        if lead < 0 or not self.thresholds:  # a negative lead is not the best entry
+            return 0.0
+        return self._steps[bisect.bisect_right(self.thresholds, lead)]
 
     def __call__(self, lead: float | np.ndarray) -> np.ndarray:
         lead = np.asarray(lead, dtype=float)

@@ -1,6 +1,6 @@
 """The assistant's one step: `decide(state, event, rules, now) -> Outcome(state, actions)`.
 
-Pure: it reads the state, the event, the compiled rules and the time it is given, and returns a new
+Pure: it reads the state, the event, the compiled shop and the time it is given, and returns a new
 state and the actions to carry out; it reads no clock, file or database and changes nothing it was
 given. The terminal UI, `kefu simulate` and `kefu test` all drive this step, so what a test proves
 is what the UI does. Requirement ids from SPEC.md mark where each rule lives.
@@ -48,7 +48,8 @@ from kefu.engine.events import (
 )
 from kefu.engine.inbox import SESSION, Agent, Conversation, Session, State, replace
 from kefu.engine.matcher import Decision, Match, Matcher
-from kefu.engine.rules import BotHours, Policy, Role, Shop
+from kefu.engine.rules import BotHours, Role, Shop
+from kefu.engine.timetable import Timetable
 
 LABEL_AUTO_SENT = "自動發送"  # AR-6: what the agent sees under an assist auto-send
 LABEL_BOT = "機器人"  # BOT-6: what the agent sees under a bot message
@@ -69,8 +70,12 @@ NOTICES = {
 SHOP_WIDE = {Setting.assist, Setting.auto_send, Setting.bot, Setting.bot_when}
 
 
-class Rules:
-    """A shop compiled for `decide`: the rules model and its matcher index, built once per load."""
+class CompiledShop:
+    """A shop compiled for `decide`, once per rules load: the rules model, its matcher index, the
+    entries by id, its calendar as a `Timetable` and the `${shop.hours}` text. Nothing in it changes
+    after it is built (`decide` only reads it), so one compiled shop may serve any number of runs."""
+
+    __slots__ = ("entries", "hours_text", "language", "matcher", "shop", "timetable")
 
     def __init__(self, shop: Shop, matcher: Matcher | None = None) -> None:
         self.shop = shop
@@ -78,24 +83,7 @@ class Rules:
         self.entries = {entry.id: entry for entry in shop.entries}
         self.language = "zh" if (shop.language or "zh").startswith("zh") else "en"
         self.hours_text = _hours_text(shop, self.language)  # `${shop.hours}`
-        # The clock's answers for the minute of the last step: events come in time order, so one
-        # minute remembered answers almost every step, in constant memory.
-        self._working: tuple[int, bool] = (-1, False)
-        self._policy: tuple[int, Policy] = (-1, shop.policy)
-
-    def working(self, now: dt.datetime) -> bool:
-        """`clock.working`, remembered for the current minute (its answer cannot change within one)."""
-        minute = int(now.timestamp()) // 60
-        if self._working[0] != minute:
-            self._working = (minute, clock.working(self.shop, now))
-        return self._working[1]
-
-    def policy_at(self, now: dt.datetime) -> Policy:
-        """`clock.policy_at`, remembered for the current minute (periods are whole days)."""
-        minute = int(now.timestamp()) // 60
-        if self._policy[0] != minute:
-            self._policy = (minute, clock.policy_at(self.shop, now))
-        return self._policy[1]
+        self.timetable = Timetable.of(shop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +95,7 @@ class Outcome:
     actions: tuple[Action, ...]
 
 
-def decide(state: State, event: Event, rules: Rules, now: dt.datetime) -> Outcome:
+def decide(state: State, event: Event, rules: CompiledShop, now: dt.datetime) -> Outcome:
     """One event through the assistant. `now` is the event's time with its offset."""
     step = _Step(state, rules, now)
     conversation = getattr(event, "conversation", None)
@@ -124,7 +112,7 @@ def decide(state: State, event: Event, rules: Rules, now: dt.datetime) -> Outcom
 class _Step:
     """The working copy of one `decide` call: the state so far and the actions taken."""
 
-    def __init__(self, state: State, rules: Rules, now: dt.datetime) -> None:
+    def __init__(self, state: State, rules: CompiledShop, now: dt.datetime) -> None:
         self.before = state
         self.rules = rules
         self.shop = rules.shop
@@ -135,20 +123,20 @@ class _Step:
         self.conversations = state.conversations
         self.loads = state.loads
         self.actions: list[Action] = []
-        self.policy = rules.policy_at(now)
+        self.local = rules.timetable.local(now)  # on the shop's wall clock
+        self.policy = rules.timetable.policy_at(self.local)
 
     def finish(self) -> State:
-        """The new state. Its parts are values this step built from validated models, so it is put
-        together without validating them all again (half the cost of a step that changes nothing)."""
-        return self.before.model_copy(
-            update={
-                "agents": self.agents,
-                "settings": self.settings,
-                "queue": self.queue,
-                "conversations": self.conversations,
-                "loads": self.loads,
-                "now": self.now,
-            }
+        """The new state, validated: its parts are models already, so pydantic-core only checks their
+        types (measured faster than `model_copy(update=...)`, which copies in Python)."""
+        return State(
+            shop=self.before.shop,
+            agents=self.agents,
+            settings=self.settings,
+            queue=self.queue,
+            conversations=self.conversations,
+            loads=self.loads,
+            now=self.now,
         )
 
     # state changes: new values, never in place (the map is persistent; the loads dict is staff-sized)
@@ -283,16 +271,18 @@ class _Step:
         return self.put(replace(conversation, {"agent": agent.name, "queued": False}))
 
     def assign_waiting(self) -> None:
-        """Queued conversations first (first come), then unassigned ones, to agents with room (BOT-5)."""
+        """Queued conversations first, then unassigned ones, each first come, to agents with room (BOT-5)."""
         if self.free_agent() is None:  # nobody has room (at night: nobody is online)
             return
         queued = set(self.queue)
-        unassigned = (
-            c.id
+        # first come (the session that opened first), never the map's own order: that follows the
+        # ids' string hashes, which differ from one process to the next
+        unassigned = sorted(
+            (c.session.opened, c.id)
             for c in self.conversations.values()
             if c.session is not None and c.id not in queued and (c.agent is None or not self.agents[c.agent].online)
         )
-        for conversation_id in itertools.chain(tuple(self.queue), unassigned):
+        for conversation_id in itertools.chain(tuple(self.queue), (cid for _, cid in unassigned)):
             agent = self.free_agent()
             if agent is None:
                 return
@@ -364,7 +354,7 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
     if opened:  # D-1
         changes["session"] = Session(opened=step.now, last=step.now)
     else:  # a message keeps the session open
-        changes["session"] = replace(conversation.session, {"last": step.now})  # type: ignore[type-var]
+        changes["session"] = replace(conversation.session, {"last": step.now})
     conversation = step.put(replace(conversation, changes))
     if opened:
         step.emit(SessionOpened, conversation=conversation.id)
@@ -395,7 +385,7 @@ def _bot_works(step: _Step, conversation: Conversation) -> bool:
     """BOT-2, BOT-3: the bot is on, within its hours, and no agent can take the customer now."""
     if not step.bot_on():
         return False
-    if step.bot_when() == BotHours.off_hours and step.rules.working(step.now):
+    if step.bot_when() == BotHours.off_hours and step.rules.timetable.working(step.local):
         return False
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     if agent is not None and agent.online:
@@ -741,7 +731,7 @@ _HANDLERS = {
 }
 
 
-def run(rules: Rules, events: Sequence[Event], state: State | None = None) -> tuple[State, list[Action]]:
+def run(rules: CompiledShop, events: Sequence[Event], state: State | None = None) -> tuple[State, list[Action]]:
     """Events one after the other from `state` (or everyone offline); the last state and all actions."""
     state = state if state is not None else State.initial(rules.shop)
     actions: list[Action] = []

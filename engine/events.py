@@ -9,6 +9,7 @@ offset it is read in the shop's time zone) and may carry `v` (the format version
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Literal
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kefu.engine.rules import Reason as Reason  # defined with the rules model; events carry them
 from kefu.engine.rules import Setting as Setting
 
-VERSION = 1
+VERSION: Literal[1] = 1
 
 
 class _Line(BaseModel):
@@ -301,12 +302,13 @@ Action = Annotated[
 # -- a step ------------------------------------------------------------------------------------
 
 
-class Step(BaseModel):
-    """One event and the actions `decide` took for it: what a store write holds."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One event and the actions `decide` took for it: what a store write holds. A plain frozen
+    dataclass, not a model: its parts are validated models already, and it never leaves the engine."""
 
     shop: str
     event: Event
     actions: tuple[Action, ...] = ()
     line: int | None = None  # the input line it came from; None for a tick kefu added itself
+    raw: str | None = None  # the input line as read (the event's JSON), stored as is when given

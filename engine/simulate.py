@@ -1,4 +1,4 @@
-"""Play a stream of events through `decide` for one or more shops, as `kefu simulate` and the UI do.
+"""A stream of events through `decide` for one or more shops: the decisions of `engine.loop`.
 
 The simulation holds each shop's state and compiled rules, routes every event to its shop, refuses
 an event whose time runs backwards, and lets the clock pass: when an hour or more has gone by since
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pydantic import BaseModel, ConfigDict
 
 from kefu.engine import clock
-from kefu.engine.decide import Rules, decide
+from kefu.engine.decide import CompiledShop, decide
 from kefu.engine.events import Event, Step, Tick
 from kefu.engine.inbox import State
 from kefu.engine.rules import Shop
@@ -35,15 +35,15 @@ class LineError(BaseModel):
 class Simulation:
     """Per-shop state and rules; `play` one event at a time."""
 
-    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], Rules] = Rules) -> None:
+    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], CompiledShop] = CompiledShop) -> None:
         self.shops = dict(shops)
         self._compile = compile
-        self._rules: dict[str, Rules] = {}
+        self._rules: dict[str, CompiledShop] = {}
         self.states: dict[str, State] = {}
         self._last: dict[str, dt.datetime] = {}
         self._swept: dict[str, dt.datetime] = {}
 
-    def rules(self, shop_id: str) -> Rules:
+    def rules(self, shop_id: str) -> CompiledShop:
         if shop_id not in self._rules:
             self._rules[shop_id] = self._compile(self.shops[shop_id])
         return self._rules[shop_id]
@@ -60,8 +60,10 @@ class Simulation:
             line=None, message=f'the rules hold several shops ({", ".join(sorted(self.shops))}): the event needs "shop"'
         )
 
-    def play(self, event: Event, line: int | None = None) -> list[Step] | LineError:
-        """The steps this event makes (a clock tick first when an hour has passed), or why it cannot."""
+    def play(self, event: Event, line: int | None = None, raw: str | None = None) -> list[Step] | LineError:
+        """The steps this event makes (a clock tick first when an hour has passed), or why it cannot.
+        `raw` is the line the event was read from: kept on its step, unless its time had no offset
+        (then the step holds the time as read in the shop's zone, and the store serialises it)."""
         shop_id = self.shop_of(event)
         if isinstance(shop_id, LineError):
             return shop_id.model_copy(update={"line": line})
@@ -79,11 +81,11 @@ class Simulation:
         if now - swept >= SWEEP and event.type != "tick":
             steps.append(self._decide(shop_id, Tick(time=now, shop=event.shop), now, None))
         if event.time.tzinfo is None:  # kept with the offset it was read in
-            event = event.model_copy(update={"time": now})
-        steps.append(self._decide(shop_id, event, now, line))
+            event, raw = event.model_copy(update={"time": now}), None
+        steps.append(self._decide(shop_id, event, now, line, raw))
         return steps
 
-    def _decide(self, shop_id: str, event: Event, now: dt.datetime, line: int | None) -> Step:
+    def _decide(self, shop_id: str, event: Event, now: dt.datetime, line: int | None, raw: str | None = None) -> Step:
         rules = self.rules(shop_id)
         state = self.states.get(shop_id) or State.initial(rules.shop)
         outcome = decide(state, event, rules, now)
@@ -91,4 +93,4 @@ class Simulation:
         self._last[shop_id] = now
         if event.type == "tick":
             self._swept[shop_id] = now
-        return Step(shop=shop_id, event=event, actions=outcome.actions, line=line)
+        return Step(shop_id, event, outcome.actions, line, raw)

@@ -8,6 +8,7 @@ store is given (never an SQL time default), so a test fixes what is written.
 
 Times are stored twice: `utc` (fixed-width ISO 8601 in UTC, so text order is time order and
 `--from/--to` are plain comparisons) and in the line's JSON body exactly as decided, with its offset.
+An event's body is its input line as read when it had one with an offset (not serialised again).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlite_utils import Database
 
-from kefu.engine.events import Action, Changed, Denied, Event, Rated, Step
+from kefu.engine.events import Action, Changed, CustomerMessage, Denied, Event, Rated, Step
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the other writer's transaction
@@ -90,20 +92,27 @@ def default_path() -> Path:
 
 def utc_text(instant: dt.datetime) -> str:
     """Fixed-width UTC text: its order is time order."""
-    if instant.tzinfo is None:
+    offset = instant.utcoffset()
+    if offset is None:
         raise ValueError("the store keeps instants with their offset")
-    return instant.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # what astimezone(UTC) computes, without building the aware result (half the time per event)
+    return (instant.replace(tzinfo=None) - offset).isoformat(timespec="microseconds") + "Z"
+
+
+def json_line(model: BaseModel) -> str:
+    """`model.model_dump_json(exclude_none=True)`, straight from the model's serializer."""
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True).decode()
 
 
 # -- schema and migrations --------------------------------------------------------------------
 
 
 def _v1(db: Database) -> None:
-    db["runs"].create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
-    db["shops"].create(
+    db.table("runs").create({"id": int, "started": str, "source": str, "rules": str}, pk="id")
+    db.table("shops").create(
         {"run": int, "id": str, "name": str, "timezone": str}, pk=("run", "id"), foreign_keys=[("run", "runs", "id")]
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "run": int,
@@ -119,7 +128,7 @@ def _v1(db: Database) -> None:
         foreign_keys=[("run", "runs", "id")],
         not_null={"run", "shop", "utc", "type", "body"},
     )
-    db["actions"].create(
+    db.table("actions").create(
         {
             "id": int,
             "event": int,
@@ -134,7 +143,7 @@ def _v1(db: Database) -> None:
         foreign_keys=[("event", "events", "id")],
         not_null={"event", "shop", "utc", "type", "body"},
     )
-    db["conversations"].create(
+    db.table("conversations").create(
         {
             "run": int,
             "shop": str,
@@ -146,7 +155,7 @@ def _v1(db: Database) -> None:
         },
         pk=("run", "shop", "id"),
     )
-    db["ratings"].create(
+    db.table("ratings").create(
         {
             "id": int,
             "run": int,
@@ -162,7 +171,7 @@ def _v1(db: Database) -> None:
         },
         pk="id",
     )
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "run": int,
@@ -181,10 +190,27 @@ def _v1(db: Database) -> None:
         },
         pk="id",
     )
-    db["events"].create_index(["shop", "utc"])  # --shop, --from, --to
+    db.table("events").create_index(["shop", "utc"])  # --shop, --from, --to
     # no index on actions(event): actions are written in event order, so their ids are in event order
-    db["audit"].create_index(["shop", "utc"])
+    db.table("audit").create_index(["shop", "utc"])
 
+
+RATING_COLUMNS = ("run", "shop", "event", "utc", "conversation", "solved", "reason", "text", "sender", "entry")
+AUDIT_COLUMNS = (
+    "run",
+    "shop",
+    "event",
+    "utc",
+    "actor",
+    "setting",
+    "outcome",
+    "before",
+    "after",
+    "value",
+    "reason",
+    "body",
+    "recorded",
+)
 
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)  # MIGRATIONS[n] takes version n to n + 1
 
@@ -272,7 +298,8 @@ class Store:
 
         Rows are built before the write lock is taken, so another writer waits only for the
         inserts; they go through `executemany` with prepared statements, because sqlite-utils'
-        `insert_all` inspects every value and took half of the write time in bench/engine.py."""
+        `insert_all` inspects every value (and the table's columns, on every call) and took half of
+        the write time in bench/engine.py."""
         if not steps:
             return []
         recorded = utc_text(self.clock())
@@ -282,10 +309,9 @@ class Store:
         audit: list[tuple[int, dict[str, object]]] = []
         bodies: list[tuple[str, ...]] = []
         conversations: dict[tuple[str, str], dict[str, object]] = {}
-        texts: dict[dt.datetime, str] = {}  # the actions of an event share its time
         for index, step in enumerate(steps):
             event = step.event
-            when = texts[event.time] = utc_text(event.time)
+            when = utc_text(event.time)
             events.append(
                 (
                     run,
@@ -294,24 +320,22 @@ class Store:
                     when,
                     event.type,
                     getattr(event, "conversation", None),
-                    event.model_dump_json(exclude_none=True),
+                    step.raw if step.raw is not None else json_line(event),
                     recorded,
                 )
             )
-            if event.type == "customer_message":
+            if isinstance(event, CustomerMessage):
                 _count_message(conversations, run, step.shop, event, when)
             written = []
             for action in step.actions:
-                body = action.model_dump_json(exclude_none=True)
+                body = json_line(action)
                 written.append(body)
-                if action.time not in texts:
-                    texts[action.time] = utc_text(action.time)
                 actions.append(
                     (
                         index,
                         run,
                         step.shop,
-                        texts[action.time],
+                        when if action.time is event.time else utc_text(action.time),  # decide gives them its time
                         action.type,
                         getattr(action, "conversation", None),
                         body,
@@ -331,12 +355,14 @@ class Store:
             )
             self.db.conn.executemany(
                 "INSERT INTO actions (event, run, shop, utc, type, conversation, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(first + row[0], *row[1:]) for row in actions],
+                [(first + cast(int, row[0]), *row[1:]) for row in actions],
             )
-            if ratings:
-                self.db["ratings"].insert_all([{**row, "event": first + index} for index, row in ratings])
-            if audit:
-                self.db["audit"].insert_all([{**row, "event": first + index} for index, row in audit])
+            for table, columns, rows in (("ratings", RATING_COLUMNS, ratings), ("audit", AUDIT_COLUMNS, audit)):
+                if rows:
+                    self.db.conn.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+                        [{**dict.fromkeys(columns), **row, "event": first + index} for index, row in rows],
+                    )
             self.db.conn.executemany(
                 "INSERT INTO conversations (run, shop, id, customer, first, last, messages) "
                 "VALUES (:run, :shop, :id, :customer, :first, :last, :messages) "
@@ -439,7 +465,8 @@ class _Transaction:
 
 
 def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict[str, object]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if shop is not None:
         clauses.append("shop = :shop")
         params["shop"] = shop
@@ -450,22 +477,16 @@ def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict
 
 
 def _count_message(
-    conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str, event: Event, when: str
+    conversations: dict[tuple[str, str], dict[str, object]], run: int, shop: str, event: CustomerMessage, when: str
 ) -> None:
     row = conversations.setdefault(
         (shop, event.conversation),
-        {  # type: ignore[union-attr]
-            "run": run,
-            "shop": shop,
-            "id": event.conversation,
-            "first": when,
-            "messages": 0,
-        },
-    )  # type: ignore[union-attr]
+        {"run": run, "shop": shop, "id": event.conversation, "first": when, "messages": 0},
+    )
     row["last"] = when
-    row["messages"] = int(row["messages"]) + 1  # type: ignore[call-overload]
-    if getattr(event, "customer", None):
-        row["customer"] = event.customer  # type: ignore[union-attr]
+    row["messages"] = cast(int, row["messages"]) + 1
+    if event.customer:
+        row["customer"] = event.customer
 
 
 def _rating_row(run: int, shop: str, rated: Rated) -> dict[str, object]:

@@ -3,8 +3,9 @@
 A test case `"message" -> id` passes when the best entry for the message is `id` and it is at least
 suggested (D-8: auto-sent, or shown to the agent); `-> none` passes when nothing would be auto-sent.
 
-A scenario plays one conversation on a virtual clock in the shop's time zone through the same
-Simulation as `kefu simulate` (so the clock's ticks close sessions the same way). Expectations
+A scenario plays one conversation on a virtual clock in the shop's time zone through the same run
+loop as `kefu simulate` (`engine.loop.EngineLoop`, committing each step as it is fed), so the clock's
+ticks close sessions the same way and what a scenario proves is what `kefu simulate` does. Expectations
 written on a step are checked against that step's actions and the state after it; a standalone
 `expect` line checks the actions since the previous standalone `expect` (or the start), so
 `expect notice` after a few customer lines asks whether any of them made a notice.
@@ -18,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.engine.decide import Rules
+from kefu.engine.decide import CompiledShop
 from kefu.engine.events import (
     Action,
     AgentLeave,
@@ -40,6 +41,7 @@ from kefu.engine.events import (
     Suggest,
 )
 from kefu.engine.inbox import Conversation
+from kefu.engine.loop import EngineLoop
 from kefu.engine.matcher import Decision
 from kefu.engine.rules import Expectation, Scenario, ScenarioStep, Shop, TestCase
 from kefu.engine.simulate import Simulation
@@ -63,9 +65,9 @@ class Result(BaseModel):
     reached: tuple[str, ...] = ()  # entries this case answered or suggested (for --coverage)
 
 
-def run_shop(shop: Shop, rules: Rules | None = None) -> list[Result]:
+def run_shop(shop: Shop, rules: CompiledShop | None = None) -> list[Result]:
     """Every test case and scenario of the shop, in the order they were written."""
-    rules = rules or Rules(shop)
+    rules = rules or CompiledShop(shop)
     results = [_case(shop, rules, block.name, case) for block in shop.tests for case in block.cases]
     results.extend(result for scenario in shop.scenarios for result in _scenario(shop, rules, scenario))
     return results
@@ -80,7 +82,7 @@ def uncovered(shop: Shop, results: Iterable[Result]) -> list[str]:
 # -- test cases ---------------------------------------------------------------------------------
 
 
-def _case(shop: Shop, rules: Rules, block: str, case: TestCase) -> Result:
+def _case(shop: Shop, rules: CompiledShop, block: str, case: TestCase) -> Result:
     match = rules.matcher.match(case.message, shop.policy.matching, top=3)
     best = match.best
     decision = match.decision
@@ -120,8 +122,9 @@ class _Failure(Exception):
         self.step, self.expected, self.got = step, expected, got
 
 
-def _scenario(shop: Shop, rules: Rules, scenario: Scenario) -> list[Result]:
-    simulation = Simulation({shop.id: shop}, compile=lambda _: rules)
+def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario) -> list[Result]:
+    # one step a commit and no store: each step is handed back as it is decided (the clock is never read)
+    loop = EngineLoop(Simulation({shop.id: shop}, compile=lambda _: rules), clock=lambda: 0.0, batch=1)
     now: dt.datetime | None = None
     since: list[Action] = []  # actions since the last standalone expect
     reached: set[str] = set()
@@ -152,13 +155,13 @@ def _scenario(shop: Shop, rules: Rules, scenario: Scenario) -> list[Result]:
             actions: list[Action] = []
             if step.kind != "expect":
                 event = _event(step, _require_clock(step, now))
-                played = simulation.play(event)
-                if not isinstance(played, list):
-                    raise _Failure(step, "the step to play", played.message)
-                actions = [action for s in played for action in s.actions]
+                fed = loop.feed(event)
+                if fed.error is not None:
+                    raise _Failure(step, "the step to play", fed.error.message)
+                actions = [action for s in fed.committed.steps for action in s.actions]
                 since.extend(actions)
                 reached.update(_entries(actions))
-            state = simulation.states.get(shop.id)
+            state = loop.state(shop.id)
             conversation = state.conversations.get(CONVERSATION) if state is not None else None
             looked_at = since if step.kind == "expect" else actions
             for expectation in step.expect:

@@ -16,7 +16,7 @@ from kefu.dsl import code_pages, codes, language
 from kefu.dsl.build import build
 from kefu.dsl.load import load
 from kefu.dsl.syntax import parse
-from kefu.engine.decide import Rules, run
+from kefu.engine.decide import CompiledShop, run
 from kefu.engine.events import Action, Event, Kind
 from kefu.tui.cli import cli
 from tests.conftest import ROOT
@@ -127,5 +127,5 @@ def test_events_reference_worked_example_is_real_output() -> None:
     shop = load([ROOT / "rules" / "shops" / "tw"]).rules.shop("tw")
     assert shop is not None
     events = [TypeAdapter(Event).validate_json(line) for line in WORKED_EVENTS[0][1].splitlines()]
-    _, actions = run(Rules(shop), events)
+    _, actions = run(CompiledShop(shop), events)
     assert [action.model_dump_json(exclude_none=True) for action in actions] == WORKED_ACTIONS[0].splitlines()

@@ -1,9 +1,8 @@
 """`kefu simulate RULES --events FILE.jsonl`: play events through the assistant, print what it does.
 
-Events are read one line at a time and decided at once; their actions are printed only after the
-transaction holding them has committed, so a crash never shows an action the database lost. Commits
-are grouped (up to BATCH events, or whatever arrived within GROUP seconds, or what was there when
-the input paused), which is what makes writing fast without making a live pipe wait.
+Thin: it reads lines, feeds them to the engine's run loop (`engine.loop.EngineLoop`: decide, group
+commits, hand back only what is committed) and prints what comes back, so a crash never shows an
+action the database lost. It tells the loop when a live pipe pauses, so nothing waits for a group.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ from kefu.tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops, lon
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from kefu.engine.events import Step
+    from kefu.engine.events import Event
+    from kefu.engine.loop import Committed
     from kefu.engine.rules import Shop
     from kefu.engine.store import Store
 
-BATCH = 1000  # events per commit at most
-GROUP = 0.2  # seconds a decided event may wait for its commit
 MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
 
 
@@ -66,6 +64,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
       kefu simulate rules/ --events day.jsonl --json > actions.jsonl
       cat platform-log.jsonl | kefu simulate rules/ --events - --no-db --json
     """
+    from kefu.engine.loop import EngineLoop
     from kefu.engine.simulate import Simulation
 
     source = _open(events_path)
@@ -78,40 +77,32 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     for shop_id in shops:
         simulation.rules(shop_id)  # compile (build each matcher) before the stream starts
     long_run_gc()
+    loop = EngineLoop(simulation, time.monotonic, store, run)
     out = _Printer(as_json)
-    pending: list[Step] = []
-    first_pending = 0.0
-    events = actions = 0
     bad = 0
     try:
-        for number, parsed in _lines(source):
-            played = parsed if isinstance(parsed, str) else simulation.play(parsed, number)  # type: ignore[arg-type]
-            if not isinstance(played, list):  # what is wrong with the line: report, keep what came before
-                bad += 1
-                _flush(store, run, pending, out)
-                problem = played if isinstance(played, str) else played.message
-                click.echo(f"kefu simulate: {_name(events_path)}:{number}: {problem}", err=True)
-                if not keep_going:
-                    break
+        for number, parsed, raw in _lines(source):
+            problem: str | None = parsed if isinstance(parsed, str) else None
+            if problem is None:
+                fed = loop.feed(parsed, number, raw, more=from_file or _ready(source))
+                out.show(fed.committed)
+                problem = fed.error.message if fed.error is not None else None
+            else:  # what is wrong with the line: report, keep what came before
+                out.show(loop.flush())
+            if problem is None:
                 continue
-            if not pending:
-                first_pending = time.monotonic()
-            pending.extend(played)
-            events += 1
-            actions += sum(len(step.actions) for step in played)
-            if (
-                len(pending) >= BATCH
-                or time.monotonic() - first_pending >= GROUP
-                or (not from_file and not _ready(source))
-            ):
-                _flush(store, run, pending, out)
-        _flush(store, run, pending, out)
+            bad += 1
+            click.echo(f"kefu simulate: {_name(events_path)}:{number}: {problem}", err=True)
+            if not keep_going:
+                break
+        out.show(loop.close())
     except KeyboardInterrupt:  # Ctrl-C: what was decided is kept and shown, then kefu stops
-        _flush(store, run, pending, out)
+        out.show(loop.flush())
         raise
     finally:
         if store is not None:
             store.close()
+    events, actions = loop.events, loop.actions
     where = f"; run {run} recorded in {store.path}" if store is not None else ""
     click.echo(
         f"kefu simulate: {events} event{'s' * (events != 1)}, {actions} action{'s' * (actions != 1)}"
@@ -173,8 +164,8 @@ def _ready(source: IO[bytes]) -> bool:
         return True
 
 
-def _lines(source: IO[bytes]) -> Iterator[tuple[int, object]]:
-    """(line number, event) or (line number, what is wrong); blank lines are skipped."""
+def _lines(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
+    """(line number, event or what is wrong, the line as read); blank lines are skipped."""
     from pydantic import TypeAdapter, ValidationError
 
     from kefu.engine.events import Event
@@ -189,19 +180,21 @@ def _lines(source: IO[bytes]) -> Iterator[tuple[int, object]]:
         if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # skip the rest of the line
                 raw = source.readline(MAX_LINE)
-            yield number, f"line longer than {MAX_LINE // (1 << 20)} MiB"
+            yield number, f"line longer than {MAX_LINE // (1 << 20)} MiB", ""
             continue
         if not raw.strip():
             continue
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as error:
-            yield number, f"not UTF-8 text (byte {error.start + 1})"
+            yield number, f"not UTF-8 text (byte {error.start + 1})", ""
             continue
         try:
-            yield number, adapter.validate_json(text)
+            event = adapter.validate_json(text)
         except ValidationError as error:
-            yield number, describe(error, text)
+            yield number, describe(error, text), text
+            continue
+        yield number, event, text.strip()
 
 
 def describe(error: ValidationError, text: str) -> str:
@@ -237,32 +230,19 @@ class _Printer:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
 
-    def steps(self, steps: list[Step], bodies: list[tuple[str, ...]] | None) -> None:
-        """Print the steps: with --json the action lines as stored (`bodies`) or serialized here."""
+    def show(self, committed: Committed) -> None:
+        """Print committed steps: with --json their action lines as stored (or serialised)."""
         from kefu.tui.show import action_line, event_line
 
-        lines: list[str] = []
-        for index, step in enumerate(steps):
-            if self.as_json:
-                lines.extend(
-                    bodies[index]
-                    if bodies is not None
-                    else (action.model_dump_json(exclude_none=True) for action in step.actions)
-                )
-            else:
+        if not committed:
+            return
+        if self.as_json:
+            lines = committed.action_lines()
+        else:
+            lines = []
+            for step in committed.steps:
                 lines.append(event_line(step.event, step.line))
                 lines.extend(action_line(action) for action in step.actions)
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
-
-
-def _flush(store: Store | None, run: int, pending: list[Step], out: _Printer) -> None:
-    """Commit, then print: an action on the screen is an action on disk. `pending` is emptied as
-    soon as it is committed, so an interrupt while printing never writes the same steps twice."""
-    if not pending:
-        return
-    bodies = store.append(run, pending) if store is not None else None
-    committed = pending[:]
-    pending.clear()
-    out.steps(committed, bodies)

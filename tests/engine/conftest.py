@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.engine.decide import Rules
+from kefu.engine.decide import CompiledShop
 from tests.engine.plays import tw_rules
 
 
 @pytest.fixture(scope="module")
-def tw() -> Rules:
+def tw() -> CompiledShop:
     """The demo shop tw, compiled once per test module."""
     return tw_rules()

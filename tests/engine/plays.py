@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kefu.dsl.load import load
-from kefu.engine.decide import Rules, run
+from kefu.engine.decide import CompiledShop, run
 from kefu.engine.events import Event, Kind
 from kefu.engine.inbox import State
 from tests.conftest import RULES
@@ -21,23 +21,23 @@ STATUS = "我的訂單現在是什麼狀態?"  # order.status, confidently
 UNKNOWN = "我想訂做一件客製化的外套"  # nothing in the KB
 
 
-def tw_rules() -> Rules:
+def tw_rules() -> CompiledShop:
     shop = load([RULES / "shops" / "tw"]).rules.shop("tw")
     assert shop is not None
-    return Rules(shop)
+    return CompiledShop(shop)
 
 
-def variant(rules: Rules, **update: Any) -> Rules:
+def variant(rules: CompiledShop, **update: Any) -> CompiledShop:
     """The same shop and matcher with some of the shop's fields changed."""
-    return Rules(rules.shop.model_copy(update=update), rules.matcher)
+    return CompiledShop(rules.shop.model_copy(update=update), rules.matcher)
 
 
-def with_bot(rules: Rules, **bot: Any) -> Rules:
+def with_bot(rules: CompiledShop, **bot: Any) -> CompiledShop:
     policy = rules.shop.policy
     return variant(rules, policy=policy.model_copy(update={"bot": policy.bot.model_copy(update=bot)}))
 
 
-def with_assist(rules: Rules, **assist: Any) -> Rules:
+def with_assist(rules: CompiledShop, **assist: Any) -> CompiledShop:
     policy = rules.shop.policy
     return variant(rules, policy=policy.model_copy(update={"assist": policy.assist.model_copy(update=assist)}))
 
@@ -46,7 +46,7 @@ def at(time: str, minutes: int) -> str:
     return (dt.datetime.fromisoformat(time) + dt.timedelta(minutes=minutes)).isoformat()
 
 
-def play(rules: Rules, *events: dict[str, Any]) -> tuple[State, list[Any]]:
+def play(rules: CompiledShop, *events: dict[str, Any]) -> tuple[State, list[Any]]:
     return run(rules, EVENTS.validate_python(list(events)))
 
 

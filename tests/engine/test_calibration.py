@@ -42,3 +42,12 @@ def test_confidence_is_the_precision_of_the_answers_at_least_that_clear() -> Non
 
 def test_empty_calibration_is_never_confident() -> None:
     assert fit(np.array([]), np.array([], dtype=bool))(0.99) == 0
+
+
+def test_one_lead_gets_the_confidence_the_map_gives() -> None:
+    """`of(lead)` (one number, for the matcher's few candidates) answers as the array map does."""
+    rng = np.random.default_rng(3)
+    calibration = fit(rng.random(400) - 0.2, rng.random(400) < 0.7)
+    leads = [-0.5, -1e-9, 0.0, *calibration.thresholds, *(rng.random(200) - 0.1).tolist(), 2.0]
+    assert [calibration.of(lead) for lead in leads] == calibration(np.asarray(leads)).tolist()
+    assert fit(np.zeros(0), np.zeros(0, dtype=bool)).of(0.3) == 0.0

@@ -129,3 +129,21 @@ def test_synonyms_apply_to_asks_and_messages() -> None:
 def test_an_empty_kb_never_answers() -> None:
     result = Matcher([]).match("hello", Matching())
     assert result.decision is Decision.none and result.candidates == ()
+
+
+def test_scoring_adds_the_picked_rows_as_the_sparse_product_does(tw: tuple[Matcher, Matching]) -> None:
+    """The scorer sums the index rows a message's features pick with plain numpy: the same
+    additions in the same order as `rows.T @ weight` of the sparse library, so the very same bits
+    (a tie between two entries breaks the same way as before)."""
+    import numpy as np
+
+    from kefu.engine.matcher import _sum_rows
+
+    scorer = tw[0].scorer
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 5, 30, 200):
+        rows = rng.choice(len(scorer.vocabulary), size=size, replace=False)
+        weight = rng.random(size)
+        for matrix, width in ((scorer.asks_t, len(scorer.texts)), (scorer.centroids_t, scorer.entries)):
+            expected = np.asarray(matrix[rows].T @ weight).ravel()
+            assert _sum_rows(matrix, rows, weight, width).tobytes() == expected.tobytes()

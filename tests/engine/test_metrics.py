@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kefu.engine.decide import Rules
+from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Action, Event, Reason
 from kefu.engine.metrics import PeriodMetrics, compute
 from kefu.engine.simulate import Simulation
@@ -28,7 +28,7 @@ class Record:
     actions: tuple[Action, ...]
 
 
-def history(rules: Rules, *events: dict[str, Any], run: int = 1) -> list[Record]:
+def history(rules: CompiledShop, *events: dict[str, Any], run: int = 1) -> list[Record]:
     simulation = Simulation({"tw": rules.shop}, compile=lambda shop: rules)
     records = []
     for event in EVENTS.validate_python(list(events)):
@@ -38,7 +38,7 @@ def history(rules: Rules, *events: dict[str, Any], run: int = 1) -> list[Record]
     return records
 
 
-def metrics(rules: Rules, *events: dict[str, Any], **window: Any) -> PeriodMetrics:
+def metrics(rules: CompiledShop, *events: dict[str, Any], **window: Any) -> PeriodMetrics:
     [period] = compute(history(rules, *events), {"tw": "Asia/Taipei"}, **window).periods
     return period
 
@@ -63,13 +63,13 @@ LATER = at(NIGHT, 25 * 60)  # 25 hours on: every session of the night has closed
 # -- M-1 ---------------------------------------------------------------------------------------
 
 
-def test_M1_a_bot_answer_without_follow_up_is_resolved(tw: Rules) -> None:
+def test_M1_a_bot_answer_without_follow_up_is_resolved(tw: CompiledShop) -> None:
     """M-1, D-1: the last message is smart reception and the customer did not write again."""
     m = metrics(tw, says(NIGHT, SHIPPING), tick(LATER))
     assert (m.sessions, m.resolved.count, m.resolved.rate) == (1, 1, 1.0)
 
 
-def test_M1_a_follow_up_unresolves_and_a_fallback_or_off_hours_reply_never_resolves(tw: Rules) -> None:
+def test_M1_a_follow_up_unresolves_and_a_fallback_or_off_hours_reply_never_resolves(tw: CompiledShop) -> None:
     """M-1: greetings, fallbacks and off-hours replies are not smart reception."""
     m = metrics(tw, says(NIGHT, SHIPPING), says(at(NIGHT, 1), UNKNOWN), says(at(NIGHT, 2), "???"), tick(LATER))
     assert (m.sessions, m.resolved.count) == (1, 0)
@@ -77,7 +77,7 @@ def test_M1_a_follow_up_unresolves_and_a_fallback_or_off_hours_reply_never_resol
     assert m.resolved.count == 1  # the customer followed up, and smart reception answered again
 
 
-def test_M1_assist_auto_send_counts_as_smart_reception(tw: Rules) -> None:
+def test_M1_assist_auto_send_counts_as_smart_reception(tw: CompiledShop) -> None:
     """M-1 with AR-3: an assist auto-send is smart reception too."""
     m = metrics(tw, online(DAY, "bob"), says(at(DAY, 1), STATUS))
     assert m.resolved.count == 1
@@ -86,7 +86,7 @@ def test_M1_assist_auto_send_counts_as_smart_reception(tw: Rules) -> None:
 # -- M-2 / D-3 ---------------------------------------------------------------------------------
 
 
-def test_M2_D3_smart_reception_answers_count_as_responded(tw: Rules) -> None:
+def test_M2_D3_smart_reception_answers_count_as_responded(tw: CompiledShop) -> None:
     """M-2: assist auto-send (conversations +1, responded +1) and the bot (the same)."""
     m = metrics(
         tw, says(NIGHT, SHIPPING, "night"), online(DAY, "bob"), says(at(DAY, 1), STATUS, "day"), tick(at(DAY, 25 * 60))
@@ -94,7 +94,7 @@ def test_M2_D3_smart_reception_answers_count_as_responded(tw: Rules) -> None:
     assert (m.responded_24h.count, m.responded_24h.total, m.responded_24h.pending) == (2, 2, 0)
 
 
-def test_M2_D3_a_follow_up_needs_a_human_within_24_hours(tw: Rules) -> None:
+def test_M2_D3_a_follow_up_needs_a_human_within_24_hours(tw: CompiledShop) -> None:
     """M-2, D-3: the customer writes again after the bot could not answer; the fallback is no answer,
     so a human must reply within 24 h or the session is not responded."""
     in_time = metrics(
@@ -109,7 +109,7 @@ def test_M2_D3_a_follow_up_needs_a_human_within_24_hours(tw: Rules) -> None:
     assert (never.responded_24h.count, never.responded_24h.total) == (0, 1)
 
 
-def test_M2_D3_a_reply_after_24_hours_is_late(tw: Rules) -> None:
+def test_M2_D3_a_reply_after_24_hours_is_late(tw: CompiledShop) -> None:
     """D-3: the human replied, but 24 h after the message (the session had closed by then: D-1)."""
     m = metrics(
         tw, says(NIGHT, UNKNOWN), replies(at(NIGHT, 24 * 60 + 30), "amy", "抱歉久等了"), tick(at(NIGHT, 60 * 60))
@@ -117,14 +117,14 @@ def test_M2_D3_a_reply_after_24_hours_is_late(tw: Rules) -> None:
     assert (m.responded_24h.count, m.responded_24h.total) == (0, 1)
 
 
-def test_M2_D3_a_session_still_within_its_24_hours_is_pending(tw: Rules) -> None:
+def test_M2_D3_a_session_still_within_its_24_hours_is_pending(tw: CompiledShop) -> None:
     """M-2: a session whose unanswered message is younger than 24 h where the history stops is
     neither responded nor late: it is pending and out of the rate."""
     m = metrics(tw, says(NIGHT, UNKNOWN))
     assert (m.sessions, m.responded_24h.total, m.responded_24h.pending, m.responded_24h.rate) == (1, 0, 1, None)
 
 
-def test_M2_suggestions_without_auto_send_change_no_count(tw: Rules) -> None:
+def test_M2_suggestions_without_auto_send_change_no_count(tw: CompiledShop) -> None:
     """M-2: a suggestion shown to a focused agent answers nothing; the agent's reply does."""
     shown = metrics(tw, online(DAY, "bob"), opens(DAY, "bob"), says(at(DAY, 1), STATUS))
     assert (shown.responded_24h.count, shown.responded_24h.pending) == (0, 1)
@@ -147,7 +147,7 @@ def test_M2_suggestions_without_auto_send_change_no_count(tw: Rules) -> None:
 # -- M-3 / D-4 ---------------------------------------------------------------------------------
 
 
-def test_M3_D4_from_the_first_message_smart_reception_did_not_answer_to_the_first_human_reply(tw: Rules) -> None:
+def test_M3_D4_from_the_first_message_smart_reception_did_not_answer_to_the_first_human_reply(tw: CompiledShop) -> None:
     """D-4: the bot answered 23:30, could not at 23:35; amy replied at 09:05 next morning: 9h 30m."""
     m = metrics(
         tw,
@@ -160,13 +160,13 @@ def test_M3_D4_from_the_first_message_smart_reception_did_not_answer_to_the_firs
     assert (m.first_response.sessions, m.first_response.average_seconds) == (1, (9 * 60 + 30) * 60)
 
 
-def test_M3_sessions_answered_only_by_smart_reception_are_left_out(tw: Rules) -> None:
+def test_M3_sessions_answered_only_by_smart_reception_are_left_out(tw: CompiledShop) -> None:
     """M-3: conversations +0 when only assist or the bot answered."""
     m = metrics(tw, says(NIGHT, SHIPPING), online(DAY, "bob"), says(at(DAY, 1), STATUS, "c2"))
     assert (m.sessions, m.first_response.sessions, m.first_response.average_seconds) == (2, 0, None)
 
 
-def test_M3_average_and_median_over_sessions(tw: Rules) -> None:
+def test_M3_average_and_median_over_sessions(tw: CompiledShop) -> None:
     m = metrics(
         tw,
         online(DAY, "amy"),
@@ -187,7 +187,7 @@ def test_M3_average_and_median_over_sessions(tw: Rules) -> None:
 # -- M-4 / D-5 ---------------------------------------------------------------------------------
 
 
-def test_M4_D5_smart_reception_and_humans_rated_side_by_side(tw: Rules) -> None:
+def test_M4_D5_smart_reception_and_humans_rated_side_by_side(tw: CompiledShop) -> None:
     """D-5: solved / all ratings, for smart reception and for humans; unsolved reasons counted (BOT-8)."""
     m = metrics(
         tw,
@@ -211,7 +211,7 @@ def test_M4_D5_smart_reception_and_humans_rated_side_by_side(tw: Rules) -> None:
 # -- periods and shops -------------------------------------------------------------------------
 
 
-def test_sessions_count_in_the_period_they_opened_on_the_shops_clock(tw: Rules) -> None:
+def test_sessions_count_in_the_period_they_opened_on_the_shops_clock(tw: CompiledShop) -> None:
     """Per period: Tuesday night's session and Wednesday's, split by the shop's (Taipei) day."""
     records = history(tw, says(NIGHT, SHIPPING, "a"), online(DAY, "bob"), says(at(DAY, 1), STATUS, "b"))
     days = compute(records, {"tw": "Asia/Taipei"}, by="day").periods
@@ -223,7 +223,7 @@ def test_sessions_count_in_the_period_they_opened_on_the_shops_clock(tw: Rules) 
     assert [p.period for p in compute(records, by="month").periods] == ["2026-11"]
 
 
-def test_runs_are_separate_histories(tw: Rules) -> None:
+def test_runs_are_separate_histories(tw: CompiledShop) -> None:
     """The same conversation id in two runs is two conversations."""
     records = history(tw, says(NIGHT, SHIPPING), run=1) + history(tw, says(NIGHT, SHIPPING), run=2)
     [period] = compute(records).periods
@@ -233,7 +233,7 @@ def test_runs_are_separate_histories(tw: Rules) -> None:
 # -- a known log, counted by hand --------------------------------------------------------------
 
 
-def test_metrics_of_a_known_log_checked_by_hand(tw: Rules) -> None:
+def test_metrics_of_a_known_log_checked_by_hand(tw: CompiledShop) -> None:
     """M-1..M-4 on five conversations, counted by hand:
 
     a  23:30 bot answers shipping, 23:31 rated solved, no more messages      -> resolved, responded

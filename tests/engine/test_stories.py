@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kefu.dsl.load import load
-from kefu.engine.decide import Rules
+from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Sender
 from kefu.engine.simulate import Simulation
 from kefu.engine.verify import run_shop
@@ -51,7 +51,7 @@ def test_story_in_the_demo_shops(results: dict[tuple[str, str], object], story: 
     assert result.passed, f"{result.file}:{result.line}: expected {result.expected}, got {result.got}"  # type: ignore[attr-defined]
 
 
-def test_BOT2_every_online_agent_at_capacity_queues_the_customer_and_the_bot_answers(tw: Rules) -> None:
+def test_BOT2_every_online_agent_at_capacity_queues_the_customer_and_the_bot_answers(tw: CompiledShop) -> None:
     """BOT-2, BOT-5: at night bob (capacity 3) is online with three customers; the fourth queues and
     the bot answers it; when bob frees up (a session closes) the queued customer is assigned."""
     simulation = Simulation({"tw": tw.shop}, compile=lambda _: tw)
