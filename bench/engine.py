@@ -102,7 +102,7 @@ from kefu.engine.matcher import Match, Matcher  # noqa: E402
 from kefu.engine.rules import FaqEntry, Matching, Shop  # noqa: E402
 from kefu.engine.simulate import Simulation  # noqa: E402
 from kefu.engine.store import Store  # noqa: E402
-from kefu.tui.edge import long_run_gc  # noqa: E402
+from kefu.tui.collector import long_run_gc  # noqa: E402
 
 SHOP_DIR = ROOT / "rules" / "shops" / "tw"
 SHOP_ID = "tw"
@@ -830,9 +830,9 @@ def in_process(shop: Shop, work: Path, lines: list[str], n_real: int) -> tuple[l
         f"timing in {time.perf_counter() - started:.1f} s"
     )
     rules = CompiledShop(shop, matcher=memo)  # type: ignore[arg-type]
-    long_run_gc()  # the collector as kefu simulate and the UI set it for a long stream (tui/edge.py)
+    long_run_gc()  # the collector as kefu simulate and the UI set it for a long stream (tui/collector.py)
     notes.append(
-        "garbage collector: as kefu simulate sets it (tui.edge.long_run_gc: loaded objects frozen, "
+        "garbage collector: as kefu simulate sets it (tui.collector.long_run_gc: loaded objects frozen, "
         "young collections every 50,000 allocations)"
     )
     live, last = Live(), []

@@ -65,8 +65,8 @@ def _add_commands() -> None:
     from kefu.tui.cli.import_ import import_
     from kefu.tui.cli.metrics import metrics
     from kefu.tui.cli.schema import schema
+    from kefu.tui.cli.simulate import simulate
     from kefu.tui.cli.test import test
-    from kefu.tui.cmd_simulate import simulate
 
     for command in (check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit):
         cli.add_command(command)

@@ -1,39 +1,37 @@
 """`kefu simulate RULES --events FILE.jsonl`: play events through the assistant, print what it does.
 
-Thin: it reads lines, feeds them to the engine's run loop (`engine.loop.EngineLoop`: decide, group
-commits, hand back only what is committed) and prints what comes back, so a crash never shows an
-action the database lost. It tells the loop when a live pipe pauses, so nothing waits for a group.
+Thin: it reads lines (`engine.event_lines`), feeds them to the engine's run loop
+(`engine.loop.EngineLoop`: decide, group commits, hand back only what is committed) and prints what
+comes back, so a crash never shows an action the database lost. It tells the loop when a live pipe
+pauses, so nothing waits for a group.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import stat
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import click
 
-from kefu.tui.edge import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, load_shops, long_run_gc
+from kefu.tui.cli.options import db_option, json_option, rules_argument
+from kefu.tui.collector import long_run_gc
+from kefu.tui.errors import Failure, KefuError
+from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
+from kefu.tui.shops import load_shops
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
-
-    from kefu.engine.events import Event
     from kefu.engine.loop import Committed
     from kefu.engine.rules import Shop
     from kefu.engine.store import Store
 
-MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
-
 
 @click.command()
-@click.argument("rules", type=click.Path(path_type=Path))
+@rules_argument()
 @click.option(
     "--events",
     "events_path",
@@ -41,15 +39,9 @@ MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whol
     metavar="FILE.jsonl",
     help="Events as JSON Lines, one event a line ('-': standard input). See docs/events.md.",
 )
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The database to record the run in (default: kefu.db in your data folder, or $KEFU_DB).",
-)
+@db_option("The database to record the run in")
 @click.option("--no-db", is_flag=True, help="Record nothing: decide and print only.")
-@click.option("--json", "as_json", is_flag=True, help="Print actions as JSON Lines (docs/events.md).")
+@json_option("Print actions as JSON Lines (docs/events.md).")
 @click.option("--keep-going", is_flag=True, help="Report a bad line and go on with the next (exit 1 at the end).")
 def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool, keep_going: bool) -> None:
     """Play customer and agent events through the rules and print the assistant's actions.
@@ -64,14 +56,15 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
       kefu simulate rules/ --events day.jsonl --json > actions.jsonl
       cat platform-log.jsonl | kefu simulate rules/ --events - --no-db --json
     """
+    from kefu.engine.event_lines import read_events
     from kefu.engine.loop import EngineLoop
     from kefu.engine.simulate import Simulation
 
     source = _open(events_path)
     from_file = _is_file(source)
-    shops = {shop.id: shop for shop in load_shops(rules, "simulate")}
+    shops = {shop.id: shop for shop in load_shops(rules)}
     if not shops:
-        raise click.UsageError(f"{rules} holds no shop")
+        raise KefuError(f"{rules} holds no shop", Failure.usage)
     store, run = _store(db_path, no_db, events_path, rules, list(shops.values()))
     simulation = Simulation(shops)
     for shop_id in shops:
@@ -81,7 +74,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     out = _Printer(as_json)
     bad = 0
     try:
-        for number, parsed, raw in _lines(source):
+        for number, parsed, raw in read_events(source):
             problem: str | None = parsed if isinstance(parsed, str) else None
             if problem is None:
                 fed = loop.feed(parsed, number, raw, more=from_file or _ready(source))
@@ -121,11 +114,11 @@ def _open(events_path: str) -> IO[bytes]:
         return sys.stdin.buffer
     path = Path(events_path)
     if path.is_dir():
-        raise click.UsageError(f"{events_path}: is a folder, not a JSON Lines file")
+        raise KefuError(f"{events_path}: is a folder, not a JSON Lines file", Failure.usage)
     try:
         return path.open("rb")
     except OSError as error:
-        raise click.UsageError(f"{events_path}: {error.strerror or error}") from None
+        raise KefuError(f"{events_path}: {error.strerror or error}", Failure.usage) from None
 
 
 def _store(
@@ -133,7 +126,7 @@ def _store(
 ) -> tuple[Store | None, int]:
     if no_db:
         if db_path is not None:
-            raise click.UsageError("--db and --no-db exclude each other")
+            raise KefuError("--db and --no-db exclude each other", Failure.usage)
         return None, 0
     from kefu.engine.store import Store, StoreError, default_path
 
@@ -143,8 +136,7 @@ def _store(
             source=_name(events_path), rules=str(rules), shops=[(shop.id, shop.name, shop.timezone) for shop in shops]
         )
     except StoreError as error:
-        click.echo(f"kefu simulate: error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+        raise KefuError(str(error), Failure.unusable) from None
 
 
 def _is_file(source: IO[bytes]) -> bool:
@@ -162,68 +154,6 @@ def _ready(source: IO[bytes]) -> bool:
         return bool(readable)
     except (OSError, ValueError):
         return True
-
-
-def _lines(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
-    """(line number, event or what is wrong, the line as read); blank lines are skipped."""
-    from pydantic import TypeAdapter, ValidationError
-
-    from kefu.engine.events import Event
-
-    adapter = TypeAdapter(Event)
-    number = 0
-    while True:
-        raw = source.readline(MAX_LINE + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):  # skip the rest of the line
-                raw = source.readline(MAX_LINE)
-            yield number, f"line longer than {MAX_LINE // (1 << 20)} MiB", ""
-            continue
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as error:
-            yield number, f"not UTF-8 text (byte {error.start + 1})", ""
-            continue
-        try:
-            event = adapter.validate_json(text)
-        except ValidationError as error:
-            yield number, describe(error, text), text
-            continue
-        yield number, event, text.strip()
-
-
-def describe(error: ValidationError, text: str) -> str:
-    """The first problem of a line, in a few words: `customer_message.text: field required`."""
-    first = error.errors(include_url=False)[0]
-    kind = first["type"]
-    if kind == "json_invalid":
-        try:
-            json.loads(text.strip())
-        except json.JSONDecodeError as decode:
-            return f"not JSON: {decode.msg} (column {decode.colno})"
-        return "not JSON"
-    if kind in ("union_tag_not_found", "model_attributes_type", "model_type"):
-        return 'not an event: expected an object with "type" (see kefu schema events)'
-    if kind == "union_tag_invalid":
-        return (
-            f"unknown event type {first['input'].get('type')!r} (see docs/events.md)"
-            if isinstance(first.get("input"), dict)
-            else "unknown event type"
-        )
-    where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    if not where:
-        return 'not an event: expected a JSON object with "type" (see kefu schema events)'
-    if kind == "missing":
-        message = "required"
-    elif kind == "extra_forbidden":
-        message = "not a field of this event"
-    return f"{where}: {message[:1].lower() + message[1:]}"
 
 
 class _Printer:

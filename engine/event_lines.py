@@ -1,0 +1,80 @@
+"""Reading events from JSON Lines as `kefu simulate` and the terminal UI's `--events` take them: each
+line becomes an event, or one short phrase saying what is wrong with it, with its number and its
+text as read (what the store keeps as the event's body). Nothing is printed or raised for a bad
+line: the caller decides whether to stop or go on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from kefu.engine.events import Event
+
+MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
+
+
+def read_events(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
+    """(line number, event or what is wrong, the line as read); blank lines are skipped."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from kefu.engine.events import Event
+
+    adapter = TypeAdapter(Event)
+    number = 0
+    while True:
+        raw = source.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                raw = source.readline(MAX_LINE)
+            yield number, f"line longer than {MAX_LINE // (1 << 20)} MiB", ""
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            yield number, f"not UTF-8 text (byte {error.start + 1})", ""
+            continue
+        try:
+            event = adapter.validate_json(text)
+        except ValidationError as error:
+            yield number, describe(error, text), text
+            continue
+        yield number, event, text.strip()
+
+
+def describe(error: ValidationError, text: str) -> str:
+    """The first problem of a line, in a few words: `customer_message.text: field required`."""
+    first = error.errors(include_url=False)[0]
+    kind = first["type"]
+    if kind == "json_invalid":
+        try:
+            json.loads(text.strip())
+        except json.JSONDecodeError as decode:
+            return f"not JSON: {decode.msg} (column {decode.colno})"
+        return "not JSON"
+    if kind in ("union_tag_not_found", "model_attributes_type", "model_type"):
+        return 'not an event: expected an object with "type" (see kefu schema events)'
+    if kind == "union_tag_invalid":
+        return (
+            f"unknown event type {first['input'].get('type')!r} (see docs/events.md)"
+            if isinstance(first.get("input"), dict)
+            else "unknown event type"
+        )
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if not where:
+        return 'not an event: expected a JSON object with "type" (see kefu schema events)'
+    if kind == "missing":
+        message = "required"
+    elif kind == "extra_forbidden":
+        message = "not a field of this event"
+    return f"{where}: {message[:1].lower() + message[1:]}"
