@@ -75,10 +75,6 @@ class Registry(Mapping[str, Code]):
         self._all = None
         return entry
 
-    def reader_codes(self) -> list[Code]:
-        """The codes found while reading files (not by a rule module)."""
-        return list(self._reader.values())
-
     def _codes(self) -> dict[str, Code]:
         if self._all is None:
             from kefu.dsl.rules import RULES

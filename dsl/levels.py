@@ -17,11 +17,3 @@ RANK = {Severity.warning: 1, Severity.error: 2}
 def failing(diagnostics: Iterable[Diagnostic], fail_on: Severity = Severity.error) -> bool:
     """True when a finding at `fail_on` or above is among `diagnostics`."""
     return any(RANK[diagnostic.severity] >= RANK[fail_on] for diagnostic in diagnostics)
-
-
-def counts(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:
-    """How many findings of each level, errors first: {error: 2, warning: 1}."""
-    found = dict.fromkeys(sorted(RANK, key=RANK.__getitem__, reverse=True), 0)
-    for diagnostic in diagnostics:
-        found[diagnostic.severity] += 1
-    return found

@@ -426,7 +426,6 @@ def _close_zone(name: str) -> str | None:
     return lower[close[0]] if close else None
 
 
-@no_gc()  # a load allocates ~1M objects that all live on: collecting meanwhile only costs time
 def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
     """Load and check every shop and preset under `paths`."""
     with no_gc():  # a loaded shop is ~1M objects that all live on: collecting meanwhile only costs time

@@ -29,7 +29,7 @@ from kefu.dsl.tree import Stmt as Stmt
 from kefu.dsl.tree import bad_escapes as bad_escapes
 from kefu.dsl.tree import quote as quote
 from kefu.dsl.tree import unquote as unquote
-from kefu.engine.diagnostics import Diagnostic, Severity, Span
+from kefu.engine.diagnostics import Diagnostic, Span
 
 if TYPE_CHECKING:
     from lark import Lark, Token
@@ -105,12 +105,10 @@ def parse(text: str, path: str, first_line: int = 1, end: int | None = None) -> 
     for stmt in stmts:
         if stmt.block is not None and stmt.block.depth > MAX_DEPTH:
             diagnostics.append(
-                Diagnostic(
-                    code=K001.code,
-                    severity=Severity.error,
-                    span=stmt.head.span(path),
-                    message=f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
-                    help="no kefu statement nests more than three blocks: close the blocks sooner",
+                K001.at(
+                    stmt.head.span(path),
+                    f"blocks nested {stmt.block.depth} deep; kefu reads at most {MAX_DEPTH}",
+                    "no kefu statement nests more than three blocks: close the blocks sooner",
                 )
             )
     comments = tuple(sorted((comment for _, comment in reader.comments), key=lambda c: (c.line, c.column)))
@@ -130,13 +128,11 @@ def _report(text: str, path: str, stop: Stop, first_line: int) -> tuple[Diagnost
             line, column = _position(text, following.start(), first_line)
             word = following.group()
             return (
-                Diagnostic(
-                    code=K001.code,
-                    severity=Severity.error,
-                    span=Span(file=path, line=line, column=column, end_line=line, end_column=column + len(word) - 1),
-                    message=f"'{word}' starts a statement inside the block opened at line {brace[0]}, "
+                K001.at(
+                    Span(file=path, line=line, column=column, end_line=line, end_column=column + len(word) - 1),
+                    f"'{word}' starts a statement inside the block opened at line {brace[0]}, "
                     f"column {brace[1]}, which is never closed",
-                    help="close that block with '}' on its own line above this statement",
+                    "close that block with '}' on its own line above this statement",
                     related=(opened,),
                 ),
                 dropped_from,
@@ -144,12 +140,10 @@ def _report(text: str, path: str, stop: Stop, first_line: int) -> tuple[Diagnost
             )
         line, column = _end_position(text, first_line)
         return (
-            Diagnostic(
-                code=K001.code,
-                severity=Severity.error,
-                span=Span(file=path, line=line, column=column, end_line=line, end_column=column),
-                message=f"the file ends inside the block opened at line {brace[0]}, column {brace[1]}",
-                help="close the block with '}' on its own line",
+            K001.at(
+                Span(file=path, line=line, column=column, end_line=line, end_column=column),
+                f"the file ends inside the block opened at line {brace[0]}, column {brace[1]}",
+                "close the block with '}' on its own line",
                 related=(opened,),
             ),
             dropped_from,
@@ -247,21 +241,13 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str, at: int) ->
                 end_line=error.line,
                 end_column=error.column + max(end - at, 1) - 1,
             )
-            return Diagnostic(
-                code=K002.code,
-                severity=Severity.error,
-                span=span,
-                message="unterminated string: no closing '\"' on this line",
-                help="close the string with '\"' before the end of the line (write \\n for a line break)",
+            return K002.at(
+                span,
+                "unterminated string: no closing '\"' on this line",
+                "close the string with '\"' before the end of the line (write \\n for a line break)",
             )
         span = Span(file=path, line=error.line, column=error.column, end_line=error.line, end_column=error.column)
-        return Diagnostic(
-            code=K001.code,
-            severity=Severity.error,
-            span=span,
-            message=f"unexpected character {text[at]!r}",
-            help="remove it",
-        )
+        return K001.at(span, f"unexpected character {text[at]!r}", "remove it")
     assert isinstance(error, UnexpectedToken)
     token = error.token
     expected = sorted(_NAMES.get(name, name) for name in error.expected if not name.startswith("__"))
@@ -285,7 +271,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str, at: int) ->
     else:
         message = f"expected {' or '.join(expected) if expected else 'something else'}, found {found}"
         help = "check the statement's shape: head word, arguments, optional { block }"
-    return Diagnostic(code=K001.code, severity=Severity.error, span=span, message=message, help=help)
+    return K001.at(span, message, help)
 
 
 def _end_position(text: str, first_line: int = 1) -> tuple[int, int]:

@@ -1,7 +1,7 @@
-"""Reading events from JSON Lines as `kefu simulate` and the terminal UI's `--events` take them: each
-line becomes an event, or one short phrase saying what is wrong with it, with its number and its
-text as read (what the store keeps as the event's body). Nothing is printed or raised for a bad
-line: the caller decides whether to stop or go on.
+"""Reading events from JSON Lines as `kefu simulate` takes them: each line becomes an event, or one
+short phrase saying what is wrong with it, with its number and its text as read (what the store
+keeps as the event's body). Nothing is printed or raised for a bad line: the caller decides whether
+to stop or go on.
 """
 
 from __future__ import annotations

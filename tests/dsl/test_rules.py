@@ -15,7 +15,7 @@ import pytest
 
 from kefu.dsl import render
 from kefu.dsl.codes import CODES, Code, define, explain
-from kefu.dsl.levels import counts, failing
+from kefu.dsl.levels import failing
 from kefu.dsl.load import load
 from kefu.dsl.rules import RULES, Rule, RuleError, _rule
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
@@ -135,10 +135,8 @@ def test_failing_is_any_error_or_any_warning_when_asked(
     assert failing(found, fail_on) is fails
 
 
-def test_failing_defaults_to_errors_and_counts_by_level() -> None:
+def test_failing_defaults_to_errors() -> None:
     assert failing([WARNING]) is False and failing([ERROR]) is True
-    assert counts([WARNING, ERROR, WARNING]) == {Severity.error: 1, Severity.warning: 2}
-    assert list(counts([])) == [Severity.error, Severity.warning]
 
 
 def test_a_warning_renders_as_warning_in_every_format() -> None:

@@ -22,6 +22,7 @@ from kefu.tui.cli.options import db_option, json_option, rules_argument
 from kefu.tui.collector import long_run_gc
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
+from kefu.tui.history import history_path
 from kefu.tui.shops import load_shops
 
 if TYPE_CHECKING:
@@ -128,10 +129,10 @@ def _store(
         if db_path is not None:
             raise KefuError("--db and --no-db exclude each other", Failure.usage)
         return None, 0
-    from kefu.engine.store import Store, StoreError, default_path
+    from kefu.engine.store import Store, StoreError
 
     try:
-        store = Store.open(db_path or default_path())
+        store = Store.open(history_path(db_path))
         return store, store.start_run(
             source=_name(events_path), rules=str(rules), shops=[(shop.id, shop.name, shop.timezone) for shop in shops]
         )
