@@ -17,7 +17,22 @@ def objects(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, d
         except json.JSONDecodeError as exc:
             problems.append((number, f"not JSON: {exc.msg} at column {exc.colno}"))
             continue
+        except RecursionError:
+            problems.append((number, "not JSON: nested deeper than a reader can follow"))
+            continue
         if not isinstance(row, dict):
             problems.append((number, "not a JSON object"))
             continue
+        if not _is_text(row):
+            problems.append((number, "not text: a lone surrogate escape such as \\udcff is not a character"))
+            continue
         yield number, row
+
+
+def _is_text(row: dict) -> bool:
+    """Every string in `row` can be written as UTF-8 (JSON's \\uXXXX escapes can name half a pair)."""
+    try:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

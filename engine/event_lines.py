@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kefu.engine.events import Event
 
 MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
+NESTED = "nested deeper than a reader can follow"
 
 
 def read_events(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
@@ -60,7 +61,11 @@ def describe(error: ValidationError, text: str) -> str:
             json.loads(text.strip())
         except json.JSONDecodeError as decode:
             return f"not JSON: {decode.msg} (column {decode.colno})"
-        return "not JSON"
+        except RecursionError:
+            return f"not JSON: {NESTED}"
+        # what Python's reader takes but an event may not hold, e.g. a lone surrogate escape (\udcff)
+        detail = str(first["msg"]).removeprefix("Invalid JSON: ")
+        return f"not JSON: {detail}"
     if kind in ("union_tag_not_found", "model_attributes_type", "model_type"):
         return 'not an event: expected an object with "type" (see kefu schema events)'
     if kind == "union_tag_invalid":

@@ -71,6 +71,29 @@ def test_simulate_a_bad_line_is_reported_with_its_number_and_earlier_events_are_
     assert len(out.splitlines()) == store_actions(db)
 
 
+def test_simulate_json_nested_100000_deep_is_a_bad_line_and_the_event_before_it_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 §2: a line nested 100,000 deep ended in an internal RecursionError with nothing stored."""
+    db = tmp_path / "k.db"
+    events = jsonl(tmp_path, [NIGHT[0], "[" * 100_000 + "]" * 100_000, NIGHT[2]])
+    code, out, err = run(capsys, "simulate", TW, "--events", str(events), "--db", str(db), "--json")
+    assert code == 1
+    assert f"{events}:2: not JSON: nested deeper than a reader can follow" in err
+    assert "internal error" not in err
+    with Store.open(db) as store:
+        assert store.count("events") == 1
+    assert len(out.splitlines()) == store_actions(db)
+
+
+def test_simulate_a_lone_surrogate_escape_is_a_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10 §3: `"\\udcff"` names half a character; the line is refused with its number."""
+    line = json.dumps(NIGHT[0]).replace('"text": "', '"text": "\\udcff')
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [line])), "--no-db")
+    assert code == 1
+    assert ":1: not JSON: lone leading surrogate in hex escape" in err and "internal error" not in err
+
+
 def store_actions(db: Path) -> int:
     with Store.open(db) as store:
         return store.count("actions")

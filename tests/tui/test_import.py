@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kefu.dsl.load import load
+from tests.conftest import RULES
 from tests.tui.test_cli import run
 
 
@@ -107,3 +108,35 @@ def test_import_of_binary_input_is_one_line(tmp_path: Path, capsys: pytest.Captu
     source.write_bytes(b"\xff\xfe\x00garbage")
     code, _, err = run(capsys, "import", str(source), "-o", str(tmp_path / "o.kefu"))
     assert code == 1 and "not UTF-8" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("[" * 100_000 + "]" * 100_000, "not JSON: nested deeper than a reader can follow"),
+        ('{"id": "a.b", "asks": ["x\\udcff"], "reply": "y"}', "not text: a lone surrogate escape"),
+    ],
+    ids=["nested-100000-deep", "lone-surrogate"],
+)
+def test_import_and_eval_refuse_a_line_no_reader_can_take_and_keep_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str, message: str
+) -> None:
+    """Issue 10 §3: these ended in RecursionError / UnicodeEncodeError (exit 3)."""
+    good = '{"id": "c.d", "asks": ["有免運嗎"], "reply": "有"}'
+    source = tmp_path / "kb.jsonl"
+    source.write_text(bad + "\n" + good + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(source), "-o", str(tmp_path / "s" / "shop.kefu"), "--shop", "s")
+    assert code == 1
+    assert f"{source}:1: {message}" in err and "internal error" not in err
+    assert 'faq c.d "有免運嗎"' in (tmp_path / "s" / "shop.kefu").read_text(encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        bad.replace('"id": "a.b", "asks": ["x', '"text": "').replace('"], "reply": "y"', '", "expect": null')
+        + "\n"
+        + '{"text": "有免運嗎", "expect": "shipping.free"}\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "eval", str(RULES / "shops" / "tw"), str(queries))
+    assert code == 1
+    assert f"{queries}:1: {message}" in err and "internal error" not in err
+    assert "1 queries" in out

@@ -8,6 +8,7 @@ pauses, so nothing waits for a group.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import stat
@@ -90,8 +91,9 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
             if not keep_going:
                 break
         out.show(loop.close())
-    except KeyboardInterrupt:  # Ctrl-C: what was decided is kept and shown, then kefu stops
-        out.show(loop.flush())
+    except BaseException:  # Ctrl-C, or a bug: what was decided is kept and shown, then kefu stops
+        with contextlib.suppress(Exception):  # the first failure is the one to report
+            out.show(loop.flush())
         raise
     finally:
         if store is not None:
