@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kefu.engine.rules import Reason as Reason  # defined with the rules model; events carry them
 from kefu.engine.rules import Setting as Setting
 
 VERSION: Literal[1] = 1
+
+
+FIRST_YEAR, LAST_YEAR = 2, 9998  # a day of slack on each side: any shop's clock and a session's 24 h fit
 
 
 class _Line(BaseModel):
@@ -27,6 +30,14 @@ class _Line(BaseModel):
     v: Literal[1] = VERSION
     time: dt.datetime
     shop: str | None = None
+
+    @field_validator("time")
+    @classmethod
+    def _within_the_calendar(cls, time: dt.datetime) -> dt.datetime:
+        """Times at the calendar's ends cannot be moved to a shop's clock: refused, not crashed on."""
+        if not FIRST_YEAR <= time.year <= LAST_YEAR:
+            raise ValueError(f"year {time.year} is out of the range kefu plays ({FIRST_YEAR} to {LAST_YEAR})")
+        return time
 
 
 # -- events -----------------------------------------------------------------------------------

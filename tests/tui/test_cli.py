@@ -314,3 +314,10 @@ def test_eval_reports_bad_lines_and_keeps_the_rest(tmp_path: Path, capsys: pytes
     assert code == 1
     assert f"{queries}:2: not JSON" in err and f"{queries}:3: expected" in err
     assert out.startswith("shop s: 1 queries (1 in scope, 0 out of scope)")
+
+
+def test_ask_a_message_that_is_not_utf8_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10 §3: the bytes \\xff\\xfe reach Python as lone surrogates; kefu says what is wrong."""
+    code, out, err = run(capsys, "ask", str(RULES / "shops" / "tw"), b"\xff\xfe".decode("utf-8", "surrogateescape"))
+    assert (code, out) == (2, "")
+    assert err.startswith("kefu ask: error: MESSAGE is not UTF-8 text")

@@ -94,6 +94,27 @@ def test_simulate_a_lone_surrogate_escape_is_a_bad_line(tmp_path: Path, capsys: 
     assert ":1: not JSON: lone leading surrogate in hex escape" in err and "internal error" not in err
 
 
+@pytest.mark.parametrize("time", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-12:00"])
+def test_simulate_a_time_at_the_ends_of_the_calendar_is_a_bad_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], time: str
+) -> None:
+    """Issue 10 §3: such times overflowed the shop clock (internal error); now the line is refused."""
+    line = {**NIGHT[0], "time": time}
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [line])), "--no-db")
+    assert code == 1
+    assert ":1: customer_message.time: year " in err and "out of the range kefu plays (2 to 9998)" in err
+    assert "internal error" not in err
+
+
+def test_simulate_plays_the_last_and_first_years_it_takes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The range's own ends play, whichever side of UTC the time is given on."""
+    for time in ("9998-12-31T23:59:59-12:00", "0002-01-01T00:00:00+14:00"):
+        line = {**NIGHT[0], "time": time}
+        code, out, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [line])), "--no-db")
+        assert code == 0, err
+        assert "session opened" in out
+
+
 def store_actions(db: Path) -> int:
     with Store.open(db) as store:
         return store.count("actions")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kefu.tui.cli.options import json_option, rules_argument, shop_option
+from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
     """
     from kefu.engine.matcher import Matcher
 
+    if not _is_text(message):
+        raise KefuError("MESSAGE is not UTF-8 text", Failure.usage)
     shop = one_shop(rules, shop_id)
     match = Matcher(shop.entries, shop.synonyms).match(message, shop.policy.matching)
     candidates = _candidates(shop, match)
@@ -97,3 +100,13 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
                 f"via {candidate['ask']!r}  {place}"
             )
     return lines
+
+
+def _is_text(message: str) -> bool:
+    """False for an argument the shell passed as bytes that are not UTF-8 (Python keeps them as
+    lone surrogates)."""
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
