@@ -11,12 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from kefu.dsl.jsonl import objects
 from kefu.dsl.rules.matching.duplicate_ask import ask_key
+from kefu.dsl.source import CONTROL_RE
 from kefu.dsl.syntax import quote
 from kefu.dsl.values import ID_RE
+
+MAX_FIELD = 128 * 1024  # characters in one CSV field: longer is no ask or reply, but a broken file
 
 _SHOP_ID = re.compile(r"[^\w-]+")
 
@@ -70,10 +75,13 @@ def _csv(data: str) -> tuple[list[ImportedEntry], list[tuple[int, str]]]:
             (1, f"the header must name the columns id and ask (and optionally reply); found {columns or 'nothing'}")
         ]
     reader.fieldnames = columns
-    for row in reader:
-        number = reader.line_num
+    for number, row in _rows(reader):
         if None in row:
             problems.append((number, "more fields than the header names"))
+            continue
+        longest = max((len(value) for value in row.values() if isinstance(value, str)), default=0)
+        if longest > MAX_FIELD:
+            problems.append((number, f"a field of {longest:,} characters (at most {MAX_FIELD:,})"))
             continue
         ident, ask, reply = (row.get("id") or "").strip(), row.get("ask") or "", row.get("reply")
         if not ident:
@@ -86,6 +94,27 @@ def _csv(data: str) -> tuple[list[ImportedEntry], list[tuple[int, str]]]:
     return list(entries.values()), problems
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row); csv's own limit on a field's size is lifted while reading, so a long
+    field is reported with its row instead of ending the read."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 1 << 30))
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _control(ident: str, asks: list[str], reply: str | None) -> str | None:
+    """What is wrong when the row holds a character a rule file may not (ESC, NUL, ...)."""
+    for what, text in [("id", ident), *(("ask", ask) for ask in asks), ("reply", reply or "")]:
+        found = CONTROL_RE.search(text)
+        if found is not None:
+            return f"a control character U+{ord(found.group()):04X} in its {what}; a rule file holds text only"
+    return None
+
+
 def _add(
     entries: dict[str, ImportedEntry],
     ident: str,
@@ -94,6 +123,10 @@ def _add(
     number: int,
     problems: list[tuple[int, str]],
 ) -> None:
+    control = _control(ident, asks, reply)
+    if control is not None:
+        problems.append((number, f"entry {ident!r}: {control}"))
+        return
     entry = entries.setdefault(ident, ImportedEntry(id=ident, line=number))
     for ask in asks:
         if "\n" in ask.strip() or not ask.strip():

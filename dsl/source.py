@@ -33,7 +33,7 @@ FULL_WIDTH: dict[str, tuple[str, str]] = {
     "\uff0d": ("-", "full-width hyphen"),
     "\u3000": (" ", "ideographic space"),
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnosti
                 "save the file as UTF-8 (for example: iconv -f BIG5 -t UTF-8)",
             )
         ]
-    control = _CONTROL_RE.search(text)
+    control = CONTROL_RE.search(text)
     if control is not None:
         span = span_at(text, control.start(), display)
         return None, [

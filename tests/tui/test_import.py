@@ -140,3 +140,28 @@ def test_import_and_eval_refuse_a_line_no_reader_can_take_and_keep_the_rest(
     assert code == 1
     assert f"{queries}:1: {message}" in err and "internal error" not in err
     assert "1 queries" in out
+
+
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        ("hello\x1bworld", "entry 'a.b': a control character U+001B in its ask; a rule file holds text only"),
+        ("hello\x00world", "entry 'a.b': a control character U+0000 in its ask; a rule file holds text only"),
+        ("x" * 140_000, "a field of 140,000 characters (at most 131,072)"),
+    ],
+    ids=["esc", "nul", "over-128-kib"],
+)
+def test_csv_rows_a_rule_file_cannot_hold_are_reported_and_the_rest_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, message: str
+) -> None:
+    """Issue 10 §3: these ended in an internal error ("produced a file that does not parse", csv.Error)."""
+    source = tmp_path / "export.csv"
+    source.write_text(f"id,ask,reply\na.b,{field},hi\nc.d,ok,fine\n", encoding="utf-8")
+    output = tmp_path / "s" / "shop.kefu"
+    code, _, err = run(capsys, "import", str(source), "-o", str(output), "--shop", "s")
+    assert code == 1
+    assert err.splitlines()[0] == f"{source}:2: {message}"
+    assert "internal error" not in err
+    written = output.read_text(encoding="utf-8")
+    assert 'faq c.d "ok"' in written and "a.b" not in written
+    assert load([output]).errors == []
