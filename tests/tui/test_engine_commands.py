@@ -330,3 +330,29 @@ def test_simulate_routes_each_event_to_its_shop(tmp_path: Path, capsys: pytest.C
     answers = [a for a in answers if a["type"] == "send" and a["kind"] == "answer"]
     assert [(a["shop"], a["time"][-6:]) for a in answers] == [("tw", "+08:00"), ("sg", "+08:00")]
     assert "郵費" in answers[0]["text"] and answers[1]["text"].isascii()
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["at 2026-01-01 09:00", "wait 99999999d"],
+        ["at 0001-01-01 00:00"],
+        ["at 9999-12-31 23:59", "wait 2d"],
+    ],
+    ids=["wait-99999999d", "at-year-1", "at-9999-then-wait"],
+)
+def test_a_scenario_kefu_test_cannot_play_is_refused_by_kefu_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], steps: list[str]
+) -> None:
+    """Issue 10 §3: check passed these and test crashed; what check passes, test can run (K042)."""
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    body = "".join(f"    {step}\n" for step in [*steps, 'customer "在嗎"'])
+    (shop / "shop.kefu").write_text(
+        f'shop t "T" {{\n    timezone "Asia/Taipei"\n}}\n\nstaff {{\n    owner mia\n}}\n\nscenario "s" {{\n{body}}}\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "check", "--no-cache", str(shop))
+    assert code == 1 and "error[K042]" in out
+    code, _, err = run(capsys, "test", str(shop))
+    assert code == 1 and "internal error" not in err

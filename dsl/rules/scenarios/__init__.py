@@ -1,0 +1,1 @@
+"""Rules about the scenarios a shop plays with `kefu test`."""
