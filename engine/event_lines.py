@@ -45,7 +45,7 @@ def read_events(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
             yield number, f"not UTF-8 text (byte {error.start + 1})", ""
             continue
         try:
-            event = adapter.validate_json(text)
+            event = adapter.validate_json(text, strict=True)  # as docs/events.md says: no coercion
         except ValidationError as error:
             yield number, describe(error, text), text
             continue

@@ -31,6 +31,14 @@ class _Line(BaseModel):
     time: dt.datetime
     shop: str | None = None
 
+    @field_validator("v", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, v: object) -> object:
+        """JSON's `true` is not the version 1 (Python would take it as 1)."""
+        if isinstance(v, bool):
+            raise ValueError("the format version is the number 1")
+        return v
+
     @field_validator("time")
     @classmethod
     def _within_the_calendar(cls, time: dt.datetime) -> dt.datetime:

@@ -356,3 +356,27 @@ def test_a_scenario_kefu_test_cannot_play_is_refused_by_kefu_check(
     assert code == 1 and "error[K042]" in out
     code, _, err = run(capsys, "test", str(shop))
     assert code == 1 and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ({"type": "customer_rating", "conversation": "c1", "solved": "yes"}, "customer_rating.solved: input should be"),
+        (
+            {"type": "setting_change", "actor": "mia", "setting": "bot", "value": 1},
+            "setting_change.value: input should",
+        ),
+        ({"type": "tick", "v": True}, "tick.v: the format version is the number 1"),
+        ({"type": "tick", "time": 1764000000}, "tick.time: input should be a valid datetime"),
+        ({"type": "tick", "time": "2026-11-24"}, "tick.time: input should be a valid datetime"),
+    ],
+    ids=["solved-yes", "value-1", "v-true", "time-seconds", "time-date-only"],
+)
+def test_events_are_read_as_documented_strictly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: dict[str, Any], message: str
+) -> None:
+    """Issue 10 §4: each of these was silently coerced; docs/events.md says what each field holds."""
+    event = {"time": "2026-11-24T23:30:00+08:00", **line}
+    code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [event])), "--no-db")
+    assert code == 1
+    assert f":1: {message}" in err
