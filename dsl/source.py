@@ -75,9 +75,39 @@ def read_file(path: Path, display: str) -> tuple[SourceText | None, list[Diagnos
     return decode(data, display)
 
 
+def _utf16(data: bytes) -> str | None:
+    """UTF-16LE or UTF-16BE when `data` looks like it: a byte order mark, or (without one) NUL bytes
+    on one side of at least a quarter of the first 32 characters (UTF-16 writes ASCII as a byte and
+    a NUL) and four times fewer on the other (binary data has them on both sides alike)."""
+    if data.startswith(b"\xff\xfe"):
+        return "UTF-16LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16BE"
+    head = data[:64]
+    if len(head) >= 32:  # shorter, a NUL or two says little
+        head = head[: len(head) // 2 * 2]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        quarter = len(head) // 8
+        if odd >= quarter and even * 4 <= odd:
+            return "UTF-16LE"
+        if even >= quarter and odd * 4 <= even:
+            return "UTF-16BE"
+    return None
+
+
 def decode(data: bytes, display: str) -> tuple[SourceText | None, list[Diagnostic]]:
     """Bytes to text: UTF-8 with or without BOM; binary, non-UTF-8 and empty input get one diagnostic."""
     digest = digest_of(data)
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        return None, [
+            file_error(
+                K004,
+                display,
+                f"this file is {utf16} text, not UTF-8",
+                f"convert it to UTF-8: iconv -f {utf16} -t UTF-8 FILE > FILE.new, or save it as UTF-8",
+            )
+        ]
     if b"\x00" in data:
         return None, [
             file_error(

@@ -321,3 +321,24 @@ def test_ask_a_message_that_is_not_utf8_is_a_usage_error(capsys: pytest.CaptureF
     code, out, err = run(capsys, "ask", str(RULES / "shops" / "tw"), b"\xff\xfe".decode("utf-8", "surrogateescape"))
     assert (code, out) == (2, "")
     assert err.startswith("kefu ask: error: MESSAGE is not UTF-8 text")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such_with_how_to_convert_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str
+) -> None:
+    """Issue 10 §9: a UTF-16 file was reported as "binary data (NUL bytes)"."""
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    text = (RULES / "shops" / "tw" / "shop.kefu").read_text(encoding="utf-8")
+    (folder / "shop.kefu").write_bytes(text.encode(encoding))
+    code, out, _ = run(capsys, "check", "--no-cache", str(folder))
+    assert code == 1
+    assert "error[K004]: this file is UTF-16" in out and "text, not UTF-8" in out and "iconv -f UTF-16" in out
+
+
+def test_check_json_and_format_github_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10 §9: --json silently won over --format github."""
+    code, out, err = run(capsys, "check", "--json", "--format", "github", str(RULES))
+    assert (code, out) == (2, "")
+    assert err.startswith("kefu check: error: --json and --format github ask for two outputs")

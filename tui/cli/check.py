@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kefu.tui.cli.options import json_option, paths_argument
+from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
 from kefu.tui.shops import parse_cache
 
@@ -77,6 +78,8 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
     result = checked(list(paths), parse_cache(no_cache))
     diagnostics = result.diagnostics
     shown = diagnostics[:max_errors] if max_errors else diagnostics
+    if as_json and fmt not in ("text", "json"):
+        raise KefuError(f"--json and --format {fmt} ask for two outputs; give one of them", Failure.usage)
     fmt = "json" if as_json else fmt
     if fmt == "json":
         click.echo(render.render_json(shown))
