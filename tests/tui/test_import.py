@@ -165,3 +165,31 @@ def test_csv_rows_a_rule_file_cannot_hold_are_reported_and_the_rest_written(
     written = output.read_text(encoding="utf-8")
     assert 'faq c.d "ok"' in written and "a.b" not in written
     assert load([output]).errors == []
+
+
+def test_import_never_overwrites_an_existing_file_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 §8: `kefu import bad.csv -o existing/shop.kefu` replaced an 80-line shop with an empty one."""
+    source = tmp_path / "kb.jsonl"
+    source.write_text('{"id": "c.d", "asks": ["有免運嗎"], "reply": "有"}\n', encoding="utf-8")
+    output = tmp_path / "s" / "shop.kefu"
+    output.parent.mkdir()
+    output.write_text("# the merchant's own shop\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(source), "-o", str(output))
+    assert code == 2
+    assert f"{output} exists already; give --force to replace it" in err
+    assert output.read_text(encoding="utf-8") == "# the merchant's own shop\n"
+    code, _, _ = run(capsys, "import", str(source), "-o", str(output), "--force")
+    assert code == 0 and 'faq c.d "有免運嗎"' in output.read_text(encoding="utf-8")
+
+
+def test_import_writes_nothing_when_no_row_is_usable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("id,ask,reply\n,no id,x\n", encoding="utf-8")
+    output = tmp_path / "s" / "shop.kefu"
+    code, _, err = run(capsys, "import", str(source), "-o", str(output))
+    assert code == 1
+    assert err.splitlines()[0] == f"{source}:2: no id"
+    assert "no usable entry" in err and "nothing written" in err
+    assert not output.exists()

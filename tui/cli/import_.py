@@ -36,12 +36,16 @@ def source_kind(source: Path, kind: str | None) -> str:
     help="Input format; by default from the file's extension (.jsonl/.json or .csv).",
 )
 @shop_option("The new shop's id (default: the output file's folder name).")
-def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace OUTPUT when it exists already (by default it is never overwritten)."
+)
+def import_(source: Path, output: Path, kind: str | None, shop_id: str | None, force: bool) -> None:
     """Import a knowledge base from JSON Lines or CSV into a formatted shop file.
 
     JSON Lines: {"id": ..., "asks": [...], "reply": ...} per line (reply optional). CSV: columns
     id, ask and optionally reply, one row per ask. Ids are kept exactly. Bad rows are reported
-    with their line number (exit 1); the good ones are still written.
+    with their line number (exit 1); the good ones are still written. An existing OUTPUT is
+    replaced only with --force, and nothing is written when no row is usable.
 
     \b
     Examples:
@@ -54,6 +58,8 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -
 
     if not source.is_file():
         raise KefuError(f"{source}: no such file", Failure.not_found)
+    if output.exists() and not force:
+        raise KefuError(f"{output} exists already; give --force to replace it", Failure.usage)
     kind = source_kind(source, kind)
     try:
         data = source.read_bytes().decode("utf-8-sig")
@@ -62,6 +68,10 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None) -
         sys.exit(EXIT_FINDINGS)
     entries, problems = read_rows(data, kind)
     result = render(entries, shop_id or output.resolve().parent.name, source.name, problems)
+    if result.entries == 0:
+        for line, problem in result.problems:
+            click.echo(f"{source}:{line}: {problem}", err=True)
+        raise KefuError(f"no usable entry in {source}; nothing written to {output}", Failure.findings)
     formatted = format_bytes(result.text.encode("utf-8"), str(output))
     if formatted.text is None:  # the importer wrote something the language rejects: a bug
         raise RuntimeError("kefu import produced a file that does not parse: " + formatted.diagnostics[0].message)
