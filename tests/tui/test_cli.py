@@ -342,3 +342,20 @@ def test_check_json_and_format_github_together_is_a_usage_error(capsys: pytest.C
     code, out, err = run(capsys, "check", "--json", "--format", "github", str(RULES))
     assert (code, out) == (2, "")
     assert err.startswith("kefu check: error: --json and --format github ask for two outputs")
+
+
+def test_ask_reads_the_message_from_standard_input_with_a_dash() -> None:
+    """Issue 10 §9: a message of any size (a 10 MB one could not be given as an argument at all)."""
+    kefu = Path(sys.executable).with_name("kefu")
+    tw = str(RULES / "shops" / "tw")
+    done = subprocess.run(
+        [str(kefu), "ask", tw, "-", "--json"], input="這個有免運費嗎\n".encode(), capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["message"] == "這個有免運費嗎"
+    big = ("有免運嗎 " * 2_100_000).encode()  # over 10 MB
+    done = subprocess.run([str(kefu), "ask", tw, "-"], input=big, capture_output=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith(b"auto-send: shipping.free"), done.stderr
+    done = subprocess.run([str(kefu), "ask", tw, "-"], input=b"\xff\xfe", capture_output=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("kefu ask: error: the message on standard input is not UTF-8 text")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +34,16 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
       kefu ask rules/shops/tw "有免運嗎?"
       kefu ask rules/ "where is my parcel" --shop sg --explain
       kefu ask rules/shops/tw "運費怎麼算" --json
+      kefu ask rules/shops/tw - < message.txt     # '-': the message from standard input
     """
     from kefu.engine.matcher import Matcher
 
+    if message == "-":  # the message from standard input, of any size
+        data = sys.stdin.buffer.read()
+        try:
+            message = data.decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            raise KefuError("the message on standard input is not UTF-8 text", Failure.usage) from None
     if not _is_text(message):
         raise KefuError("MESSAGE is not UTF-8 text", Failure.usage)
     shop = one_shop(rules, shop_id)
