@@ -359,3 +359,18 @@ def test_ask_reads_the_message_from_standard_input_with_a_dash() -> None:
     done = subprocess.run([str(kefu), "ask", tw, "-"], input=b"\xff\xfe", capture_output=True, check=False)
     assert done.returncode == 2
     assert done.stderr.decode().startswith("kefu ask: error: the message on standard input is not UTF-8 text")
+
+
+def test_eval_reports_an_expected_entry_the_shop_does_not_have_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 §9: such a query was counted as the matcher's miss."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"text": "有免運嗎", "expect": "shipping.free"}\n{"text": "x", "expect": "no.such"}\n', encoding="utf-8"
+    )
+    code, out, err = run(capsys, "eval", str(RULES / "shops" / "tw"), str(queries), "--json")
+    assert code == 1
+    assert err.splitlines() == [f"{queries}:2: entry 'no.such' is not in shop 'tw'"]
+    report = json.loads(out)
+    assert report["queries"] == 1 and report["top1"] == 1.0

@@ -57,6 +57,12 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
 
     shop = one_shop(rules, shop_id)
     parsed, problems = read_queries(queries)
+    known = {entry.id for entry in shop.entries}
+    unknown = [query for query in parsed if query.expect is not None and query.expect not in known]
+    problems = sorted(
+        problems + [(query.line, f"entry {query.expect!r} is not in shop '{shop.id}'") for query in unknown]
+    )
+    parsed = [query for query in parsed if query.expect is None or query.expect in known]  # not a matcher's miss
     for line, problem in problems:
         click.echo(f"{queries}:{line}: {problem}", err=True)
     if not parsed:
