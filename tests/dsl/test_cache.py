@@ -23,19 +23,12 @@ from kefu.dsl.load import PARSE, load
 from kefu.dsl.stored import decode, encode
 from kefu.dsl.syntax import parse
 from kefu.engine.diagnostics import Diagnostic, Severity
-from kefu.tui import cli as cli_module
 from tests.conftest import ROOT, RULES
+from tests.tui.test_cli import run
 
 SHOP = 'shop s "S" {\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n\nmatching {\n    confidance 80\n}\n'
 FAQ = 'faq a.b "t" {\n    ask "包郵嗎?"\n    reply "是的"\n}\n\nfaq a.c "u" {\n    ask "x"\n}\n'
 MORE = 'faq a.d "v" {\n    ask "包郵嗎 ?"\n    keywords 包郵, 運費\n    reply "對"\n}\n'
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[object, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        cli_module.main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from kefu.dsl.cache import default_dir
 from kefu.dsl.findings import CHECK, content_digest
 from kefu.dsl.load import LoadResult
 from kefu.dsl.source import digest_of
-from kefu.tui import cli as cli_module
+from tests.tui.test_cli import run
 
 SHOP = 'shop s "S" {\n    use "../presets/base.kefu"\n}\n\nstaff {\n    owner mia\n}\n'
 PRESET = 'preset base "Base"\n\nfaq base.hi "hi" {\n    ask "你好"\n    reply "您好"\n}\n'
@@ -30,13 +30,6 @@ WARNINGS = (
     'faq a.f "x" {\n    ask "退貨"  # kefu: ignore[K021]\n    reply "是"\n}\n'
 )
 OPTIONS = [(), ("--json",), ("--format", "github"), ("--max-errors", "1"), ("--fail-on", "warning")]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[object, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        cli_module.main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 @pytest.fixture
