@@ -29,25 +29,40 @@ def display_name(path: Path) -> str:
 def discover(paths: list[Path]) -> list[Path]:
     """Every `.kefu` file under `paths`, plus the rest of the shop of each named file.
 
-    A named folder is checked as given (everything below it, nothing above it); only a named file
-    brings in the rest of its shop (`enclosing_shop`)."""
-    roots: list[Path] = []
+    A named folder is read as given (everything below it, nothing above it). A named file means its
+    whole shop, whichever file of the shop it is: the shop file brings in the files of its folder, and
+    a file without a header brings in the shop it is part of (`enclosing_shop`)."""
+    found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
-        roots.append(path)
-        shop_dir = enclosing_shop(path)
-        if shop_dir is not None:
-            roots.append(shop_dir)
-    found: dict[Path, None] = {}
-    for root in roots:
-        if root.is_dir():
-            for file in sorted(root.rglob("*.kefu")):
+        if path.is_dir():
+            for file in sorted(path.rglob("*.kefu")):
                 if file.is_file():
                     found.setdefault(file.resolve())
-        else:
-            found.setdefault(root.resolve())
+            continue
+        found.setdefault(path.resolve())
+        shop_dir = path.resolve().parent if starts_a_shop(path) else enclosing_shop(path)
+        if shop_dir is not None:
+            for file in shop_files(shop_dir):
+                found.setdefault(file)
     return list(found)
+
+
+def shop_files(shop_dir: Path) -> list[Path]:
+    """The `.kefu` files of the shop whose shop file lies in `shop_dir`: every file there and in the
+    folders below it, except those of another shop further down (a folder holding a shop file of its
+    own, and everything below that)."""
+    files: list[Path] = []
+    for here, folders, names in os.walk(shop_dir):
+        folders.sort()
+        folder = Path(here)
+        kefu_files = [folder / name for name in sorted(names) if name.endswith(".kefu")]
+        if folder != shop_dir and any(starts_a_shop(file) for file in kefu_files):
+            folders.clear()
+            continue
+        files.extend(file.resolve() for file in kefu_files if file.is_file())
+    return files
 
 
 def _head(file: Path) -> str:

@@ -72,6 +72,39 @@ def test_a_named_file_is_checked_with_its_shop(tmp_path: Path, monkeypatch: pyte
     ]
 
 
+def test_naming_the_shop_file_means_the_whole_shop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 §7: `kefu check shop/shop.kefu` missed a duplicate id in `shop/extra.kefu`, and `kefu ask
+    shop/shop.kefu` answered from part of the knowledge base. Whichever file is named, the shop is one unit."""
+    write(tmp_path / "shop" / "shop.kefu", SHOP.format(name="s") + FAQ.format(name="a"))
+    write(tmp_path / "shop" / "extra.kefu", FAQ.format(name="a"))
+    monkeypatch.chdir(tmp_path)
+    for named in ("shop/shop.kefu", "shop/extra.kefu", "shop"):
+        code, out, err = run(capsys, "check", named)
+        assert code == 1 and "K020" in out + err and "checked 2 files:" in err, named
+    parcel = 'faq parcel "t" {\n    ask "where is my parcel"\n    reply "on its way"\n}\n'
+    write(tmp_path / "shop" / "extra.kefu", parcel)
+    for named in ("shop/shop.kefu", "shop/extra.kefu"):
+        code, out, _ = run(capsys, "ask", named, "--json", "where is my parcel")
+        assert code == 0 and '"parcel"' in out, named
+
+
+def test_the_shop_file_brings_in_its_folder_but_not_a_shop_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "shop" / "shop.kefu", SHOP.format(name="s"))
+    write(tmp_path / "shop" / "faq" / "a.kefu", FAQ.format(name="a"))
+    write(tmp_path / "shop" / "branch" / "shop.kefu", SHOP.format(name="b"))
+    write(tmp_path / "shop" / "branch" / "faq" / "b.kefu", FAQ.format(name="b"))
+    monkeypatch.chdir(tmp_path)
+    assert names(discover([Path("shop/shop.kefu")]), tmp_path) == ["shop/faq/a.kefu", "shop/shop.kefu"]
+    assert names(discover([Path("shop/branch/faq/b.kefu")]), tmp_path) == [
+        "shop/branch/faq/b.kefu",
+        "shop/branch/shop.kefu",
+    ]
+
+
 def test_a_named_file_with_a_header_is_its_own_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "shop" / "shop.kefu", SHOP.format(name="s"))
     write(tmp_path / "shop" / "presets" / "p.kefu", 'preset p "P" {\n}\n')
