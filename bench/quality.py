@@ -76,11 +76,16 @@ def baselines(kb: list[dict], queries: list[dict]) -> dict[str, list[tuple[str |
     return out
 
 
+EVAL_REPLY = "eval"  # the eval sets give no replies; matching never reads them (kefu import --reply)
+
+
 def kefu(kb_path: Path, queries: list[dict], workdir: Path) -> tuple[dict, list, float]:
     entries, problems = read_rows(kb_path.read_text(encoding="utf-8"), "jsonl")
     folder = workdir / kb_path.parent.name
     folder.mkdir()
-    (folder / "shop.kefu").write_text(render(entries, "eval", kb_path.name, problems).text, encoding="utf-8")
+    (folder / "shop.kefu").write_text(
+        render(entries, "eval", kb_path.name, problems, EVAL_REPLY).text, encoding="utf-8"
+    )
     shop = load([folder]).rules.shops[0]
     started = time.perf_counter()
     matcher = Matcher(shop.entries, shop.synonyms)

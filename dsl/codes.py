@@ -438,6 +438,34 @@ K041 = _code(
     level_reason="The comment silences nothing and changes nothing in the shop.",
 )
 
+K044 = _code(
+    "K044",
+    "empty-reply",
+    "a reply, greeting or fallback with no text",
+    "Every text kefu sends a customer must say something: a reply of only spaces or invisible characters "
+    "would reach the customer as an empty message (from the bot, in the assistant's name).",
+    'faq a "A" {\n    ask "包郵嗎"\n    reply ""\n}',
+    'faq a "A" {\n    ask "包郵嗎"\n    reply "全店包郵。"\n}',
+    level=Severity.error,
+    category="entries",
+    level_reason="The shop would send customers empty messages; to send no greeting, write `greeting off`.",
+)
+
+K045 = _code(
+    "K045",
+    "no-timezone",
+    "a shop with hours, holidays or periods names no time zone",
+    "Working hours, holidays and periods (and with them the bot's off-hours schedule) are read in the shop's "
+    "time zone. A shop without `timezone` runs on UTC, which is seldom where its customers and agents are: a "
+    "Taipei shop open 09:00-18:00 would open at 17:00 local time. A shop without any of them answers the same "
+    "at every hour and is not warned (its days in `kefu metrics` are still UTC days).",
+    'shop tw "Demo Store" {\n    hours mon-fri 09:00-18:00\n}',
+    'shop tw "Demo Store" {\n    timezone "Asia/Taipei"\n    hours mon-fri 09:00-18:00\n}',
+    level=Severity.warning,
+    category="settings",
+    level_reason="The shop builds and runs on UTC, as documented; if UTC is meant, writing it says so.",
+)
+
 
 def explain(code: str) -> str | None:
     """The page `kefu explain CODE` prints, or None for an unknown code."""

@@ -30,39 +30,34 @@ def discover(paths: list[Path]) -> list[Path]:
     """Every `.kefu` file under `paths`, plus the rest of the shop of each named file.
 
     A named folder is read as given (everything below it, nothing above it). A named file means its
-    whole shop, whichever file of the shop it is: the shop file brings in the files of its folder, and
-    a file without a header brings in the shop it is part of (`enclosing_shop`)."""
+    whole shop, whichever file of the shop it is: a shop file brings in the files of its folder
+    (`own_folder`), and a file without a header the shop it is part of (`enclosing_shop`)."""
     found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
         if path.is_dir():
-            for file in sorted(path.rglob("*.kefu")):
-                if file.is_file():
-                    found.setdefault(file.resolve())
+            found.update(dict.fromkeys(_kefu_files(path)))
             continue
         found.setdefault(path.resolve())
-        shop_dir = path.resolve().parent if starts_a_shop(path) else enclosing_shop(path)
+        shop_dir = own_folder(path) if starts_a_shop(path) else enclosing_shop(path)
         if shop_dir is not None:
-            for file in shop_files(shop_dir):
-                found.setdefault(file)
+            found.update(dict.fromkeys(_kefu_files(shop_dir)))
     return list(found)
 
 
-def shop_files(shop_dir: Path) -> list[Path]:
-    """The `.kefu` files of the shop whose shop file lies in `shop_dir`: every file there and in the
-    folders below it, except those of another shop further down (a folder holding a shop file of its
-    own, and everything below that)."""
-    files: list[Path] = []
-    for here, folders, names in os.walk(shop_dir):
-        folders.sort()
-        folder = Path(here)
-        kefu_files = [folder / name for name in sorted(names) if name.endswith(".kefu")]
-        if folder != shop_dir and any(starts_a_shop(file) for file in kefu_files):
-            folders.clear()
-            continue
-        files.extend(file.resolve() for file in kefu_files if file.is_file())
-    return files
+def _kefu_files(folder: Path) -> list[Path]:
+    return [file.resolve() for file in sorted(folder.rglob("*.kefu")) if file.is_file()]
+
+
+def own_folder(shop_file: Path) -> Path | None:
+    """The folder whose files make up the shop that `shop_file` starts, or None when the file is a
+    unit alone: its folder holds another shop file too (a folder of one-file shops), or shops below."""
+    folder = shop_file.resolve().parent
+    others = [file for file in sorted(folder.glob("*.kefu")) if file.resolve() != shop_file.resolve()]
+    if any(starts_a_shop(file) for file in others) or shops_below(folder):
+        return None
+    return folder
 
 
 def _head(file: Path) -> str:

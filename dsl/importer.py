@@ -1,8 +1,9 @@
 """`kefu import`: a knowledge base from JSON Lines or CSV into a formatted shop file.
 
-JSON Lines: one object a line, `{"id": ..., "asks": [...], "reply": ...}` (reply optional).
-CSV: a header row with columns `id`, `ask` and optionally `reply`; one row per ask, rows of one id
-joined in order. Every id is kept exactly (quoted when it is not a plain dotted name). A bad row
+JSON Lines: one object a line, `{"id": ..., "asks": [...], "reply": ...}`. CSV: a header row with
+columns `id`, `ask` and `reply`; one row per ask, rows of one id joined in order. Every id is kept
+exactly (quoted when it is not a plain dotted name). An entry needs a reply with some text: from its
+rows, or the one reply given for every entry without one (`kefu import --reply`). A bad row or entry
 is reported with its line number and what is wrong; nothing is dropped silently.
 """
 
@@ -19,7 +20,7 @@ from kefu.dsl.jsonl import objects
 from kefu.dsl.rules.matching.duplicate_ask import ask_key
 from kefu.dsl.source import CONTROL_RE
 from kefu.dsl.syntax import quote
-from kefu.dsl.values import ID_RE
+from kefu.dsl.values import ID_RE, visible
 
 MAX_FIELD = 128 * 1024  # characters in one CSV field: longer is no ask or reply, but a broken file
 
@@ -133,16 +134,26 @@ def _add(
             problems.append((number, f"entry {ident!r}: an ask must be one non-empty line"))
             continue
         entry.asks.append(ask.strip())
-    if reply is not None:
+    if reply is not None and visible(reply):
         if entry.reply is not None and entry.reply != reply:
             problems.append((number, f"entry {ident!r}: a second, different reply (the first is kept)"))
         else:
             entry.reply = reply
 
 
-def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: list[tuple[int, str]]) -> ImportResult:
+NO_REPLY = "no reply (an empty one is none); the entry is left out: give it one, or --reply TEXT for all such"
+
+
+def render(
+    entries: list[ImportedEntry],
+    shop_id: str,
+    source: str,
+    problems: list[tuple[int, str]],
+    default_reply: str | None = None,
+) -> ImportResult:
     """The shop file: a header, an owner to fill in, and one faq per entry. An ask already under
-    another entry (K021) is left out and reported."""
+    another entry (K021) is left out and reported; an entry without a reply takes `default_reply`,
+    or is left out and reported when there is none."""
     shop = _SHOP_ID.sub("-", shop_id).strip("-") or "imported"
     if not ID_RE.match(shop):
         shop = "imported"
@@ -159,6 +170,10 @@ def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: li
     seen: dict[str, str] = {}
     count = asks_written = 0
     for entry in entries:
+        reply = entry.reply if entry.reply is not None else default_reply
+        if reply is None:
+            problems.append((entry.line, f"entry {entry.id!r}: {NO_REPLY}"))
+            continue
         kept: list[str] = []
         for ask in entry.asks:
             key = ask_key(ask)
@@ -176,7 +191,7 @@ def render(entries: list[ImportedEntry], shop_id: str, source: str, problems: li
         ident = entry.id if ID_RE.match(entry.id) else quote(entry.id)
         lines += ["", f"faq {ident} {quote(kept[0])} {{"]
         lines += [f"    ask {quote(ask)}" for ask in kept]
-        lines.append(f"    reply {quote(_literal_dollars(entry.reply or ''))}")
+        lines.append(f"    reply {quote(_literal_dollars(reply))}")
         lines.append("}")
         count += 1
         asks_written += len(kept)

@@ -16,7 +16,7 @@ from typing import Any
 from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
 from kefu.dsl.chunks import build_texts, no_gc
-from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038
+from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
 from kefu.dsl.files import discover, display_name, starts_a_shop
 from kefu.dsl.rules import run_checks
 from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
@@ -254,6 +254,13 @@ class Loader:
             for items in files
             for p in items.periods
         )
+        if header.timezone is None and (header.hours or header.closed or periods):
+            reader.error(
+                K045,
+                header.span,
+                f"shop '{header.id}' names no time zone: its hours, holidays and periods run on UTC",
+                'add to its header: timezone "Asia/Taipei" (or "UTC" if that is meant)',
+            )
         shop = Shop(
             id=header.id,
             name=header.name,

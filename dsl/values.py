@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from kefu.dsl.codes import K010, K011, K014, K023, K024, K025, K039, Code
@@ -23,6 +24,11 @@ _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([^}\n]*)\}|\$\{")
 _DAY_ALIASES = {"daily": tuple(range(7)), "weekdays": tuple(range(5)), "weekends": (5, 6)}
+
+
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: not only spaces and invisible (format) characters."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.7) -> str | None:

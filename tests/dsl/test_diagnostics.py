@@ -679,12 +679,12 @@ def test_switch_set_in_two_files_names_on_off(workdir: Path) -> None:
             [("K025", 3, 11, "unknown placeholder '${shop.nmae}'")],
         ),
         (
-            'shop demo "D" {\n    hours sat 20:00-02:00, sun 01:00-03:00\n}\nstaff { owner mia }\n',
-            [("K023", 2, 32, "working hours overlap: 01:00-03:00 overlaps 20:00-02:00")],
+            'shop demo "D" {\n    timezone UTC; hours sat 20:00-02:00, sun 01:00-03:00\n}\nstaff { owner mia }\n',
+            [("K023", 2, 46, "working hours overlap: 01:00-03:00 overlaps 20:00-02:00")],
         ),
         (
-            'shop demo "D" {\n    hours sun 23:00-01:00, mon 00:30-02:00\n}\nstaff { owner mia }\n',
-            [("K023", 2, 32, "working hours overlap: 00:30-02:00 overlaps 23:00-01:00")],
+            'shop demo "D" {\n    timezone UTC; hours sun 23:00-01:00, mon 00:30-02:00\n}\nstaff { owner mia }\n',
+            [("K023", 2, 46, "working hours overlap: 00:30-02:00 overlaps 23:00-01:00")],
         ),
         (
             'shop demo "D" {\n    closed 2026-03-10..2026-03-01\n}\nstaff { owner mia }\n',
@@ -712,7 +712,8 @@ def test_switch_set_in_two_files_names_on_off(workdir: Path) -> None:
             [("K021", 8, 9, "the ask \"X\" is under both 'a' and 'b'")],
         ),
         (
-            'shop demo "D"\nstaff { owner mia }\nperiod "sale" 2026-11-10..2026-11-12 {\n    matching {\n'
+            'shop demo "D" { timezone UTC }\nstaff { owner mia }\n'
+            'period "sale" 2026-11-10..2026-11-12 {\n    matching {\n'
             "        suggest 97\n    }\n}\n",
             [("K028", 4, 5, "suggest level 97 is above the auto-send level 95 during period 'sale'")],
         ),
@@ -849,7 +850,7 @@ def test_suggest_above_confidence_is_reported_once(workdir: Path) -> None:
         workdir,
         {
             "shop.kefu": """
-        shop demo "Demo Store"
+        shop demo "Demo Store" { timezone UTC }
 
         staff { owner mia }
 
@@ -874,7 +875,7 @@ def test_suggest_above_confidence_only_in_a_period(workdir: Path) -> None:
     write(
         workdir,
         {
-            "shop.kefu": 'shop demo "D"\n\nstaff { owner mia }\n\nmatching {\n    confidence 60\n}\n\n'
+            "shop.kefu": 'shop demo "D" { timezone UTC }\n\nstaff { owner mia }\n\nmatching {\n    confidence 60\n}\n\n'
             'period "sale" 2026-11-10..2026-11-12 {\n    matching { confidence 90 }\n}\n'
             'period "quiet" 2026-12-01..2026-12-02 {\n    matching { confidence 45 }\n}\n'
         },

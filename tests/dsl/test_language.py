@@ -123,6 +123,7 @@ def test_hours_with_several_ranges_a_day(folder: Path) -> None:
         folder,
         """
         shop demo "Demo" {
+            timezone UTC
             hours mon-fri 09:00-12:00 13:00-18:00, sat 10:00-14:00
         }
         """
@@ -139,6 +140,7 @@ def test_hours_past_midnight_run_into_the_next_day(folder: Path) -> None:
         folder,
         """
         shop demo "Demo" {
+            timezone UTC
             hours fri 09:00-18:00 20:00-02:00, sat 20:00-02:00, sun 10:00-24:00
         }
         """
@@ -155,6 +157,7 @@ def test_hours_day_names_aliases_and_wrapping_ranges(folder: Path) -> None:
         folder,
         """
         shop demo "Demo" {
+            timezone UTC
             hours fri-mon 08:00-09:00
             hours weekdays 10:00-11:00
             hours weekends 12:00-13:00
@@ -178,13 +181,16 @@ def test_hours_day_names_aliases_and_wrapping_ranges(folder: Path) -> None:
 
 def test_hours_continue_after_a_comma_and_on_several_lines(folder: Path) -> None:
     one_line = shop_of(
-        folder, 'shop demo "Demo" {\n    hours mon 09:00-10:00, tue 09:00-10:00, wed 09:00-10:00\n}\n' + OWNER
+        folder,
+        'shop demo "Demo" {\n    timezone UTC\n    hours mon 09:00-10:00, tue 09:00-10:00, wed 09:00-10:00\n}\n'
+        + OWNER,
     )
     (folder / "shop.kefu").unlink()
     split = shop_of(
         folder,
         """
         shop demo "Demo" {
+            timezone UTC
             hours mon 09:00-10:00,  # a comment between the lines of a list
                 tue 09:00-10:00
             hours wed 09:00-10:00
@@ -200,6 +206,7 @@ def test_closed_holds_dates_and_inclusive_ranges(folder: Path) -> None:
         folder,
         """
         shop demo "Demo" {
+            timezone UTC
             closed 2026-01-01, 2026-02-14..2026-02-22,
                 2026-12-25
             closed 2026-05-01
@@ -676,7 +683,7 @@ def test_KB2_preset_entries_adopted_overridden_and_dropped(folder: Path) -> None
 def test_period_overrides_only_what_it_writes(folder: Path) -> None:
     shop = shop_of(
         folder,
-        'shop demo "Demo"\n'
+        'shop demo "Demo" { timezone UTC }\n'
         + OWNER
         + body("""
         assist {
@@ -725,7 +732,9 @@ def test_period_overrides_only_what_it_writes(folder: Path) -> None:
 def test_period_greeting_off(folder: Path) -> None:
     shop = shop_of(
         folder,
-        'shop demo "Demo"\n' + OWNER + 'greeting "hi"\nperiod "quiet" 2026-01-01..2026-01-02 {\n    greeting off\n}\n',
+        'shop demo "Demo" { timezone UTC }\n'
+        + OWNER
+        + 'greeting "hi"\nperiod "quiet" 2026-01-01..2026-01-02 {\n    greeting off\n}\n',
     )
     assert shop.policy.greeting == "hi"
     assert shop.periods[0].policy.greeting is None

@@ -90,19 +90,18 @@ def test_naming_the_shop_file_means_the_whole_shop(
         assert code == 0 and '"parcel"' in out, named
 
 
-def test_the_shop_file_brings_in_its_folder_but_not_a_shop_below_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write(tmp_path / "shop" / "shop.kefu", SHOP.format(name="s"))
-    write(tmp_path / "shop" / "faq" / "a.kefu", FAQ.format(name="a"))
-    write(tmp_path / "shop" / "branch" / "shop.kefu", SHOP.format(name="b"))
-    write(tmp_path / "shop" / "branch" / "faq" / "b.kefu", FAQ.format(name="b"))
+def test_a_shop_file_among_other_shops_is_a_unit_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of one-file shops (imports written side by side), or a shop file above other shops' folders,
+    is a collection: naming one shop file there reads that file alone, as `enclosing_shop` would."""
+    write(tmp_path / "flat" / "a.kefu", SHOP.format(name="a"))
+    write(tmp_path / "flat" / "b.kefu", SHOP.format(name="b"))
+    write(tmp_path / "nested" / "shop.kefu", SHOP.format(name="s"))
+    write(tmp_path / "nested" / "faq" / "a.kefu", FAQ.format(name="a"))
+    write(tmp_path / "nested" / "branch" / "shop.kefu", SHOP.format(name="b"))
     monkeypatch.chdir(tmp_path)
-    assert names(discover([Path("shop/shop.kefu")]), tmp_path) == ["shop/faq/a.kefu", "shop/shop.kefu"]
-    assert names(discover([Path("shop/branch/faq/b.kefu")]), tmp_path) == [
-        "shop/branch/faq/b.kefu",
-        "shop/branch/shop.kefu",
-    ]
+    assert names(discover([Path("flat/a.kefu")]), tmp_path) == ["flat/a.kefu"]
+    assert names(discover([Path("nested/shop.kefu")]), tmp_path) == ["nested/shop.kefu"]
+    assert names(discover([Path("nested/faq/a.kefu")]), tmp_path) == ["nested/faq/a.kefu"]
 
 
 def test_a_named_file_with_a_header_is_its_own_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,19 +19,20 @@ def _check_clean(path: Path) -> None:
 def test_jsonl_import_keeps_every_id_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [
         {"id": "shipping.free", "asks": ["請問商品包郵麼?", "有免運嗎"], "reply": "您好,您可以在商品詳情頁查看郵費。"},
-        {"id": "Order Status #1", "asks": ['where is my "order"']},  # no reply, an id that needs quotes
+        {"id": "Order Status #1", "asks": ['where is my "order"']},  # no reply: --reply's; an id that needs quotes
         {"id": "买家发送结束语", "asks": ["好了好了,晚安"], "reply": "costs $5"},
     ]
     source = tmp_path / "kb.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "shop" / "shop.kefu"
-    code, _, err = run(capsys, "import", str(source), "-o", str(out))
+    code, _, err = run(capsys, "import", str(source), "-o", str(out), "--reply", "稍後回覆 $")
     assert code == 0, err
     assert "wrote" in err and "3 entries, 4 asks" in err
     _check_clean(out.parent)
     shop = load([out.parent]).rules.shops[0]
     assert [e.id for e in shop.entries] == ["shipping.free", "Order Status #1", "买家发送结束语"]
     assert shop.entries[1].asks[0].text == 'where is my "order"'
+    assert shop.entries[1].reply == "稍後回覆 $$"
     assert shop.entries[2].reply == "costs $$5"  # a literal dollar, never a placeholder
     assert run(capsys, "fmt", "--check", str(out))[0] == 0  # already canonical
 
@@ -41,7 +42,8 @@ def test_jsonl_bad_rows_are_reported_by_line_and_the_rest_written(
 ) -> None:
     source = tmp_path / "kb.jsonl"
     source.write_text(
-        '{"id": "a", "asks": ["x"]}\n{"id": "b"\n\n{"asks": ["y"]}\n{"id": "c", "asks": "z"}\n[1]\n', encoding="utf-8"
+        '{"id": "a", "asks": ["x"], "reply": "r"}\n{"id": "b"\n\n{"asks": ["y"]}\n{"id": "c", "asks": "z"}\n[1]\n',
+        encoding="utf-8",
     )
     out = tmp_path / "s" / "shop.kefu"
     code, _, err = run(capsys, "import", str(source), "-o", str(out))
@@ -53,6 +55,45 @@ def test_jsonl_bad_rows_are_reported_by_line_and_the_rest_written(
     assert lines[3] == f"{source}:6: not a JSON object"
     assert "1 entries, 1 asks; 4 problems above" in lines[4]
     _check_clean(out.parent)
+
+
+def test_an_entry_without_a_reply_is_reported_never_written_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 §9: `kefu import` wrote `reply ""` for a row without a reply, and the bot sent an empty
+    message. An entry whose rows give no reply (or only an empty one) is left out and reported, unless
+    --reply gives one for all such entries; an empty --reply is a usage error."""
+    source = tmp_path / "kb.csv"
+    source.write_text("id,ask,reply\na,hello,hi there\nb,where is it,\nc,when,   \n", encoding="utf-8")
+    out = tmp_path / "s" / "shop.kefu"
+    code, _, err = run(capsys, "import", str(source), "-o", str(out))
+    assert code == 1
+    assert f"{source}:3: entry 'b': no reply" in err and f"{source}:4: entry 'c': no reply" in err
+    assert 'reply ""' not in out.read_text(encoding="utf-8")
+    assert [e.id for e in load([out.parent]).rules.shops[0].entries] == ["a"]
+    code, _, err = run(capsys, "import", str(source), "-o", str(out), "--force", "--reply", " ")
+    assert code == 2 and "--reply: the reply is empty" in err
+    code, _, err = run(capsys, "import", str(source), "-o", str(out), "--force", "--reply", "稍後回覆")
+    assert code == 0, err
+    assert [e.reply for e in load([out.parent]).rules.shops[0].entries] == ["hi there", "稍後回覆", "稍後回覆"]
+
+
+def test_an_empty_reply_is_an_error_in_check(tmp_path: Path) -> None:
+    """Issue 10 §9: `reply ""` passed `kefu check` and the bot sent an empty message. A reply, greeting,
+    fallback or off-hours reply of only spaces or invisible characters is K044."""
+    shop = tmp_path / "shop.kefu"
+    shop.write_text(
+        'shop s "S"\nstaff { owner mia }\ngreeting " "\nbot {\n    fallback "\u200b"\n    off_hours_reply ""\n}\n'
+        'faq a "A" {\n    ask "hi"\n    reply "\t"\n}\noverride faq a {\n    reply ""\n}\n',
+        encoding="utf-8",
+    )
+    found = [(d.code, d.span.line, d.message) for d in load([shop]).diagnostics]
+    assert found[:4] == [
+        ("K044", 3, "the greeting is empty"),
+        ("K044", 5, "the fallback is empty"),
+        ("K044", 6, "the off hours reply is empty"),
+        ("K044", 10, "the reply is empty"),
+    ]
 
 
 def test_csv_import_joins_rows_of_one_id_and_reports_an_ask_under_two_ids(

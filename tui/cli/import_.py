@@ -37,25 +37,42 @@ def source_kind(source: Path, kind: str | None) -> str:
 )
 @shop_option("The new shop's id (default: the output file's folder name).")
 @click.option(
+    "--reply",
+    "default_reply",
+    metavar="TEXT",
+    default=None,
+    help="The reply of every entry whose rows give none (by default such an entry is left out and reported).",
+)
+@click.option(
     "--force", is_flag=True, help="Replace OUTPUT when it exists already (by default it is never overwritten)."
 )
-def import_(source: Path, output: Path, kind: str | None, shop_id: str | None, force: bool) -> None:
+def import_(
+    source: Path, output: Path, kind: str | None, shop_id: str | None, default_reply: str | None, force: bool
+) -> None:
     """Import a knowledge base from JSON Lines or CSV into a formatted shop file.
 
-    JSON Lines: {"id": ..., "asks": [...], "reply": ...} per line (reply optional). CSV: columns
-    id, ask and optionally reply, one row per ask. Ids are kept exactly. Bad rows are reported
-    with their line number (exit 1); the good ones are still written. An existing OUTPUT is
-    replaced only with --force, and nothing is written when no row is usable.
+    JSON Lines: {"id": ..., "asks": [...], "reply": ...} per line. CSV: columns id, ask and
+    reply, one row per ask. Ids are kept exactly. An entry without a reply (or with an empty one)
+    takes the --reply TEXT, or is left out and reported. Bad rows are reported with their line
+    number (exit 1); the good ones are still written. An existing OUTPUT is replaced only with
+    --force, and nothing is written when no row is usable.
 
     \b
     Examples:
       kefu import faq.jsonl -o shops/tw/faq.kefu
       kefu import export.csv -o shops/sg/shop.kefu --shop sg
+      kefu import intents.jsonl -o eval/shop.kefu --reply "稍後由客服為您解答"
     """
     from kefu.dsl.files import display_name
     from kefu.dsl.fmt import format_bytes
     from kefu.dsl.importer import read_rows, render
+    from kefu.dsl.source import CONTROL_RE
+    from kefu.dsl.values import visible
 
+    if default_reply is not None and not visible(default_reply):
+        raise KefuError("--reply: the reply is empty; give the text to send", Failure.usage)
+    if default_reply is not None and CONTROL_RE.search(default_reply):
+        raise KefuError("--reply: the reply holds a control character; a rule file holds text only", Failure.usage)
     if not source.is_file():
         raise KefuError(f"{source}: no such file", Failure.not_found)
     if output.exists() and not force:
@@ -67,7 +84,7 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None, f
         click.echo(f"{source}: error: not UTF-8 (byte offset {exc.start})", err=True)
         sys.exit(EXIT_FINDINGS)
     entries, problems = read_rows(data, kind)
-    result = render(entries, shop_id or output.resolve().parent.name, source.name, problems)
+    result = render(entries, shop_id or output.resolve().parent.name, source.name, problems, default_reply)
     if result.entries == 0:
         for line, problem in result.problems:
             click.echo(f"{source}:{line}: {problem}", err=True)
