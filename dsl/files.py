@@ -26,28 +26,55 @@ def display_name(path: Path) -> str:
         return str(path.resolve())
 
 
-def discover(paths: list[Path]) -> list[Path]:
+Unreadable = list[tuple[Path, str]]  # (folder, why): folders kefu could not list, found while discovering
+
+
+def discover(paths: list[Path], unreadable: Unreadable | None = None) -> list[Path]:
     """Every `.kefu` file under `paths`, plus the rest of the shop of each named file.
 
     A named folder is read as given (everything below it, nothing above it). A named file means its
     whole shop, whichever file of the shop it is: a shop file brings in the files of its folder
-    (`own_folder`), and a file without a header the shop it is part of (`enclosing_shop`)."""
+    (`own_folder`), and a file without a header the shop it is part of (`enclosing_shop`).
+    A folder that cannot be listed is added to `unreadable`; a named file that cannot even be looked
+    at is returned as it is, and reading it says why."""
+    problems: Unreadable = unreadable if unreadable is not None else []
     found: dict[Path, None] = {}
     for path in paths:
-        if not path.exists():
+        try:
+            exists, is_dir = path.exists(), path.is_dir()
+        except OSError:  # no permission to look inside a folder above it
+            found.setdefault(path.absolute())
+            continue
+        if not exists:
             raise UsageError(f"{path}: no such file or directory")
-        if path.is_dir():
-            found.update(dict.fromkeys(_kefu_files(path)))
+        if is_dir:
+            found.update(dict.fromkeys(kefu_files_below(path, problems)))
             continue
         found.setdefault(path.resolve())
         shop_dir = own_folder(path) if starts_a_shop(path) else enclosing_shop(path)
         if shop_dir is not None:
-            found.update(dict.fromkeys(_kefu_files(shop_dir)))
+            found.update(dict.fromkeys(kefu_files_below(shop_dir, problems)))
     return list(found)
 
 
-def _kefu_files(folder: Path) -> list[Path]:
-    return [file.resolve() for file in sorted(folder.rglob("*.kefu")) if file.is_file()]
+def kefu_files_below(folder: Path, unreadable: Unreadable) -> list[Path]:
+    """The `.kefu` files below `folder`, sorted; folders that cannot be listed go to `unreadable`."""
+
+    def failed(error: OSError) -> None:
+        unreadable.append((Path(error.filename or folder), error.strerror or str(error)))
+
+    files: list[Path] = []
+    for here, _, names in os.walk(folder, onerror=failed):
+        files.extend(Path(here) / name for name in names if name.endswith(".kefu"))
+    return [file.resolve() for file in sorted(files) if _is_file(file)]
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file, or cannot be looked at (reading it then says why)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return True
 
 
 def own_folder(shop_file: Path) -> Path | None:
@@ -84,7 +111,7 @@ def enclosing_shop(path: Path) -> Path | None:
     at), and after `MAX_CLIMB` folders. The first folder holding a shop file is the answer, unless
     other shops lie below it: such a folder is a collection of shops, never one shop, so the file
     belongs to none."""
-    if not path.is_file() or HEADER_SNIFF.search(_head(path)):
+    if not _is_file(path) or HEADER_SNIFF.search(_head(path)):
         return None
     here = Path.cwd().resolve()
     directory = path.resolve().parent

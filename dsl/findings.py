@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kefu.dsl.cache import Cache
-from kefu.dsl.files import discover
+from kefu.dsl.files import Unreadable, discover
 
 if TYPE_CHECKING:
     from kefu.dsl.load import LoadResult
@@ -53,8 +53,12 @@ def content_digest(data: bytes) -> str:
 def checked(paths: list[Path], cache: Cache) -> Checked:
     """The findings of checking `paths`: from the cache when nothing they depend on has changed,
     else from loading the shops (and then stored). Raises `UsageError` for a missing path."""
-    discovered = [str(path) for path in discover(paths)]
+    unreadable: Unreadable = []
+    discovered = [str(path) for path in discover(paths, unreadable)]
     key = _key(paths)
+    if unreadable:  # what a folder kefu cannot list holds is unknown: never answered from the cache
+        result = _load(paths, Cache.disabled())
+        return Checked(result.diagnostics, len(result.files))
     if cache.directory is not None:
         data = cache.get(CHECK, key)
         found = None if data is None else _answer(data, discovered)

@@ -16,8 +16,8 @@ from typing import Any
 from kefu.dsl.build import FileItems, PolicyDraft
 from kefu.dsl.cache import Cache
 from kefu.dsl.chunks import build_texts, no_gc
-from kefu.dsl.codes import K006, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
-from kefu.dsl.files import discover, display_name, starts_a_shop
+from kefu.dsl.codes import K006, K007, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
+from kefu.dsl.files import Unreadable, discover, display_name, starts_a_shop
 from kefu.dsl.rules import run_checks
 from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
 from kefu.dsl.stored import decode as decode_items
@@ -441,8 +441,14 @@ def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
 
 def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
     loader = Loader(cache or Cache.disabled())
-    files = discover(paths)
+    unreadable: Unreadable = []
+    files = discover(paths, unreadable)
     loader.files(files)
+    for folder, why in unreadable:
+        display = display_name(folder)
+        loader.diagnostics.append(
+            file_error(K007, display, f"cannot read the folder {display}: {why}", "check its permissions")
+        )
     shop_dirs: dict[Path, Path] = {}
     shops: list[Shop] = []
     for path in files:

@@ -103,6 +103,13 @@ def failure_lines(error: KefuError) -> list[str]:
     return ([error.details] if error.details else []) + [line]
 
 
+def os_error_line(error: OSError, args: list[str]) -> str:
+    """One line for a file the system would not let kefu read or write: which file, and why."""
+    command = f"kefu {args[0]}" if args and args[0] in cli.commands else "kefu"
+    why = no_full_stop(error.strerror or str(error))
+    return f"{command}: error: {error.filename}: {why}" if error.filename else f"{command}: error: {why}"
+
+
 def internal_error_lines(error: BaseException, args: list[str]) -> list[str]:
     """Two lines for a bug: what failed, and what to put in a report. kefu names no place to send
     it: it has none to name."""
@@ -146,6 +153,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_CLEAN)
+    except OSError as exc:  # the file system refused (permissions, a full disk): not a bug in kefu
+        _fail([os_error_line(exc, args)], EXIT_USAGE)
     except Exception as exc:
         _fail(internal_error_lines(exc, args), EXIT_INTERNAL)
     sys.exit(status if isinstance(status, int) else EXIT_CLEAN)

@@ -14,13 +14,22 @@ from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
 
 
-def kefu_files(paths: tuple[Path, ...]) -> list[Path]:
-    """The `.kefu` files under `paths` (folders searched recursively), a missing path a failure."""
+def kefu_files(paths: tuple[Path, ...], unreadable: list[tuple[Path, str]]) -> list[Path]:
+    """The `.kefu` files under `paths` (folders searched recursively), a missing path a failure;
+    folders that cannot be listed go to `unreadable`, a file that cannot be looked at is kept (reading
+    it says why)."""
+    from kefu.dsl.files import kefu_files_below
+
     files: list[Path] = []
     for path in paths:
-        if not path.exists():
+        try:
+            exists, is_dir = path.exists(), path.is_dir()
+        except OSError:
+            files.append(path)
+            continue
+        if not exists:
             raise KefuError(f"{path}: no such file or directory", Failure.not_found)
-        files.extend(sorted(p for p in path.rglob("*.kefu") if p.is_file()) if path.is_dir() else [path])
+        files.extend(kefu_files_below(path, unreadable) if is_dir else [path])
     return files
 
 
@@ -57,9 +66,13 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     from kefu.dsl.files import display_name
     from kefu.dsl.fmt import format_bytes
 
-    files = kefu_files(paths)
+    unreadable: list[tuple[Path, str]] = []
+    files = kefu_files(paths, unreadable)
     changed: list[str] = []
-    failed = False
+    failed = bool(unreadable)
+    for folder, why in unreadable:
+        name = display_name(folder)
+        click.echo(f"{name}:1:1: error[K007]: cannot read the folder {name}: {why}", err=True)
     for path in files:
         name = display_name(path)
         try:
@@ -81,7 +94,12 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
         elif check_only:
             click.echo(f"would reformat {name}")
         else:
-            write_atomically(path, result.text)
+            try:
+                write_atomically(path, result.text)
+            except OSError as exc:
+                failed = True
+                click.echo(f"{name}:1:1: error: cannot write {name}: {exc.strerror or exc}", err=True)
+                continue
             click.echo(f"formatted {name}", err=True)
     if check_only or show_diff:
         count = len(changed)

@@ -23,10 +23,12 @@ stop: `kefu ask: error: no shop 'fr' in rules/; shops there: sg, tw`.
 Exit status, the same for every command:
 
 - **0** clean: nothing to report.
-- **1** findings: errors in rule files (and warnings, with `kefu check --fail-on warning`), failing
-  tests or none at all, bad input lines, files `kefu fmt --check` would change.
+- **1** findings: errors in rule files (and warnings, with `kefu check --fail-on warning`; a rule file
+  or folder kefu may not read is K007), failing tests or none at all, bad input lines, files
+  `kefu fmt --check` would change or could not write.
 - **2** a usage error: an unknown flag or command, a missing file, an unknown shop, a database kefu
-  cannot read.
+  cannot read, any other file the system will not let kefu read or write (the line names the file
+  and the system's reason).
 - **3** an internal error, a bug in kefu: two lines say what failed and what a report of it needs
   (the kefu version, the command line as run, that line); never a traceback.
 """
