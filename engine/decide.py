@@ -46,43 +46,34 @@ from kefu.engine.events import (
     Suggestion,
     Tick,
 )
-from kefu.engine.inbox import SESSION, Agent, Conversation, Session, State, replace
+from kefu.engine.explain import explain_step, route_step
+from kefu.engine.inbox import ANSWERS_KEPT, SESSION, Agent, Answered, Conversation, Session, State, replace
 from kefu.engine.matcher import Decision, Match, Matcher
 from kefu.engine.rules import BotHours, Role, Shop
 from kefu.engine.timetable import Timetable
+from kefu.engine.why import PolicyStep, Why
+from kefu.engine.wording import HANT, WORDING, Wording, wording
 
-LABEL_AUTO_SENT = "自動發送"  # AR-6: what the agent sees under an assist auto-send
-LABEL_BOT = "機器人"  # BOT-6: what the agent sees under a bot message
-CUSTOMER_LABEL_BOT = "由聊天助手發送"  # BOT-6: what the customer sees
-NOTICES = {
-    "zh": {
-        "assist_cannot_answer": "聊天助手無法回覆此訊息,請儘快回覆顧客。",
-        "bot_cannot_answer": "機器人無法回覆此訊息,已發送預設回覆,請客服上線後儘快回覆。",
-        "repeat_limit": "同一則自動回覆已重複發送,聊天助手已停止自動回覆此會話,請儘快回覆顧客。",
-    },
-    "en": {
-        "assist_cannot_answer": "The assistant could not answer this message: please reply to the customer soon.",
-        "bot_cannot_answer": "The bot could not answer and sent the fallback: please reply as soon as you are online.",
-        "repeat_limit": "The same automatic reply would have been sent again, so the assistant stopped "
-        "answering this conversation: please reply to the customer soon.",
-    },
-}
+LABEL_AUTO_SENT = WORDING[HANT].auto_sent  # AR-6: what the agent sees under an assist auto-send
+LABEL_BOT = WORDING[HANT].bot  # BOT-6: what the agent sees under a bot message
+CUSTOMER_LABEL_BOT = WORDING[HANT].sent_by_assistant  # BOT-6: what the customer sees
 SHOP_WIDE = {Setting.assist, Setting.auto_send, Setting.bot, Setting.bot_when}
 
 
 class CompiledShop:
     """A shop compiled for `decide`, once per rules load: the rules model, its matcher index, the
-    entries by id, its calendar as a `Timetable` and the `${shop.hours}` text. Nothing in it changes
-    after it is built (`decide` only reads it), so one compiled shop may serve any number of runs."""
+    entries by id, its calendar as a `Timetable`, what kefu says in the shop's language and the
+    `${shop.hours}` text. Nothing in it changes after it is built (`decide` only reads it), so one
+    compiled shop may serve any number of runs."""
 
-    __slots__ = ("entries", "hours_text", "language", "matcher", "shop", "timetable")
+    __slots__ = ("entries", "hours_text", "matcher", "shop", "timetable", "wording")
 
     def __init__(self, shop: Shop, matcher: Matcher | None = None) -> None:
         self.shop = shop
         self.matcher = matcher if matcher is not None else Matcher(shop.entries, shop.synonyms)
         self.entries = {entry.id: entry for entry in shop.entries}
-        self.language = "zh" if (shop.language or "zh").startswith("zh") else "en"
-        self.hours_text = _hours_text(shop, self.language)  # `${shop.hours}`
+        self.wording = wording(shop.language)
+        self.hours_text = _hours_text(shop, self.wording)  # `${shop.hours}`
         self.timetable = Timetable.of(shop)
 
 
@@ -95,9 +86,13 @@ class Outcome:
     actions: tuple[Action, ...]
 
 
-def decide(state: State, event: Event, rules: CompiledShop, now: dt.datetime) -> Outcome:
-    """One event through the assistant. `now` is the event's time with its offset."""
-    step = _Step(state, rules, now)
+def decide(
+    state: State, event: Event, rules: CompiledShop, now: dt.datetime, seq: int | None = None, explain: bool = False
+) -> Outcome:
+    """One event through the assistant. `now` is the event's time with its offset; `seq` its number in
+    the stream, which every action carries as `event`; with `explain`, `send`, `suggest` and `notice`
+    actions carry their `why`."""
+    step = _Step(state, rules, now, seq, explain)
     conversation = getattr(event, "conversation", None)
     if conversation is not None:
         step.close_idle_sessions(conversation)
@@ -112,8 +107,14 @@ def decide(state: State, event: Event, rules: CompiledShop, now: dt.datetime) ->
 class _Step:
     """The working copy of one `decide` call: the state so far and the actions taken."""
 
-    def __init__(self, state: State, rules: CompiledShop, now: dt.datetime) -> None:
+    def __init__(
+        self, state: State, rules: CompiledShop, now: dt.datetime, seq: int | None = None, explain: bool = False
+    ) -> None:
         self.before = state
+        self.seq = seq
+        self.explain = explain
+        self.routed: list[PolicyStep] = []  # with `explain`: how this message was routed
+        self.matched: Match | None = None  # the last message matched in this step
         self.rules = rules
         self.shop = rules.shop
         self.now = now
@@ -167,6 +168,8 @@ class _Step:
         return agent
 
     def emit(self, action_type: type, **fields: object) -> None:
+        if self.seq is not None:
+            fields["event"] = self.seq
         self.actions.append(action_type(time=self.now, shop=self.shop.id, **fields))
 
     # what the rules and switches say now
@@ -204,8 +207,23 @@ class _Step:
         ]  # staff-sized: a handful of agents
         return min(free, key=lambda t: (t[0], t[1]))[2] if free else None
 
-    def language(self) -> str:
-        return self.rules.language
+    def words(self) -> Wording:
+        return self.rules.wording
+
+    def remember(self, conversation: Conversation, sender: Sender, entry: str | None) -> tuple[Answered, ...]:
+        """The conversation's recent answers with this one, which a rating may name by its event number."""
+        if self.seq is None:
+            return conversation.answers
+        return (*conversation.answers, (self.seq, sender, entry))[-ANSWERS_KEPT:]
+
+    def note_route(self, route: str, conversation: Conversation) -> None:
+        """With `explain`: remember how the message was routed, for the `why` of what follows."""
+        if self.explain:
+            self.routed = [route_step(self, route, conversation)]
+
+    def why(self, match: Match | None, conversation: Conversation, repeats: int | None = None) -> Why:
+        """The `why` of an action about `conversation`: the match, and the policy path to it."""
+        return explain_step(self, match, conversation, repeats)
 
     def render(self, text: str, conversation: Conversation) -> str:
         """Fill `${shop.name}`, `${shop.hours}`, `${customer.name}`, `${agent.name}` in a reply."""
@@ -317,15 +335,9 @@ class _Step:
 _PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
 
 
-DAY_NAMES = {
-    "zh": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-
-
-def _hours_text(shop: Shop, language: str) -> str:
+def _hours_text(shop: Shop, words: Wording) -> str:
     """`${shop.hours}`: the working hours in the shop's language, days with the same hours grouped."""
-    names = DAY_NAMES[language]
+    names = words.days
     groups: list[tuple[list[int], str]] = []
     for day in shop.hours:
         ranges = ", ".join(
@@ -335,8 +347,7 @@ def _hours_text(shop: Shop, language: str) -> str:
             groups[-1][0].append(day.weekday)
         else:
             groups.append(([day.weekday], ranges))
-    join = "、" if language == "zh" else "; "
-    dash = "至" if language == "zh" else "-"
+    join, dash = words.hours_join, words.days_dash
     return join.join(
         f"{names[days[0]]}{dash + names[days[-1]] if len(days) > 1 else ''} {ranges}" for days, ranges in groups
     )
@@ -370,10 +381,13 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     focused = agent is not None and agent.online and agent.focus == conversation.id
     if _bot_works(step, conversation):
+        step.note_route("bot", conversation)
         _bot_answers(step, conversation, event.text)
     elif agent is not None and agent.online and step.assist_on() and not focused and step.auto_send_for(agent):
+        step.note_route("assist", conversation)
         _assist_answers(step, conversation, agent, event.text)  # AR-3, AR-4, D-6, D-7
     else:
+        step.note_route("human", conversation)
         # a human must answer; assist may still suggest (AR-2, IR-3)
         conversation = step.conversations[conversation.id]
         step.lists(conversation, unread=not focused, unreplied=True)
@@ -394,7 +408,9 @@ def _bot_works(step: _Step, conversation: Conversation) -> bool:
 
 
 def _match(step: _Step, text: str) -> Match:
-    return step.rules.matcher.match(text, step.policy.matching, top=3)
+    match = step.rules.matcher.match(text, step.policy.matching, top=3)
+    step.matched = match
+    return match
 
 
 def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender, agent: Agent | None) -> bool:
@@ -412,7 +428,8 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender, 
         _stop(step, conversation, "repeat_limit")
         return True  # handled: stopped with its own notice
     entry = step.rules.entries[best.entry]
-    label, customer_label = (LABEL_BOT, CUSTOMER_LABEL_BOT) if sender == Sender.bot else (LABEL_AUTO_SENT, None)
+    words = step.words()
+    label, customer_label = (words.bot, words.sent_by_assistant) if sender == Sender.bot else (words.auto_sent, None)
     step.emit(
         Send,
         conversation=conversation.id,
@@ -424,6 +441,7 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender, 
         label=label,
         customer_label=customer_label,
         score=best.score,
+        why=step.why(match, conversation, sent) if step.explain else None,
     )
     repeats = {**session.repeats, entry.id: sent + 1}
     step.lists(
@@ -433,6 +451,7 @@ def _answer(step: _Step, conversation: Conversation, text: str, sender: Sender, 
         changes={  # AR-5, BOT-5
             "session": replace(session, {"repeats": repeats}),
             "last_answer": (sender, entry.id),
+            "answers": step.remember(conversation, sender, entry.id),
         },
     )
     return True
@@ -442,7 +461,13 @@ def _stop(step: _Step, conversation: Conversation, reason: str) -> Conversation:
     """AR-7, BOT-7, STOP-1, STOP-2, D-2: smart reception stops here until a human replies."""
     session = conversation.session
     assert session is not None
-    step.emit(Notice, conversation=conversation.id, reason=reason, text=NOTICES[step.language()][reason])
+    step.emit(
+        Notice,
+        conversation=conversation.id,
+        reason=reason,
+        text=step.words().notices[reason],
+        why=step.why(step.matched, conversation) if step.explain else None,
+    )
     return step.lists(
         conversation, unread=True, unreplied=True, changes={"session": replace(session, {"stopped": True})}
     )
@@ -473,9 +498,10 @@ def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
             conversation=conversation.id,
             sender=Sender.bot,
             kind=Kind.fallback,
-            text=step.render(step.policy.bot.fallback, conversation),
-            label=LABEL_BOT,
-            customer_label=CUSTOMER_LABEL_BOT,
+            text=step.render(step.policy.bot.fallback or step.words().fallback, conversation),
+            label=step.words().bot,
+            customer_label=step.words().sent_by_assistant,
+            why=step.why(step.matched, conversation) if step.explain else None,
         )
         _stop(step, conversation, "bot_cannot_answer")
         return
@@ -501,7 +527,14 @@ def _suggest(step: _Step, conversation: Conversation, agent: Agent, text: str, s
         return
     suggestions = step.suggestions(match, conversation)
     if suggestions:
-        step.emit(Suggest, conversation=conversation.id, agent=agent.name, source=source, suggestions=suggestions)
+        step.emit(
+            Suggest,
+            conversation=conversation.id,
+            agent=agent.name,
+            source=source,
+            suggestions=suggestions,
+            why=step.why(match, conversation) if step.explain else None,
+        )
 
 
 # -- agents -----------------------------------------------------------------------------------
@@ -594,7 +627,10 @@ def _human_reply(step: _Step, conversation_id: str, agent_name: str, text: str, 
         entry=entry,
         agent=agent.name,
     )
-    update: dict[str, object] = {"last_answer": (Sender.agent, entry)}
+    update: dict[str, object] = {
+        "last_answer": (Sender.agent, entry),
+        "answers": step.remember(conversation, Sender.agent, entry),
+    }
     if conversation.session is not None:  # D-2: a human replied, smart reception may answer again
         update["session"] = replace(conversation.session, {"stopped": False, "repeats": {}, "last": step.now})
     step.lists(conversation, unread=False, unreplied=False, changes=update)
@@ -696,9 +732,16 @@ def _agent_auto_send(step: _Step, event: AgentAutoSend) -> None:
 
 
 def _customer_rating(step: _Step, event: CustomerRating) -> None:
-    """BOT-8, M-4: the rating is tied to the last answer it rates."""
+    """BOT-8, M-4: the rating is tied to the answer it names (any answer of the conversation still in
+    the live inbox), or to the last one."""
     conversation = step.conversations.get(event.conversation)
-    sender, entry = conversation.last_answer if conversation and conversation.last_answer else (None, None)
+    sender: Sender | None
+    entry: str | None
+    if event.answer is not None:
+        named = [a for a in conversation.answers if a[0] == event.answer] if conversation else []
+        sender, entry = (named[0][1], named[0][2]) if named else (None, None)
+    else:
+        sender, entry = conversation.last_answer if conversation and conversation.last_answer else (None, None)
     step.emit(
         Rated,
         conversation=event.conversation,
@@ -707,6 +750,7 @@ def _customer_rating(step: _Step, event: CustomerRating) -> None:
         text=event.text,
         sender=sender,
         entry=entry,
+        answer=event.answer,
     )
 
 

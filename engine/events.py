@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kefu.engine.rules import Reason as Reason  # defined with the rules model; events carry them
 from kefu.engine.rules import Setting as Setting
+from kefu.engine.why import Why
 
 VERSION: Literal[1] = 1
 
@@ -133,13 +134,15 @@ class AgentAutoSend(_Line):
 
 
 class CustomerRating(_Line):
-    """The customer rates the last answer (BOT-8, M-4); `unsolved` needs a reason."""
+    """The customer rates an answer (BOT-8, M-4): the one sent for the event numbered `answer` (the
+    `event` of its `send` action), or without `answer` the last one; `unsolved` needs a reason."""
 
     type: Literal["customer_rating"] = "customer_rating"
     conversation: str = Field(min_length=1)
     solved: bool
     reason: Reason | None = None
     text: str | None = None
+    answer: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _reason_when_unsolved(self) -> CustomerRating:
@@ -197,6 +200,7 @@ class _Action(BaseModel):
     v: Literal[1] = VERSION
     time: dt.datetime
     shop: str
+    event: int | None = None  # the number of the event in the stream that caused it (1 = the first)
 
 
 class Send(_Action):
@@ -213,6 +217,7 @@ class Send(_Action):
     label: str | None = None
     customer_label: str | None = None
     score: float | None = None  # the match's confidence, for KB answers
+    why: Why | None = None  # only when asked (`kefu simulate --explain`)
 
 
 class Suggestion(BaseModel):
@@ -232,6 +237,7 @@ class Suggest(_Action):
     agent: str
     source: Literal["message", "keywords"]
     suggestions: tuple[Suggestion, ...]
+    why: Why | None = None
 
 
 class Notice(_Action):
@@ -241,6 +247,7 @@ class Notice(_Action):
     conversation: str
     reason: Literal["assist_cannot_answer", "bot_cannot_answer", "repeat_limit"]
     text: str
+    why: Why | None = None
 
 
 class Lists(_Action):
@@ -296,6 +303,7 @@ class Rated(_Action):
     text: str | None = None
     sender: Sender | None = None  # who sent the rated answer: smart reception or a human
     entry: str | None = None
+    answer: int | None = None  # the event the rated answer was sent for, when the rating named it
 
 
 class SessionOpened(_Action):

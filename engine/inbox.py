@@ -71,6 +71,10 @@ PersistentMap = Annotated[
 ]
 
 
+Answered = tuple[int, Sender, str | None]  # (the event it answered, sender, entry)
+ANSWERS_KEPT = 20  # answers of a conversation a rating may still name
+
+
 class Conversation(_Frozen):
     id: str
     customer: str | None = None
@@ -81,6 +85,7 @@ class Conversation(_Frozen):
     session: Session | None = None
     last_customer_text: str | None = None
     last_answer: tuple[Sender, str | None] | None = None  # what a rating rates: sender and entry
+    answers: tuple[Answered, ...] = ()  # the last ANSWERS_KEPT answers, which a rating may name
 
 
 class State(_Frozen):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.engine.diagnostics import Span
 
-DEFAULT_FALLBACK = "抱歉目前人工客服不在線,上線後會第一時間回覆您"  # BOT-7, the page's own wording
+DEFAULT_FALLBACK = "抱歉目前人工客服不在線,上線後會第一時間回覆您"  # BOT-7, the page's own wording (zh-Hant)
 PLACEHOLDERS: tuple[str, ...] = (
     "shop.name",
     "shop.hours",
@@ -115,7 +115,7 @@ class Bot(Frozen):
 
     enabled: bool = False
     when: BotHours = BotHours.off_hours
-    fallback: str = DEFAULT_FALLBACK
+    fallback: str | None = None  # None: the default fallback in the shop's language (engine.wording)
     off_hours_reply: str | None = None
     span: Span | None = None
 

@@ -34,6 +34,7 @@ from kefu.engine.rules import (
     WorkingDay,
     without_spans,
 )
+from kefu.engine.wording import wording
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OWNER = "staff { owner mia }\n"
@@ -367,7 +368,8 @@ def test_policy_defaults(folder: Path) -> None:
     policy = shop.policy
     assert (policy.assist.enabled, policy.assist.auto_send) == (False, False)
     assert (policy.bot.enabled, policy.bot.when, policy.bot.off_hours_reply) == (False, BotHours.off_hours, None)
-    assert policy.bot.fallback == DEFAULT_FALLBACK == "抱歉目前人工客服不在線,上線後會第一時間回覆您"
+    assert policy.bot.fallback is None  # the default in the shop's language (engine.wording)
+    assert wording(shop.language).fallback == DEFAULT_FALLBACK == "抱歉目前人工客服不在線,上線後會第一時間回覆您"
     assert policy.greeting is None
     m = policy.matching
     assert (m.confidence, m.suggest, m.margin, m.repeat_limit) == (95, 50, 8, 2)
@@ -424,11 +426,7 @@ def test_bot_block(folder: Path) -> None:
 )
 def test_bot_when_and_short_form(text: str, enabled: bool, when: BotHours, folder: Path) -> None:
     shop = shop_of(folder, 'shop demo "Demo"\n' + OWNER + text + "\n")
-    assert (shop.policy.bot.enabled, shop.policy.bot.when, shop.policy.bot.fallback) == (
-        enabled,
-        when,
-        DEFAULT_FALLBACK,
-    )
+    assert (shop.policy.bot.enabled, shop.policy.bot.when, shop.policy.bot.fallback) == (enabled, when, None)
 
 
 def test_greeting(folder: Path) -> None:
@@ -1064,7 +1062,7 @@ def test_demo_rules_load_cleanly() -> None:
     assert tw.uses == ("general", "orders") and sg.uses == ()
     assert tw.entry("payment.installment") is None and tw.entry("store.location") is not None
     assert tw.entry("shipping.fee").reply.startswith("您好,本店宅配運費")  # type: ignore[union-attr]
-    assert tw.policy.bot.fallback == DEFAULT_FALLBACK
+    assert tw.policy.bot.fallback == DEFAULT_FALLBACK  # written out in the demo shop
     assert {day.weekday: day.ranges for day in sg.hours}[4][-1] == TimeRange(start=1200, end=1560)
 
 

@@ -1,0 +1,148 @@
+"""The `why` of one decision (see `engine.why`): built from a `decide` step only when it was asked to explain.
+
+Each policy step names the rule it came from as `file:line` (the span the rules model keeps for it), or
+none where nothing in the rules set it: a default, or a switch the owner flipped at run time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kefu.engine.diagnostics import Span
+from kefu.engine.inbox import Conversation
+from kefu.engine.matcher import Match
+from kefu.engine.rules import BotHours, Matching
+from kefu.engine.why import Levels, Matched, PolicyStep, Scored, Why
+
+if TYPE_CHECKING:
+    from kefu.engine.decide import _Step
+
+RUN_TIME = "switched at run time"
+
+
+def where(span: Span | None) -> str | None:
+    """`file:line` of a rule, or None."""
+    return f"{span.file}:{span.line}" if span is not None else None
+
+
+def explain_step(step: _Step, match: Match | None, conversation: Conversation, repeats: int | None) -> Why:
+    return Why(
+        matched=matched(match) if match is not None else None,
+        policy=tuple(policy_path(step, conversation, match, repeats)),
+    )
+
+
+def levels(matching: Matching) -> Levels:
+    return Levels(
+        confidence=matching.confidence,
+        suggest=matching.suggest,
+        margin=matching.margin,
+        repeat_limit=matching.repeat_limit,
+        rule=where(matching.span),
+    )
+
+
+def matched(match: Match) -> Matched:
+    """What the matcher made of a message, as the `why` shows it."""
+    return Matched(
+        message=match.message.original,
+        normalised=match.message.text,
+        synonyms=match.message.synonyms,
+        candidates=tuple(Scored(entry=c.entry, raw=c.raw, score=c.score, ask=c.ask) for c in match.candidates),
+        margin=match.margin,
+        decision=match.decision.value,
+        levels=levels(match.levels),
+    )
+
+
+def policy_path(step: _Step, conversation: Conversation, match: Match | None, repeats: int | None) -> list[PolicyStep]:
+    """The facts the decision went through, in the order it looked at them."""
+    shop, timetable, local = step.shop, step.rules.timetable, step.local
+    path = [PolicyStep(what="clock", value=f"{local:%Y-%m-%d %H:%M %a} ({shop.timezone})")]
+    if timetable.around_the_clock:
+        hours = "no working hours set: always within them"
+    elif timetable.is_closed(local.date()):
+        hours = "a holiday (closed)"
+    else:
+        hours = "within working hours" if timetable.working(local) else "outside working hours"
+    path.append(PolicyStep(what="hours", value=hours, rule=where(shop.span)))
+    period = next((p for p in reversed(shop.periods) if p.dates.start <= local.date() <= p.dates.end), None)
+    if period is not None:
+        path.append(PolicyStep(what="period", value=f"'{period.name}' in force", rule=where(period.span)))
+    settings, policy = step.settings, step.policy
+    assist = "on" if step.assist_on() else "off"
+    shop_auto = "on" if step.shop_auto_send() else "off"
+    path.append(
+        PolicyStep(
+            what="assist",
+            value=f"{assist}, the shop's auto-send {shop_auto}",
+            rule=RUN_TIME
+            if settings.assist is not None or settings.auto_send is not None
+            else where(policy.assist.span),
+        )
+    )
+    bot = f"on, {step.bot_when().value}" if step.bot_on() else "off"
+    runtime_bot = settings.bot is not None or settings.bot_when is not None
+    path.append(PolicyStep(what="bot", value=bot, rule=RUN_TIME if runtime_bot else where(policy.bot.span)))
+    online = [f"{a.name} {step.load(a.name)}/{a.capacity}" for a in step.online()]
+    path.append(PolicyStep(what="online", value=", ".join(online) if online else "nobody"))
+    path.append(PolicyStep(what="conversation", value=_standing(step, conversation)))
+    path.extend(step.routed)
+    if match is not None and match.best is not None and repeats is not None:
+        path.append(
+            PolicyStep(
+                what="repeats",
+                value=f"'{match.best.entry}' auto-sent {repeats} time(s) this session; the limit is "
+                f"{match.levels.repeat_limit}",
+                rule=where(match.levels.span),
+            )
+        )
+    if conversation.session is not None and conversation.session.stopped:
+        path.append(PolicyStep(what="stopped", value="smart reception waits for a human reply (D-2)"))
+    return path
+
+
+def _standing(step: _Step, conversation: Conversation) -> str:
+    """Who holds the conversation and who is looking at it."""
+    current = step.conversations.get(conversation.id, conversation)
+    if current.queued:
+        return f"queued at {step.queue.index(current.id) + 1 if current.id in step.queue else '?'}"
+    if current.agent is None:
+        return "no agent"
+    agent = step.agents.get(current.agent)
+    if agent is None or not agent.online:
+        return f"assigned to {current.agent} (offline)"
+    looking = (
+        "has it open (D-6: no auto-send here)"
+        if agent.focus == current.id
+        else f"has {agent.focus} open"
+        if agent.focus
+        else "has no conversation open"
+    )
+    own = "its own" if agent.auto_send is not None else "the shop's"
+    auto = "on" if step.auto_send_for(agent) else "off"
+    return f"assigned to {agent.name}, who {looking}; auto-send {auto} ({own})"
+
+
+def route_step(step: _Step, route: str, conversation: Conversation) -> PolicyStep:
+    """How a customer message was routed: to the bot, to assist's auto-send, or to a human."""
+    if route == "bot":
+        reason = "no agent online" if not step.online() else "the customer waits in the queue"
+        when = " off hours only" if step.bot_when() == BotHours.off_hours else " all day"
+        return PolicyStep(what="route", value=f"the bot answers ({reason}; the bot works{when})")
+    if route == "assist":
+        return PolicyStep(what="route", value=f"assist auto-sends for {conversation.agent}")
+    return PolicyStep(what="route", value=f"a human answers: {_why_human(step, conversation)}")
+
+
+def _why_human(step: _Step, conversation: Conversation) -> str:
+    agent = step.agents.get(conversation.agent) if conversation.agent else None
+    if agent is None or not agent.online:
+        if not step.bot_on():
+            return "no agent online, and the bot is off"
+        return "no agent online, and the bot works off hours only (within working hours now)"
+    if agent.focus == conversation.id:
+        return f"{agent.name} has the conversation open (D-6)"
+    if not step.assist_on():
+        return "assist is off"
+    return f"auto-send is off for {agent.name}"
