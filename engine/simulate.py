@@ -35,8 +35,15 @@ class LineError(BaseModel):
 class Simulation:
     """Per-shop state and rules; `play` one event at a time."""
 
-    def __init__(self, shops: Mapping[str, Shop], compile: Callable[[Shop], CompiledShop] = CompiledShop) -> None:
+    def __init__(
+        self,
+        shops: Mapping[str, Shop],
+        compile: Callable[[Shop], CompiledShop] = CompiledShop,
+        explain: bool = False,
+    ) -> None:
         self.shops = dict(shops)
+        self.explain = explain  # actions carry their `why`
+        self.seq = 0  # the number of the last event played
         self._compile = compile
         self._rules: dict[str, CompiledShop] = {}
         self.states: dict[str, State] = {}
@@ -63,7 +70,11 @@ class Simulation:
     def play(self, event: Event, line: int | None = None, raw: str | None = None) -> list[Step] | LineError:
         """The steps this event makes (a clock tick first when an hour has passed), or why it cannot.
         `raw` is the line the event was read from: kept on its step, unless its time had no offset
-        (then the step holds the time as read in the shop's zone, and the store serialises it)."""
+        (then the step holds the time as read in the shop's zone, and the store serialises it).
+
+        Every action carries the event's number in the stream as `event`: its input line when it was
+        read from one, else one more than the last (a tick kefu adds takes the number of the event
+        whose arrival let the clock pass)."""
         shop_id = self.shop_of(event)
         if isinstance(shop_id, LineError):
             return shop_id.model_copy(update={"line": line})
@@ -76,19 +87,22 @@ class Simulation:
                 message=f"time {now.isoformat()} is before the previous event's "
                 f"{last.isoformat()} in shop {shop_id}: events must come in time order",
             )
+        self.seq = seq = line if line is not None else self.seq + 1
         steps: list[Step] = []
         swept = self._swept.setdefault(shop_id, now)
         if now - swept >= SWEEP and event.type != "tick":
-            steps.append(self._decide(shop_id, Tick(time=now, shop=event.shop), now, None))
+            steps.append(self._decide(shop_id, Tick(time=now, shop=event.shop), now, None, seq))
         if event.time.tzinfo is None:  # kept with the offset it was read in
             event, raw = event.model_copy(update={"time": now}), None
-        steps.append(self._decide(shop_id, event, now, line, raw))
+        steps.append(self._decide(shop_id, event, now, line, seq, raw))
         return steps
 
-    def _decide(self, shop_id: str, event: Event, now: dt.datetime, line: int | None, raw: str | None = None) -> Step:
+    def _decide(
+        self, shop_id: str, event: Event, now: dt.datetime, line: int | None, seq: int, raw: str | None = None
+    ) -> Step:
         rules = self.rules(shop_id)
         state = self.states.get(shop_id) or State.initial(rules.shop)
-        outcome = decide(state, event, rules, now)
+        outcome = decide(state, event, rules, now, seq, self.explain)
         self.states[shop_id] = outcome.state
         self._last[shop_id] = now
         if event.type == "tick":
