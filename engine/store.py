@@ -266,19 +266,27 @@ class Store:
             if where != ":memory:":
                 Path(where).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(where, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
-            db = Database(conn)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{where}: kefu cannot open it ({error})", "unreadable") from None
+        except OSError as error:
+            raise StoreError(f"{where}: {error.strerror or error}") from None
+        db = Database(conn)
+        store = cls(db, where, clock)
+        try:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            store._refuse_foreign()  # before anything is written, WAL mode included
+            store._refuse_newer()
             if where != ":memory:":
                 db.enable_wal()
             db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
             db.execute("PRAGMA foreign_keys = ON")
-            store = cls(db, where, clock)
-            store._refuse_foreign()
             store._migrate()
         except sqlite3.DatabaseError as error:
+            store.close()
             raise StoreError(f"{where}: not a kefu database ({error})") from None
-        except OSError as error:
-            raise StoreError(f"{where}: {error.strerror or error}") from None
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -400,16 +408,20 @@ class Store:
     def version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
+    def _refuse_newer(self) -> None:
+        version = self.version()
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
+                f"up to {len(MIGRATIONS)}): upgrade kefu",
+                "newer",
+            )
+
     def _migrate(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            self._refuse_newer()  # again: another kefu may have written the file since
             version = self.version()
-            if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
-                    f"up to {len(MIGRATIONS)}): upgrade kefu",
-                    "newer",
-                )
             for migrate in MIGRATIONS[version:]:
                 migrate(self.db)
             self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

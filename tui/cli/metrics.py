@@ -88,14 +88,14 @@ def metrics(
     if list_runs:
         listed = read_history(db_path, lambda store: store.runs())
         if listed is None:
-            _nothing(as_json, str(history_path(db_path)), "no history yet: record some with kefu simulate", "runs")
+            _nothing(as_json, {"db": str(history_path(db_path)), "runs": []})
             return
-        _print_runs(listed[1], as_json)
+        _print_runs(listed[0], listed[1], as_json)
         return
     selection = "all" if all_runs else "chosen" if run_ids else "latest"
     read = read_history(db_path, lambda store: _measure(store, shop_id, start, end, by, run_ids, selection))
     if read is None:
-        _nothing(as_json, str(history_path(db_path)), "no history yet: record some with kefu simulate", "periods")
+        _nothing(as_json, {"db": str(history_path(db_path)), "selection": selection, "runs": [], "periods": []})
         return
     path, measured = read
     if as_json:
@@ -162,7 +162,7 @@ def _measure(
     zones = store.zones()
     periods: list[PeriodMetrics] = []
     covers: dict[str, str] = {}
-    for shop, rows in chosen.items():
+    for shop, rows in sorted(chosen.items()):  # shops in name order, as before
         ids = tuple(h.run for h in rows)
         zone = zones.get(shop)
         window = (_instant(start, zone, "--from", False), _instant(end, zone, "--to", True))
@@ -189,11 +189,12 @@ def _cover(shop: str, rows: list[Held], runs: list[Run], recorded: int, selectio
     return what
 
 
-def _nothing(as_json: bool, path: str, why: str, key: str) -> None:
+def _nothing(as_json: bool, empty: dict[str, object]) -> None:
+    """Nothing recorded yet (the default database does not exist): `empty` is the JSON to print."""
     if as_json:
-        click.echo(json.dumps({"db": path, key: []}, indent=2))
+        click.echo(json.dumps(empty, indent=2))
     else:
-        click.echo(f"kefu metrics: {why} ({path})", err=True)
+        click.echo(f"kefu metrics: no history yet: record some with kefu simulate ({empty['db']})", err=True)
 
 
 def _instant(text: str | None, zone: str | None, flag: str, end: bool) -> dt.datetime | None:
@@ -265,9 +266,10 @@ def _text(p: PeriodMetrics, zone: str | None, cover: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _print_runs(runs: list[Run], as_json: bool) -> None:
+def _print_runs(path: Path, runs: list[Run], as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"runs": [r.model_dump(mode="json") for r in runs]}, ensure_ascii=False, indent=2))
+        listed = {"db": str(path), "runs": [r.model_dump(mode="json") for r in runs]}
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
         return
     for run in runs:
         click.echo(f"{run.id:>5}  {run.started:%Y-%m-%d %H:%M:%S}  {run.events:>8} events  {run.source}  ({run.rules})")
