@@ -533,12 +533,21 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def runs(self) -> list[Run]:
-        rows = self.db.query(
-            "SELECT runs.id, started, source, rules, count(events.id) AS events FROM runs "
-            "LEFT JOIN events ON events.run = runs.id GROUP BY runs.id ORDER BY runs.id"
-        )
-        return [Run(**row) for row in rows]
+    def runs(self, held: Sequence[Held] | None = None) -> list[Run]:
+        """Every run, oldest first, with the events it recorded: counted from `held` when given
+        (what `held()` returned), else in one pass over the events (a join took twice as long)."""
+        counts: dict[int, int] = {}
+        if held is None:
+            for run, events in self.db.execute("SELECT run, count(*) FROM events GROUP BY run"):
+                counts[run] = events
+        else:
+            for h in held:
+                counts[h.run] = counts.get(h.run, 0) + h.events
+        rows = self.db.execute("SELECT id, started, source, rules FROM runs ORDER BY id")
+        return [
+            Run(id=run, started=started, source=source, rules=rules, events=counts.get(run, 0))
+            for run, started, source, rules in rows
+        ]
 
     def shops(self) -> list[str]:
         """The shops the history holds events of."""

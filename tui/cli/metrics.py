@@ -139,14 +139,16 @@ def _measure(
     from kefu.engine.metrics import compute
 
     known_shop(store, shop_id)
-    runs = {run.id: run for run in store.runs()}
+    held = store.held()
+    runs = {run.id: run for run in store.runs(held)}
     unknown = [str(run) for run in run_ids if run not in runs]
     if unknown:
         there = ", ".join(str(run) for run in runs) or "none"
         raise KefuError(f"no run {', '.join(unknown)} in {store.path}; runs there: {there}", Failure.not_found)
-    held = [h for h in store.held() if shop_id is None or h.shop == shop_id]
     recorded: dict[str, list[Held]] = {}
     for h in held:
+        if shop_id is not None and h.shop != shop_id:
+            continue
         recorded.setdefault(h.shop, []).append(h)
     chosen = {
         shop: [h for h in rows if h.run in run_ids] if run_ids else rows if selection == "all" else rows[-1:]
