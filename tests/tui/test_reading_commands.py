@@ -288,6 +288,11 @@ def test_metrics_runs_that_are_not_there_or_do_not_go_together(
     simulate(capsys, db, [{"type": "tick", "time": "2026-11-25T09:00"}], rules=SG)
     code, _, err = run(capsys, "metrics", "--db", str(db), "--run", "2", "--shop", "tw")
     assert (code, err) == (2, "kefu metrics: error: run 2 holds no events of shop 'tw'; its runs: 1\n")
+    code, out, err = run(capsys, "metrics", "--db", str(db), "--shop", "sg")  # a tick opens no session
+    assert (code, out) == (0, "")
+    assert re.fullmatch(
+        rf"kefu metrics: no sessions in {re.escape(str(db))} for that choice \(run 2, .* 1 event of shop sg\)\n", err
+    )
 
 
 def test_a_setting_set_to_the_value_it_had_is_audited_as_unchanged_and_not_counted_as_a_change(

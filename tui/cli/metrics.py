@@ -113,7 +113,8 @@ def metrics(
         )
         return
     if not measured.periods:
-        click.echo(f"kefu metrics: no sessions in {path} for that choice", err=True)
+        runs = "; ".join(measured.covers[shop] for shop in sorted(measured.covers))
+        click.echo(f"kefu metrics: no sessions in {path} for that choice" + (f" ({runs})" if runs else ""), err=True)
         return
     for period in measured.periods:
         click.echo(_text(period, measured.zones.get(period.shop), measured.covers[period.shop]))
