@@ -27,6 +27,7 @@ READING = {
     "metrics --json": ["metrics", "--json"],
     "metrics --runs": ["metrics", "--runs"],
     "metrics --all-runs": ["metrics", "--all-runs", "--json"],
+    "metrics --runs --json": ["metrics", "--runs", "--json"],
     "audit": ["audit"],
     "audit --json": ["audit", "--json"],
 }
@@ -211,7 +212,9 @@ def test_the_default_database_missing_is_no_history_yet_and_nothing_is_created(
     assert not (tmp_path / "data").exists()
 
 
-@pytest.mark.parametrize("command", ["metrics", "metrics --json", "metrics --all-runs", "audit", "audit --json"])
+@pytest.mark.parametrize(
+    "command", ["metrics", "metrics --json", "metrics --all-runs", "metrics --runs", "audit", "audit --json"]
+)
 def test_an_unknown_shop_is_not_found_naming_the_shops_there_in_every_reading_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
@@ -274,6 +277,8 @@ def test_metrics_take_each_shops_own_latest_run(tmp_path: Path, capsys: pytest.C
     )
     report = metrics_json(capsys, db)
     assert sessions(report) == {"sg": 1, "tw": 1}
+    code, out, _ = run(capsys, "metrics", "--db", str(db), "--runs", "--shop", "sg", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)["runs"]] == [2]
     assert [(p["shop"], p["runs"]) for p in report["periods"]] == [("sg", [2]), ("tw", [1])]  # type: ignore[attr-defined]
 
 

@@ -49,7 +49,7 @@ DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on 
     help="Only this run (see --runs); repeat to combine runs. Default: each shop's latest run.",
 )
 @click.option("--all-runs", is_flag=True, help="Combine every recorded run (a session replayed twice counts twice).")
-@click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs and stop.")
+@click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs (with --shop, its runs) and stop.")
 @json_option('Print one JSON object: {"db": ..., "selection": ..., "runs": [...], "periods": [...]}.')
 def metrics(
     db_path: Path | None,
@@ -86,7 +86,7 @@ def metrics(
     if run_ids and all_runs:
         raise click.UsageError("--run and --all-runs exclude each other")
     if list_runs:
-        listed = read_history(db_path, lambda store: store.runs())
+        listed = read_history(db_path, lambda store: _runs(store, shop_id))
         if listed is None:
             _nothing(as_json, {"db": str(history_path(db_path)), "runs": []})
             return
@@ -176,6 +176,14 @@ def _measure(
         covers[shop] = _cover(shop, rows, [runs[h.run] for h in rows], len(recorded[shop]), selection)
     covered = sorted({h.run for rows in chosen.values() for h in rows})
     return _Measured(periods, [runs[run] for run in covered], zones, covers)
+
+
+def _runs(store: Store, shop_id: str | None) -> list[Run]:
+    """Every recorded run; with `--shop`, the runs that recorded events of that shop."""
+    known_shop(store, shop_id)
+    held = store.held()
+    holding = {h.run for h in held if h.shop == shop_id}
+    return [run for run in store.runs(held) if shop_id is None or run.id in holding]
 
 
 def _cover(shop: str, rows: list[Held], runs: list[Run], recorded: int, selection: str) -> str:
