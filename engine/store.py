@@ -351,11 +351,13 @@ class Store:
         return store
 
     def unchanged(self) -> bool:
-        """False when the file an immutable read looked at has been changed since it was opened."""
+        """False when the file an immutable read looked at may have changed since it was opened: it
+        is not the same size, inode and time of last change, or a writer has come (its -wal file;
+        the time of change alone could miss a checkpoint within the clock tick of the last write)."""
         if self._snapshot is None:
             return True
         try:
-            return _fingerprint(Path(self.path)) == self._snapshot
+            return _fingerprint(Path(self.path)) == self._snapshot and not Path(self.path + "-wal").exists()
         except OSError:
             return False
 

@@ -292,3 +292,21 @@ def test_held_counts_the_events_of_each_shop_in_each_run(store: Store) -> None:
     store.append(second, [Step(shop="tw", event=message(2), line=1)])
     assert [(h.run, h.shop, h.events) for h in store.held()] == [(first, "sg", 1), (first, "tw", 1), (second, "tw", 1)]
     assert [len(list(store.steps(runs=runs))) for runs in ([first], [second], [first, second], [])] == [2, 1, 3, 0]
+
+
+def test_a_read_during_which_a_writer_came_and_stays_is_read_again_and_sees_its_commits(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    with Store.open(path) as store:
+        store.append(store.start_run("a.jsonl", "rules/"), [Step(shop="tw", event=message(0), line=1)])
+    writers: list[Store] = []
+
+    def read(reader: Store) -> int:
+        if not writers:
+            writers.append(Store.open(path))  # still open when the read ends: nothing checkpointed yet
+            writers[0].append(writers[0].start_run("b.jsonl", "rules/"), [Step(shop="tw", event=message(1), line=1)])
+        return reader.count("events")
+
+    try:
+        assert Store.reading(path, read) == 2
+    finally:
+        writers[0].close()
