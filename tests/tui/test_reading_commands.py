@@ -343,3 +343,24 @@ def test_metrics_help_names_no_file_and_says_what_each_metric_means(capsys: pyte
     assert not re.search(r"\w+\.md\b", out), "a user installing kefu has no SPEC.md or docs/"
     for metric in ("M-1 smart reception resolved", "M-2 responded within 24 h", "M-3 first response", "M-4"):
         assert metric in out
+
+
+def test_a_database_a_killed_writer_left_with_its_wal_is_read_with_all_it_committed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files a writer killed mid-run leaves (the database and a -wal holding commits not yet in
+    it) are read as they are: the commits are seen, and neither file is written."""
+    db = recorded(capsys, tmp_path)
+    writer = Store.open(db)
+    writer.db.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.start_run("killed.jsonl", TW)
+    left = tmp_path / "left"
+    left.mkdir()
+    for name in ("kefu.db", "kefu.db-wal"):  # what is on disk while it runs, without its shared memory
+        (left / name).write_bytes((db.parent / name).read_bytes())
+    writer.close()
+    before = folder_state(left)
+    code, out, _ = run(capsys, "metrics", "--runs", "--json", "--db", str(left / "kefu.db"))
+    assert code == 0 and [r["source"] for r in json.loads(out)["runs"]][-1] == "killed.jsonl"
+    after = folder_state(left)
+    assert {name: after[name] for name in before} == before  # SQLite may add its -shm index beside them
