@@ -294,26 +294,19 @@ class Store:
         """`read(store)` on the database opened read-only (`Store.read`), closed afterwards.
 
         A database no connection has open (no -wal file beside it) is read as immutable, so SQLite
-        creates no -wal and -shm files next to it either. Should a writer come meanwhile and change
-        the file (a checkpoint), that read may be torn: it is done again the ordinary read-only way,
-        which sees writers (and uses, or makes, the -shm file they share)."""
-        for shared in (False, True):
-            store = cls.read(path, shared=shared)
-            try:
-                result = read(store)
-            except sqlite3.DatabaseError as error:
-                if store.unchanged():
-                    raise StoreError(f"{store.path}: kefu cannot read it ({error})", "unreadable") from None
-                continue
-            except Exception:
-                if store.unchanged():
-                    raise
-                continue
-            finally:
-                store.close()
+        creates no -wal and -shm files next to it either. Should a writer come meanwhile (its -wal
+        file appears) or the file change (a checkpoint), that read may be torn or stale: it is done
+        again the ordinary read-only way, which sees writers (through the -shm file they share)."""
+        store = cls.read(path, shared=False)
+        try:
+            result = _read_closing(store, read)
+        except Exception:
+            if store.unchanged():
+                raise
+        else:
             if store.unchanged():
                 return result
-        raise StoreError(f"{path}: changed while kefu read it; run the command again", "unreadable")
+        return _read_closing(cls.read(path, shared=True), read)
 
     @classmethod
     def read(cls, path: Path | str, shared: bool = True) -> Store:
@@ -638,6 +631,15 @@ class _Transaction:
             self.db.execute("COMMIT")
         else:
             self.db.rollback()
+
+
+def _read_closing(store: Store, read: Callable[[Store], T]) -> T:
+    """`read(store)`, then close the store; an SQLite error meanwhile is a `StoreError`."""
+    with store:
+        try:
+            return read(store)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{store.path}: kefu cannot read it ({error})", "unreadable") from None
 
 
 def _header(file: Path) -> bytes:
