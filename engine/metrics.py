@@ -80,6 +80,7 @@ class PeriodMetrics(_Model):
     responded_24h: Responded  # M-2
     first_response: FirstResponse  # M-3
     satisfaction: Satisfaction  # M-4
+    runs: tuple[int, ...] = ()  # the recorded runs the figures cover (filled in by the caller that chose them)
 
 
 class Report(_Model):

@@ -9,6 +9,11 @@ store is given (never an SQL time default), so a test fixes what is written.
 Times are stored twice: `utc` (fixed-width ISO 8601 in UTC, so text order is time order and
 `--from/--to` are plain comparisons) and in the line's JSON body exactly as decided, with its offset.
 An event's body is its input line as read when it had one with an offset (not serialised again).
+
+Commands that only read (`kefu metrics`, `kefu audit`) open with `Store.reading`: SQLite's read-only
+mode, never creating, migrating or writing the file, and each way a file can be unusable is a
+`StoreError` of its own `problem` (docs/history.md). Only `Store.open`, for commands that write,
+creates a database or brings an older one up to date.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlite_utils import Database
@@ -27,13 +32,26 @@ from sqlite_utils import Database
 from kefu.engine.events import Action, Changed, CustomerMessage, Denied, Event, Rated, Step
 
 SCHEMA_VERSION = 1
+READABLE_FROM = 1  # the oldest schema a reading command reads as it is; older ones need a writing command
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the other writer's transaction
+SQLITE_HEADER = b"SQLite format 3\x00"
+KEFU_TABLES = ("runs", "shops", "events", "actions", "conversations", "ratings", "audit")
 _EVENT = TypeAdapter(Event)
 _ACTION = TypeAdapter(Action)
+T = TypeVar("T")
+
+# What is wrong with a database kefu was asked to read: missing (no such file), unreadable (kefu may
+# not read it), not_kefu (empty, not SQLite, SQLite without kefu's tables, damaged), newer (written by a
+# newer kefu), older (needs a writing command to migrate it first).
+Problem = Literal["missing", "unreadable", "not_kefu", "newer", "older"]
 
 
 class StoreError(Exception):
-    """A database kefu cannot use: the message says which file and why (one line)."""
+    """A database kefu cannot use: the message says which file and why (one line); `problem` which kind."""
+
+    def __init__(self, message: str, problem: Problem = "not_kefu") -> None:
+        super().__init__(message)
+        self.problem: Problem = problem
 
 
 class Stored(BaseModel):
@@ -49,12 +67,24 @@ class Stored(BaseModel):
 
 
 class Run(BaseModel):
+    """A recorded run (one `kefu simulate --db`, one UI session): when it started, what it played."""
+
     model_config = ConfigDict(frozen=True)
 
     id: int
     started: dt.datetime
     source: str
     rules: str
+    events: int
+
+
+class Held(BaseModel):
+    """How many events of one shop one run recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run: int
+    shop: str
     events: int
 
 
@@ -68,7 +98,8 @@ class AuditEntry(BaseModel):
     time: dt.datetime
     actor: str
     setting: str
-    outcome: str  # changed | denied
+    outcome: str  # changed | unchanged (set to the value it had) | denied
+    changed: bool  # the setting's value changed: outcome "changed" only
     before: str | None = None
     after: str | None = None
     value: str | None = None  # what a denied change asked for
@@ -225,6 +256,7 @@ class Store:
         self.db = db
         self.path = path
         self.clock = clock
+        self._snapshot: tuple[int, int, int] | None = None  # the file as an immutable read found it
 
     @classmethod
     def open(cls, path: Path | str, clock: Callable[[], dt.datetime] = utc_now) -> Store:
@@ -234,19 +266,130 @@ class Store:
             if where != ":memory:":
                 Path(where).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(where, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
-            db = Database(conn)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{where}: kefu cannot open it ({error})", "unreadable") from None
+        except OSError as error:
+            raise StoreError(f"{where}: {error.strerror or error}") from None
+        db = Database(conn)
+        store = cls(db, where, clock)
+        try:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            store._refuse_foreign()  # before anything is written, WAL mode included
+            store._refuse_newer()
             if where != ":memory:":
                 db.enable_wal()
             db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
             db.execute("PRAGMA foreign_keys = ON")
-            store = cls(db, where, clock)
             store._migrate()
         except sqlite3.DatabaseError as error:
+            store.close()
             raise StoreError(f"{where}: not a kefu database ({error})") from None
-        except OSError as error:
-            raise StoreError(f"{where}: {error.strerror or error}") from None
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    @classmethod
+    def reading(cls, path: Path | str, read: Callable[[Store], T]) -> T:
+        """`read(store)` on the database opened read-only (`Store.read`), closed afterwards.
+
+        A database no connection has open (no -wal file beside it) is read as immutable, so SQLite
+        creates no -wal and -shm files next to it either. Should a writer come meanwhile (its -wal
+        file appears) or the file change (a checkpoint), that read may be torn or stale: it is done
+        again the ordinary read-only way, which sees writers (through the -shm file they share)."""
+        store = cls.read(path, shared=False)
+        try:
+            result = _read_closing(store, read)
+        except Exception:
+            if store.unchanged():
+                raise
+        else:
+            if store.unchanged():
+                return result
+        return _read_closing(cls.read(path, shared=True), read)
+
+    @classmethod
+    def read(cls, path: Path | str, shared: bool = True) -> Store:
+        """Open an existing kefu database read-only: never created, migrated or written. Each way the
+        file can be unusable is a `StoreError` with its own `problem`. `shared=False` reads a file no
+        connection has open as immutable (see `reading`, which checks it stayed so)."""
+        file = Path(path)
+        where = str(path)
+        header = _header(file)
+        if not header:
+            raise StoreError(f"{where}: an empty file, not a kefu database")
+        if not header.startswith(SQLITE_HEADER):
+            raise StoreError(f"{where}: not a kefu database (not an SQLite file)")
+        immutable = not shared and not Path(where + "-wal").exists()
+        snapshot = _fingerprint(file) if immutable else None
+        uri = file.absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise StoreError(f"{where}: kefu cannot open it ({error})", "unreadable") from None
+        store = cls(Database(conn), where, utc_now)
+        store._snapshot = snapshot
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            store._check_readable()
+        except sqlite3.OperationalError as error:
+            store.close()
+            raise StoreError(f"{where}: kefu cannot read it ({error})", "unreadable") from None
+        except sqlite3.DatabaseError as error:
+            store.close()
+            raise StoreError(f"{where}: not a kefu database ({error})") from None
+        except StoreError:
+            store.close()
+            raise
+        return store
+
+    def unchanged(self) -> bool:
+        """False when the file an immutable read looked at may have changed since it was opened: it
+        is not the same size, inode and time of last change, or a writer has come (its -wal file;
+        the time of change alone could miss a checkpoint within the clock tick of the last write)."""
+        if self._snapshot is None:
+            return True
+        try:
+            return _fingerprint(Path(self.path)) == self._snapshot and not Path(self.path + "-wal").exists()
+        except OSError:
+            return False
+
+    def _tables(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def _check_readable(self) -> None:
+        """The schema is one this kefu reads as it is, with all of kefu's tables."""
+        version = self.version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer kefu (schema {version}; this kefu reads up to "
+                f"{SCHEMA_VERSION}): upgrade kefu to read it",
+                "newer",
+            )
+        tables = self._tables()
+        if version == 0:
+            what = "an SQLite database without kefu's tables" if tables else "an empty SQLite database"
+            raise StoreError(f"{self.path}: not a kefu database ({what})")
+        if version < READABLE_FROM:
+            raise StoreError(
+                f"{self.path}: written by an older kefu (schema {version}; this kefu reads {READABLE_FROM} to "
+                f"{SCHEMA_VERSION}): a command that writes, such as kefu simulate --db, upgrades it first",
+                "older",
+            )
+        missing = [table for table in KEFU_TABLES if table not in tables]
+        if missing:
+            raise StoreError(f"{self.path}: not a kefu database (schema {version} without table {missing[0]})")
+
+    def _refuse_foreign(self) -> None:
+        """A writing command creates kefu's tables in a new or empty database only, never in another
+        program's SQLite file (schema 0 with tables of its own)."""
+        if self.path != ":memory:" and self.version() == 0:
+            tables = sorted(self._tables())
+            if tables:
+                raise StoreError(
+                    f"{self.path}: not a kefu database (an SQLite database with other tables: {', '.join(tables[:3])}"
+                    f"{', ...' if len(tables) > 3 else ''}); kefu records into a new file or a kefu database"
+                )
 
     def __enter__(self) -> Store:
         return self
@@ -260,15 +403,20 @@ class Store:
     def version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
+    def _refuse_newer(self) -> None:
+        version = self.version()
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
+                f"up to {len(MIGRATIONS)}): upgrade kefu",
+                "newer",
+            )
+
     def _migrate(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            self._refuse_newer()  # again: another kefu may have written the file since
             version = self.version()
-            if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path}: written by a newer kefu (schema {version}; this kefu knows "
-                    f"up to {len(MIGRATIONS)}): upgrade kefu"
-                )
             for migrate in MIGRATIONS[version:]:
                 migrate(self.db)
             self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
@@ -380,23 +528,41 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def runs(self) -> list[Run]:
-        rows = self.db.query(
-            "SELECT runs.id, started, source, rules, count(events.id) AS events FROM runs "
-            "LEFT JOIN events ON events.run = runs.id GROUP BY runs.id ORDER BY runs.id"
-        )
-        return [Run(**row) for row in rows]
+    def runs(self, held: Sequence[Held] | None = None) -> list[Run]:
+        """Every run, oldest first, with the events it recorded: counted from `held` when given
+        (what `held()` returned), else in one pass over the events (a join took twice as long)."""
+        counts: dict[int, int] = {}
+        if held is None:
+            for run, events in self.db.execute("SELECT run, count(*) FROM events GROUP BY run"):
+                counts[run] = events
+        else:
+            for h in held:
+                counts[h.run] = counts.get(h.run, 0) + h.events
+        rows = self.db.execute("SELECT id, started, source, rules FROM runs ORDER BY id")
+        return [
+            Run(id=run, started=started, source=source, rules=rules, events=counts.get(run, 0))
+            for run, started, source, rules in rows
+        ]
 
     def shops(self) -> list[str]:
+        """The shops the history holds events of."""
         return [row["shop"] for row in self.db.query("SELECT DISTINCT shop FROM events ORDER BY shop")]
+
+    def held(self) -> list[Held]:
+        """How many events of which shop each run recorded, by run and shop."""
+        rows = self.db.execute("SELECT run, shop, count(*) FROM events GROUP BY run, shop ORDER BY run, shop")
+        return [Held(run=run, shop=shop, events=events) for run, shop, events in rows]
 
     def zones(self) -> dict[str, str]:
         """Each shop's time zone, as its latest run knew it."""
         return {row["id"]: row["timezone"] for row in self.db.query("SELECT id, timezone FROM shops ORDER BY run")}
 
-    def steps(self, shop: str | None = None, run: int | None = None) -> Iterator[Stored]:
-        """Every stored step in the order it was written (two writers' runs interleave). Streams."""
-        where, params = _filters(shop=shop, run=run)
+    def steps(
+        self, shop: str | None = None, run: int | None = None, runs: Sequence[int] | None = None
+    ) -> Iterator[Stored]:
+        """Every stored step in the order it was written (two writers' runs interleave), of `run`
+        or of `runs` when given. Streams."""
+        where, params = _filters(shop=shop, run=run, runs=runs)
         events = self.db.execute(f"SELECT id, run, shop, body FROM events{where} ORDER BY id", params)
         actions = self.db.execute(
             f"SELECT event, body FROM actions WHERE event IN (SELECT id FROM events{where}) ORDER BY id", params
@@ -421,6 +587,8 @@ class Store:
         return [row[0] for row in self.db.execute(f"SELECT body FROM actions{where} ORDER BY id", params)]
 
     def audit(self, shop: str | None = None) -> list[AuditEntry]:
+        """The audit log, oldest first. A change to the value the setting already had is `unchanged`
+        (older databases stored it as `changed`, with the same value before and after)."""
         where, params = _filters(shop=shop)
         rows = self.db.execute(
             f"SELECT run, shop, body, actor, setting, outcome, before, after, value, reason, recorded "
@@ -434,7 +602,8 @@ class Store:
                 time=json.loads(r[2])["time"],
                 actor=r[3],
                 setting=r[4],
-                outcome=r[5],
+                outcome="unchanged" if r[5] == "changed" and r[6] == r[7] else r[5],
+                changed=r[5] == "changed" and r[6] != r[7],
                 before=r[6],
                 after=r[7],
                 value=r[8],
@@ -464,7 +633,38 @@ class _Transaction:
             self.db.rollback()
 
 
-def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict[str, object]]:
+def _read_closing(store: Store, read: Callable[[Store], T]) -> T:
+    """`read(store)`, then close the store; an SQLite error meanwhile is a `StoreError`."""
+    with store:
+        try:
+            return read(store)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{store.path}: kefu cannot read it ({error})", "unreadable") from None
+
+
+def _header(file: Path) -> bytes:
+    """The first bytes of the file (empty for an empty file); a file kefu cannot read is a `StoreError`."""
+    try:
+        with file.open("rb") as stream:
+            return stream.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        raise StoreError(f"{file}: no such file", "missing") from None
+    except IsADirectoryError:
+        raise StoreError(f"{file}: is a folder, not a kefu database") from None
+    except PermissionError:
+        raise StoreError(f"{file}: kefu may not read it (permission denied)", "unreadable") from None
+    except OSError as error:
+        raise StoreError(f"{file}: kefu cannot read it ({error.strerror or error})", "unreadable") from None
+
+
+def _fingerprint(file: Path) -> tuple[int, int, int]:
+    info = file.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _filters(
+    shop: str | None = None, run: int | None = None, runs: Sequence[int] | None = None
+) -> tuple[str, dict[str, object]]:
     clauses: list[str] = []
     params: dict[str, object] = {}
     if shop is not None:
@@ -473,6 +673,8 @@ def _filters(shop: str | None = None, run: int | None = None) -> tuple[str, dict
     if run is not None:
         clauses.append("run = :run")
         params["run"] = run
+    if runs is not None:
+        clauses.append(f"run IN ({', '.join(str(int(r)) for r in runs) or 'NULL'})")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -514,7 +716,8 @@ def _audit_row(run: int, shop: str, action: Changed | Denied, body: str, recorde
         "recorded": recorded,
     }
     if isinstance(action, Changed):
-        row.update(outcome="changed", before=action.before, after=action.after)
+        outcome = "changed" if action.before != action.after else "unchanged"  # set to the value it had
+        row.update(outcome=outcome, before=action.before, after=action.after)
     else:
         row.update(outcome="denied", value=action.value, reason=action.reason)
     return row

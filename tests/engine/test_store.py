@@ -237,3 +237,76 @@ def test_two_processes_writing_one_database_lose_nothing(tmp_path: Path) -> None
             assert lines == 6000
         printed = sorted(line for out, _ in outputs for line in out.decode().splitlines())
         assert printed == sorted(store.action_bodies())
+
+
+def test_a_read_a_writer_changed_meanwhile_is_read_again_through_the_writers_files(tmp_path: Path) -> None:
+    """An immutable read takes no lock: when a writer comes and checkpoints into the file while it
+    reads, what it read may be torn, so it is read again the shared read-only way."""
+    path = tmp_path / "kefu.db"
+    with Store.open(path) as store:
+        store.append(store.start_run("a.jsonl", "rules/"), [Step(shop="tw", event=message(0), line=1)])
+    seen: list[tuple[bool, int]] = []
+
+    def read(reader: Store) -> int:
+        seen.append((reader.unchanged(), reader.count("events")))
+        if len(seen) == 1:
+            with Store.open(path) as writer:  # its close checkpoints into the file
+                writer.append(writer.start_run("b.jsonl", "rules/"), [Step(shop="tw", event=message(1), line=1)])
+        return reader.count("events")
+
+    assert Store.reading(path, read) == 2
+    assert seen == [(True, 1), (True, 2)]
+
+
+def test_a_read_that_fails_on_a_file_left_as_it_was_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    Store.open(path).close()
+
+    def read(reader: Store) -> int:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    with pytest.raises(StoreError, match=r"kefu.db: kefu cannot read it \(database disk image is malformed\)"):
+        Store.reading(path, read)
+
+
+def test_a_writing_command_never_adds_kefus_tables_to_another_programs_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"notes.sqlite: not a kefu database \(an SQLite database with other tables"):
+        Store.open(path)
+    assert path.read_bytes() == before
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    Store.open(empty).close()  # an empty file is where a writing command may start a database
+    assert Store.read(empty).version() == SCHEMA_VERSION
+
+
+def test_held_counts_the_events_of_each_shop_in_each_run(store: Store) -> None:
+    first = store.start_run("a.jsonl", "rules/")
+    store.append(first, [Step(shop="tw", event=message(0), line=1), Step(shop="sg", event=message(1), line=2)])
+    second = store.start_run("b.jsonl", "rules/")
+    store.append(second, [Step(shop="tw", event=message(2), line=1)])
+    assert [(h.run, h.shop, h.events) for h in store.held()] == [(first, "sg", 1), (first, "tw", 1), (second, "tw", 1)]
+    assert [len(list(store.steps(runs=runs))) for runs in ([first], [second], [first, second], [])] == [2, 1, 3, 0]
+
+
+def test_a_read_during_which_a_writer_came_and_stays_is_read_again_and_sees_its_commits(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    with Store.open(path) as store:
+        store.append(store.start_run("a.jsonl", "rules/"), [Step(shop="tw", event=message(0), line=1)])
+    writers: list[Store] = []
+
+    def read(reader: Store) -> int:
+        if not writers:
+            writers.append(Store.open(path))  # still open when the read ends: nothing checkpointed yet
+            writers[0].append(writers[0].start_run("b.jsonl", "rules/"), [Step(shop="tw", event=message(1), line=1)])
+        return reader.count("events")
+
+    try:
+        assert Store.reading(path, read) == 2
+    finally:
+        writers[0].close()

@@ -6,25 +6,25 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from kefu.tui.cli.options import SHOP_ONLY, db_option, json_option, shop_option
+from kefu.tui.cli.options import db_option, json_option, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN
-from kefu.tui.history import history_path, open_history
+from kefu.tui.history import history_path, known_shop, read_history
 
 if TYPE_CHECKING:
     from kefu.engine.metrics import PeriodMetrics, Share
-    from kefu.engine.store import Store
+    from kefu.engine.store import Held, Run, Store
 
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on the shop's clock"
 
 
 @click.command()
 @db_option("The database simulations recorded into")
-@shop_option(SHOP_ONLY)
+@shop_option("Only this shop (one the database holds).")
 @click.option("--from", "start", default=None, metavar="TIME", help=f"Sessions opened from TIME on ({DATE_HELP}).")
 @click.option(
     "--to",
@@ -40,72 +40,172 @@ DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+08:00]; without an offset, on 
     show_default=True,
     help="One row per shop, or per shop and day, ISO week or month (on the shop's clock).",
 )
-@click.option("--run", "run_id", type=int, default=None, help="Only this run (see --runs).")
-@click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs and stop.")
-@json_option('Print one JSON object: {"db": ..., "periods": [...]}.')
+@click.option(
+    "--run",
+    "run_ids",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Only this run (see --runs); repeat to combine runs. Default: each shop's latest run.",
+)
+@click.option("--all-runs", is_flag=True, help="Combine every recorded run (a session replayed twice counts twice).")
+@click.option("--runs", "list_runs", is_flag=True, help="List the recorded runs (with --shop, its runs) and stop.")
+@json_option('Print one JSON object: {"db": ..., "selection": ..., "runs": [...], "periods": [...]}.')
 def metrics(
     db_path: Path | None,
     shop_id: str | None,
     start: str | None,
     end: str | None,
     by: str,
-    run_id: int | None,
+    run_ids: tuple[int, ...],
+    all_runs: bool,
     list_runs: bool,
     as_json: bool,
 ) -> None:
-    """The four numbers of SPEC.md M-1..M-4, from everything recorded in the database.
+    """The merchant's four numbers per shop (M-1..M-4), from the recorded history.
 
-    Sessions (D-1) count in the period their first message falls in; ratings in the period they
-    were given. M-2 leaves out sessions still waiting less than 24 h for an answer (shown as
-    pending). See docs/metrics.md for the exact definitions.
+    \b
+    M-1 smart reception resolved: sessions whose last message is a KB answer by assist or the bot
+    M-2 responded within 24 h: sessions in which every customer message got a KB answer or a
+        human reply within 24 h (sessions still waiting less than 24 h are pending, not counted)
+    M-3 first response: from the first message smart reception did not answer to the first
+        human reply after it (average and median)
+    M-4 satisfaction: solved ratings out of all ratings, smart reception and humans side by side
+
+    A session is a customer's messages and the replies until 24 h pass without a message; it
+    counts in the period its first message falls in, a rating in the period it was given in.
+    Each shop's figures come from its latest run unless --run or --all-runs says otherwise; the
+    output says which runs they cover. The database is only read, never created or changed.
 
     \b
     Examples:
       kefu metrics
       kefu metrics --shop tw --from 2026-11-01 --to 2026-11-30 --by day
-      kefu metrics --db night.db --json
+      kefu metrics --db night.db --run 3 --run 4 --json
     """
-    from kefu.engine.metrics import Report, compute
-
-    store = open_history(db_path)
-    if store is None:
-        _nothing(as_json, str(history_path(db_path)), "no history yet: record some with kefu simulate")
-        return
-    path = Path(store.path)
-    with store:
-        if list_runs:
-            _print_runs(store, as_json)
+    if run_ids and all_runs:
+        raise click.UsageError("--run and --all-runs exclude each other")
+    if list_runs:
+        listed = read_history(db_path, lambda store: _runs(store, shop_id))
+        if listed is None:
+            _nothing(as_json, {"db": str(history_path(db_path)), "runs": []})
             return
-        zones = store.zones()
-        shops = [s for s in store.shops() if shop_id is None or s == shop_id]
-        if shop_id is not None and not shops:
-            known = ", ".join(store.shops()) or "none"
-            raise KefuError(f"no history for shop '{shop_id}' in {path}; shops there: {known}", Failure.not_found)
-        periods = []
-        for shop in shops:
-            zone = zones.get(shop)
-            window = (_instant(start, zone, "--from", False), _instant(end, zone, "--to", True))
-            if window[0] and window[1] and window[0] >= window[1]:
-                raise click.UsageError(f"--from {start} is not before --to {end}")
-            report = compute(store.steps(shop=shop, run=run_id), zones, *window, by=by)
-            periods.extend(report.periods)
-    result = Report(periods=periods)
+        _print_runs(listed[0], listed[1], as_json)
+        return
+    selection = "all" if all_runs else "chosen" if run_ids else "latest"
+    read = read_history(db_path, lambda store: _measure(store, shop_id, start, end, by, run_ids, selection))
+    if read is None:
+        _nothing(as_json, {"db": str(history_path(db_path)), "selection": selection, "runs": [], "periods": []})
+        return
+    path, measured = read
     if as_json:
-        click.echo(json.dumps({"db": str(path), **result.model_dump(mode="json")}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "db": str(path),
+                    "selection": selection,
+                    "runs": [run.model_dump(mode="json") for run in measured.runs],
+                    "periods": [period.model_dump(mode="json") for period in measured.periods],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
-    if not periods:
-        click.echo(f"kefu metrics: no sessions in {path} for that choice", err=True)
+    if not measured.periods:
+        runs = "; ".join(measured.covers[shop] for shop in sorted(measured.covers))
+        click.echo(f"kefu metrics: no sessions in {path} for that choice" + (f" ({runs})" if runs else ""), err=True)
         return
-    for period in periods:
-        click.echo(_text(period, zones.get(period.shop)))
+    for period in measured.periods:
+        click.echo(_text(period, measured.zones.get(period.shop), measured.covers[period.shop]))
     sys.exit(EXIT_CLEAN)
 
 
-def _nothing(as_json: bool, path: str, why: str) -> None:
-    if as_json:
-        click.echo(json.dumps({"db": path, "periods": []}, indent=2))
+class _Measured(NamedTuple):
+    periods: list[PeriodMetrics]
+    runs: list[Run]  # every run the figures cover
+    zones: dict[str, str]
+    covers: dict[str, str]  # shop -> which runs its figures cover, said in words
+
+
+def _measure(
+    store: Store,
+    shop_id: str | None,
+    start: str | None,
+    end: str | None,
+    by: str,
+    run_ids: tuple[int, ...],
+    selection: str,
+) -> _Measured:
+    from kefu.engine.metrics import compute
+
+    known_shop(store, shop_id)
+    held = store.held()
+    runs = {run.id: run for run in store.runs(held)}
+    unknown = [str(run) for run in run_ids if run not in runs]
+    if unknown:
+        there = ", ".join(str(run) for run in runs) or "none"
+        raise KefuError(f"no run {', '.join(unknown)} in {store.path}; runs there: {there}", Failure.not_found)
+    recorded: dict[str, list[Held]] = {}
+    for h in held:
+        if shop_id is not None and h.shop != shop_id:
+            continue
+        recorded.setdefault(h.shop, []).append(h)
+    chosen = {
+        shop: [h for h in rows if h.run in run_ids] if run_ids else rows if selection == "all" else rows[-1:]
+        for shop, rows in recorded.items()
+    }
+    chosen = {shop: rows for shop, rows in chosen.items() if rows}
+    if shop_id is not None and not chosen:
+        raise KefuError(
+            f"run {', '.join(map(str, run_ids))} holds no events of shop '{shop_id}'; its runs: "
+            + ", ".join(str(h.run) for h in recorded.get(shop_id, [])),
+            Failure.not_found,
+        )
+    zones = store.zones()
+    periods: list[PeriodMetrics] = []
+    covers: dict[str, str] = {}
+    for shop, rows in sorted(chosen.items()):  # shops in name order, as before
+        ids = tuple(h.run for h in rows)
+        zone = zones.get(shop)
+        window = (_instant(start, zone, "--from", False), _instant(end, zone, "--to", True))
+        if window[0] and window[1] and window[0] >= window[1]:
+            raise click.UsageError(f"--from {start} is not before --to {end}")
+        report = compute(store.steps(shop=shop, runs=ids), zones, *window, by=by)
+        periods.extend(period.model_copy(update={"runs": ids}) for period in report.periods)
+        covers[shop] = _cover(shop, rows, [runs[h.run] for h in rows], len(recorded[shop]), selection)
+    covered = sorted({h.run for rows in chosen.values() for h in rows})
+    return _Measured(periods, [runs[run] for run in covered], zones, covers)
+
+
+def _runs(store: Store, shop_id: str | None) -> list[Run]:
+    """Every recorded run; with `--shop`, the runs that recorded events of that shop."""
+    known_shop(store, shop_id)
+    held = store.held()
+    holding = {h.run for h in held if h.shop == shop_id}
+    return [run for run in store.runs(held) if shop_id is None or run.id in holding]
+
+
+def _cover(shop: str, rows: list[Held], runs: list[Run], recorded: int, selection: str) -> str:
+    """Which runs a shop's figures cover: ids, when they started, how many events of the shop."""
+    events = sum(h.events for h in rows)
+    first, last = (f"{run.started:%Y-%m-%d %H:%M:%S}" for run in (runs[0], runs[-1]))
+    if len(runs) == 1:
+        what = f"run {runs[0].id}, started {first} UTC"
     else:
-        click.echo(f"kefu metrics: {why} ({path})", err=True)
+        what = f"runs {', '.join(str(run.id) for run in runs)}, started {first} to {last} UTC"
+    what += f", {events} event{'s' * (events != 1)} of shop {shop}"
+    if selection == "latest" and recorded > 1:
+        what += f" (the latest of {recorded} runs; --all-runs combines them)"
+    return what
+
+
+def _nothing(as_json: bool, empty: dict[str, object]) -> None:
+    """Nothing recorded yet (the default database does not exist): `empty` is the JSON to print."""
+    if as_json:
+        click.echo(json.dumps(empty, indent=2))
+    else:
+        click.echo(f"kefu metrics: no history yet: record some with kefu simulate ({empty['db']})", err=True)
 
 
 def _instant(text: str | None, zone: str | None, flag: str, end: bool) -> dt.datetime | None:
@@ -145,7 +245,7 @@ def _share(share: Share) -> str:
     return f"{share.count:>5} of {share.total:<5} {rate:>7}"
 
 
-def _text(p: PeriodMetrics, zone: str | None) -> str:
+def _text(p: PeriodMetrics, zone: str | None, cover: str) -> str:
     window = ""
     if p.start or p.end:
         window = (
@@ -154,6 +254,7 @@ def _text(p: PeriodMetrics, zone: str | None) -> str:
     first, satisfaction, responded = p.first_response, p.satisfaction, p.responded_24h
     lines = [
         f"shop {p.shop}  period {p.period}{window}" + (f"  ({zone})" if zone else ""),
+        f"  {cover}",
         f"  sessions                          {p.sessions:>5}",
         f"  M-1 smart reception resolved      {_share(p.resolved)}",
         f"  M-2 responded within 24 h         {_share(responded)}"
@@ -176,10 +277,10 @@ def _text(p: PeriodMetrics, zone: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _print_runs(store: Store, as_json: bool) -> None:
-    runs = store.runs()
+def _print_runs(path: Path, runs: list[Run], as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"runs": [r.model_dump(mode="json") for r in runs]}, ensure_ascii=False, indent=2))
+        listed = {"db": str(path), "runs": [r.model_dump(mode="json") for r in runs]}
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
         return
     for run in runs:
         click.echo(f"{run.id:>5}  {run.started:%Y-%m-%d %H:%M:%S}  {run.events:>8} events  {run.source}  ({run.rules})")
