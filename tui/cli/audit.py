@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kefu.dsl.visible import shown_name, visible
 from kefu.tui.cli.options import SHOP_ONLY, db_option, json_option, shop_option
 from kefu.tui.history import history_path, open_history
 
@@ -41,14 +42,18 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
             )
         )
         return
+    from kefu.tui.show import changed_by
+
+    staff = changed_by(entries)  # forged rows and look-alike names show: kefu.tui.show, kefu.dsl.visible
     for entry in entries:
         what = (
             f"{entry.before} -> {entry.after}"
             if entry.outcome == "changed"
             else f"refused {entry.value}: {entry.reason}"
         )
+        actor = shown_name(entry.actor, staff.get(entry.shop, ()))
         click.echo(
-            f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {entry.actor:<10} {entry.setting:<16} {what}"
+            visible(f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {actor:<10} {entry.setting:<16} {what}")
         )
     if not entries:
         click.echo("kefu audit: no setting changes recorded", err=True)

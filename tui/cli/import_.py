@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.atomic import write_atomically
 from kefu.tui.cli.options import shop_option
 from kefu.tui.errors import Failure, KefuError
@@ -64,13 +65,13 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None, f
     try:
         data = source.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        click.echo(f"{source}: error: not UTF-8 (byte offset {exc.start})", err=True)
+        click.echo(visible(f"{source}: error: not UTF-8 (byte offset {exc.start})"), err=True)
         sys.exit(EXIT_FINDINGS)
     entries, problems = read_rows(data, kind)
     result = render(entries, shop_id or output.resolve().parent.name, source.name, problems)
     if result.entries == 0:
         for line, problem in result.problems:
-            click.echo(f"{source}:{line}: {problem}", err=True)
+            click.echo(visible(f"{source}:{line}: {problem}"), err=True)
         raise KefuError(f"no usable entry in {source}; nothing written to {output}", Failure.findings)
     formatted = format_bytes(result.text.encode("utf-8"), str(output))
     if formatted.text is None:  # the importer wrote something the language rejects: a bug
@@ -78,10 +79,10 @@ def import_(source: Path, output: Path, kind: str | None, shop_id: str | None, f
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output, formatted.text)
     for line, problem in result.problems:
-        click.echo(f"{source}:{line}: {problem}", err=True)
+        click.echo(visible(f"{source}:{line}: {problem}"), err=True)
     count = len(result.problems)
     click.echo(
-        f"wrote {display_name(output)}: {result.entries} entries, {result.asks} asks"
+        f"wrote {visible(display_name(output))}: {result.entries} entries, {result.asks} asks"
         + (f"; {count} problem{'s' * (count != 1)} above" if count else ""),
         err=True,
     )
