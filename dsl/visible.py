@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Unicode 14 (Python 3.11's unicodedata): categories Cc, Cf, Cs, Zl, Zp
 _INVISIBLE = (
@@ -105,6 +106,7 @@ def visible_name(name: str) -> str:
     return NAME_HIDDEN_RE.sub(_escaped, name)
 
 
+@lru_cache(maxsize=4096)  # the same few names, on every line of a long run
 def name_key(name: str) -> str:
     """What a name looks like: width folded (NFKC), invisible characters and spaces removed.
     Two names with one key look alike on a screen; `mia`, `mia `, `ｍｉａ` and `mi\\u200ba` share one."""
