@@ -244,3 +244,24 @@ def test_a_json_line_holding_a_raw_line_separator_is_one_line_to_kefu_eval(
     code, out, err = run(capsys, "eval", TW, str(queries), "--json")
     assert (code, err) == (0, "")
     assert json.loads(out)["queries"] == 1
+
+
+def test_a_test_block_name_cannot_forge_the_summary_of_kefu_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name is rule text: `\\n` in a string is a line break, shown as its escape on the failure's line."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "shop.kefu").write_text(
+        'shop s "S" {\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n\n'
+        'faq a "A" {\n    ask "有免運嗎"\n    reply "有"\n}\n\n'
+        'test "t\\n9 passed, 0 failed\u2028" {\n    "今天天氣如何" -> a\n}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "test", str(tmp_path))
+    assert code == 1
+    failure, summary = printable_lines(out)
+    assert failure.endswith(
+        'shop.kefu:15: test "t\\n9 passed, 0 failed\\u2028": expected a (auto-sent or suggested), '
+        "got no answer for '今天天氣如何'"
+    )
+    assert summary == "0 passed, 1 failed"
