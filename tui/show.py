@@ -1,5 +1,5 @@
-"""Events, actions and audit rows as one readable line each: what `kefu simulate` and `kefu audit`
-print without --json.
+"""Events and actions as one readable line each (what `kefu simulate` prints without --json), and the
+staff names `kefu audit` can prove from its rows.
 
 Every text that came from outside (messages, names, ids, reasons) goes through `kefu.dsl.visible`:
 control and invisible characters print as escapes, so no text can break a line, erase one or hide in

@@ -84,6 +84,11 @@ def test_k043_prints_the_invisible_characters_as_escapes_with_the_caret_under_th
             id="greeting-of-a-period",
         ),
         pytest.param(
+            {"shop.kefu": HEAD + f'period "sale" 2026-11-10..2026-11-12 {{\ngreeting "雙11{RLO}快樂"\n}}\n'},
+            "the greeting",
+            id="an-unindented-statement-in-a-block",
+        ),
+        pytest.param(
             {"shop.kefu": HEAD + f'\nfaq refund.days "退款{RLO}期限" {{\n    ask "退款"\n    reply "好"\n}}\n'},
             "the title of 'refund.days'",
             id="title",

@@ -15,17 +15,19 @@ entries come from) read again, to point at the very character in the string wher
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 from kefu.dsl.codes import define
+from kefu.dsl.language import TOP_LEVEL
 from kefu.dsl.source import read_file
 from kefu.dsl.syntax import parse
 from kefu.dsl.tree import Atom, Stmt
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
-from kefu.engine.rules import Policy, Shop
+from kefu.engine.rules import Shop
 
 CODE = define(
     "K043",
@@ -61,15 +63,19 @@ BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MARKS = {"\u200e": "left-to-right mark", "\u200f": "right-to-left mark", "\u061c": "arabic letter mark"}
 MARK_RE = re.compile("[\u200e\u200f\u061c]")
 ANY_RE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+FLAGGED = (*BIDI, *MARKS)
+_ITEM_START = re.compile(r"^(?:" + "|".join(TOP_LEVEL) + r")(?=[ \t{;\r\n]|$)", re.M)  # as dsl.syntax cuts
 STAFF = frozenset({"owner", "admin", "agent"})
 ENTRY_FIELDS = {"reply": "the reply", "ask": "an ask", "title": "the title"}
 BOT_FIELDS = {"fallback": "the bot's fallback", "off_hours_reply": "the off-hours reply"}
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
-    sent = {text for text in _texts(shop) if ANY_RE.search(text)}
-    if not sent:
+    texts = _texts(shop)
+    joined = "\n".join(texts)
+    if not any(char in joined for char in FLAGGED):  # a substring search per character: the common case ends here
         return
+    sent = {text for text in texts if ANY_RE.search(text)}
     files = list(shop.files)
     for entry in shop.entries:  # preset files the shop's entries come from
         if entry.span is not None and entry.span.file not in files:
@@ -78,26 +84,39 @@ def check(shop: Shop) -> Iterator[Diagnostic]:
         source, _ = read_file(Path(file), file)
         if source is None or ANY_RE.search(source.text) is None:
             continue
-        yield from _findings(parse(source.text, file).stmts, None, file, sent)
+        yield from _findings(_statements_holding(source.text, file), None, file, sent)
 
 
-def _texts(shop: Shop) -> Iterator[str]:
+def _statements_holding(text: str, file: str) -> tuple[Stmt, ...]:
+    """The top-level statements of `text` that hold one of the characters, read alone: each from the
+    line it starts on (a top-level keyword at column 1) to the next such line, so a large shop is not
+    parsed again whole. A piece that does not read cleanly alone (an unindented nested statement
+    fooled the cut) is given up for a parse of the whole file."""
+    starts = [match.start() for match in _ITEM_START.finditer(text)]
+    pieces = sorted({bisect.bisect_right(starts, match.start()) - 1 for match in ANY_RE.finditer(text)})
+    stmts: list[Stmt] = []
+    line, counted = 1, 0
+    for index in pieces:
+        start = starts[index] if index >= 0 else 0
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        line += text.count("\n", counted, start)
+        counted = start
+        document = parse(text[start:end], file, first_line=line)
+        if document.diagnostics or document.broken:
+            return parse(text, file).stmts
+        stmts.extend(document.stmts)
+    return tuple(stmts)
+
+
+def _texts(shop: Shop) -> list[str]:
     """Every text of the built shop that reaches a customer (or an agent, as the shop's words)."""
-    yield shop.name
-    yield from (member.name for member in shop.staff)
+    texts = [shop.name, *(member.name for member in shop.staff)]
     for policy in (shop.policy, *(period.policy for period in shop.periods)):
-        yield from _policy_texts(policy)
+        texts.extend(text for text in (policy.greeting, policy.bot.fallback, policy.bot.off_hours_reply) if text)
     for entry in shop.entries:
-        yield from (entry.id, entry.title, entry.reply)
-        yield from (ask.text for ask in entry.asks)
-
-
-def _policy_texts(policy: Policy) -> Iterator[str]:
-    if policy.greeting is not None:
-        yield policy.greeting
-    yield policy.bot.fallback
-    if policy.bot.off_hours_reply is not None:
-        yield policy.bot.off_hours_reply
+        texts += (entry.id, entry.title, entry.reply)
+        texts += [ask.text for ask in entry.asks]
+    return texts
 
 
 def _findings(stmts: tuple[Stmt, ...], parent: Stmt | None, file: str, sent: set[str]) -> Iterator[Diagnostic]:
