@@ -19,7 +19,7 @@ from kefu.dsl.codes import K010, K011, K012, K013, K044
 from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
-from kefu.dsl.values import Reader, visible
+from kefu.dsl.values import Reader, has_text
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import (
     SETTING_VALUES,
@@ -426,7 +426,7 @@ class _Builder:
     def reply_text(self, stmt: Stmt) -> str | None:
         value = self.reader.string(stmt)
         if value is not None:
-            if not visible(value):
+            if not has_text(value):
                 what = "greeting" if stmt.head.value == "greeting" else stmt.head.value.replace("_", " ")
                 hint = ", or: greeting off" if stmt.head.value == "greeting" else ""
                 self.reader.error(K044, stmt.args[0], f"the {what} is empty", f"write the text to send{hint}")

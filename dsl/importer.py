@@ -20,7 +20,7 @@ from kefu.dsl.jsonl import objects
 from kefu.dsl.rules.matching.duplicate_ask import ask_key
 from kefu.dsl.source import CONTROL_RE
 from kefu.dsl.syntax import quote
-from kefu.dsl.values import ID_RE, visible
+from kefu.dsl.values import ID_RE, has_text
 
 MAX_FIELD = 128 * 1024  # characters in one CSV field: longer is no ask or reply, but a broken file
 
@@ -134,7 +134,7 @@ def _add(
             problems.append((number, f"entry {ident!r}: an ask must be one non-empty line"))
             continue
         entry.asks.append(ask.strip())
-    if reply is not None and visible(reply):
+    if reply is not None and has_text(reply):
         if entry.reply is not None and entry.reply != reply:
             problems.append((number, f"entry {ident!r}: a second, different reply (the first is kept)"))
         else:

@@ -1,14 +1,18 @@
-"""Diagnostics as text (rustc/ruff style), JSON, or GitHub Actions annotations."""
+"""Diagnostics as text (rustc/ruff style), JSON, or GitHub Actions annotations.
+
+Text and annotations show control and invisible characters of file names, messages and source lines
+as escapes (`kefu.dsl.visible`), the carets under what is printed; JSON keeps every text exact."""
 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kefu.dsl.visible import visible
 
 if TYPE_CHECKING:  # imported only to type: a clean cached `kefu check` renders without pydantic
     from kefu.engine.diagnostics import Diagnostic
@@ -17,7 +21,6 @@ SourceLines = Callable[[str], list[str] | None]
 
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @lru_cache(maxsize=1)
@@ -33,14 +36,15 @@ def file_lines(path: str) -> list[str] | None:
         file = Path(path)
         if file.stat().st_size > MAX_SOURCE_BYTES:
             return None
-        return file.read_text(encoding="utf-8-sig").splitlines()
+        return source_lines(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
         return None
 
 
-def _printable(line: str) -> str:
-    """Control characters (a terminal's escape sequences among them) shown as U+FFFD."""
-    return _CONTROL.sub("\ufffd", line.replace("\t", " "))
+def source_lines(text: str) -> list[str]:
+    """A file's lines as the parser numbers them: split at LF only (a CR before it dropped). Python's
+    `splitlines` also splits at U+2028, U+0085, form feeds and more, which would show the wrong line."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def display_width(text: str) -> int:
@@ -51,10 +55,13 @@ def display_width(text: str) -> int:
 def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
     span = diagnostic.span
     out = [
-        f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
+        visible(
+            f"{span.file}:{span.line}:{span.column}: {diagnostic.severity.value}[{diagnostic.code}]: "
+            f"{diagnostic.message}"
+        )
     ]
     if lines is not None and 1 <= span.line <= len(lines) and diagnostic.code not in no_source_line():
-        source = _printable(lines[span.line - 1])
+        source = lines[span.line - 1].replace("\t", " ")
         number = str(span.line)
         pad = " " * len(number)
         if len(source) > 200:  # a huge line: show the part around the spot
@@ -64,14 +71,15 @@ def text(diagnostic: Diagnostic, lines: list[str] | None) -> str:
             column = span.column
         end = span.end_column if span.end_line == span.line and span.end_column >= span.column else column
         end = min(end, len(source)) if column <= len(source) else column
-        length = max(display_width(source[column - 1 : end]) if column <= len(source) else 1, 1)
+        # control and invisible characters as escapes; the carets measured on what is printed
+        length = max(display_width(visible(source[column - 1 : end])) if column <= len(source) else 1, 1)
         out.append(f"{pad} |")
-        out.append(f"{number} | {source}")
-        out.append(f"{pad} | {' ' * display_width(source[: column - 1])}{'^' * length}")
+        out.append(f"{number} | {visible(source)}")
+        out.append(f"{pad} | {' ' * display_width(visible(source[: column - 1]))}{'^' * length}")
     for related in diagnostic.related:
-        out.append(f"  = note: see also {related.file}:{related.line}:{related.column}")
+        out.append(visible(f"  = note: see also {related.file}:{related.line}:{related.column}"))
     if diagnostic.help:
-        out.append(f"  = help: {diagnostic.help}")
+        out.append(visible(f"  = help: {diagnostic.help}"))
     return "\n".join(out)
 
 
@@ -107,15 +115,21 @@ def render_json(diagnostics: Iterable[Diagnostic], **extra: object) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: control characters as escapes (`visible`), then the runner's own
+    escaping of `%`, CR and LF (as @actions/core's escapeData does: `%` first, so `%0A` stays text)."""
+    return visible(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(value: str) -> str:
+    """A property value (file=..., title=...): the message's escaping, and `:` and `,` (escapeProperty)."""
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(diagnostics: Iterable[Diagnostic]) -> str:
-    """One workflow command per finding: ::error file=...,line=...,col=...,title=K012::message"""
+    """One workflow command per finding: ::error file=...,line=...,col=...,title=K012::message
+
+    A file name holding a control character is written with its escape, like every text kefu prints
+    for a human: no annotation can carry a terminal's escape sequence into the log."""
     rows = []
     for d in diagnostics:
         span = d.span

@@ -26,7 +26,7 @@ _PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([^}\n]*)\}|\$\{")
 _DAY_ALIASES = {"daily": tuple(range(7)), "weekdays": tuple(range(5)), "weekends": (5, 6)}
 
 
-def visible(text: str) -> bool:
+def has_text(text: str) -> bool:
     """Whether `text` shows anything: not only spaces and invisible (format) characters."""
     return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 

@@ -1,9 +1,18 @@
-"""Events and actions as one readable line each: what `kefu simulate` prints without --json."""
+"""Events and actions as one readable line each (what `kefu simulate` prints without --json), and the
+staff names `kefu audit` can prove from its rows.
+
+Every text that came from outside (messages, names, ids, reasons) goes through `kefu.dsl.visible`:
+control and invisible characters print as escapes, so no text can break a line, erase one or hide in
+a name; a name that only looks like a staff name of the shop is quoted with a note.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
+from kefu.dsl.visible import clipped, shown_name, visible
 from kefu.engine.events import (
     Action,
     Assign,
@@ -23,68 +32,93 @@ from kefu.engine.events import (
     Suggest,
 )
 
+if TYPE_CHECKING:
+    from kefu.engine.store import AuditEntry
+
 WIDTH = 72  # message texts are cut to this many characters (the JSON output keeps them whole)
 
 
 def clip(text: str, width: int = WIDTH) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    """A message on one line: spaces folded, control characters as escapes, cut with `…`."""
+    return clipped(text, width)
 
 
 def when(instant: dt.datetime) -> str:
     return instant.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def event_line(event: Event, line: int | None) -> str:
-    """`12 2026-11-25 14:00:00 customer_message c1 請問有免運嗎?`"""
+def event_line(event: Event, line: int | None, staff: Collection[str] = ()) -> str:
+    """`12 2026-11-25 14:00:00 customer_message c1 請問有免運嗎?`; `staff`: the names of the event's
+    shop's staff, so a name that only looks like one of them shows the difference."""
     where = f"{line:>4} " if line is not None else "   · "
-    subject = getattr(event, "conversation", None) or getattr(event, "agent", None) or ""
+    conversation = getattr(event, "conversation", None)
+    agent = getattr(event, "agent", None)
+    subject = visible(conversation) if conversation else shown_name(agent, staff) if agent is not None else ""
     detail = ""
     if isinstance(event, CustomerMessage):
         detail = clip(event.text)
     elif isinstance(event, SettingChange):
-        detail = f"{event.actor}: {event.setting.value} = {event.value}"
+        detail = f"{shown_name(event.actor, staff)}: {event.setting.value} = {visible(event.value)}"
     elif isinstance(event, CustomerRating):
         detail = "solved" if event.solved else f"unsolved ({event.reason.value if event.reason else ''})"
     elif hasattr(event, "text") and getattr(event, "text", None):
         detail = clip(str(event.text))
-    if hasattr(event, "agent") and getattr(event, "conversation", None):
-        subject = f"{event.conversation} {event.agent}"
+    if agent is not None and conversation:
+        subject = f"{visible(conversation)} {shown_name(agent, staff)}"
     return " ".join(part for part in (f"{where}{when(event.time)}", event.type, subject, detail) if part)
 
 
-def action_line(action: Action) -> str:
+def action_line(action: Action, staff: Collection[str] = ()) -> str:
     """`     → send assist answer shipping.free 0.98 [自動發送] 您好,...`"""
-    return "     → " + _describe(action)
+    return "     → " + _describe(action, staff)
 
 
-def _describe(action: Action) -> str:
+def _describe(action: Action, staff: Collection[str]) -> str:
+    conversation = visible(getattr(action, "conversation", ""))
     if isinstance(action, Send):
-        who = action.sender.value + (f" {action.agent}" if action.agent else "")
-        entry = f" {action.entry}" if action.entry else ""
+        who = action.sender.value + (f" {shown_name(action.agent, staff)}" if action.agent is not None else "")
+        entry = f" {visible(action.entry)}" if action.entry else ""
         score = f" {action.score:.0f}" if action.score is not None else ""
-        labels = "".join(f" [{label}]" for label in (action.label, action.customer_label) if label)
-        return f"send {action.conversation} {who} {action.kind.value}{entry}{score}{labels}: {clip(action.text)}"
+        labels = "".join(f" [{visible(label)}]" for label in (action.label, action.customer_label) if label)
+        return f"send {conversation} {who} {action.kind.value}{entry}{score}{labels}: {clip(action.text)}"
     if isinstance(action, Suggest):
-        options = ", ".join(f"{s.entry} {s.score:.0f}" for s in action.suggestions)
-        return f"suggest {action.conversation} to {action.agent} ({action.source}): {options}"
+        options = ", ".join(f"{visible(s.entry)} {s.score:.0f}" for s in action.suggestions)
+        return f"suggest {conversation} to {shown_name(action.agent, staff)} ({action.source}): {options}"
     if isinstance(action, Notice):
-        return f"notice {action.conversation} {action.reason}: {action.text}"
+        return f"notice {conversation} {action.reason}: {visible(action.text)}"
     if isinstance(action, Lists):
         marks = [name for name, on in (("unread", action.unread), ("unreplied", action.unreplied)) if on]
-        return f"lists {action.conversation}: {', '.join(marks) or 'neither unread nor unreplied'}"
+        return f"lists {conversation}: {', '.join(marks) or 'neither unread nor unreplied'}"
     if isinstance(action, Assign):
-        return f"assign {action.conversation} to {action.agent}"
+        return f"assign {conversation} to {shown_name(action.agent, staff)}"
     if isinstance(action, Queue):
-        return f"queue {action.conversation} at position {action.position}"
+        return f"queue {conversation} at position {action.position}"
     if isinstance(action, Changed):
-        return f"changed {action.setting}: {action.before} -> {action.after} (by {action.actor})"
+        return (
+            f"changed {visible(action.setting)}: {visible(action.before)} -> {visible(action.after)} "
+            f"(by {shown_name(action.actor, staff)})"
+        )
     if isinstance(action, Denied):
-        return f"denied {action.setting} = {action.value} for {action.actor}: {action.reason}"
+        return (
+            f"denied {visible(action.setting)} = {visible(action.value)} for {shown_name(action.actor, staff)}: "
+            f"{visible(action.reason)}"
+        )
     if isinstance(action, Rated):
         verdict = "solved" if action.solved else f"unsolved ({action.reason.value if action.reason else ''})"
-        rated = f" {action.sender.value}" + (f" {action.entry}" if action.entry else "") if action.sender else ""
-        return f"rated {action.conversation}{rated}: {verdict}" + (f' "{clip(action.text)}"' if action.text else "")
+        rated = (
+            f" {action.sender.value}" + (f" {visible(action.entry)}" if action.entry else "") if action.sender else ""
+        )
+        return f"rated {conversation}{rated}: {verdict}" + (f' "{clip(action.text)}"' if action.text else "")
     if isinstance(action, (SessionOpened, SessionClosed)):
-        return f"{action.type.replace('_', ' ')} {action.conversation}"
+        return f"{action.type.replace('_', ' ')} {conversation}"
     return action.type
+
+
+def changed_by(entries: Iterable[AuditEntry]) -> dict[str, frozenset[str]]:
+    """Per shop, the actors whose setting change went through: only the shop's owner and admins may
+    switch a setting, so these are staff names (the database keeps no staff list)."""
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.outcome == "changed":
+            found.setdefault(entry.shop, set()).add(entry.actor)
+    return {shop: frozenset(names) for shop, names in found.items()}

@@ -34,7 +34,8 @@ import pytest
 
 from kefu.dsl.codes import CODES
 from kefu.dsl.load import load
-from kefu.dsl.render import render_text
+from kefu.dsl.render import render_text, source_lines
+from kefu.dsl.visible import visible
 from kefu.engine.diagnostics import Diagnostic
 from kefu.engine.rules import without_spans
 from kefu.tui import cli as cli_module
@@ -182,7 +183,9 @@ def test_rendered_text_is_well_formed(case: Case, workdir: Path) -> None:
         span = diagnostic.span
         assert diagnostic.severity is CODES[diagnostic.code].level
         level = diagnostic.severity.value
-        assert block[0] == f"{span.file}:{span.line}:{span.column}: {level}[{diagnostic.code}]: {diagnostic.message}"
+        assert block[0] == visible(
+            f"{span.file}:{span.line}:{span.column}: {level}[{diagnostic.code}]: {diagnostic.message}"
+        )
         message = diagnostic.message.removeprefix(span.file)  # a message may start with the file's name
         assert message[:1].islower() or message[:1] in "'\" ", diagnostic.message  # ' ' after a file name
         assert not diagnostic.message.endswith("."), diagnostic.message
@@ -191,16 +194,16 @@ def test_rendered_text_is_well_formed(case: Case, workdir: Path) -> None:
             assert len(block) == 2  # a file too large to read has no source to show
             continue
         try:
-            lines = Path(span.file).read_text(encoding="utf-8-sig").splitlines()
+            lines = source_lines(Path(span.file).read_text(encoding="utf-8-sig"))
         except UnicodeDecodeError:
             assert len(block) == 2  # no source to show for a file that is not text
             continue
         gutter = " " * len(str(span.line))
-        source = lines[span.line - 1].replace("\t", " ")
-        assert block[1:4] == [f"{gutter} |", f"{span.line} | {source}", block[3]]
+        source = lines[span.line - 1].replace("\t", " ")  # control characters shown as escapes, carets under them
+        assert block[1:4] == [f"{gutter} |", f"{span.line} | {visible(source)}", block[3]]
         caret = block[3][len(gutter) + 3 :]
-        before = _cells(source[: span.column - 1])
-        width = _cells(source[span.column - 1 : span.end_column]) if span.end_line == span.line else 1
+        before = _cells(visible(source[: span.column - 1]))
+        width = _cells(visible(source[span.column - 1 : span.end_column])) if span.end_line == span.line else 1
         assert caret == " " * before + "^" * max(width, 1), (block, span)
 
 

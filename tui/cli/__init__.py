@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from kefu.dsl.files import UsageError
+from kefu.dsl.visible import visible
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE
 
@@ -91,7 +92,9 @@ def no_full_stop(message: str) -> str:
 
 
 def failure_lines(error: KefuError) -> list[str]:
-    """How a failure is printed: its details as they are, then one line naming the command."""
+    """How a failure is printed: its details, then one line naming the command. A file name, shop id or
+    value quoted in them shows its control characters as escapes (`kefu.dsl.visible`), so a message
+    stays one line and cannot pass for another."""
     where = error.command or "kefu"
     message = no_full_stop(error.message)
     if error.kind is Failure.usage:
@@ -100,7 +103,8 @@ def failure_lines(error: KefuError) -> list[str]:
         line = f"{where}: {message}"
     else:
         line = f"{where}: error: {message}"
-    return ([error.details] if error.details else []) + [line]
+    details = "\n".join(visible(part) for part in error.details.split("\n"))  # its lines, each safe to print
+    return ([details] if error.details else []) + [visible(line)]
 
 
 def os_error_line(error: OSError, args: list[str]) -> str:
@@ -115,9 +119,11 @@ def internal_error_lines(error: BaseException, args: list[str]) -> list[str]:
     it: it has none to name."""
     detail = str(error).strip().splitlines()
     return [
-        f"kefu: internal error: {type(error).__name__}" + (f": {no_full_stop(detail[0])}" if detail else ""),
-        f"kefu: this is a bug in kefu {version()}; to report it, give that version, the command line as run "
-        f"({shlex.join(['kefu', *args])}) and the line above",
+        visible(f"kefu: internal error: {type(error).__name__}" + (f": {no_full_stop(detail[0])}" if detail else "")),
+        visible(
+            f"kefu: this is a bug in kefu {version()}; to report it, give that version, the command line as run "
+            f"({shlex.join(['kefu', *args])}) and the line above"
+        ),
     ]
 
 
@@ -137,17 +143,17 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "kefu"
         message = no_full_stop(exc.format_message())
-        _fail([f"{where}: error: {message[:1].lower() + message[1:]} (see '{where} --help')"], EXIT_USAGE)
+        _fail([visible(f"{where}: error: {message[:1].lower() + message[1:]} (see '{where} --help')")], EXIT_USAGE)
     except KefuError as error:
         _fail(failure_lines(error), EXIT_FOR[error.kind])
     except UsageError as exc:
-        _fail([f"kefu: error: {no_full_stop(str(exc))}"], EXIT_USAGE)
+        _fail([visible(f"kefu: error: {no_full_stop(str(exc))}")], EXIT_USAGE)
     except KeyboardInterrupt:
         _fail(["kefu: interrupted"], 130)
     except click.exceptions.Abort:
         _fail(["kefu: aborted"], 130)
     except click.ClickException as exc:
-        _fail([f"kefu: error: {no_full_stop(exc.format_message())}"], exc.exit_code)
+        _fail([visible(f"kefu: error: {no_full_stop(exc.format_message())}")], exc.exit_code)
     except SystemExit:
         raise
     except BrokenPipeError:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.cli.options import json_option, rules_argument, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
@@ -53,7 +54,7 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
         click.echo(json.dumps(_document(shop, message, match, candidates), ensure_ascii=False, indent=2))
         return
     for line in _text(shop, match, candidates, explain):
-        click.echo(line)
+        click.echo(visible(line))
 
 
 def _candidates(shop: Shop, match: Match) -> list[dict[str, Any]]:
@@ -91,7 +92,7 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
         + (f"  (score {best.score:g}, margin {match.margin:g})" if best else "")
     ]
     if explain:
-        lines.append(f"  normalised: {match.message.text!r}")
+        lines.append(f"  normalised: '{match.message.text}'")
         if match.message.synonyms:
             lines.append("  synonyms:   " + ", ".join(f"{a} -> {b}" for a, b in match.message.synonyms))
         lines.append(
@@ -105,7 +106,7 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
             place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""
             lines.append(
                 f"  {rank}. {candidate['entry']:<28} {candidate['score']:5.1f}  raw {candidate['raw']:.3f}  "
-                f"via {candidate['ask']!r}  {place}"
+                f"via '{candidate['ask']}'  {place}"
             )
     return lines
 

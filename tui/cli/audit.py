@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kefu.dsl.visible import shown_name, visible
 from kefu.tui.cli.options import db_option, json_option, shop_option
 from kefu.tui.history import history_path, known_shop, read_history
 
@@ -50,6 +51,9 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
             )
         )
         return
+    from kefu.tui.show import changed_by
+
+    staff = changed_by(entries)  # forged rows and look-alike names show: kefu.tui.show, kefu.dsl.visible
     for entry in entries:
         if entry.outcome == "denied":
             what = f"refused {entry.value}: {entry.reason}"
@@ -57,8 +61,9 @@ def audit(db_path: Path | None, shop_id: str | None, as_json: bool) -> None:
             what = f"{entry.before} -> {entry.after}"
         else:
             what = f"unchanged: {entry.after}"
+        actor = shown_name(entry.actor, staff.get(entry.shop, ()))
         click.echo(
-            f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {entry.actor:<10} {entry.setting:<16} {what}"
+            visible(f"{entry.time.isoformat()}  {entry.shop}  run {entry.run}  {actor:<10} {entry.setting:<16} {what}")
         )
     if not entries:
         click.echo("kefu audit: no setting changes recorded" + (f" for shop {shop_id}" if shop_id else ""), err=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.cli.options import json_option, rules_argument, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
@@ -60,11 +61,11 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
     known = {entry.id for entry in shop.entries}
     unknown = [query for query in parsed if query.expect is not None and query.expect not in known]
     problems = sorted(
-        problems + [(query.line, f"entry {query.expect!r} is not in shop '{shop.id}'") for query in unknown]
+        problems + [(query.line, f"entry '{query.expect}' is not in shop '{shop.id}'") for query in unknown]
     )
     parsed = [query for query in parsed if query.expect is None or query.expect in known]  # not a matcher's miss
     for line, problem in problems:
-        click.echo(f"{queries}:{line}: {problem}", err=True)
+        click.echo(visible(f"{queries}:{line}: {problem}"), err=True)
     if not parsed:
         raise KefuError(f"no usable query in {queries}", Failure.findings)
     matcher = Matcher(shop.entries, shop.synonyms)
@@ -84,7 +85,7 @@ def eval_(rules: Path, queries: Path, shop_id: str | None, as_json: bool, show_s
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for text in _text(shop, report, rows if show_sweep else None, best, target):
-            click.echo(text)
+            click.echo(visible(text))
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
 
 

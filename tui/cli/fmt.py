@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.atomic import write_atomically
 from kefu.tui.cli.options import paths_argument
 from kefu.tui.errors import Failure, KefuError
@@ -33,10 +34,20 @@ def kefu_files(paths: tuple[Path, ...], unreadable: list[tuple[Path, str]]) -> l
     return files
 
 
+def patch_lines(text: str) -> list[str]:
+    """Lines as a patch counts them, each with its LF: `splitlines` would also cut at U+2028 or a form feed."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def unified_diff(before: str, after: str, name: str) -> str:
+    """A patch: the lines exactly as they are, the file's name with control characters as escapes."""
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True), after.lstrip("\ufeff").splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            patch_lines(before),
+            patch_lines(after.lstrip("\ufeff")),
+            f"a/{visible(name)}",
+            f"b/{visible(name)}",
         )
     )
 
@@ -72,14 +83,14 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     failed = bool(unreadable)
     for folder, why in unreadable:
         name = display_name(folder)
-        click.echo(f"{name}:1:1: error[K007]: cannot read the folder {name}: {why}", err=True)
+        click.echo(visible(f"{name}:1:1: error[K007]: cannot read the folder {name}: {why}"), err=True)
     for path in files:
         name = display_name(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             failed = True
-            click.echo(f"{name}:1:1: error[K007]: cannot read {name}: {exc.strerror or exc}", err=True)
+            click.echo(visible(f"{name}:1:1: error[K007]: cannot read {name}: {exc.strerror or exc}"), err=True)
             continue
         result = format_bytes(data, name)
         if result.text is None:
@@ -92,15 +103,15 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
         if show_diff:
             click.echo(unified_diff(data.decode("utf-8-sig"), result.text, name), nl=False)
         elif check_only:
-            click.echo(f"would reformat {name}")
+            click.echo(f"would reformat {visible(name)}")
         else:
             try:
                 write_atomically(path, result.text)
             except OSError as exc:
                 failed = True
-                click.echo(f"{name}:1:1: error: cannot write {name}: {exc.strerror or exc}", err=True)
+                click.echo(visible(f"{name}:1:1: error: cannot write {name}: {exc.strerror or exc}"), err=True)
                 continue
-            click.echo(f"formatted {name}", err=True)
+            click.echo(f"formatted {visible(name)}", err=True)
     if check_only or show_diff:
         count = len(changed)
         click.echo(
@@ -118,7 +129,7 @@ def _standard_input(check_only: bool, show_diff: bool) -> int:
     data = sys.stdin.buffer.read()
     result = format_bytes(data, "<stdin>")
     if result.text is None:
-        lines = data.decode("utf-8-sig", "replace").splitlines()
+        lines = render.source_lines(data.decode("utf-8-sig", "replace"))
         click.echo(render.render_text(result.diagnostics, lambda _: lines), err=True)
         return EXIT_FINDINGS
     if check_only or show_diff:

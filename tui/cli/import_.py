@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.atomic import write_atomically
 from kefu.tui.cli.options import shop_option
 from kefu.tui.errors import Failure, KefuError
@@ -67,9 +68,9 @@ def import_(
     from kefu.dsl.fmt import format_bytes
     from kefu.dsl.importer import read_rows, render
     from kefu.dsl.source import CONTROL_RE
-    from kefu.dsl.values import visible
+    from kefu.dsl.values import has_text
 
-    if default_reply is not None and not visible(default_reply):
+    if default_reply is not None and not has_text(default_reply):
         raise KefuError("--reply: the reply is empty; give the text to send", Failure.usage)
     if default_reply is not None and CONTROL_RE.search(default_reply):
         raise KefuError("--reply: the reply holds a control character; a rule file holds text only", Failure.usage)
@@ -81,13 +82,13 @@ def import_(
     try:
         data = source.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        click.echo(f"{source}: error: not UTF-8 (byte offset {exc.start})", err=True)
+        click.echo(visible(f"{source}: error: not UTF-8 (byte offset {exc.start})"), err=True)
         sys.exit(EXIT_FINDINGS)
     entries, problems = read_rows(data, kind)
     result = render(entries, shop_id or output.resolve().parent.name, source.name, problems, default_reply)
     if result.entries == 0:
         for line, problem in result.problems:
-            click.echo(f"{source}:{line}: {problem}", err=True)
+            click.echo(visible(f"{source}:{line}: {problem}"), err=True)
         raise KefuError(f"no usable entry in {source}; nothing written to {output}", Failure.findings)
     formatted = format_bytes(result.text.encode("utf-8"), str(output))
     if formatted.text is None:  # the importer wrote something the language rejects: a bug
@@ -95,10 +96,10 @@ def import_(
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output, formatted.text)
     for line, problem in result.problems:
-        click.echo(f"{source}:{line}: {problem}", err=True)
+        click.echo(visible(f"{source}:{line}: {problem}"), err=True)
     count = len(result.problems)
     click.echo(
-        f"wrote {display_name(output)}: {result.entries} entries, {result.asks} asks"
+        f"wrote {visible(display_name(output))}: {result.entries} entries, {result.asks} asks"
         + (f"; {count} problem{'s' * (count != 1)} above" if count else ""),
         err=True,
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.cli.options import db_option, json_option, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN
@@ -253,8 +254,8 @@ def _text(p: PeriodMetrics, zone: str | None, cover: str) -> str:
         )
     first, satisfaction, responded = p.first_response, p.satisfaction, p.responded_24h
     lines = [
-        f"shop {p.shop}  period {p.period}{window}" + (f"  ({zone})" if zone else ""),
-        f"  {cover}",
+        visible(f"shop {p.shop}  period {p.period}{window}" + (f"  ({zone})" if zone else "")),
+        f"  {visible(cover)}",
         f"  sessions                          {p.sessions:>5}",
         f"  M-1 smart reception resolved      {_share(p.resolved)}",
         f"  M-2 responded within 24 h         {_share(responded)}"
@@ -283,4 +284,8 @@ def _print_runs(path: Path, runs: list[Run], as_json: bool) -> None:
         click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
         return
     for run in runs:
-        click.echo(f"{run.id:>5}  {run.started:%Y-%m-%d %H:%M:%S}  {run.events:>8} events  {run.source}  ({run.rules})")
+        click.echo(
+            visible(
+                f"{run.id:>5}  {run.started:%Y-%m-%d %H:%M:%S}  {run.events:>8} events  {run.source}  ({run.rules})"
+            )
+        )

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.cli.options import db_option, json_option, rules_argument
 from kefu.tui.collector import long_run_gc
 from kefu.tui.errors import Failure, KefuError
@@ -73,7 +74,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
         simulation.rules(shop_id)  # compile (build each matcher) before the stream starts
     long_run_gc()
     loop = EngineLoop(simulation, time.monotonic, store, run)
-    out = _Printer(as_json)
+    out = _Printer(as_json, {shop.id: frozenset(member.name for member in shop.staff) for shop in shops.values()})
     bad = 0
     try:
         for number, parsed, raw in read_events(source):
@@ -87,7 +88,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
             if problem is None:
                 continue
             bad += 1
-            click.echo(f"kefu simulate: {_name(events_path)}:{number}: {problem}", err=True)
+            click.echo(visible(f"kefu simulate: {_name(events_path)}:{number}: {problem}"), err=True)
             if not keep_going:
                 break
         out.show(loop.close())
@@ -99,7 +100,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
         if store is not None:
             store.close()
     events, actions = loop.events, loop.actions
-    where = f"; run {run} recorded in {store.path}" if store is not None else ""
+    where = f"; run {run} recorded in {visible(store.path)}" if store is not None else ""
     click.echo(
         f"kefu simulate: {events} event{'s' * (events != 1)}, {actions} action{'s' * (actions != 1)}"
         f"{where}" + (f"; {bad} bad line{'s' * (bad != 1)}" if bad else ""),
@@ -160,8 +161,9 @@ def _ready(source: IO[bytes]) -> bool:
 
 
 class _Printer:
-    def __init__(self, as_json: bool) -> None:
+    def __init__(self, as_json: bool, staff: dict[str, frozenset[str]]) -> None:
         self.as_json = as_json
+        self.staff = staff  # each shop's staff names: a name that only looks like one shows the difference
 
     def show(self, committed: Committed) -> None:
         """Print committed steps: with --json their action lines as stored (or serialised)."""
@@ -174,8 +176,9 @@ class _Printer:
         else:
             lines = []
             for step in committed.steps:
-                lines.append(event_line(step.event, step.line))
-                lines.extend(action_line(action) for action in step.actions)
+                staff = self.staff.get(step.shop, frozenset())
+                lines.append(event_line(step.event, step.line, staff))
+                lines.extend(action_line(action, staff) for action in step.actions)
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()

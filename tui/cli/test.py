@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kefu.dsl.visible import visible
 from kefu.tui.cli.options import SHOP_ONLY, json_option, paths_argument, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
@@ -115,10 +116,10 @@ def test(
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for result in results if verbose else failures:
-            click.echo(result_line(result))
+            click.echo(visible(result_line(result)))
         if coverage:
             for row in missing:
-                click.echo(f"{row['file']}:{row['line']}: {row['entry']}: no test case or scenario reaches it")
+                click.echo(visible(f"{row['file']}:{row['line']}: {row['entry']}: no test case or scenario reaches it"))
             click.echo(f"coverage: {entries - len(missing)} of {entries} entries reached")
         if results:
             click.echo(f"{passed} passed, {len(failures)} failed")

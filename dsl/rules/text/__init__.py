@@ -1,0 +1,1 @@
+"""Rules about the text a shop sends its customers: replies, asks, titles, greetings, fallbacks."""
