@@ -94,10 +94,10 @@ def _describe(action: Action, staff: Collection[str]) -> str:
     if isinstance(action, Queue):
         return f"queue {conversation} at position {action.position}"
     if isinstance(action, Changed):
-        return (
-            f"changed {visible(action.setting)}: {visible(action.before)} -> {visible(action.after)} "
-            f"(by {shown_name(action.actor, staff)})"
-        )
+        by = f"(by {shown_name(action.actor, staff)})"
+        if action.before == action.after:  # set to the value it had: audited as unchanged
+            return f"unchanged {visible(action.setting)}: {visible(action.after)} {by}"
+        return f"changed {visible(action.setting)}: {visible(action.before)} -> {visible(action.after)} {by}"
     if isinstance(action, Denied):
         return (
             f"denied {visible(action.setting)} = {visible(action.value)} for {shown_name(action.actor, staff)}: "

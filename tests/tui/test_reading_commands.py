@@ -321,6 +321,17 @@ def test_a_setting_set_to_the_value_it_had_is_audited_as_unchanged_and_not_count
     assert report["counts"] == {"changed": 1, "unchanged": 1, "denied": 1}
 
 
+def test_kefu_simulate_shows_a_setting_set_to_the_value_it_had_as_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir()
+    code, out, _ = run(capsys, "simulate", TW, "--events", str(jsonl(folder, OWNER_SWITCHES)), "--no-db")
+    assert code == 0
+    assert "     → unchanged bot: on (by mia)" in out.splitlines()
+    assert "     → changed bot: on -> off (by mia)" in out.splitlines()
+
+
 def test_an_older_databases_change_to_the_same_value_is_read_as_unchanged(tmp_path: Path) -> None:
     """Before this, the store wrote such a change with outcome `changed`; reading says unchanged."""
     db = tmp_path / "kefu.db"

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.stderr.close()
         sys.exit(EXIT_CLEAN)
     except OSError as exc:  # the file system refused (permissions, a full disk): not a bug in kefu
-        _fail([os_error_line(exc, args)], EXIT_USAGE)
+        _fail([visible(os_error_line(exc, args))], EXIT_USAGE)
     except Exception as exc:
         _fail(internal_error_lines(exc, args), EXIT_INTERNAL)
     sys.exit(status if isinstance(status, int) else EXIT_CLEAN)
