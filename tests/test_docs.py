@@ -16,8 +16,8 @@ from kefu.dsl import code_pages, codes, language
 from kefu.dsl.build import build
 from kefu.dsl.load import load
 from kefu.dsl.syntax import parse
-from kefu.engine.decide import CompiledShop, run
 from kefu.engine.events import Action, Event, Kind
+from kefu.engine.simulate import Simulation
 from kefu.tui.cli import cli
 from tests.conftest import ROOT
 
@@ -127,5 +127,7 @@ def test_events_reference_worked_example_is_real_output() -> None:
     shop = load([ROOT / "rules" / "shops" / "tw"]).rules.shop("tw")
     assert shop is not None
     events = [TypeAdapter(Event).validate_json(line) for line in WORKED_EVENTS[0][1].splitlines()]
-    _, actions = run(CompiledShop(shop), events)
+    simulation = Simulation({shop.id: shop})
+    played = [simulation.play(event, line) for line, event in enumerate(events, start=1)]
+    actions = [action for steps in played if isinstance(steps, list) for step in steps for action in step.actions]
     assert [action.model_dump_json(exclude_none=True) for action in actions] == WORKED_ACTIONS[0].splitlines()

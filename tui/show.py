@@ -31,6 +31,7 @@ from kefu.engine.events import (
     SettingChange,
     Suggest,
 )
+from kefu.engine.why import Why
 
 if TYPE_CHECKING:
     from kefu.engine.store import AuditEntry
@@ -108,7 +109,8 @@ def _describe(action: Action, staff: Collection[str]) -> str:
         rated = (
             f" {action.sender.value}" + (f" {visible(action.entry)}" if action.entry else "") if action.sender else ""
         )
-        return f"rated {conversation}{rated}: {verdict}" + (f' "{clip(action.text)}"' if action.text else "")
+        named = f" (the answer to event {action.answer})" if action.answer is not None else ""
+        return f"rated {conversation}{rated}{named}: {verdict}" + (f' "{clip(action.text)}"' if action.text else "")
     if isinstance(action, (SessionOpened, SessionClosed)):
         return f"{action.type.replace('_', ' ')} {conversation}"
     return action.type
@@ -122,3 +124,32 @@ def changed_by(entries: Iterable[AuditEntry]) -> dict[str, frozenset[str]]:
         if entry.outcome == "changed":
             found.setdefault(entry.shop, set()).add(entry.actor)
     return {shop: frozenset(names) for shop, names in found.items()}
+
+
+def why_lines(why: Why) -> list[str]:
+    """The `why` of an action, indented under its line: what the matcher made of the message, then
+    the policy path, each step with the rule that set it."""
+    lines: list[str] = []
+    pad = "         "
+    matched = why.matched
+    if matched is not None:
+        lines.append(f"{pad}why: {clip(matched.message)!r} read as {clip(matched.normalised)!r}")
+        if matched.synonyms:
+            applied = ", ".join(f"{visible(found)} -> {visible(used)}" for found, used in matched.synonyms)
+            lines.append(f"{pad}     synonyms: {applied}")
+        for candidate in matched.candidates:
+            lines.append(
+                f"{pad}     {visible(candidate.entry)}: score {candidate.score:.1f}, raw {candidate.raw:.3f} "
+                f"(ask {clip(candidate.ask, 40)!r})"
+            )
+        levels = matched.levels
+        rule = f"  [{visible(levels.rule)}]" if levels.rule else ""
+        lines.append(
+            f"{pad}     margin {matched.margin:.1f} (needs {levels.margin}); levels: auto-send {levels.confidence}, "
+            f"suggest {levels.suggest} -> {matched.decision}{rule}"
+        )
+    for number, step in enumerate(why.policy):
+        head = "why: " if matched is None and number == 0 else "     "
+        rule = f"  [{visible(step.rule)}]" if step.rule else ""
+        lines.append(f"{pad}{head}{step.what}: {visible(step.value)}{rule}")
+    return lines

@@ -380,3 +380,38 @@ def test_events_are_read_as_documented_strictly(
     code, _, err = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, [event])), "--no-db")
     assert code == 1
     assert f":1: {message}" in err
+
+
+NIGHT_EVENTS = [
+    {"type": "customer_message", "time": "2026-11-24T23:30:00", "conversation": "c1", "text": "請問有免運嗎?"},
+    {"type": "customer_message", "time": "2026-11-24T23:31:00", "conversation": "c1", "text": "我想訂做一件外套"},
+    {"type": "customer_rating", "time": "2026-11-24T23:32:00", "conversation": "c1", "solved": True, "answer": 1},
+]
+
+
+def test_simulate_explain_prints_why_under_each_answer_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11 §1: `kefu simulate --explain` prints the why under each send, suggest and notice."""
+    code, out, _ = run(capsys, "simulate", TW, "--events", str(jsonl(tmp_path, NIGHT_EVENTS)), "--no-db", "--explain")
+    assert code == 0
+    lines = out.splitlines()
+    answer = next(i for i, line in enumerate(lines) if "bot answer shipping.free" in line)
+    assert lines[answer + 1] == "         why: '請問有免運嗎?' read as '请问有包邮吗'"
+    assert "levels: auto-send 95, suggest 50 -> auto_send  [rules/shops/tw/shop.kefu:35]" in out
+    assert "              hours: outside working hours  [rules/shops/tw/shop.kefu:2]" in lines
+    assert "     → rated c1 bot shipping.free (the answer to event 1): solved" in lines
+
+
+def test_simulate_json_carries_event_numbers_always_and_why_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = str(jsonl(tmp_path, NIGHT_EVENTS))
+    code, out, _ = run(capsys, "simulate", TW, "--events", events, "--no-db", "--json")
+    plain = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and all("why" not in action for action in plain)
+    assert [action["event"] for action in plain if action["type"] == "send"] == [1, 1, 2]
+    code, out, _ = run(capsys, "simulate", TW, "--events", events, "--no-db", "--json", "--explain")
+    explained = [json.loads(line) for line in out.splitlines()]
+    assert [a.get("why") is not None for a in explained if a["type"] == "send"] == [False, True, True]  # greeting
+    assert [{k: v for k, v in a.items() if k != "why"} for a in explained] == plain

@@ -46,7 +46,15 @@ if TYPE_CHECKING:
 @click.option("--no-db", is_flag=True, help="Record nothing: decide and print only.")
 @json_option("Print actions as JSON Lines (docs/events.md).")
 @click.option("--keep-going", is_flag=True, help="Report a bad line and go on with the next (exit 1 at the end).")
-def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool, keep_going: bool) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Say why under each send, suggest and notice: the match (scores, margin, levels) and the policy path, "
+    "with the file:line of each rule; with --json, the actions carry it as 'why'.",
+)
+def simulate(
+    rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool, keep_going: bool, explain: bool
+) -> None:
     """Play customer and agent events through the rules and print the assistant's actions.
 
     Every event goes through the same decide step as the terminal UI and `kefu test`. The run is
@@ -57,6 +65,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     Examples:
       kefu simulate rules/shops/tw --events day.jsonl
       kefu simulate rules/ --events day.jsonl --json > actions.jsonl
+      kefu simulate rules/shops/tw --events night.jsonl --no-db --explain
       cat platform-log.jsonl | kefu simulate rules/ --events - --no-db --json
     """
     from kefu.engine.event_lines import read_events
@@ -69,7 +78,7 @@ def simulate(rules: Path, events_path: str, db_path: Path | None, no_db: bool, a
     if not shops:
         raise KefuError(f"{rules} holds no shop", Failure.usage)
     store, run = _store(db_path, no_db, events_path, rules, list(shops.values()))
-    simulation = Simulation(shops)
+    simulation = Simulation(shops, explain=explain)
     for shop_id in shops:
         simulation.rules(shop_id)  # compile (build each matcher) before the stream starts
     long_run_gc()
@@ -167,7 +176,7 @@ class _Printer:
 
     def show(self, committed: Committed) -> None:
         """Print committed steps: with --json their action lines as stored (or serialised)."""
-        from kefu.tui.show import action_line, event_line
+        from kefu.tui.show import action_line, event_line, why_lines
 
         if not committed:
             return
@@ -178,7 +187,11 @@ class _Printer:
             for step in committed.steps:
                 staff = self.staff.get(step.shop, frozenset())
                 lines.append(event_line(step.event, step.line, staff))
-                lines.extend(action_line(action, staff) for action in step.actions)
+                for action in step.actions:
+                    lines.append(action_line(action, staff))
+                    why = getattr(action, "why", None)
+                    if why is not None:
+                        lines.extend(why_lines(why))
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
