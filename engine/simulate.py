@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,6 +33,16 @@ class LineError(BaseModel):
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A simulation's place in its stream (`Simulation.snapshot`)."""
+
+    states: Mapping[str, State]
+    last: Mapping[str, dt.datetime]
+    swept: Mapping[str, dt.datetime]
+    seq: int
+
+
 class Simulation:
     """Per-shop state and rules; `play` one event at a time."""
 
@@ -49,6 +60,16 @@ class Simulation:
         self.states: dict[str, State] = {}
         self._last: dict[str, dt.datetime] = {}
         self._swept: dict[str, dt.datetime] = {}
+
+    def snapshot(self) -> Snapshot:
+        """Where the simulation stands: enough to come back here with `restore` (states are frozen
+        values, so this copies a few references per shop)."""
+        return Snapshot(dict(self.states), dict(self._last), dict(self._swept), self.seq)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Back to where `snapshot` was taken: the events played since are undone."""
+        self.states, self._last, self._swept = dict(snapshot.states), dict(snapshot.last), dict(snapshot.swept)
+        self.seq = snapshot.seq
 
     def rules(self, shop_id: str) -> CompiledShop:
         if shop_id not in self._rules:

@@ -68,8 +68,9 @@ def _add_commands() -> None:
     from kefu.tui.cli.schema import schema
     from kefu.tui.cli.simulate import simulate
     from kefu.tui.cli.test import test
+    from kefu.tui.cli.tui import tui
 
-    for command in (check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit):
+    for command in (tui, check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit):
         cli.add_command(command)
 
 

@@ -1,0 +1,532 @@
+"""`kefu tui`: the Textual app that plays agents and customers against the rules.
+
+It draws a `Session` (tui/session.py) and turns keys into its calls; every action goes through the
+engine's decide step and the store, so the screen shows what `kefu simulate` prints for the same
+events. Views are made by tui/views.py, dialogs by tui/screens.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shlex
+import subprocess
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static, Tab, Tabs
+from textual.widgets.option_list import Option
+
+from kefu.engine.events import Changed, Denied, Step
+from kefu.engine.rules import Role, StaffMember
+from kefu.tui import views
+from kefu.tui.screens import Choice, HelpScreen, Prompt, WhyScreen
+from kefu.tui.session import Played, Refused, Session
+from kefu.tui.transcript import Line
+
+SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
+TYPING_PAUSE = 0.3  # seconds after the last key before the agent's words go to assist (IR-3)
+REASONS = ("too_long", "not_useful", "off_topic", "other")
+
+
+class KefuApp(App[int]):
+    """Agents, customers, the clock and the switches of a shop, against its rules."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kefu"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("f2", "jump", "Jump clock"),
+        Binding("f3", "run", "Run/pause"),
+        Binding("f4", "speed", "Speed", show=False),
+        Binding("f5", "step_clock", "+1 min", show=False),
+        Binding("f6", "act_as", "Act as"),
+        Binding("f7", "toggle_online", "Online"),
+        Binding("f8", "switch_shop", "Shop", show=False),
+        Binding("f9", "step_back", "Back", show=False),
+        Binding("f10", "step_forward", "Forward", show=False),
+        Binding("ctrl+n", "new_customer", "New customer"),
+        Binding("ctrl+s", "send_suggestion", "Send suggestion", priority=True),
+        Binding("ctrl+e", "edit_suggestion", "Edit suggestion", priority=True),
+        Binding("w", "why", "Why"),
+        Binding("s", "rate_solved", "Solved", show=False),
+        Binding("u", "rate_unsolved", "Unsolved", show=False),
+    ]
+
+    def __init__(self, session: Session, me: str | None = None, customer: str = "c1") -> None:
+        super().__init__()
+        self.session = session
+        self.me = me or _default_person(session)
+        self.customer = customer
+        self.which = "all"
+        self.running = False
+        self.speed = SPEEDS[1]
+        self.editing: str | None = None  # the entry of a suggestion moved into the input (AR-2)
+        self._typing_timer: object | None = None
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Horizontal(id="panes"):
+            with Vertical(id="inbox-pane"):
+                yield Label("Inbox", classes="pane-title", id="inbox-title")
+                yield Tabs(*(Tab(name.capitalize(), id=name) for name in views.LISTS), id="lists")
+                yield OptionList(id="inbox-list")
+            with Vertical(id="agent-pane"):
+                yield Label("", classes="pane-title", id="agent-title")
+                yield OptionList(id="agent-lines")
+                yield OptionList(id="suggestions")
+                yield Input(placeholder="reply as the agent (enter sends)", id="agent-input")
+            with Vertical(id="customer-pane"):
+                yield Label("", classes="pane-title", id="customer-title")
+                yield OptionList(id="customer-lines")
+                yield Input(placeholder="write as the customer (enter sends)", id="customer-input")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._clock_tick)
+        self.refresh_views()
+        self.query_one("#customer-input", Input).focus()
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    def refresh_views(self) -> None:
+        session = self.session
+        words = views.words_of(session)
+        me = self._member()
+        role = me.role.value if me is not None else "?"
+        running = f"▶ ×{self.speed}" if self.running else "⏸"
+        tape = f" · recording: {len(session.played)} played, {len(session.tape)} ahead" if session.tape else ""
+        top = Text()
+        top.append(f"{session.shop.id} {session.shop.name}", style="bold")
+        top.append(f"  {views.clock_text(session)} {running}{tape}")
+        top.append(f"  acting as {self.me} ({role})\n", style="bold cyan")
+        top.append_text(views.agents_text(session))
+        top.append(views.switches_text(session))
+        self.query_one("#topbar", Static).update(top)
+        self._draw_inbox(words)
+        self._draw_agent()
+        self._draw_customer(words)
+
+    def _draw_inbox(self, words: views.Wording) -> None:
+        rows = views.inbox(self.session, self.which)
+        inbox = self.query_one("#inbox-list", OptionList)
+        highlighted = inbox.highlighted_option.id if inbox.highlighted_option else None
+        inbox.set_options([Option(views.inbox_row(row, words), id=row.id) for row in rows])
+        if highlighted is not None and any(row.id == highlighted for row in rows):
+            inbox.highlighted = next(i for i, row in enumerate(rows) if row.id == highlighted)
+        self.query_one("#inbox-title", Label).update(f"Inbox of {self.me}: {len(rows)}")
+
+    def _draw_agent(self) -> None:
+        focus = self._focus()
+        title = self.query_one("#agent-title", Label)
+        lines = self.query_one("#agent-lines", OptionList)
+        offers = self.query_one("#suggestions", OptionList)
+        if focus is None:
+            title.update(f"{self.me}: no conversation open (enter on one in the inbox)")
+            lines.set_options([])
+            offers.set_options([])
+            offers.set_class(False, "offered")
+            return
+        agent = self.session.state.agents.get(self.me)
+        auto = "auto-send: its own " if agent and agent.auto_send is not None else "auto-send: the shop's "
+        title.update(f"{focus} · {self.me} · {auto}")
+        shown = self.session.transcripts.of(focus)
+        lines.set_options([Option(views.agent_line(line), id=str(i)) for i, line in enumerate(shown)])
+        if shown:
+            lines.highlighted = len(shown) - 1
+        offer = self.session.transcripts.offer(focus, self.me)
+        options = []
+        if offer is not None:
+            for number, suggestion in enumerate(offer.action.suggestions, start=1):
+                text = Text(f"{number}. ", style="bold")
+                text.append(f"{suggestion.entry} {suggestion.score:.0f} ", style="magenta")
+                text.append(views.visible(suggestion.reply))
+                options.append(Option(text, id=suggestion.entry))
+        offers.set_options(options)
+        offers.set_class(bool(options), "offered")
+        if options:
+            offers.highlighted = 0
+
+    def _draw_customer(self, words: views.Wording) -> None:
+        shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
+        name = self.session.transcripts.customers.get(self.customer)
+        self.query_one("#customer-title", Label).update(
+            f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)"
+        )
+        lines = self.query_one("#customer-lines", OptionList)
+        lines.set_options([Option(views.customer_line(line, words), id=str(i)) for i, line in enumerate(shown)])
+        if shown:
+            lines.highlighted = len(shown) - 1
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(message, style="bold red" if error else ""))
+        if error:
+            self.notify(message, severity="error")
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _member(self) -> StaffMember | None:
+        return next((m for m in self.session.shop.staff if m.name == self.me), None)
+
+    def _focus(self) -> str | None:
+        agent = self.session.state.agents.get(self.me)
+        return agent.focus if agent is not None else None
+
+    def act(self, do: Callable[..., Played | None], *args: Any, **kwargs: Any) -> Played | None:
+        """Run a session call; a refusal is shown, never raised; the views are redrawn."""
+        try:
+            played = do(*args, **kwargs)
+        except Refused as refused:
+            self.say(str(refused), error=True)
+            return None
+        if played is not None:
+            self._report(played.steps)
+        self.refresh_views()
+        return played
+
+    def _report(self, steps: Iterable[Step]) -> None:
+        for step in steps:
+            for action in step.actions:
+                if isinstance(action, Denied):
+                    self.say(f"refused: {action.reason}", error=True)
+                elif isinstance(action, Changed):
+                    self.say(f"{action.actor} switched {action.setting}: {action.before} -> {action.after}")
+
+    # -- agents ------------------------------------------------------------------------------------
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id:
+            self.which = event.tab.id
+            self._draw_inbox(views.words_of(self.session))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "inbox-list" and event.option.id:
+            self.act(self.session.agent, "open", self.me, conversation=event.option.id)
+            self.query_one("#agent-input", Input).focus()
+        elif event.option_list.id == "suggestions":
+            self.action_send_suggestion()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        if not text.strip():
+            return
+        if event.input.id == "customer-input":
+            if self.act(self.session.customer_says, self.customer, text) is not None:
+                event.input.value = ""
+        elif event.input.id == "agent-input":
+            focus = self._focus()
+            if focus is None:
+                self.say("open a conversation first: enter on one in the inbox", error=True)
+                return
+            if self.editing is not None:
+                played = self.act(
+                    self.session.agent, "send_suggestion", self.me, conversation=focus, entry=self.editing, text=text
+                )
+            else:
+                played = self.act(self.session.agent, "message", self.me, conversation=focus, text=text)
+            if played is not None:
+                event.input.value = ""
+                self.editing = None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "agent-input" or not event.value.strip() or self._focus() is None:
+            return
+        if self._typing_timer is not None:
+            self._typing_timer.stop()  # type: ignore[attr-defined]
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._typed)
+
+    def _typed(self) -> None:
+        """IR-3 (2): the agent's words, once it pauses, go to assist for suggestions."""
+        focus, text = self._focus(), self.query_one("#agent-input", Input).value
+        if focus is not None and text.strip():
+            self.act(self.session.agent, "types", self.me, conversation=focus, text=text)
+
+    def _suggestion(self) -> str | None:
+        offers = self.query_one("#suggestions", OptionList)
+        option = offers.highlighted_option
+        return option.id if option is not None else None
+
+    def action_send_suggestion(self) -> None:
+        """AR-2: send the highlighted suggestion as it is, with one key."""
+        focus, entry = self._focus(), self._suggestion()
+        if focus is None or entry is None:
+            self.say("no suggestion to send", error=True)
+            return
+        self.act(self.session.agent, "send_suggestion", self.me, conversation=focus, entry=entry)
+
+    def action_edit_suggestion(self) -> None:
+        """AR-2: move the highlighted suggestion into the input to edit it before sending."""
+        focus, entry = self._focus(), self._suggestion()
+        offer = self.session.transcripts.offer(focus, self.me) if focus else None
+        if offer is None or entry is None:
+            self.say("no suggestion to edit", error=True)
+            return
+        reply = next(s.reply for s in offer.action.suggestions if s.entry == entry)
+        box = self.query_one("#agent-input", Input)
+        box.value, self.editing = reply, entry
+        box.focus()
+        self.say(f"editing {entry}: enter sends it as a reply from {self.me}")
+
+    def action_toggle_online(self) -> None:
+        agent = self.session.state.agents.get(self.me)
+        if agent is None:
+            self.say(f"{self.me} is not on the staff of {self.session.shop.id}", error=True)
+            return
+        self.act(self.session.agent, "offline" if agent.online else "online", self.me)
+
+    def action_act_as(self) -> None:
+        people = [(m.name, f"{m.name} ({m.role.value})") for m in self.session.shop.staff]
+        self.push_screen(Choice("Act as", people), self._set_me)
+
+    def _set_me(self, name: str | None) -> None:
+        if name:
+            self.me = name
+            self.refresh_views()
+
+    # -- customers ---------------------------------------------------------------------------------
+
+    def action_new_customer(self) -> None:
+        known = set(self.session.transcripts.lines)
+        number = len(known) + 1
+        while f"c{number}" in known:
+            number += 1
+        self.customer = f"c{number}"
+        self.refresh_views()
+        self.query_one("#customer-input", Input).focus()
+        self.say(f"customer {self.customer}: write a first message")
+
+    def _customer_line(self) -> Line | None:
+        lines = self.query_one("#customer-lines", OptionList)
+        shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
+        if lines.highlighted is None or lines.highlighted >= len(shown):
+            return None
+        return shown[lines.highlighted]
+
+    def action_rate_solved(self) -> None:
+        self._rate(True)
+
+    def action_rate_unsolved(self) -> None:
+        self._rate(False)
+
+    def _rate(self, solved: bool) -> None:
+        """BOT-8: rate the highlighted bot answer in the customer's pane."""
+        line = self._customer_line()
+        if line is None or not line.ratable:
+            self.say("highlight a bot answer in the customer's pane to rate it", error=True)
+            return
+        if solved:
+            self.act(self.session.rate, self.customer, True, answer=line.seq)
+            return
+        words = views.words_of(self.session)
+        options = [(reason, words.reasons[reason]) for reason in REASONS]
+
+        def reason_chosen(reason: str | None) -> None:
+            if reason is None:
+                return
+
+            def text_given(text: str | None) -> None:
+                if text is None:
+                    return
+                self.act(self.session.rate, self.customer, False, reason, text or None, line.seq)
+
+            self.push_screen(Prompt(words.unsolved, "more feedback (optional, enter to skip)"), text_given)
+
+        self.push_screen(Choice(words.unsolved, options), reason_chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`s`, `u` and `w` act only outside inputs: there they are letters."""
+        return not (action in ("rate_solved", "rate_unsolved", "why") and isinstance(self.focused, Input))
+
+    # -- why ---------------------------------------------------------------------------------------
+
+    def action_why(self) -> None:
+        focused = self.focused
+        why, title = None, "why"
+        if isinstance(focused, OptionList) and focused.id == "suggestions":
+            offer = self.session.transcripts.offer(self._focus() or "", self.me)
+            why, title = (offer.action.why if offer else None), "why these suggestions"
+        elif isinstance(focused, OptionList) and focused.id in ("agent-lines", "customer-lines"):
+            conversation = self._focus() if focused.id == "agent-lines" else self.customer
+            lines = self.session.transcripts.of(conversation or "")
+            if focused.id == "customer-lines":
+                lines = [line for line in lines if line.for_customer]
+            if focused.highlighted is not None and focused.highlighted < len(lines):
+                line = lines[focused.highlighted]
+                why, title = line.why, f"why: {views.visible(line.text)[:60]}"
+        self.push_screen(WhyScreen(why, title), self._edit_rule)
+
+    def _edit_rule(self, where: str | None) -> None:
+        """Open the rule file at its line in $EDITOR (or $VISUAL)."""
+        if not where:
+            return
+        found = re.fullmatch(r"(.+):(\d+)", where)
+        if found is None:
+            return
+        path, line = found.group(1), found.group(2)
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        name = Path(editor[0]).name
+        if name in ("code", "codium", "subl"):
+            command = [*editor, "-g" if name != "subl" else "", f"{path}:{line}"]
+        elif name in ("hx", "helix", "kak"):
+            command = [*editor, f"{path}:{line}"]
+        else:
+            command = [*editor, f"+{line}", path]
+        with self.suspend():
+            subprocess.run([part for part in command if part], check=False)
+        self.refresh_views()
+
+    # -- the clock and the switches ----------------------------------------------------------------
+
+    def _clock_tick(self) -> None:
+        if self.running:
+            self.act(self.session.advance, dt.timedelta(seconds=self.speed))
+
+    def action_run(self) -> None:
+        self.running = not self.running
+        self.refresh_views()
+
+    def action_speed(self) -> None:
+        self.speed = SPEEDS[(SPEEDS.index(self.speed) + 1) % len(SPEEDS)]
+        self.refresh_views()
+
+    def action_step_clock(self) -> None:
+        self.act(self.session.advance, dt.timedelta(minutes=1))
+
+    def action_jump(self) -> None:
+        local = self.session.local()
+        self.push_screen(
+            Prompt("Jump the clock to", "23:30 · 2026-12-25 10:00 · +2h · +30m · +1d", f"{local:%Y-%m-%d %H:%M}"),
+            self._jump_to,
+        )
+
+    def _jump_to(self, text: str | None) -> None:
+        if not text:
+            return
+        try:
+            target = parse_when(text, self.session.local())
+        except ValueError as error:
+            self.say(str(error), error=True)
+            return
+        if self.session.tape or (self.session.played and target < self.session.now):
+            self.act(self.session.seek, target)
+        else:
+            self.act(self.session.jump, target)
+
+    def action_step_back(self) -> None:
+        self.act(self.session.back)
+
+    def action_step_forward(self) -> None:
+        if not self.session.tape:
+            self.say("no recorded events ahead")
+            return
+        self.act(self.session.forward)
+
+    def action_switch_shop(self) -> None:
+        shops = [(shop.id, f"{shop.id} {shop.name}") for shop in self.session.shops.values()]
+        self.push_screen(Choice("Switch shop", shops), self._set_shop)
+
+    def _set_shop(self, shop_id: str | None) -> None:
+        if shop_id:
+            self.act(self.session.switch_shop, shop_id)
+            if self.me not in self.session.staff():
+                self.me = _default_person(self.session)
+            self.refresh_views()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_set(self, setting: str, value: str) -> None:
+        """AR-1, BOT-1: flip a shop-wide switch as the person acted as; an agent is refused."""
+        self.act(self.session.set, self.me, setting, value)
+
+    def action_own_auto_send(self, value: bool) -> None:
+        """AR-8: the agent's own auto-send switch."""
+        self.act(self.session.own_auto_send, self.me, self.me, value)
+
+    def action_agent(self, name: str, online: bool) -> None:
+        self.act(self.session.agent, "online" if online else "offline", name)
+
+    def action_save_events(self) -> None:
+        self.push_screen(Prompt("Save the session's events (JSON Lines) to", "session.jsonl"), self._save)
+
+    def _save(self, path: str | None) -> None:
+        if not path:
+            return
+        from kefu.tui.atomic import write_atomically
+
+        try:
+            write_atomically(Path(path), self.session.events_jsonl())
+        except OSError as error:
+            self.say(f"{path}: {error.strerror or error}", error=True)
+            return
+        self.say(f"saved {len(self.session.played)} events to {path}: kefu simulate replays them")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Jump the clock", "to a date and time, or +2h", self.action_jump)
+        yield SystemCommand("Act as", "another person of the shop", self.action_act_as)
+        yield SystemCommand("Switch shop", "another of the merchant's shops (KB-1)", self.action_switch_shop)
+        yield SystemCommand("Save events", "the session as JSON Lines for kefu simulate", self.action_save_events)
+        for setting, values in (("assist", ("on", "off")), ("auto_send", ("on", "off")), ("bot", ("on", "off"))):
+            for value in values:
+                yield SystemCommand(
+                    f"Switch {setting} {value}",
+                    f"as {self.me} (only the owner or an admin may)",
+                    lambda s=setting, v=value: self.action_set(s, v),
+                )
+        for value in ("all_day", "off_hours"):
+            yield SystemCommand(f"Bot hours {value}", f"as {self.me}", lambda v=value: self.action_set("bot_when", v))
+        for own in (True, False):
+            yield SystemCommand(
+                f"My auto-send {'on' if own else 'off'}",
+                f"{self.me}'s own choice (AR-8)",
+                lambda o=own: self.action_own_auto_send(o),
+            )
+        for member in self.session.shop.staff:
+            for online in (True, False):
+                yield SystemCommand(
+                    f"{member.name} {'online' if online else 'offline'}",
+                    f"{member.role.value}, capacity {member.capacity}",
+                    lambda n=member.name, o=online: self.action_agent(n, o),
+                )
+        for path in sorted({Path(f) for f in self.session.shop.files}):
+            yield SystemCommand(f"Open {path.name}", str(path), lambda p=path: self._edit_rule(f"{p}:1"))
+
+
+def _default_person(session: Session) -> str:
+    """The first agent of the shop (its owner when it has none)."""
+    agents = session.staff(Role.agent)
+    return agents[0] if agents else session.staff()[0]
+
+
+_RELATIVE = re.compile(r"\+\s*(\d+)\s*([mhd])")
+
+
+def parse_when(text: str, now: dt.datetime) -> dt.datetime:
+    """A clock target: `23:30` (today, or tomorrow if that has passed), `2026-12-25 10:00`,
+    `2026-12-25`, or `+2h` / `+30m` / `+1d` from `now` (on the shop's wall clock)."""
+    text = text.strip()
+    relative = _RELATIVE.fullmatch(text)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2)
+        return now + dt.timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", text):
+            clock = dt.time.fromisoformat(text.zfill(5))
+            target = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+            return target if target >= now else target + dt.timedelta(days=1)
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"cannot read '{text}' as a time: write 23:30, 2026-12-25 10:00 or +2h") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=now.tzinfo)
