@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -125,6 +125,8 @@ class KefuApp(App[int]):
         inbox.set_options([Option(views.inbox_row(row, words), id=row.id) for row in rows])
         if highlighted is not None and any(row.id == highlighted for row in rows):
             inbox.highlighted = next(i for i, row in enumerate(rows) if row.id == highlighted)
+        elif rows:
+            inbox.highlighted = 0
         self.query_one("#inbox-title", Label).update(f"Inbox of {self.me}: {len(rows)}")
 
     def _draw_agent(self) -> None:
@@ -382,8 +384,11 @@ class KefuApp(App[int]):
             command = [*editor, f"{path}:{line}"]
         else:
             command = [*editor, f"+{line}", path]
-        with self.suspend():
-            subprocess.run([part for part in command if part], check=False)
+        try:
+            with self.suspend():
+                subprocess.run([part for part in command if part], check=False)
+        except SuspendNotSupported:
+            self.say(f"open {path} at line {line} in your editor: this terminal cannot hand over to one", error=True)
         self.refresh_views()
 
     # -- the clock and the switches ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kefu.engine.clock import zone
+from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Event, Step
 from kefu.engine.inbox import State
 from kefu.engine.loop import EngineLoop
@@ -63,6 +64,7 @@ class Session:
         rules: str = "",
         explain: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
+        compile: Callable[[Shop], CompiledShop] = CompiledShop,
     ) -> None:
         if not shops:
             raise Refused("the rules hold no shop")
@@ -73,7 +75,7 @@ class Session:
         self.now = start
         self.store = store
         self.source, self.rules_path = source, rules
-        self.simulation = Simulation(self.shops, explain=explain)
+        self.simulation = Simulation(self.shops, compile, explain=explain)
         self.loop = EngineLoop(self.simulation, monotonic, store, self._start_run())
         self.played: list[Played] = []
         self.tape: list[Event] = []  # recorded events not played yet, next first
