@@ -186,6 +186,20 @@ def why_text(why: Why | None) -> Text:
         text.append("kefu keeps no why for this line (only the assistant's messages and suggestions have one)")
         return text
     matched = why.matched
+    route = next((step.value for step in why.policy if step.what == "route"), None)
+    if matched is not None:
+        best = matched.candidates[0] if matched.candidates else None
+        levels = matched.levels
+        text.append(f"{matched.decision}", style="bold magenta")
+        if best is not None:
+            text.append(f": {visible(best.entry)}, score {best.score:.1f} (auto-send at {levels.confidence})")
+        text.append(f", margin {matched.margin:.1f} (needs {levels.margin})")
+        if levels.rule:
+            text.append(f"  {visible(levels.rule)}", style="cyan")
+        text.append("\n")
+    if route:
+        text.append(f"{visible(route)}\n", style="bold")
+    text.append("\n")
     if matched is not None:
         text.append("The message\n", style="bold")
         text.append(f"  {visible(matched.message)}\n  read as {visible(matched.normalised)}\n")
