@@ -21,10 +21,11 @@ from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 
-from kefu.engine.events import Changed, Denied, Step
+from kefu.engine.events import Changed, Denied, Step, Suggest
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.screens import Choice, HelpScreen, Prompt, WhyScreen
@@ -32,7 +33,7 @@ from kefu.tui.session import Played, Refused, Session
 from kefu.tui.transcript import Line
 
 SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
-TYPING_PAUSE = 0.3  # seconds after the last key before the agent's words go to assist (IR-3)
+TYPING_PAUSE = 0.5  # seconds without a key before the agent's words are played as an event (IR-3)
 REASONS = ("too_long", "not_useful", "off_topic", "other")
 
 
@@ -70,7 +71,10 @@ class KefuApp(App[int]):
         self.running = False
         self.speed = SPEEDS[1]
         self.editing: str | None = None  # the entry of a suggestion moved into the input (AR-2)
-        self._typing_timer: object | None = None
+        self._typing_timer: Timer | None = None
+        self._shown_offer: Suggest | None = None  # the suggestions on screen (a preview while typing)
+        self._rows: list[views.Row] = []  # the inbox as drawn
+        self._words: views.Wording | None = None
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -120,6 +124,9 @@ class KefuApp(App[int]):
 
     def _draw_inbox(self, words: views.Wording) -> None:
         rows = views.inbox(self.session, self.which)
+        if rows == self._rows and words is self._words:
+            return  # most events change no row: the list is not rebuilt
+        self._rows, self._words = rows, words
         inbox = self.query_one("#inbox-list", OptionList)
         highlighted = inbox.highlighted_option.id if inbox.highlighted_option else None
         inbox.set_options([Option(views.inbox_row(row, words), id=row.id) for row in rows])
@@ -148,13 +155,18 @@ class KefuApp(App[int]):
         if shown:
             lines.highlighted = len(shown) - 1
         offer = self.session.transcripts.offer(focus, self.me)
+        self._draw_offer(offer.action if offer is not None else None)
+
+    def _draw_offer(self, offer: Suggest | None) -> None:
+        """The suggestions under the conversation (AR-2), best first."""
+        offers = self.query_one("#suggestions", OptionList)
         options = []
-        if offer is not None:
-            for number, suggestion in enumerate(offer.action.suggestions, start=1):
-                text = Text(f"{number}. ", style="bold")
-                text.append(f"{suggestion.entry} {suggestion.score:.0f} ", style="magenta")
-                text.append(views.visible(suggestion.reply))
-                options.append(Option(text, id=suggestion.entry))
+        for number, suggestion in enumerate(offer.suggestions if offer is not None else (), start=1):
+            text = Text(f"{number}. ", style="bold")
+            text.append(f"{suggestion.entry} {suggestion.score:.0f} ", style="magenta")
+            text.append(views.visible(suggestion.reply))
+            options.append(Option(text, id=suggestion.entry))
+        self._shown_offer = offer
         offers.set_options(options)
         offers.set_class(bool(options), "offered")
         if options:
@@ -210,6 +222,7 @@ class KefuApp(App[int]):
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab.id:
             self.which = event.tab.id
+            self._rows = []
             self._draw_inbox(views.words_of(self.session))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -242,16 +255,27 @@ class KefuApp(App[int]):
                 self.editing = None
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "agent-input" or not event.value.strip() or self._focus() is None:
+        """IR-3 (2): suggestions follow every key the agent types (a preview of the decide step), and
+        the words it settles on (a pause) are played as an `agent_types` event."""
+        focus = self._focus()
+        if event.input.id != "agent-input" or not event.value.strip() or focus is None or self.editing:
             return
+        fields = {"type": "agent_types", "agent": self.me, "conversation": focus, "text": event.value}
+        try:
+            preview = self.session.preview(fields)
+        except Refused:
+            return
+        offered = [action for action in preview if isinstance(action, Suggest)]
+        if offered:
+            self._draw_offer(offered[-1])
         if self._typing_timer is not None:
-            self._typing_timer.stop()  # type: ignore[attr-defined]
+            self._typing_timer.stop()
         self._typing_timer = self.set_timer(TYPING_PAUSE, self._typed)
 
     def _typed(self) -> None:
-        """IR-3 (2): the agent's words, once it pauses, go to assist for suggestions."""
+        """The agent paused: its words are played (recorded) as they were previewed."""
         focus, text = self._focus(), self.query_one("#agent-input", Input).value
-        if focus is not None and text.strip():
+        if focus is not None and text.strip() and not self.editing and not self.session.tape:
             self.act(self.session.agent, "types", self.me, conversation=focus, text=text)
 
     def _suggestion(self) -> str | None:
@@ -269,12 +293,11 @@ class KefuApp(App[int]):
 
     def action_edit_suggestion(self) -> None:
         """AR-2: move the highlighted suggestion into the input to edit it before sending."""
-        focus, entry = self._focus(), self._suggestion()
-        offer = self.session.transcripts.offer(focus, self.me) if focus else None
+        entry, offer = self._suggestion(), self._shown_offer
         if offer is None or entry is None:
             self.say("no suggestion to edit", error=True)
             return
-        reply = next(s.reply for s in offer.action.suggestions if s.entry == entry)
+        reply = next(s.reply for s in offer.suggestions if s.entry == entry)
         box = self.query_one("#agent-input", Input)
         box.value, self.editing = reply, entry
         box.focus()

@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kefu.engine.clock import zone
-from kefu.engine.decide import CompiledShop
-from kefu.engine.events import Event, Step
+from kefu.engine.decide import CompiledShop, decide
+from kefu.engine.events import Action, Event, Step
 from kefu.engine.inbox import State
 from kefu.engine.loop import EngineLoop
 from kefu.engine.rules import Role, Shop
@@ -142,6 +142,13 @@ class Session:
             raise Refused("recorded events are still ahead: play them, or drop them to act now")
         event = EVENT.validate_python({**fields, "time": self.now, "shop": self.shop_id})
         return self._play(event)
+
+    def preview(self, fields: dict[str, Any]) -> tuple[Action, ...]:
+        """What the event would do now, without playing it: `decide` is pure, so the agent's
+        suggestions can follow every key it types while only the words it settles on are recorded."""
+        event = EVENT.validate_python({**fields, "time": self.now, "shop": self.shop_id})
+        rules = self.simulation.rules(self.shop_id)
+        return decide(self.state, event, rules, self.now, self.simulation.seq + 1, self.simulation.explain).actions
 
     def _play(self, event: Event) -> Played:
         if self._forked:

@@ -154,13 +154,16 @@ async def test_IR3_what_the_agent_types_brings_suggestions() -> None:
         box = app.query_one("#agent-input", Input)
         box.focus()
         await pilot.press(*"發票")
-        for _ in range(20):  # the pause before assist reads the words
+        await pilot.pause()
+        assert "invoice" in shown(app, "#suggestions")  # at once: a preview of the decide step
+        assert not [p for p in session.played if p.event.type == "agent_types"]
+        for _ in range(50):  # the agent pauses: the words it settled on are played as an event
             await pilot.pause(0.1)
-            if "invoice" in shown(app, "#suggestions"):
+            if any(p.event.type == "agent_types" for p in session.played):
                 break
+        [typed] = [p.event for p in session.played if p.event.type == "agent_types"]
+        assert typed.text == "發票"  # type: ignore[union-attr]
         assert "invoice" in shown(app, "#suggestions")
-        types = [p.event for p in session.played if p.event.type == "agent_types"]
-        assert types and types[-1].text == "發票"  # type: ignore[union-attr]
 
 
 async def test_AR1_BOT1_an_agent_who_flips_the_bot_is_refused_and_the_owner_is_not() -> None:
