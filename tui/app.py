@@ -101,6 +101,15 @@ class KefuApp(App[int]):
         self.set_interval(1.0, self._clock_tick)
         self.refresh_views()
         self.query_one("#customer-input", Input).focus()
+        entries = sum(len(shop.entries) for shop in self.session.shops.values())
+        self.say(f"building the matcher for {entries} entries…")
+        self.run_worker(self._compile, thread=True, exit_on_error=False)
+
+    def _compile(self) -> None:
+        """Every shop's matcher, built off the screen's thread after the first frame (a message sent
+        meanwhile waits for its shop's matcher)."""
+        self.session.compile()
+        self.call_from_thread(self.say, "ready: type as the customer on the right, f1 for help")
 
     # -- drawing -----------------------------------------------------------------------------------
 

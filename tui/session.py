@@ -32,6 +32,7 @@ from kefu.engine.loop import EngineLoop
 from kefu.engine.rules import Role, Shop
 from kefu.engine.simulate import Simulation, Snapshot
 from kefu.engine.store import Store
+from kefu.engine.timetable import Timetable
 from kefu.tui.transcript import Transcripts
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -82,6 +83,7 @@ class Session:
         self.books = {shop_id: Transcripts() for shop_id in self.shops}  # each shop's conversations
         self._forked = False  # stepped back since the run's last event: the next play starts a new run
         self._swept = start
+        self._timetables: dict[str, Timetable] = {}
 
     # -- where things stand ----------------------------------------------------------------------
 
@@ -102,6 +104,12 @@ class Session:
     def local(self) -> dt.datetime:
         """The clock on the current shop's wall."""
         return self.now.astimezone(zone(self.shop.timezone))
+
+    def timetable(self) -> Timetable:
+        """The current shop's calendar (without building its matcher)."""
+        if self.shop_id not in self._timetables:
+            self._timetables[self.shop_id] = Timetable.of(self.shop)
+        return self._timetables[self.shop_id]
 
     def compile(self) -> None:
         """Build every shop's matcher now, not on the first message."""

@@ -139,7 +139,7 @@ def rating_text(line: Line, words: Wording | None) -> str:
 def clock_text(session: Session) -> str:
     """`Tue 2026-11-24 23:30 · outside working hours · period 'sale'`."""
     local = session.local()
-    timetable = session.simulation.rules(session.shop_id).timetable
+    timetable = session.timetable()
     if timetable.is_closed(local.date()):
         state = "holiday"
     elif timetable.working(local):
@@ -168,8 +168,7 @@ def agents_text(session: Session) -> Text:
 def switches_text(session: Session) -> str:
     """The assist and bot switches as they stand now (rules, period, or flipped at run time)."""
     state = session.state
-    rules = session.simulation.rules(session.shop_id)
-    policy = rules.timetable.policy_at(session.local())
+    policy = session.timetable().policy_at(session.local())
     settings = state.settings
     assist = settings.assist if settings.assist is not None else policy.assist.enabled
     auto = settings.auto_send if settings.auto_send is not None else policy.assist.auto_send

@@ -95,7 +95,6 @@ def tui(
         raise KefuError(f"'{person}' is not on the staff of shop {shops[0].id}", Failure.usage)
     store = _store(db_path, no_db)
     session = Session(shops, _start(start, shops[0]), store, source=str(events_path or "kefu tui"), rules=str(path))
-    session.compile()
     if tape:
         session.load_tape(tape)
     app = KefuApp(session, me=person)
