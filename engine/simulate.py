@@ -71,6 +71,9 @@ class Simulation:
         self.states, self._last, self._swept = dict(snapshot.states), dict(snapshot.last), dict(snapshot.swept)
         self.seq = snapshot.seq
 
+    def is_compiled(self, shop_id: str) -> bool:
+        return shop_id in self._rules
+
     def rules(self, shop_id: str) -> CompiledShop:
         if shop_id not in self._rules:
             self._rules[shop_id] = self._compile(self.shops[shop_id])

@@ -35,12 +35,13 @@ from kefu.tui.transcript import Line
 SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
 TYPING_PAUSE = 0.5  # seconds without a key before the agent's words are played as an event (IR-3)
 REASONS = ("too_long", "not_useful", "off_topic", "other")
+READY = "ready: type as the customer on the right; f1 help, ctrl+p commands"
 
 
 class KefuApp(App[int]):
     """Agents, customers, the clock and the switches of a shop, against its rules."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "kefu"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -55,6 +56,7 @@ class KefuApp(App[int]):
         Binding("f9", "step_back", "Back", show=False),
         Binding("f10", "step_forward", "Forward", show=False),
         Binding("ctrl+n", "new_customer", "New customer"),
+        Binding("ctrl+o", "pick_customer", "Customer", show=False),
         Binding("ctrl+s", "send_suggestion", "Send suggestion", priority=True),
         Binding("ctrl+e", "edit_suggestion", "Edit suggestion", priority=True),
         Binding("w", "why", "Why"),
@@ -74,6 +76,7 @@ class KefuApp(App[int]):
         self._typing_timer: Timer | None = None
         self._shown_offer: Suggest | None = None  # the suggestions on screen (a preview while typing)
         self._rows: list[views.Row] = []  # the inbox as drawn
+        self._drawn: dict[str, list[Line]] = {}  # each conversation pane's lines as drawn
         self._words: views.Wording | None = None
 
     # -- layout ------------------------------------------------------------------------------------
@@ -97,10 +100,16 @@ class KefuApp(App[int]):
         yield Static(id="status")
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.refresh_views()
+
     def on_mount(self) -> None:
         self.set_interval(1.0, self._clock_tick)
         self.refresh_views()
         self.query_one("#customer-input", Input).focus()
+        if self.session.compiled():
+            self.say(READY)
+            return
         entries = sum(len(shop.entries) for shop in self.session.shops.values())
         self.say(f"building the matcher for {entries} entries…")
         self.run_worker(self._compile, thread=True, exit_on_error=False)
@@ -109,7 +118,7 @@ class KefuApp(App[int]):
         """Every shop's matcher, built off the screen's thread after the first frame (a message sent
         meanwhile waits for its shop's matcher)."""
         self.session.compile()
-        self.call_from_thread(self.say, "ready: type as the customer on the right, f1 for help")
+        self.call_from_thread(self.say, READY)
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -121,9 +130,10 @@ class KefuApp(App[int]):
         running = f"▶ ×{self.speed}" if self.running else "⏸"
         tape = f" · recording: {len(session.played)} played, {len(session.tape)} ahead" if session.tape else ""
         top = Text()
-        top.append(f"{session.shop.id} {session.shop.name}", style="bold")
-        top.append(f"  {views.clock_text(session)} {running}{tape}")
-        top.append(f"  acting as {self.me} ({role})\n", style="bold cyan")
+        wide = self.size.width >= 110
+        top.append(f"{session.shop.id} {session.shop.name}" if wide else session.shop.id, style="bold")
+        top.append(f"  {views.clock_text(session, short=not wide)} {running}{tape}")
+        top.append(f"  {'acting as ' if wide else 'as '}{self.me} ({role})\n", style="bold cyan")
         top.append_text(views.agents_text(session))
         top.append(views.switches_text(session))
         self.query_one("#topbar", Static).update(top)
@@ -149,22 +159,19 @@ class KefuApp(App[int]):
         focus = self._focus()
         title = self.query_one("#agent-title", Label)
         lines = self.query_one("#agent-lines", OptionList)
-        offers = self.query_one("#suggestions", OptionList)
         if focus is None:
             title.update(f"{self.me}: no conversation open (enter on one in the inbox)")
-            lines.set_options([])
-            offers.set_options([])
-            offers.set_class(False, "offered")
+            self._show_lines(lines, [], views.agent_line)
+            if self._shown_offer is not None:
+                self._draw_offer(None)
             return
         agent = self.session.state.agents.get(self.me)
         auto = "auto-send: its own " if agent and agent.auto_send is not None else "auto-send: the shop's "
         title.update(f"{focus} · {self.me} · {auto}")
-        shown = self.session.transcripts.of(focus)
-        lines.set_options([Option(views.agent_line(line), id=str(i)) for i, line in enumerate(shown)])
-        if shown:
-            lines.highlighted = len(shown) - 1
+        self._show_lines(lines, self.session.transcripts.of(focus), views.agent_line)
         offer = self.session.transcripts.offer(focus, self.me)
-        self._draw_offer(offer.action if offer is not None else None)
+        if (offer.action if offer is not None else None) is not self._shown_offer:
+            self._draw_offer(offer.action if offer is not None else None)
 
     def _draw_offer(self, offer: Suggest | None) -> None:
         """The suggestions under the conversation (AR-2), best first."""
@@ -188,9 +195,21 @@ class KefuApp(App[int]):
             f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)"
         )
         lines = self.query_one("#customer-lines", OptionList)
-        lines.set_options([Option(views.customer_line(line, words), id=str(i)) for i, line in enumerate(shown)])
-        if shown:
-            lines.highlighted = len(shown) - 1
+        self._show_lines(lines, shown, lambda line: views.customer_line(line, words))
+
+    def _show_lines(self, widget: OptionList, lines: list[Line], render: Callable[[Line], Text]) -> None:
+        """Draw a conversation's lines: nothing when they are the ones on screen, only the new ones
+        when lines were added, all of them otherwise (another conversation, a rating under one)."""
+        before = self._drawn.get(widget.id or "", [])
+        if len(before) == len(lines) and all(a is b for a, b in zip(before, lines)):
+            return
+        if len(before) < len(lines) and all(a is b for a, b in zip(before, lines)):
+            widget.add_options([Option(render(line)) for line in lines[len(before) :]])
+        else:
+            widget.set_options([Option(render(line)) for line in lines])
+        self._drawn[widget.id or ""] = list(lines)
+        if lines:
+            widget.highlighted = len(lines) - 1
 
     def say(self, message: str, error: bool = False) -> None:
         self.query_one("#status", Static).update(Text(message, style="bold red" if error else ""))
@@ -339,6 +358,22 @@ class KefuApp(App[int]):
         self.refresh_views()
         self.query_one("#customer-input", Input).focus()
         self.say(f"customer {self.customer}: write a first message")
+
+    def action_pick_customer(self) -> None:
+        """Several customers at once: be another one of the conversations."""
+        names = self.session.transcripts.customers
+        known = sorted(self.session.transcripts.lines, key=lambda c: self.session.transcripts.of(c)[-1].seq)
+        if not known:
+            self.say("no customer has written yet: ctrl+n starts one", error=True)
+            return
+        options = [(c, f"{c} {names.get(c) or ''}".strip()) for c in reversed(known)]
+        self.push_screen(Choice("Be the customer of", options), self._set_customer)
+
+    def _set_customer(self, conversation: str | None) -> None:
+        if conversation:
+            self.customer = conversation
+            self.refresh_views()
+            self.query_one("#customer-input", Input).focus()
 
     def _customer_line(self) -> Line | None:
         lines = self.query_one("#customer-lines", OptionList)

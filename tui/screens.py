@@ -105,7 +105,7 @@ Keys (also in the footer; ctrl+p opens the command palette for everything else):
   f7                take the agent you act as online or offline
   f8                switch to another of the merchant's shops (KB-1)
   f9 / f10          step back / forward through recorded events (--events)
-  ctrl+n            a new customer
+  ctrl+n            a new customer        ctrl+o   be another customer
   ctrl+q            quit
 """
 

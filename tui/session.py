@@ -111,6 +111,10 @@ class Session:
             self._timetables[self.shop_id] = Timetable.of(self.shop)
         return self._timetables[self.shop_id]
 
+    def compiled(self) -> bool:
+        """Whether every shop's matcher is built."""
+        return all(self.simulation.is_compiled(shop_id) for shop_id in self.shops)
+
     def compile(self) -> None:
         """Build every shop's matcher now, not on the first message."""
         for shop_id in self.shops:

@@ -136,8 +136,8 @@ def rating_text(line: Line, words: Wording | None) -> str:
     return f"✓ {verdict}" + (f" — {visible(rated.text)}" if rated.text else "")
 
 
-def clock_text(session: Session) -> str:
-    """`Tue 2026-11-24 23:30 · outside working hours · period 'sale'`."""
+def clock_text(session: Session, short: bool = False) -> str:
+    """`Tue 2026-11-24 23:30 · off hours · period 'sale'` (`short`: without the year)."""
     local = session.local()
     timetable = session.timetable()
     if timetable.is_closed(local.date()):
@@ -149,7 +149,8 @@ def clock_text(session: Session) -> str:
     period = next(
         (p.name for p in reversed(session.shop.periods) if p.dates.start <= local.date() <= p.dates.end), None
     )
-    return f"{local:%a %Y-%m-%d %H:%M} · {state}" + (f" · period '{visible(period)}'" if period else "")
+    when = f"{local:%a %m-%d %H:%M}" if short else f"{local:%a %Y-%m-%d %H:%M}"
+    return f"{when} · {state}" + (f" · period '{visible(period)}'" if period else "")
 
 
 def agents_text(session: Session) -> Text:

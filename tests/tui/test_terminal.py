@@ -88,7 +88,7 @@ def test_a_night_in_a_real_terminal_bot_answer_why_panel_quit_and_the_session_in
     terminal: tuple[Terminal, Path, Path],
 ) -> None:
     screen, db, status = terminal
-    screen.wait_for("acting as amy")
+    screen.wait_for("as amy (agent)")
     screen.keys("請問有免運嗎?", literal=True)
     screen.keys("Enter")
     customer_side = screen.wait_for("由聊天助手發送")  # BOT-6, the customer's label
