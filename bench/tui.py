@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-STAFF = "staff {\n    owner mia\n    agent amy capacity 300\n    agent bob capacity 300\n    agent cat capacity 300\n    agent dan capacity 300\n}\n"
+AGENTS = ("amy", "bob", "cat", "dan")  # online, capacity 300 each: room for the 1,000 conversations
+STAFF = "staff {\n    owner mia\n" + "".join(f"    agent {name} capacity 300\n" for name in AGENTS) + "}\n"
 POLICY = "assist {\n    on\n    auto_send off\n}\nbot {\n    on\n    when off_hours\n}\n"
 GOAL_MS = 50.0
 GOAL_FIRST_FRAME_S = 1.5
