@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kefu.engine import clock
 from kefu.engine.events import (
@@ -48,11 +49,14 @@ from kefu.engine.events import (
 )
 from kefu.engine.explain import explain_step, route_step
 from kefu.engine.inbox import ANSWERS_KEPT, SESSION, Agent, Answered, Conversation, Session, State, replace
-from kefu.engine.matcher import Decision, Match, Matcher
+from kefu.engine.match import Decision, Match
 from kefu.engine.rules import BotHours, Role, Shop
 from kefu.engine.timetable import Timetable
 from kefu.engine.why import PolicyStep, Why
 from kefu.engine.wording import HANT, WORDING, Wording, wording
+
+if TYPE_CHECKING:
+    from kefu.engine.matcher import Matcher
 
 LABEL_AUTO_SENT = WORDING[HANT].auto_sent  # AR-6: what the agent sees under an assist auto-send
 LABEL_BOT = WORDING[HANT].bot  # BOT-6: what the agent sees under a bot message
@@ -69,8 +73,12 @@ class CompiledShop:
     __slots__ = ("entries", "hours_text", "matcher", "shop", "timetable", "wording")
 
     def __init__(self, shop: Shop, matcher: Matcher | None = None) -> None:
+        if matcher is None:
+            from kefu.engine.matcher import Matcher  # numpy and scipy: imported when a shop is compiled
+
+            matcher = Matcher(shop.entries, shop.synonyms)
         self.shop = shop
-        self.matcher = matcher if matcher is not None else Matcher(shop.entries, shop.synonyms)
+        self.matcher = matcher
         self.entries = {entry.id: entry for entry in shop.entries}
         self.wording = wording(shop.language)
         self.hours_text = _hours_text(shop, self.wording)  # `${shop.hours}`

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kefu.engine.diagnostics import Span
 from kefu.engine.inbox import Conversation
-from kefu.engine.matcher import Match
+from kefu.engine.match import Match
 from kefu.engine.rules import BotHours, Matching
 from kefu.engine.why import Levels, Matched, PolicyStep, Scored, Why
 

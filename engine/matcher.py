@@ -18,7 +18,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Protocol
 
 import numpy as np
@@ -27,6 +26,7 @@ from scipy import sparse
 
 from kefu.engine.calibration import MAX_SAMPLES, fit
 from kefu.engine.features import features
+from kefu.engine.match import Candidate, Decision, Match
 from kefu.engine.normalize import Normalized, Normalizer
 from kefu.engine.rules import FaqEntry, Matching, SynonymGroup
 
@@ -308,39 +308,6 @@ def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: n
     if raw.shape[1] < 2:
         return np.zeros(batch.size)
     return _lead(raw)[1]
-
-
-class Candidate(BaseModel):
-    """One entry a message may be about."""
-
-    model_config = ConfigDict(frozen=True)
-
-    entry: str
-    score: float  # calibrated confidence 0-100 that this entry is the answer (from its lead)
-    raw: float  # the scorer's similarity 0-1
-    ask: str  # the ask (or title, or keywords) that drove it
-
-
-class Decision(str, Enum):
-    auto_send = "auto_send"
-    suggest = "suggest"
-    none = "none"
-
-
-class Match(BaseModel):
-    """What the matcher makes of one message (IR-1), and what D-8 decides with the given levels."""
-
-    model_config = ConfigDict(frozen=True)
-
-    message: Normalized
-    candidates: tuple[Candidate, ...]  # best first
-    margin: float  # best raw similarity minus the best other entry's, in points of 100
-    decision: Decision
-    levels: Matching
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
 
 
 class Matcher:

@@ -14,7 +14,7 @@ import shlex
 import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -28,9 +28,13 @@ from textual.widgets.option_list import Option
 from kefu.engine.events import Changed, Denied, Step, Suggest
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
+from kefu.tui.errors import KefuError
 from kefu.tui.screens import Choice, HelpScreen, Prompt, WhyScreen
 from kefu.tui.session import Played, Refused, Session
 from kefu.tui.transcript import Line
+
+if TYPE_CHECKING:
+    from kefu.engine.store import Store
 
 SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
 TYPING_PAUSE = 0.5  # seconds without a key before the agent's words are played as an event (IR-3)
@@ -64,9 +68,16 @@ class KefuApp(App[int]):
         Binding("u", "rate_unsolved", "Unsolved", show=False),
     ]
 
-    def __init__(self, session: Session, me: str | None = None, customer: str = "c1") -> None:
+    def __init__(
+        self,
+        session: Session,
+        me: str | None = None,
+        customer: str = "c1",
+        store: Callable[[], Store] | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.open_store = store  # opens the database the session is recorded in, after the first frame
         self.me = me or _default_person(session)
         self.customer = customer
         self.which = "all"
@@ -107,18 +118,34 @@ class KefuApp(App[int]):
         self.set_interval(1.0, self._clock_tick)
         self.refresh_views()
         self.query_one("#customer-input", Input).focus()
-        if self.session.compiled():
+        if self.session.compiled() and self.open_store is None:
             self.say(READY)
             return
         entries = sum(len(shop.entries) for shop in self.session.shops.values())
         self.say(f"building the matcher for {entries} entries…")
-        self.run_worker(self._compile, thread=True, exit_on_error=False)
+        self.run_worker(self._prepare, thread=True, exit_on_error=False)
 
-    def _compile(self) -> None:
-        """Every shop's matcher, built off the screen's thread after the first frame (a message sent
-        meanwhile waits for its shop's matcher)."""
+    def _prepare(self) -> None:
+        """After the first frame, off the screen's thread: every shop's matcher (a message sent meanwhile
+        waits for its shop's), then the store, opened on the screen's thread (SQLite connections stay
+        on the thread that opened them) with the session's events so far."""
         self.session.compile()
+        if self.open_store is not None:
+            import kefu.engine.store  # noqa: F401  sqlite-utils: its import is the slow part
+
+            self.call_from_thread(self._record)
         self.call_from_thread(self.say, READY)
+
+    def _record(self) -> None:
+        if self.open_store is None:
+            return
+        try:
+            self.session.record_in(self.open_store())
+        except KefuError as error:
+            self.say(f"not recorded: {error.message}", error=True)
+        except OSError as error:
+            self.say(f"not recorded: {error.filename}: {error.strerror or error}", error=True)
+        self.open_store = None
 
     # -- drawing -----------------------------------------------------------------------------------
 

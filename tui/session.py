@@ -20,7 +20,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
@@ -31,9 +31,11 @@ from kefu.engine.inbox import State
 from kefu.engine.loop import EngineLoop
 from kefu.engine.rules import Role, Shop
 from kefu.engine.simulate import Simulation, Snapshot
-from kefu.engine.store import Store
 from kefu.engine.timetable import Timetable
 from kefu.tui.transcript import Transcripts
+
+if TYPE_CHECKING:  # sqlite-utils is imported by whoever opens the store (after the first frame in the app)
+    from kefu.engine.store import Store
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 HOUR = dt.timedelta(hours=1)
@@ -177,6 +179,17 @@ class Session:
         if event.type == "tick" or any(step.event.type == "tick" for step in steps):
             self._swept = event.time
         return played
+
+    def record_in(self, store: Store) -> None:
+        """Record the session in `store` from now on, as a run holding every event played so far (a
+        store opened after the session started, as the app does once its first frame is drawn)."""
+        if self.store is not None:
+            raise Refused("the session is recorded already")
+        self.store = self.loop.store = store
+        self.loop.run = self._start_run()
+        steps = [step for played in self.played for step in played.steps]
+        if steps:
+            store.append(self.loop.run, steps)
 
     def _start_run(self) -> int:
         if self.store is None:

@@ -93,14 +93,17 @@ def tui(
     tape = _tape(events_path, shops) if events_path is not None else []
     if person is not None and person not in {m.name for m in shops[0].staff}:
         raise KefuError(f"'{person}' is not on the staff of shop {shops[0].id}", Failure.usage)
-    store = _store(db_path, no_db)
-    session = Session(shops, _start(start, shops[0]), store, source=str(events_path or "kefu tui"), rules=str(path))
+    if no_db and db_path is not None:
+        raise KefuError("--db and --no-db exclude each other", Failure.usage)
+    session = Session(shops, _start(start, shops[0]), source=str(events_path or "kefu tui"), rules=str(path))
     if tape:
         session.load_tape(tape)
-    app = KefuApp(session, me=person)
+    app = KefuApp(session, me=person, store=None if no_db else lambda: _store(db_path))
     try:
         app.run()
     finally:
+        if app.open_store is not None and session.played:  # quit before the store was opened: record now
+            session.record_in(app.open_store())
         session.close()
     sys.exit(EXIT_CLEAN)
 
@@ -137,11 +140,8 @@ def _tape(path: Path, shops: list[Shop]) -> list[Event]:
     return events
 
 
-def _store(db_path: Path | None, no_db: bool) -> Store | None:
-    if no_db:
-        if db_path is not None:
-            raise KefuError("--db and --no-db exclude each other", Failure.usage)
-        return None
+def _store(db_path: Path | None) -> Store:
+    """The database the session is recorded in (opened by the app once its first frame is drawn)."""
     from kefu.engine.store import Store, StoreError
 
     try:
