@@ -22,7 +22,7 @@ exactly once (``lines stored``). Every figure must be 0 except the counts.
 
 Usage::
 
-    .venv/bin/python bench/kill.py             # 20 kills over a 400,000-line stream
+    .venv/bin/python bench/kill.py             # 20 kills over a 300,000-line stream
     .venv/bin/python bench/kill.py --kills 30  # as many kills as wanted
     .venv/bin/python bench/kill.py --smoke     # 3 kills over 3,000 lines: seconds (the suite runs this)
 """
@@ -141,7 +141,10 @@ def start(stream: Path, offset: int, db: Path) -> tuple[subprocess.Popen[bytes],
 def last_run(db: Path) -> tuple[int, int, list[str]]:
     """The latest run's id, the last input line it stored (0: none), its action lines in order."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        run = conn.execute("SELECT max(id) FROM runs").fetchone()[0]
+        try:
+            run = conn.execute("SELECT max(id) FROM runs").fetchone()[0]
+        except sqlite3.OperationalError:  # killed while the database was being created: no table yet
+            return 0, 0, []
         if run is None:
             return 0, 0, []
         stored = conn.execute("SELECT max(line) FROM events WHERE run = ?", [run]).fetchone()[0] or 0
@@ -166,6 +169,7 @@ def kill_run(work: Path, kills: int, lines: int, seed: int, longest: float) -> F
     first_line = {}  # run id -> the stream line its line 1 is
     done = 0  # lines of the stream stored so far
     while figures.kills < kills and done < lines:
+        before = last_run(db)[0] if db.exists() else 0
         process, reader = start(stream, offsets[done], db)
         if chance.random() < START_UP_SHARE:
             time.sleep(chance.uniform(0.0, 0.6))  # during start-up, most likely
@@ -190,17 +194,21 @@ def kill_run(work: Path, kills: int, lines: int, seed: int, longest: float) -> F
             figures.lost += len(printed)
             continue
         run, stored, actions = last_run(db)
+        if run == before:  # killed before it started its run: it stored nothing
+            run, stored, actions = 0, 0, []
         figures.lost += sum((Counter(printed) - Counter(actions)).values())
         figures.out_of_order += actions[: len(printed)] != printed
-        first_line[run] = done + 1
-        done += stored
-    final = subprocess.run(
-        [str(KEFU), "simulate", str(SHOP_DIR), "--events", "-", "--db", str(db), "--json"],
-        stdin=_at(stream, offsets[done]),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
+        if run:
+            first_line[run] = done + 1
+            done += stored
+    with _at(stream, offsets[done]) as rest:
+        final = subprocess.run(
+            [str(KEFU), "simulate", str(SHOP_DIR), "--events", "-", "--db", str(db), "--json"],
+            stdin=rest,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
     if final.returncode != 0:
         figures.notes.append(f"final run: exit {final.returncode}: {final.stderr.decode()[-500:]}")
     run, _, _ = last_run(db)
@@ -234,8 +242,8 @@ def _stored(db: Path, first_line: dict[int, int]) -> tuple[Counter[int], int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs (default 20)")
-    parser.add_argument("--lines", type=int, default=400_000, help="lines of the event stream (default 400,000)")
-    parser.add_argument("--longest", type=float, default=2.0, help="latest kill, seconds after the first output")
+    parser.add_argument("--lines", type=int, default=300_000, help="lines of the event stream (default 300,000)")
+    parser.add_argument("--longest", type=float, default=3.0, help="latest kill, seconds after the first output")
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--smoke", action="store_true", help="3 kills over 3,000 lines: proves it runs")
     parser.add_argument("--keep", action="store_true", help="keep the stream and the database")
