@@ -62,12 +62,18 @@ PROPERTY = settings(
 )
 
 
+ZONES = ("Asia/Taipei", "Pacific/Kiritimati", "Etc/GMT+12", "America/New_York", "UTC")
+
+
 @cache
-def tw() -> tuple[Shop, CompiledShop]:
-    """The demo shop, compiled once for every stream (its matcher never changes)."""
+def tw(zone: str = "Asia/Taipei") -> tuple[Shop, CompiledShop]:
+    """The demo shop in a time zone, compiled once for every stream (its matcher is built once)."""
     shop = load([TW]).rules.shop("tw")
     assert shop is not None
-    return shop, CompiledShop(shop)
+    if zone == shop.timezone:
+        return shop, CompiledShop(shop)
+    moved = shop.model_copy(update={"timezone": zone})
+    return moved, CompiledShop(moved, tw()[1].matcher)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,8 +89,8 @@ class Played:
     stored_actions: list[str]
 
 
-def play(data: bytes, db: Path | None) -> Played:
-    shop, compiled = tw()
+def play(data: bytes, db: Path | None, zone: str = "Asia/Taipei") -> Played:
+    shop, compiled = tw(zone)
     store = Store.open(db) if db is not None else None
     run = store.start_run(source="fuzz", rules=str(TW), shops=[(shop.id, shop.name, shop.timezone)]) if store else 0
     loop = EngineLoop(Simulation({shop.id: shop}, compile=lambda _: compiled), time.monotonic, store, run)
@@ -126,8 +132,8 @@ def nonblank_lines(data: bytes) -> list[int]:
     return [number for number, piece in enumerate(pieces, 1) if piece.strip()]
 
 
-def check_contract(data: bytes, folder: Path) -> Played:
-    first = play(data, folder / "a.db")
+def check_contract(data: bytes, folder: Path, zone: str = "Asia/Taipei") -> Played:
+    first = play(data, folder / "a.db", zone)
     if first.bad is not None:
         number, problem = first.bad
         note(f"bad line {number}: {problem}")
@@ -137,7 +143,7 @@ def check_contract(data: bytes, folder: Path) -> Played:
     before = [n for n in nonblank_lines(data) if first.bad is None or n < first.bad[0]]
     assert first.stored_lines == before, "every event before the first bad line is stored, in order"
     assert first.printed == first.stored_actions, "what was printed is what was stored"
-    again = play(data, None)
+    again = play(data, None, zone)
     assert again.printed == first.printed, "the same stream gives the same action lines"
     assert again.readable == first.readable
     assert again.bad == first.bad
@@ -346,6 +352,26 @@ def test_event_streams_never_crash_keep_what_came_before_and_replay_the_same(
 ) -> None:
     note(repr(data[:3000]))
     check_contract(data, tmp_path_factory.mktemp("fuzz"))
+
+
+@PROPERTY
+@given(streams(), st.sampled_from(ZONES))
+@example(
+    line(type="tick", time="9998-12-31T23:59:59")
+    + b"\n"
+    + GOOD.replace(b"2026-11-25T14:00:00", b"9998-12-31T23:59:59"),
+    "Pacific/Kiritimati",
+)
+@example(
+    line(type="tick", time="0002-01-01T00:00:00")
+    + b"\n"
+    + GOOD.replace(b"2026-11-25T14:00:00", b"0002-01-01T00:00:00"),
+    "Etc/GMT+12",
+)
+def test_in_a_shop_at_the_ends_of_the_time_zones_too(tmp_path_factory: Any, data: bytes, zone: str) -> None:
+    """The shop's zone moves naive times and the shop's days: UTC+14 and UTC-12 at the calendar's ends."""
+    note(repr(data[:3000]))
+    check_contract(data, tmp_path_factory.mktemp("zone"), zone)
 
 
 # ---------------------------------------------------------------------------------------------
