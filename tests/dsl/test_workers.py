@@ -92,6 +92,7 @@ def large_shop(folder: Path, entries: int = 30_000) -> Path:
     return shop
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="kefu check forks a worker only with two CPUs or more")
 def test_sigkill_of_kefu_check_ends_its_worker(tmp_path: Path) -> None:
     shop = large_shop(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "KEFU_SERIAL"}
