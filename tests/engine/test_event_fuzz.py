@@ -299,7 +299,7 @@ def event(draw: st.DrawFn, instant: dt.datetime) -> dict[str, Any]:
             line[field] = draw(WRONG)
         elif how == 2:
             line[draw(st.sampled_from(["extra", "v", "shop", "\x1b[2K", "a\nb", field.upper()]))] = draw(
-                st.one_of(WRONG, st.sampled_from(["tw", "zz", 1, 2, True]))
+                st.one_of(WRONG, st.sampled_from(["tw", "zz", 1, 2, True, "\x1b[2K\rtw", "z" * 500]))
             )
         else:
             line[field] = NEST(draw(st.sampled_from([10, 1000, 100_000])))
@@ -367,6 +367,7 @@ GOOD = line(type="customer_message", time="2026-11-25T14:00:00", conversation="c
 @example(GOOD + b"\n" + line(type="tick", time="2026-11-25T15:00", **{"\x1b[2K\rmia": 1}) + b"\n")
 @example(GOOD + b"\n" + line(type="x" * 100_000, time="2026-11-25T15:00") + b"\n")
 @example(GOOD + b"\n" + line(type="\x1b[2K\n", time="2026-11-25T15:00") + b"\n")
+@example(GOOD + b"\n" + line(type="tick", time="2026-11-25T15:00", shop="\x1b[2K\rtw" + "z" * 500) + b"\n")
 @example(line(type="setting_change", time="2026-11-25T14:00", actor="mia", setting="bot", value="on") + b"\n")
 @example(line(type="tick", time="9998-12-31T23:59:59+14:00") + b"\n" + line(type="tick", time="9998-12-31T23:59-14:00"))
 @example(line(type="tick", time="0002-01-01T00:00:00+14:00") + b"\n" + GOOD)
