@@ -93,7 +93,9 @@ def end_with_parent(parent: int, kernel: bool = True) -> None:
 
 
 def _death_signal() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available."""
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available.
+    (Linux watches the parent's thread that forked: the main one, as `_parallel_ok` forks only from a
+    process with one thread.)"""
     if not sys.platform.startswith("linux"):
         return False
     import ctypes  # only a worker pays for it
