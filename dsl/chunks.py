@@ -7,13 +7,20 @@ would, up to the first statement that starts at or after the cut (syntax errors 
 left open before the cut is reported at the cut, where reading goes on), so the join is what one
 parse gives. Only when a statement runs on past the cut (the cut fell inside a block), or the halves
 hold more syntax errors than one file reports, is the whole file parsed again in one piece.
+
+A worker ends with the process that started it, however that one ends (SIGKILL included): on Linux
+the kernel kills it when its parent dies (PR_SET_PDEATHSIG); elsewhere a thread of the worker polls
+its parent's pid. Without this a killed `kefu check` left its worker building on, adopted by init.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +33,8 @@ from kefu.engine.diagnostics import Span
 from kefu.engine.rules import Ask, FaqEntry
 
 PARALLEL_BYTES = 512 * 1024
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL = 0.25  # seconds between two looks at the parent, where the kernel cannot watch it
 
 
 @contextmanager
@@ -54,7 +63,7 @@ def build_text(text: str, path: str) -> FileItems:
         if cut is None:
             return build(parse(text, path))
         first_line = text.count("\n", 0, cut) + 1
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        with _pool() as pool:
             future = pool.submit(_build_chunk, text[cut:], path, first_line)
             document = parse(text, path, end=cut)  # reads on past the cut only inside a statement
             head = build(document)
@@ -62,6 +71,46 @@ def build_text(text: str, path: str) -> FileItems:
         if document.read_to != cut or _syntax_errors(head) + _syntax_errors(tail) > MAX_SYNTAX_ERRORS_PER_FILE:
             return build(parse(text, path))
         return merge(head, tail)
+
+
+def _pool() -> ProcessPoolExecutor:
+    """One forked worker that dies with this process."""
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=get_context("fork"), initializer=end_with_parent, initargs=(os.getpid(),)
+    )
+
+
+def end_with_parent(parent: int, kernel: bool = True) -> None:
+    """Make this (worker) process end when `parent`, the process that forked it, ends.
+
+    With `kernel` (and on Linux) the kernel sends SIGKILL at the parent's death; otherwise, or when
+    that cannot be set, a daemon thread polls the parent's pid every `PARENT_POLL` seconds. If the
+    parent is gone already (it died between the fork and now), this process ends at once."""
+    if not (kernel and _death_signal()):
+        threading.Thread(target=_watch_parent, args=(parent,), name="kefu-watch-parent", daemon=True).start()
+    if os.getppid() != parent:  # checked after arming: a death before it is seen here, one after is signalled
+        os._exit(1)
+
+
+def _death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available.
+    (Linux watches the parent's thread that forked: the main one, as `_parallel_ok` forks only from a
+    process with one thread.)"""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes  # only a worker pays for it
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:  # an orphan is adopted (by init or a subreaper): its parent pid changes
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _syntax_errors(items: FileItems) -> int:
@@ -85,7 +134,7 @@ def build_texts(sources: list[tuple[str, str]]) -> list[FileItems]:
         (mine if side == 0 else theirs).append(index)
         weight[side] += len(sources[index][0])
     results: dict[int, FileItems] = {}
-    with no_gc(), ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+    with no_gc(), _pool() as pool:
         future = pool.submit(_build_many, [sources[i] for i in theirs])
         for index in mine:
             results[index] = build(parse(*sources[index]))

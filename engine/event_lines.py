@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 MAX_LINE = 1 << 20  # bytes; a longer line is refused, not read into memory whole
 NESTED = "nested deeper than a reader can follow"
+NAME_WIDTH = 40  # characters of a name from the line (a field, a type) that a message repeats
 
 
 def read_events(source: IO[bytes]) -> Iterator[tuple[int, Event | str, str]]:
@@ -70,11 +71,11 @@ def describe(error: ValidationError, text: str) -> str:
         return 'not an event: expected an object with "type" (see kefu schema events)'
     if kind == "union_tag_invalid":
         return (
-            f"unknown event type {first['input'].get('type')!r} (see docs/events.md)"
+            f"unknown event type {shown(first['input'].get('type'))} (see docs/events.md)"
             if isinstance(first.get("input"), dict)
             else "unknown event type"
         )
-    where = ".".join(str(part) for part in first["loc"])
+    where = ".".join(shown(part, quoted=False) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if not where:
         return 'not an event: expected a JSON object with "type" (see kefu schema events)'
@@ -83,3 +84,14 @@ def describe(error: ValidationError, text: str) -> str:
     elif kind == "extra_forbidden":
         message = "not a field of this event"
     return f"{where}: {message[:1].lower() + message[1:]}"
+
+
+def shown(value: object, quoted: bool = True) -> str:
+    """A name taken from the line, as a message may repeat it: on one line, control and invisible
+    characters escaped (a field named "\\x1b[2K\\rmia" must not redraw the terminal), at most
+    `NAME_WIDTH` characters. `quoted`: always in quotes (else only when it needed escaping)."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text[:NAME_WIDTH] + ("…" if len(text) > NAME_WIDTH else "")
+    if not isinstance(value, str):
+        return cut  # a repr: printable already
+    return repr(cut) if quoted or not cut.isprintable() else cut

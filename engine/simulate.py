@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kefu.engine import clock
 from kefu.engine.decide import CompiledShop, decide
+from kefu.engine.event_lines import shown
 from kefu.engine.events import Event, Step, Tick
 from kefu.engine.inbox import State
 from kefu.engine.rules import Shop
@@ -83,7 +84,7 @@ class Simulation:
         if event.shop is not None:
             if event.shop not in self.shops:
                 known = ", ".join(sorted(self.shops)) or "none"
-                return LineError(line=None, message=f"unknown shop '{event.shop}' (the rules hold: {known})")
+                return LineError(line=None, message=f"unknown shop {shown(event.shop)} (the rules hold: {known})")
             return event.shop
         if len(self.shops) == 1:
             return next(iter(self.shops))
