@@ -104,8 +104,8 @@ class LiveMetrics:
     def over_time(self) -> Timeline:
         """The current shop's figures per bucket, from the first event played to the clock."""
         played = self.session.played
-        start = played[0].event.time if played else self.session.now
-        end = max(self.session.now, played[-1].event.time) if played else self.session.now
+        start = played[0].steps[0].event.time if played else self.session.now  # a step's time has its offset
+        end = max(self.session.now, played[-1].steps[-1].event.time) if played else self.session.now
         by = grouping_for(end - start)
         if self._buckets is None or self._buckets.by != by:
             self._buckets = _Feed(self.zones, by)
