@@ -9,8 +9,8 @@ What is measured (one run, one table; milliseconds, p50 and p95)
 * forward, screen open  - the figures and the chart redrawn after each of the last ``--steps`` events
                           played (`LiveMetrics`: each event is fed once; numbers_text and chart_text
                           built as the screen builds them).
-* back, screen open     - the same after each of ``--steps`` steps back (f9): the feed rewinds to its
-                          last checkpoint (every 500 events) and feeds the rest again.
+* back, screen open     - the same after each of ``--steps`` steps back (f9): the feed takes the
+                          event back (`Tracker.pop`).
 * baseline: recount     - the same figures counted from scratch over the whole played list after each
                           event (`compute` of every step, as a screen without a live feed would).
 * baseline: the event   - playing the event itself (decide and the transcripts), which every key pays.
@@ -22,8 +22,8 @@ of session; with it closed it costs nothing (the app makes no feed until f11).
 
 Usage::
 
-    .venv/bin/python bench/metrics_view.py            # 10,000 events, 200 steps (about a minute)
-    .venv/bin/python bench/metrics_view.py --smoke    # 400 events, 20 steps: proves it runs
+    .venv/bin/python bench/metrics_view.py            # 10,000 events, 200 steps (a few minutes)
+    .venv/bin/python bench/metrics_view.py --smoke    # 300 events, 10 steps: proves it runs
 """
 
 from __future__ import annotations
@@ -112,9 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000, help="events played before measuring (default 10,000)")
     parser.add_argument("--steps", type=int, default=200, help="events measured forward and back (default 200)")
-    parser.add_argument("--smoke", action="store_true", help="400 events, 20 steps: proves it runs")
+    parser.add_argument("--smoke", action="store_true", help="300 events, 10 steps: proves it runs")
     args = parser.parse_args()
-    count, steps = (400, 20) if args.smoke else (args.events, args.steps)
+    count, steps = (300, 10) if args.smoke else (args.events, args.steps)
     busy_before = machine_busy()
     began = time.perf_counter()
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -142,6 +142,7 @@ class _Session:
     late: bool = False
     first_unanswered: dt.datetime | None = None  # D-4
     first_response: dt.timedelta | None = None
+    period: tuple[str, str] = ("", "")  # the tally it counts in: its shop and the period it opened in
 
     def customer(self, time: dt.datetime, smart_answered: bool) -> None:
         self.last = "customer"
@@ -184,28 +185,36 @@ class _Tally:
     unattributed: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
-    def session(self, session: _Session, now: dt.datetime | None) -> None:
-        self.sessions += 1
-        self.resolved += session.last == "smart"
+    def session(self, session: _Session, now: dt.datetime | None, sign: int = 1) -> None:
+        """Count a session in (`sign` -1: count it out again, the last one counted first)."""
+        self.sessions += sign
+        self.resolved += sign * (session.last == "smart")
         verdict = session.verdict(now)
-        self.responded += verdict == "responded"
-        self.late += verdict == "late"
-        self.pending += verdict == "pending"
+        self.responded += sign * (verdict == "responded")
+        self.late += sign * (verdict == "late")
+        self.pending += sign * (verdict == "pending")
         if session.first_response is not None:
-            self.first_responses.append(session.first_response.total_seconds())
+            if sign > 0:
+                self.first_responses.append(session.first_response.total_seconds())
+            else:
+                self.first_responses.pop()
 
-    def rating(self, rated: Rated) -> None:
+    def rating(self, rated: Rated, sign: int = 1) -> None:
         if rated.sender in SMART:
             bucket = self.smart
         elif rated.sender == Sender.agent:
             bucket = self.human
         else:
-            self.unattributed += 1
+            self.unattributed += sign
             return
-        bucket[0] += rated.solved
-        bucket[1] += 1
+        bucket[0] += sign * rated.solved
+        bucket[1] += sign
         if not rated.solved and rated.reason is not None:
-            self.reasons[rated.reason.value] = self.reasons.get(rated.reason.value, 0) + 1
+            left = self.reasons.get(rated.reason.value, 0) + sign
+            if left:
+                self.reasons[rated.reason.value] = left
+            else:
+                del self.reasons[rated.reason.value]
 
     def result(self, shop: str, period: str, start: dt.datetime | None, end: dt.datetime | None) -> PeriodMetrics:
         times = self.first_responses
@@ -272,7 +281,8 @@ def compute(
 class Tracker:
     """`compute` one record at a time: `report` gives the figures of what was added so far (sessions
     still open are judged where each run's history stops) and leaves the tracker as it was, so a
-    screen that shows the figures live pays for each new event once, not for the whole history."""
+    screen that shows the figures live pays for each new event once, not for the whole history.
+    An `undoable` tracker can also take its last record back (`pop`), as a replay steps back."""
 
     def __init__(
         self,
@@ -280,6 +290,7 @@ class Tracker:
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
         by: Grouping = "all",
+        undoable: bool = False,
     ) -> None:
         self.zones = zones or {}
         self.start, self.end, self.by = start, end, by
@@ -287,15 +298,13 @@ class Tracker:
         self._tallies: dict[tuple[str, str], _Tally] = {}
         self._live: dict[tuple[int, str, str], _Session] = {}
         self._last_seen: dict[tuple[int, str], dt.datetime] = {}
-
-    def copy(self) -> Tracker:
-        """An independent copy (a checkpoint to come back to)."""
-        return copy.deepcopy(self)
+        self._undo: list[list[Callable[[], None]]] | None = [] if undoable else None
 
     def add(self, record: Record) -> None:
         self.added += 1
+        undo: list[Callable[[], None]] = []
         event = record.event
-        self._last_seen[(record.run, record.shop)] = event.time
+        self._remember(self._last_seen, (record.run, record.shop), event.time, undo)
         message_pending = event.type == "customer_message"
         smart_answered = (
             any(isinstance(a, Send) and a.kind == Kind.answer and a.sender in SMART for a in record.actions)
@@ -306,22 +315,41 @@ class Tracker:
         for action in record.actions:
             key = (record.run, record.shop, getattr(action, "conversation", ""))
             if action.type == "session_closed":
-                session = live.pop(key, None)
-                if session is not None and self._inside(session.opened):
-                    self._tally(self._tallies, session.shop, session.opened).session(session, None)
+                closed = live.get(key)
+                if closed is not None:
+                    self._remember(live, key, None, undo)
+                    if self._inside(closed.opened):
+                        self._count(closed.period, undo, _closing(closed))
                 continue
             if action.type == "session_opened":
-                live[key] = _Session(shop=record.shop, opened=action.time)
+                opened = _Session(shop=record.shop, opened=action.time, period=self._key(record.shop, action.time))
+                self._remember(live, key, opened, undo)
                 continue
             if message_pending:
-                _customer(live, record, smart_answered)
+                self._customer(record, smart_answered, undo)
                 message_pending = False
             if isinstance(action, Send) and key in live:
+                self._changing(live[key], undo)
                 live[key].sent(action)
             elif isinstance(action, Rated) and self._inside(action.time):
-                self._tally(self._tallies, record.shop, action.time).rating(action)
+                period = self._key(record.shop, action.time)
+                self._count(period, undo, _rating(action))
         if message_pending:
-            _customer(live, record, smart_answered)
+            self._customer(record, smart_answered, undo)
+        if self._undo is not None:
+            self._undo.append(undo)
+
+    def pop(self) -> None:
+        """Take the last record added back (an undoable tracker only)."""
+        if not self._undo:
+            raise IndexError("no record to take back" if self._undo is not None else "the tracker is not undoable")
+        for step in reversed(self._undo.pop()):
+            step()
+        self.added -= 1
+
+    def copy(self) -> Tracker:
+        """An independent copy."""
+        return copy.deepcopy(self)
 
     def report(self) -> Report:
         tallies = dict(self._tallies)
@@ -329,12 +357,52 @@ class Tracker:
         for (run, shop, _), session in self._live.items():
             if not self._inside(session.opened):
                 continue
-            key = self._key(shop, session.opened)
+            key = session.period
             if key not in copied:  # the open sessions are counted into copies: the tracker stays as it was
                 tallies[key] = copy.deepcopy(tallies[key]) if key in tallies else _Tally()
                 copied.add(key)
             tallies[key].session(session, self._last_seen[(run, shop)])
         return Report(periods=[tallies[key].result(*key, self.start, self.end) for key in sorted(tallies)])
+
+    # -- changes, each with its way back when the tracker is undoable -------------------------------
+
+    def _remember(self, table: dict[Any, Any], key: Any, value: Any, undo: list[Callable[[], None]]) -> None:
+        """`table[key] = value` (None: delete it)."""
+        if self._undo is not None:
+            had, before = key in table, table.get(key)
+            undo.append(lambda: table.__setitem__(key, before) if had else table.pop(key, None))
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+    def _changing(self, session: _Session, undo: list[Callable[[], None]]) -> None:
+        """`session` is about to change: keep what it was."""
+        if self._undo is not None:
+            before = copy.copy(session)
+            undo.append(lambda: session.__dict__.update(before.__dict__))
+
+    def _customer(self, record: Record, smart_answered: bool, undo: list[Callable[[], None]]) -> None:
+        session = self._live.get((record.run, record.shop, getattr(record.event, "conversation", "")))
+        if session is not None:
+            self._changing(session, undo)
+            session.customer(record.event.time, smart_answered)
+
+    def _count(
+        self, period: tuple[str, str], undo: list[Callable[[], None]], change: Callable[[_Tally, int], None]
+    ) -> None:
+        tallies = self._tallies
+        created = period not in tallies
+        tally = tallies.setdefault(period, _Tally())
+        change(tally, 1)
+        if self._undo is not None:
+
+            def back() -> None:
+                change(tally, -1)
+                if created:
+                    del tallies[period]
+
+            undo.append(back)
 
     def _inside(self, instant: dt.datetime) -> bool:
         return (self.start is None or instant >= self.start) and (self.end is None or instant < self.end)
@@ -342,15 +410,14 @@ class Tracker:
     def _key(self, shop: str, instant: dt.datetime) -> tuple[str, str]:
         return (shop, period_of(instant, _zone(self.zones.get(shop)), self.by))
 
-    def _tally(self, tallies: dict[tuple[str, str], _Tally], shop: str, instant: dt.datetime) -> _Tally:
-        return tallies.setdefault(self._key(shop, instant), _Tally())
+
+def _closing(session: _Session) -> Callable[[_Tally, int], None]:
+    """Count a closed session in a tally (or out again)."""
+    return lambda tally, sign: tally.session(session, None, sign)
 
 
-def _customer(live: dict[tuple[int, str, str], _Session], record: Record, smart_answered: bool) -> None:
-    event = record.event
-    session = live.get((record.run, record.shop, getattr(event, "conversation", "")))
-    if session is not None:
-        session.customer(event.time, smart_answered)
+def _rating(rated: Rated) -> Callable[[_Tally, int], None]:
+    return lambda tally, sign: tally.rating(rated, sign)
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

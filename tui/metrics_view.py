@@ -3,8 +3,8 @@ numbers and as bars over the session's virtual time.
 
 The figures come from `engine.metrics.Tracker`, the code `kefu metrics` runs over the store, fed the
 steps of the session's `played` list (the truth, also after stepping back with f9). `LiveMetrics`
-feeds each played event once and keeps a checkpoint every few hundred events, so a step back costs
-at most that many events again; nothing is computed while the screen is closed.
+feeds each played event once and takes it back when the replay steps back over it; nothing is
+computed while the screen is closed.
 
 The chart is drawn here with block characters, one column (or a few) per hour, day or week bucket,
 rather than with Textual's `Sparkline`: a sparkline scales its bars from the lowest to the highest
@@ -34,7 +34,6 @@ from kefu.engine.wording import Wording
 from kefu.tui.session import Played, Session
 from kefu.tui.views import words_of
 
-CHECKPOINT = 500  # played events between two checkpoints of a feed
 BARS = "▁▂▃▄▅▆▇█"
 EMPTY = "·"
 LABEL = 22  # terminal cells of a chart row's label
@@ -47,45 +46,25 @@ def grouping_for(span: dt.timedelta) -> Grouping:
     return "day" if span <= dt.timedelta(days=90) else "week"
 
 
-@dataclass
-class _Checkpoint:
-    count: int  # played events fed
-    tracker: Tracker
-
-
 class _Feed:
-    """A tracker fed a prefix of the session's played events, following the list as it grows and
-    shrinks (stepping back pops from its end)."""
+    """A tracker fed a prefix of the session's played events, following the list as it grows and as
+    it shrinks (stepping back pops from its end: the tracker takes those events back)."""
 
     def __init__(self, zones: dict[str, str], by: Grouping) -> None:
-        self.zones, self.by = zones, by
-        self.tracker = Tracker(zones, by=by)
+        self.by = by
+        self.tracker = Tracker(zones, by=by, undoable=True)
         self.fed: list[Played] = []
-        self.checkpoints: list[_Checkpoint] = []
 
     def follow(self, played: list[Played]) -> Tracker:
-        if not self._holds(len(self.fed), played):
-            self._rewind(played)
-        for item in played[len(self.fed) :]:
+        fed = self.fed
+        while fed and (len(fed) > len(played) or played[len(fed) - 1] is not fed[-1]):
+            for _ in fed.pop().steps:
+                self.tracker.pop()
+        for item in played[len(fed) :]:
             for record in records(item.steps):
                 self.tracker.add(record)
-            self.fed.append(item)
-            if len(self.fed) % CHECKPOINT == 0:
-                self.checkpoints.append(_Checkpoint(len(self.fed), self.tracker.copy()))
+            fed.append(item)
         return self.tracker
-
-    def _holds(self, count: int, played: list[Played]) -> bool:
-        """The first `count` events fed are still the first `count` played (the list only changes at its end)."""
-        return count <= len(played) and (count == 0 or played[count - 1] is self.fed[count - 1])
-
-    def _rewind(self, played: list[Played]) -> None:
-        while self.checkpoints and not self._holds(self.checkpoints[-1].count, played):
-            self.checkpoints.pop()
-        if self.checkpoints:
-            last = self.checkpoints[-1]
-            self.tracker, self.fed = last.tracker.copy(), self.fed[: last.count]
-        else:
-            self.tracker, self.fed = Tracker(self.zones, by=self.by), []
 
 
 class LiveMetrics:
@@ -251,6 +230,8 @@ class MetricsScreen(Screen[None]):
     def __init__(self, live: LiveMetrics) -> None:
         super().__init__()
         self.live = live
+        self._drawn: tuple[object, ...] | None = None  # what the figures on screen were drawn from
+        self._last: Played | None = None  # ... and the last event played then
 
     def compose(self) -> ComposeResult:
         yield Label("", id="metrics-title")
@@ -271,6 +252,12 @@ class MetricsScreen(Screen[None]):
 
     def redraw(self) -> None:
         session = self.live.session
+        played = session.played
+        drawn = (len(played), session.shop_id, session.now, self.size.width)
+        last = played[-1] if played else None
+        if drawn == self._drawn and last is self._last:  # the app redraws after every key: draw only what changed
+            return
+        self._drawn, self._last = drawn, last
         shop = session.shop
         figures = self.live.so_far()
         timeline = self.live.over_time()

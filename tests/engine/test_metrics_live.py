@@ -68,6 +68,24 @@ def test_a_report_leaves_the_tracker_as_it_was(tw: CompiledShop) -> None:
     assert copy.report() == first  # a checkpoint is independent of the tracker it was copied from
 
 
+@pytest.mark.parametrize("by", ["all", "hour"])
+def test_an_undoable_tracker_takes_records_back_to_what_compute_says_of_the_rest(tw: CompiledShop, by: Any) -> None:
+    """Stepping back through a replay: after taking back the last record the figures are those of the
+    history without it, down to nothing (sessions closed, ratings and first responses counted out)."""
+    recorded = history(tw, *a_night())
+    tracker = Tracker(ZONES, by=by, undoable=True)
+    for record in recorded:
+        tracker.add(record)
+    for count in reversed(range(len(recorded))):
+        tracker.pop()
+        assert tracker.report() == compute(recorded[:count], ZONES, by=by)
+    assert tracker.report().periods == []
+    with pytest.raises(IndexError):
+        tracker.pop()
+    with pytest.raises(IndexError):
+        Tracker().pop()
+
+
 def test_records_read_steps_played_in_memory_as_one_run(tw: CompiledShop) -> None:
     simulation = Simulation({"tw": tw.shop}, compile=lambda shop: tw)
     steps = []

@@ -15,7 +15,6 @@ from textual.widgets import Input, OptionList, Static
 from kefu.engine.metrics import PeriodMetrics, Report, Timeline, of_shop
 from kefu.engine.store import Store
 from kefu.engine.wording import HANT, WORDING
-from kefu.tui import metrics_view
 from kefu.tui.app import KefuApp
 from kefu.tui.cli.tui import _tape
 from kefu.tui.metrics_view import LABEL, LiveMetrics, MetricsScreen, chart_text, grouping_for, numbers_text
@@ -145,6 +144,22 @@ async def test_M2_M3_numbers_follow_each_event_played_while_the_screen_is_open()
 
 
 @pytest.mark.asyncio
+async def test_M2_jumping_the_clock_from_the_metrics_screen_decides_a_pending_session() -> None:
+    """f2 works on the metrics screen: 25 hours on, the clock's tick closes the session the bot could
+    not answer and nobody did: it is no longer pending but late (M-2, D-3)."""
+    app = KefuApp(session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.act(app.session.customer_says, "c1", UNKNOWN)
+        await pilot.press("f11", "f2")
+        app.screen.query_one(Input).value = "+25h"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MetricsScreen)
+        assert "2026-11-26 00:30" in str(app.screen.query_one("#metrics-title").render())
+        assert row(text_of(app, "#metrics-numbers"), "M-2 responded within 24 h") == ["0", "of", "1", "0.0%"]
+
+
+@pytest.mark.asyncio
 async def test_the_metrics_screen_opens_from_the_command_palette() -> None:
     app = KefuApp(session())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -223,20 +238,15 @@ def test_M1_M4_the_session_the_ui_records_is_what_kefu_metrics_reads(
 # -- following the played list -------------------------------------------------------------------
 
 
-def test_stepping_back_across_checkpoints_gives_the_figures_of_the_prefix(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """LiveMetrics feeds each event once and rewinds to a checkpoint when the played list shrinks:
-    at every position its figures are those of a fresh count of the same prefix."""
-    monkeypatch.setattr(metrics_view, "CHECKPOINT", 3)
+def test_stepping_back_takes_the_events_back_and_gives_the_figures_of_the_prefix(tmp_path: Path) -> None:
+    """LiveMetrics feeds each event once and takes it back when the played list shrinks: at every
+    position of a replay its figures are those of a fresh count of the same events."""
     played = replayed(jsonl(tmp_path, EVENTS))
     live = LiveMetrics(played)
     at_end = live.so_far(), live.over_time()
-    positions = []
     while played.back() is not None:
-        positions.append((live.so_far(), live.over_time()))
         fresh = LiveMetrics(played)
-        assert positions[-1] == (fresh.so_far(), fresh.over_time())
+        assert (live.so_far(), live.over_time()) == (fresh.so_far(), fresh.over_time())
     while played.forward() is not None:
         pass
     assert (live.so_far(), live.over_time()) == at_end
