@@ -38,8 +38,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine import START, stream  # bench/engine.py, beside this script: the synthetic stream
 from machine import machine_busy
+
+from engine import START, stream  # bench/engine.py, beside this script: the synthetic stream
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
