@@ -23,7 +23,7 @@ of session; with it closed it costs nothing (the app makes no feed until f11).
 Usage::
 
     .venv/bin/python bench/metrics_view.py            # 10,000 events, 200 steps (a few minutes)
-    .venv/bin/python bench/metrics_view.py --smoke    # 300 events, 10 steps: proves it runs
+    .venv/bin/python bench/metrics_view.py --smoke    # 200 events, 5 steps: proves it runs
 """
 
 from __future__ import annotations
@@ -113,9 +113,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000, help="events played before measuring (default 10,000)")
     parser.add_argument("--steps", type=int, default=200, help="events measured forward and back (default 200)")
-    parser.add_argument("--smoke", action="store_true", help="300 events, 10 steps: proves it runs")
+    parser.add_argument("--smoke", action="store_true", help="200 events, 5 steps: proves it runs")
     args = parser.parse_args()
-    count, steps = (300, 10) if args.smoke else (args.events, args.steps)
+    count, steps = (200, 5) if args.smoke else (args.events, args.steps)
     busy_before = machine_busy()
     began = time.perf_counter()
 

@@ -209,7 +209,7 @@ def chart_text(timeline: Timeline, width: int) -> Text:
     axis = first if len(shown) == 1 else first + " " * gap + last if gap >= 1 else f"{first} → {last}"
     text.append(" " * LABEL + axis, style="dim")
     if len(shown) < len(buckets):
-        text.append(f"  (the last {len(shown)} of {len(buckets)})", style="dim")
+        text.append(f"\n{' ' * LABEL}(the last {len(shown)} of {len(buckets)})", style="dim")
     return text
 
 
@@ -222,7 +222,7 @@ class MetricsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f11", "app.pop_screen", "Close metrics")]
     DEFAULT_CSS = """
-    MetricsScreen #metrics-title { height: 1; padding: 0 1; background: $panel; }
+    MetricsScreen #metrics-title { width: 100%; height: auto; padding: 0 1; background: $panel; }
     MetricsScreen #metrics-body { height: 1fr; padding: 0 1; }
     MetricsScreen #metrics-chart-title { margin-top: 1; text-style: bold; }
     """
@@ -271,4 +271,4 @@ class MetricsScreen(Screen[None]):
         self.query_one("#metrics-chart-title", Label).update(
             Text(f"Over time, {EVERY[timeline.by]} on the shop's clock ({shop.timezone}); · nothing to count")
         )
-        self.query_one("#metrics-chart", Static).update(chart_text(timeline, self.size.width or 80))
+        self.query_one("#metrics-chart", Static).update(chart_text(timeline, (self.size.width or 80) - 2))
