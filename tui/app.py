@@ -68,12 +68,12 @@ class KefuApp(App[int]):
         self.session = session
         self.me = me or _default_person(session)
         self.customer = customer
+        self.metrics: LiveMetrics | None = None  # made when the metrics screen first opens
         self.which = "all"
         self.running = False
         self.speed = SPEEDS[1]
         self.editing: str | None = None  # the entry of a suggestion moved into the input (AR-2)
         self._typing_timer: object | None = None
-        self.metrics: LiveMetrics | None = None  # made when the metrics screen first opens
 
     # -- layout ------------------------------------------------------------------------------------
 
