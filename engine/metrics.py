@@ -216,6 +216,24 @@ class _Tally:
             else:
                 del self.reasons[rated.reason.value]
 
+    def plus(self, other: _Tally) -> _Tally:
+        """A new tally counting what both count."""
+        reasons = dict(self.reasons)
+        for reason, count in other.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+        return _Tally(
+            sessions=self.sessions + other.sessions,
+            resolved=self.resolved + other.resolved,
+            responded=self.responded + other.responded,
+            late=self.late + other.late,
+            pending=self.pending + other.pending,
+            first_responses=self.first_responses + other.first_responses,
+            smart=[self.smart[0] + other.smart[0], self.smart[1] + other.smart[1]],
+            human=[self.human[0] + other.human[0], self.human[1] + other.human[1]],
+            unattributed=self.unattributed + other.unattributed,
+            reasons=reasons,
+        )
+
     def result(self, shop: str, period: str, start: dt.datetime | None, end: dt.datetime | None) -> PeriodMetrics:
         times = self.first_responses
         decided = self.responded + self.late
@@ -353,16 +371,19 @@ class Tracker:
 
     def report(self) -> Report:
         tallies = dict(self._tallies)
-        copied: set[tuple[str, str]] = set()
+        live: dict[tuple[str, str], _Tally] = {}  # the open sessions, counted apart: the tracker stays as it was
+        last_seen, start, end = self._last_seen, self.start, self.end
         for (run, shop, _), session in self._live.items():
-            if not self._inside(session.opened):
+            opened = session.opened
+            if (start is not None and opened < start) or (end is not None and opened >= end):
                 continue
-            key = session.period
-            if key not in copied:  # the open sessions are counted into copies: the tracker stays as it was
-                tallies[key] = copy.deepcopy(tallies[key]) if key in tallies else _Tally()
-                copied.add(key)
-            tallies[key].session(session, self._last_seen[(run, shop)])
-        return Report(periods=[tallies[key].result(*key, self.start, self.end) for key in sorted(tallies)])
+            tally = live.get(session.period)
+            if tally is None:
+                tally = live[session.period] = _Tally()
+            tally.session(session, last_seen[(run, shop)])
+        for key, counted in live.items():
+            tallies[key] = tallies[key].plus(counted) if key in tallies else counted
+        return Report(periods=[tallies[key].result(*key, start, end) for key in sorted(tallies)])
 
     # -- changes, each with its way back when the tracker is undoable -------------------------------
 
