@@ -29,6 +29,7 @@ from kefu.engine.events import Changed, Denied, Step, Suggest
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.errors import KefuError
+from kefu.tui.metrics_view import LiveMetrics, MetricsScreen
 from kefu.tui.screens import Choice, HelpScreen, Prompt, WhyScreen
 from kefu.tui.session import Played, Refused, Session
 from kefu.tui.transcript import Line
@@ -59,6 +60,7 @@ class KefuApp(App[int]):
         Binding("f8", "switch_shop", "Shop", show=False),
         Binding("f9", "step_back", "Back", show=False),
         Binding("f10", "step_forward", "Forward", show=False),
+        Binding("f11", "metrics", "Metrics"),
         Binding("ctrl+n", "new_customer", "New customer"),
         Binding("ctrl+o", "pick_customer", "Customer", show=False),
         Binding("ctrl+s", "send_suggestion", "Send suggestion", priority=True),
@@ -80,6 +82,7 @@ class KefuApp(App[int]):
         self.open_store = store  # opens the database the session is recorded in, after the first frame
         self.me = me or _default_person(session)
         self.customer = customer
+        self.metrics: LiveMetrics | None = None  # made when the metrics screen first opens
         self.which = "all"
         self.running = False
         self.speed = SPEEDS[1]
@@ -167,6 +170,8 @@ class KefuApp(App[int]):
         self._draw_inbox(words)
         self._draw_agent()
         self._draw_customer(words)
+        if isinstance(self.screen, MetricsScreen):
+            self.screen.redraw()
 
     def _draw_inbox(self, words: views.Wording) -> None:
         rows = views.inbox(self.session, self.which)
@@ -545,6 +550,14 @@ class KefuApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_metrics(self) -> None:
+        """M-1..M-4 of the session so far: computed only while their screen is open."""
+        if isinstance(self.screen, MetricsScreen):
+            return
+        if self.metrics is None:
+            self.metrics = LiveMetrics(self.session)
+        self.push_screen(MetricsScreen(self.metrics))
+
     def action_set(self, setting: str, value: str) -> None:
         """AR-1, BOT-1: flip a shop-wide switch as the person acted as; an agent is refused."""
         self.act(self.session.set, self.me, setting, value)
@@ -576,6 +589,7 @@ class KefuApp(App[int]):
         yield SystemCommand("Jump the clock", "to a date and time, or +2h", self.action_jump)
         yield SystemCommand("Act as", "another person of the shop", self.action_act_as)
         yield SystemCommand("Switch shop", "another of the merchant's shops (KB-1)", self.action_switch_shop)
+        yield SystemCommand("Metrics", "M-1..M-4 of the session so far, and over time (f11)", self.action_metrics)
         yield SystemCommand("Save events", "the session as JSON Lines for kefu simulate", self.action_save_events)
         for setting, values in (("assist", ("on", "off")), ("auto_send", ("on", "off")), ("bot", ("on", "off"))):
             for value in values:

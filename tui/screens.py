@@ -105,6 +105,7 @@ Keys (also in the footer; ctrl+p opens the command palette for everything else):
   f7                take the agent you act as online or offline
   f8                switch to another of the merchant's shops (KB-1)
   f9 / f10          step back / forward through recorded events (--events)
+  f11               metrics: M-1..M-4 of the session so far, as numbers and over time
   ctrl+n            a new customer        ctrl+o   be another customer
   ctrl+q            quit
 """

@@ -239,7 +239,7 @@ class Session:
         self.simulation.restore(played.before)
         self.books[played.steps[-1].shop].undo()
         self.tape.insert(0, played.event)
-        self.now = self.played[-1].event.time if self.played else played.event.time
+        self.now = self._aware(self.played[-1].event if self.played else played.event)
         self._forked = True
         return played
 
