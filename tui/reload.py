@@ -1,0 +1,215 @@
+"""Rules reload for `kefu tui`: watch the rule files of the session's shops and the presets they use,
+load the rules again when one is saved, and swap the session to them between two events; or, when the
+save is broken, keep the last good rules in force and say what is wrong, as `kefu check` would.
+
+The rules are loaded the way `kefu tui` loaded them (kefu.dsl.load with the parse cache of
+tui/shops.py, so only the saved file is parsed again) and the changed shops compiled, both off the
+UI's thread; only the swap runs on it. No Textual here: the app runs `Reloader.watch` as a worker and
+shows each `Reload` it reports; tests call `Reloader.reload` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchfiles import DefaultFilter, awatch
+
+from kefu.dsl.cache import Cache
+from kefu.engine.decide import CompiledShop
+from kefu.engine.rules import Shop
+from kefu.tui.session import Refused, Session
+from kefu.tui.shops import parse_cache
+
+QUIET_MS = 150  # a burst of changes (an editor's write, rename and backup) ends after this long without one
+BURST_MS = 1_600  # and is reported after this long at most, however busy the folder is
+POLL_MS = 500  # how often the watcher's thread looks up from the files (to stop, or to be cancelled)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One load of the rules, made off the UI's thread: the shops, what is wrong with them, every file
+    read (presets included) and the shops that differ from the session's, compiled."""
+
+    shops: tuple[Shop, ...]
+    errors: int
+    report: str  # the errors, rendered as `kefu check` renders them
+    files: frozenset[Path]
+    compiled: Mapping[str, CompiledShop] = field(default_factory=dict)
+    problem: str = ""  # the rules could not be read at all (their folder is gone)
+
+
+@dataclass(frozen=True)
+class Reload:
+    """What a reload did, for the status line and the diagnostics dialog."""
+
+    ok: bool  # the session plays the new rules; False: the last good rules stay in force
+    message: str  # one line for the status and the top bar
+    report: str = ""  # the diagnostics of a broken save, as `kefu check` prints them
+    saved: tuple[str, ...] = ()  # the files whose change set the reload off, as diagnostics name them
+    added: tuple[str, ...] = ()  # shops the rules gained
+    removed: tuple[str, ...] = ()  # shops gone from the rules (and from the session)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to watch: `paths` (folders, watched with everything below them), the `files` the rules
+    were read from, and the `homes` where a new `.kefu` file joins the rules (a shop's folder, or the
+    folder named on the command line); a new file next to a preset joins nothing."""
+
+    paths: tuple[Path, ...]
+    files: frozenset[Path]
+    homes: tuple[Path, ...]
+
+    def matters(self, path: Path) -> bool:
+        """A change at `path` may change the rules."""
+        if path in self.files:
+            return True
+        if not any(path.is_relative_to(home) for home in self.homes):
+            return False
+        return path.suffix == ".kefu" or any(file.is_relative_to(path) for file in self.files)
+
+
+def targets(rules: Path, shops: Iterable[Shop], files: Iterable[Path]) -> Targets:
+    """The folders to watch for the rules at `rules` (a folder or a shop's file) read from `files`."""
+    root = rules.resolve()
+    homes = {root} if root.is_dir() else {root.parent}
+    homes |= {Path(shop.span.file).resolve().parent for shop in shops if shop.span is not None}
+    read = frozenset(path.resolve() for path in files)
+    folders = homes | {path.parent for path in read}
+    paths = {_existing(folder) for folder in folders}
+    outermost = tuple(sorted(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths)))
+    return Targets(outermost, read, tuple(sorted(homes)))
+
+
+def _existing(folder: Path) -> Path:
+    """`folder`, or the nearest folder above it that exists (a folder can be watched only while it is
+    there: watching above it sees it come back)."""
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def read_rules(rules: Path, cache: Cache, current: Mapping[str, Shop]) -> Rules:
+    """Load the rules at `rules` as `kefu tui` did and compile the shops that differ from `current`."""
+    from kefu.dsl import render
+    from kefu.dsl.files import UsageError
+    from kefu.dsl.load import load
+
+    try:
+        result = load([rules], cache)
+    except (UsageError, OSError) as error:
+        return Rules((), 1, "", frozenset(), problem=str(error))
+    files = frozenset(result.digests)
+    shops = tuple(result.rules.shops)
+    if result.errors:
+        return Rules(shops, len(result.errors), render.render_text(result.errors), files)
+    compiled = {shop.id: CompiledShop(shop) for shop in shops if current.get(shop.id) != shop}
+    return Rules(shops, 0, "", files, compiled)
+
+
+class Reloader:
+    """Keeps a session on the rules its files hold now: `reload` once, or `watch` for good."""
+
+    def __init__(self, session: Session, rules: Path | None = None, cache: Cache | None = None) -> None:
+        self.session = session
+        self.rules = rules if rules is not None else Path(session.rules_path)
+        self.cache = cache if cache is not None else parse_cache()
+        self.broken = False  # the last load had errors: the session plays the last good rules
+        self.targets = targets(self.rules, session.shops.values(), _files_of(session.shops.values()))
+        self._stop = asyncio.Event()
+
+    # -- one reload --------------------------------------------------------------------------------
+
+    def read(self) -> Rules:
+        """Load the rules now (blocking: the watcher runs it in a thread)."""
+        return read_rules(self.rules, self.cache, dict(self.session.shops))
+
+    def apply(self, rules: Rules, saved: Sequence[Path] = ()) -> Reload | None:
+        """Swap the session to `rules`, or keep its rules when they are broken. None when the rules
+        mean what the session already plays (a save that changed nothing, or only comments)."""
+        from kefu.dsl.files import display_name
+
+        names = tuple(display_name(path) for path in saved)
+        if rules.files:
+            self.targets = targets(self.rules, rules.shops or self.session.shops.values(), rules.files)
+        if rules.problem or rules.errors or not rules.shops:
+            self.broken = True
+            return Reload(False, _broken_message(rules), rules.report or rules.problem, names)
+        before = dict(self.session.shops)
+        was_broken, self.broken = self.broken, False
+        if list(before.values()) == list(rules.shops) and not was_broken:
+            return None
+        try:
+            self.session.reload(rules.shops, rules.compiled)
+        except Refused as refused:  # not reached: a load without errors holding no shop is caught above
+            self.broken = True
+            return Reload(False, f"{refused}; the last good rules stay in force", "", names)
+        added = tuple(shop.id for shop in rules.shops if shop.id not in before)
+        removed = tuple(shop_id for shop_id in before if shop_id not in self.session.shops)
+        return Reload(True, _good_message(names, added, removed, self.session), "", names, added, removed)
+
+    def reload(self, saved: Sequence[Path] = ()) -> Reload | None:
+        """Load the rules again and apply them, all at once (what the watcher does in two halves)."""
+        return self.apply(self.read(), saved)
+
+    # -- watching ----------------------------------------------------------------------------------
+
+    async def watch(self, report: Callable[[Reload], None], ready: Callable[[], None] | None = None) -> None:
+        """Watch the rule files until `stop`: each burst of saves is one reload, reported. The rules are
+        read once first (off the UI's thread), so a save made while `kefu tui` started is not missed
+        and the presets' folders are watched too; `ready` is called once the watcher is in place."""
+        first = self.apply(await asyncio.to_thread(self.read))
+        if first is not None:
+            report(first)
+        editors = DefaultFilter()  # an editor's swap, backup and lock files; .git and cache folders
+        while not self._stop.is_set():
+            watched = self.targets
+            async for changes in awatch(
+                *watched.paths,
+                watch_filter=editors,
+                debounce=BURST_MS,
+                step=QUIET_MS,
+                stop_event=self._stop,
+                rust_timeout=POLL_MS,
+                yield_on_timeout=True,
+            ):
+                if ready is not None:
+                    ready()
+                    ready = None
+                saved = sorted({Path(path) for _, path in changes if watched.matters(Path(path))})
+                if saved:
+                    done = self.apply(await asyncio.to_thread(self.read), saved)
+                    if done is not None:
+                        report(done)
+                if self.targets.paths != watched.paths:
+                    break  # the rules now read files elsewhere (a new `use`): watch those folders
+
+    def stop(self) -> None:
+        """End `watch` (within a `POLL_MS`): the app calls it when it quits."""
+        self._stop.set()
+
+
+def _files_of(shops: Iterable[Shop]) -> list[Path]:
+    return [Path(name) for shop in shops for name in shop.files]
+
+
+def _broken_message(rules: Rules) -> str:
+    if rules.problem:
+        return f"cannot read the rules: {rules.problem}; the last good rules stay in force"
+    if not rules.shops and not rules.errors:
+        return "the rules hold no shop; the last good rules stay in force"
+    errors = f"{rules.errors} error" + ("s" if rules.errors != 1 else "")
+    return f"rules have {errors}; the last good rules stay in force"
+
+
+def _good_message(names: Sequence[str], added: Sequence[str], removed: Sequence[str], session: Session) -> str:
+    where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    message = f"rules reloaded ({where})" if where else "rules reloaded"
+    if added:
+        message += f"; new shop {', '.join(added)}"
+    if removed:
+        message += f"; gone from the files: {', '.join(removed)} (now showing {session.shop_id})"
+    return message
