@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,3 +200,40 @@ def test_the_watcher_reloads_on_a_real_save_and_stops_when_asked(shop_dir: Path)
     assert [report.message for report in reports] == ["rules reloaded (rules/demo/shop.kefu)"]
     session.customer_says("c1", "Is shipping free?")
     assert bot_answers(session) == ["Saved while watching"]
+
+
+def test_the_app_reloads_a_file_saved_while_it_runs_shows_a_broken_save_and_quits_cleanly(shop_dir: Path) -> None:
+    from kefu.tui.app import KefuApp
+    from kefu.tui.screens import DiagnosticsScreen
+
+    session = session_on(shop_dir)
+    app = KefuApp(session)
+
+    async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
+        for _ in range(600):  # bounded: a minute at most on a loaded machine
+            if done():
+                return
+            await pilot.pause(0.1)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.rules_watched)
+            write_shop(shop_dir, reply="Saved while the app runs")
+            await wait_for(pilot, lambda: bool(app.rules_note))
+            assert app.rules_note == "rules reloaded (rules/demo/shop.kefu)"
+            await pilot.click("#customer-input")
+            await pilot.press(*"Is shipping free?", "enter")
+            await wait_for(pilot, lambda: bool(bot_answers(session)))
+            assert bot_answers(session) == ["Saved while the app runs"]
+            write_shop(shop_dir, extra="faq broken {\n")
+            await wait_for(pilot, lambda: isinstance(app.screen, DiagnosticsScreen))
+            assert isinstance(app.screen, DiagnosticsScreen)
+            assert app.rules_note == "rules have 1 error; the last good rules stay in force"
+            assert "rules/demo/shop.kefu:" in app.screen.report
+            await pilot.press("escape")
+            await pilot.press("ctrl+q")
+        assert app.return_code == 0
+
+    asyncio.run(scenario())
+    assert session.transcripts.of("c1")[0].text == "Is shipping free?"
+    assert bot_answers(session) == ["Saved while the app runs"]
