@@ -11,6 +11,7 @@ shows each `Reload` it reports; tests call `Reloader.reload` directly.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from watchfiles import DefaultFilter, awatch
 from kefu.dsl.cache import Cache
 from kefu.engine.decide import CompiledShop
 from kefu.engine.rules import Shop
+from kefu.engine.simulate import recompile
 from kefu.tui.session import Refused, Session
 from kefu.tui.shops import parse_cache
 
@@ -33,11 +35,11 @@ class Rules:
     """One load of the rules, made off the UI's thread: the shops, what is wrong with them, every file
     read (presets included) and the shops that differ from the session's, compiled."""
 
-    shops: tuple[Shop, ...]
+    shops: tuple[Shop, ...]  # a shop that means what the session plays is the session's own object
     errors: int
     report: str  # the errors, rendered as `kefu check` renders them
     files: frozenset[Path]
-    compiled: Mapping[str, CompiledShop] = field(default_factory=dict)
+    compiled: Mapping[str, CompiledShop] = field(default_factory=dict)  # the shops that changed
     problem: str = ""  # the rules could not be read at all (their folder is gone)
 
 
@@ -92,8 +94,14 @@ def _existing(folder: Path) -> Path:
     return folder
 
 
-def read_rules(rules: Path, cache: Cache, current: Mapping[str, Shop]) -> Rules:
-    """Load the rules at `rules` as `kefu tui` did and compile the shops that differ from `current`."""
+def read_rules(
+    rules: Path,
+    cache: Cache,
+    current: Mapping[str, Shop],
+    compiled: Callable[[str], CompiledShop | None] = lambda _: None,
+) -> Rules:
+    """Load the rules at `rules` as `kefu tui` did and compile the shops that differ from `current`
+    (reusing the matcher `compiled(id)` built where what it reads is unchanged)."""
     from kefu.dsl import render
     from kefu.dsl.files import UsageError
     from kefu.dsl.load import load
@@ -106,8 +114,10 @@ def read_rules(rules: Path, cache: Cache, current: Mapping[str, Shop]) -> Rules:
     shops = tuple(result.rules.shops)
     if result.errors:
         return Rules(shops, len(result.errors), render.render_text(result.errors), files)
-    compiled = {shop.id: CompiledShop(shop) for shop in shops if current.get(shop.id) != shop}
-    return Rules(shops, 0, "", files, compiled)
+    changed = {shop.id: shop for shop in shops if current.get(shop.id) != shop}
+    shops = tuple(changed.get(shop.id) or current[shop.id] for shop in shops)
+    built = {shop_id: recompile(shop, compiled(shop_id)) for shop_id, shop in changed.items()}
+    return Rules(shops, 0, "", files, built)
 
 
 class Reloader:
@@ -124,8 +134,18 @@ class Reloader:
     # -- one reload --------------------------------------------------------------------------------
 
     def read(self) -> Rules:
-        """Load the rules now (blocking: the watcher runs it in a thread)."""
-        return read_rules(self.rules, self.cache, dict(self.session.shops))
+        """Load the rules now (blocking: the watcher runs it in a thread). What it builds lives as long
+        as the rules are in force: it is moved out of the garbage collector's sight (`gc.freeze`), or
+        the next collections would walk its million objects on the UI's thread."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            rules = read_rules(self.rules, self.cache, dict(self.session.shops), self.session.simulation.compiled)
+            gc.freeze()
+        finally:
+            if enabled:
+                gc.enable()
+        return rules
 
     def apply(self, rules: Rules, saved: Sequence[Path] = ()) -> Reload | None:
         """Swap the session to `rules`, or keep its rules when they are broken. None when the rules
@@ -140,7 +160,8 @@ class Reloader:
             return Reload(False, _broken_message(rules), rules.report or rules.problem, names)
         before = dict(self.session.shops)
         was_broken, self.broken = self.broken, False
-        if list(before.values()) == list(rules.shops) and not was_broken:
+        same = not rules.compiled and [shop.id for shop in rules.shops] == list(before)
+        if same and not was_broken:
             return None
         try:
             self.session.reload(rules.shops, rules.compiled)
@@ -155,13 +176,23 @@ class Reloader:
         """Load the rules again and apply them, all at once (what the watcher does in two halves)."""
         return self.apply(self.read(), saved)
 
+    async def reload_soon(self, saved: Sequence[Path] = ()) -> Reload | None:
+        """`reload` for the event loop: the rules are loaded and compiled in a thread, and only the
+        swap runs on the loop, so the UI keeps drawing meanwhile."""
+        rules = await asyncio.to_thread(self.read)
+        simulation = self.session.simulation
+        retired: list[object] = [dict(self.session.shops), [simulation.compiled(i) for i in self.session.shops]]
+        done = self.apply(rules, saved)
+        await asyncio.to_thread(retired.clear)  # the old rules are freed there, not in the swap
+        return done
+
     # -- watching ----------------------------------------------------------------------------------
 
     async def watch(self, report: Callable[[Reload], None], ready: Callable[[], None] | None = None) -> None:
         """Watch the rule files until `stop`: each burst of saves is one reload, reported. The rules are
         read once first (off the UI's thread), so a save made while `kefu tui` started is not missed
         and the presets' folders are watched too; `ready` is called once the watcher is in place."""
-        first = self.apply(await asyncio.to_thread(self.read))
+        first = await self.reload_soon()
         if first is not None:
             report(first)
         editors = DefaultFilter()  # an editor's swap, backup and lock files; .git and cache folders
@@ -181,7 +212,7 @@ class Reloader:
                     ready = None
                 saved = sorted({Path(path) for _, path in changes if watched.matters(Path(path))})
                 if saved:
-                    done = self.apply(await asyncio.to_thread(self.read), saved)
+                    done = await self.reload_soon(saved)
                     if done is not None:
                         report(done)
                 if self.targets.paths != watched.paths:

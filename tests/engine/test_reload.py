@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Event, Kind
 from kefu.engine.rules import Role, StaffMember
-from kefu.engine.simulate import Simulation, fit_staff
+from kefu.engine.simulate import Simulation, fit_staff, recompile
 from tests.engine.plays import DAY, NIGHT, SHIPPING, at, online, opens, says, sends, variant
 
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -98,3 +98,19 @@ def test_stepping_back_past_a_reload_restores_the_state_fitted_to_the_rules_now(
     simulation.reload({"tw": new.shop}, {"tw": new})
     simulation.restore(before)
     assert "bob" not in simulation.states["tw"].agents
+
+
+def test_a_reply_edit_reuses_the_matcher_and_matches_as_a_fresh_compile_would(tw: CompiledShop) -> None:
+    entry = tw.shop.entries[0]
+    replied = with_reply(tw, entry.id, "A new reply").shop
+    reused = recompile(replied, tw)
+    assert reused.matcher is tw.matcher and reused.entries[entry.id].reply == "A new reply"
+    fresh = CompiledShop(replied)
+    for text in (SHIPPING, entry.asks[0].text, "我想訂做一件客製化的外套"):
+        assert reused.matcher.match(text, replied.policy.matching) == fresh.matcher.match(text, replied.policy.matching)
+
+
+def test_an_edit_of_what_the_matcher_reads_builds_a_new_matcher(tw: CompiledShop) -> None:
+    entries = (tw.shop.entries[0].model_copy(update={"keywords": ("新關鍵字",)}), *tw.shop.entries[1:])
+    assert recompile(tw.shop.model_copy(update={"entries": entries}), tw).matcher is not tw.matcher
+    assert recompile(tw.shop, None).matcher is not tw.matcher
