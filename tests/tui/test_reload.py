@@ -47,10 +47,16 @@ faq shipping.free "Free shipping" {
 START = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-def write_shop(folder: Path, reply: str = "Shipping is free above $50.", extra: str = "") -> Path:
+PRESET = 'preset general "General" {\n    language en\n}\n\nfaq hello "Hello" {\n    ask "hi"\n    reply "REPLY"\n}\n'
+
+
+def write_shop(folder: Path, reply: str = "Shipping is free above $50.", extra: str = "", use: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "shop.kefu"
-    path.write_text(SHOP.replace("REPLY", reply) + extra, encoding="utf-8")
+    text = SHOP.replace("REPLY", reply).replace(
+        '    timezone "Asia/Singapore"\n', f'    timezone "Asia/Singapore"\n{use}'
+    )
+    path.write_text(text + extra, encoding="utf-8")
     return path
 
 
@@ -159,15 +165,8 @@ def test_the_watched_folders_are_the_rules_folder_and_those_of_the_presets_it_us
     presets = shop_dir.parent.parent / "presets"
     presets.mkdir()
     preset = presets / "general.kefu"
-    preset.write_text(
-        'preset general "General" {\n    language en\n}\n\nfaq hello "Hello" {\n    ask "hi"\n    reply "Hi!"\n}\n'
-    )
-    shop = shop_dir / "shop.kefu"
-    shop.write_text(
-        shop.read_text().replace(
-            '    timezone "Asia/Singapore"\n', '    timezone "Asia/Singapore"\n    use "../../presets/general.kefu"\n'
-        )
-    )
+    preset.write_text(PRESET.replace("REPLY", "Hi!"), encoding="utf-8")
+    shop = write_shop(shop_dir, use='    use "../../presets/general.kefu"\n')
     session = session_on(shop_dir)
     reloader = Reloader(session, cache=Cache.disabled())
     assert reloader.reload() is None  # the session already plays these rules
@@ -179,16 +178,15 @@ def test_the_watched_folders_are_the_rules_folder_and_those_of_the_presets_it_us
     assert targets(shop, session.shops.values(), [shop]).homes == (shop_dir.resolve(),)
 
 
-def test_the_watcher_reloads_on_a_real_save_and_stops_when_asked(shop_dir: Path) -> None:
-    session = session_on(shop_dir)
-    reloader = Reloader(session, cache=Cache.disabled())
+def watched_reports(reloader: Reloader, save: Callable[[], None]) -> list[Reload]:
+    """Run the real watcher, `save` once it is in place, and stop it at the first report."""
     reports: list[Reload] = []
 
     async def scenario() -> None:
         ready = asyncio.Event()
         watching = asyncio.create_task(reloader.watch(reports.append, ready.set))
         await asyncio.wait_for(ready.wait(), 30)
-        write_shop(shop_dir, reply="Saved while watching")
+        save()
         for _ in range(600):  # bounded: at most a minute on a slow machine
             if reports:
                 break
@@ -197,9 +195,45 @@ def test_the_watcher_reloads_on_a_real_save_and_stops_when_asked(shop_dir: Path)
         await asyncio.wait_for(watching, 30)
 
     asyncio.run(scenario())
+    return reports
+
+
+def test_the_watcher_reloads_on_a_real_save_and_stops_when_asked(shop_dir: Path) -> None:
+    session = session_on(shop_dir)
+    reports = watched_reports(Reloader(session, cache=Cache.disabled()), lambda: write_shop(shop_dir, "Saved"))
     assert [report.message for report in reports] == ["rules reloaded (rules/demo/shop.kefu)"]
     session.customer_says("c1", "Is shipping free?")
-    assert bot_answers(session) == ["Saved while watching"]
+    assert bot_answers(session) == ["Saved"]
+
+
+def test_an_editors_save_by_rename_is_one_reload_and_its_temporary_file_none(shop_dir: Path) -> None:
+    session = session_on(shop_dir)
+
+    def save_by_rename() -> None:
+        temporary = shop_dir / ".shop.kefu.swp"
+        temporary.write_text(SHOP.replace("REPLY", "Renamed into place"), encoding="utf-8")
+        temporary.replace(shop_dir / "shop.kefu")
+
+    reports = watched_reports(Reloader(session, cache=Cache.disabled()), save_by_rename)
+    assert [report.saved for report in reports] == [("rules/demo/shop.kefu",)]
+    session.customer_says("c1", "Is shipping free?")
+    assert bot_answers(session) == ["Renamed into place"]
+
+
+def test_a_preset_saved_outside_the_shops_folder_reloads_the_shop_that_uses_it(shop_dir: Path) -> None:
+    presets = shop_dir.parent.parent / "presets"
+    presets.mkdir()
+    preset = presets / "general.kefu"
+    preset.write_text(PRESET.replace("REPLY", "Hi!"), encoding="utf-8")
+    write_shop(shop_dir, extra="", use='    use "../../presets/general.kefu"\n')
+    session = session_on(shop_dir)
+    reports = watched_reports(
+        Reloader(session, cache=Cache.disabled()),
+        lambda: preset.write_text(PRESET.replace("REPLY", "Hello from the preset"), encoding="utf-8"),
+    )
+    assert [report.message for report in reports] == ["rules reloaded (presets/general.kefu)"]
+    entry = session.shop.entry("hello")
+    assert entry is not None and entry.reply == "Hello from the preset"
 
 
 def test_the_app_reloads_a_file_saved_while_it_runs_shows_a_broken_save_and_quits_cleanly(shop_dir: Path) -> None:
