@@ -189,12 +189,14 @@ class Reloader:
     # -- watching ----------------------------------------------------------------------------------
 
     async def watch(self, report: Callable[[Reload], None], ready: Callable[[], None] | None = None) -> None:
-        """Watch the rule files until `stop`: each burst of saves is one reload, reported. The rules are
-        read once first (off the UI's thread), so a save made while `kefu tui` started is not missed
-        and the presets' folders are watched too; `ready` is called once the watcher is in place."""
-        first = await self.reload_soon()
-        if first is not None:
-            report(first)
+        """Watch the rule files until `stop`: each burst of saves is one reload, reported; `ready` is
+        called once the watcher is in place. The rules are read once first (off the UI's thread) to
+        learn every file they come from, presets included; the session is left as it is (whoever
+        made it may have made its shops in memory): a save made while the app started shows at the
+        next save."""
+        first = await asyncio.to_thread(self.read)
+        if first.files:
+            self.targets = targets(self.rules, first.shops or self.session.shops.values(), first.files)
         editors = DefaultFilter()  # an editor's swap, backup and lock files; .git and cache folders
         while not self._stop.is_set():
             watched = self.targets
