@@ -22,7 +22,7 @@ from kefu.dsl.cache import Cache
 from kefu.engine.decide import CompiledShop
 from kefu.engine.rules import Shop
 from kefu.engine.simulate import recompile
-from kefu.tui.session import Refused, Session
+from kefu.tui.session import Session
 from kefu.tui.shops import parse_cache
 
 QUIET_MS = 150  # a burst of changes (an editor's write, rename and backup) ends after this long without one
@@ -163,11 +163,7 @@ class Reloader:
         same = not rules.compiled and [shop.id for shop in rules.shops] == list(before)
         if same and not was_broken:
             return None
-        try:
-            self.session.reload(rules.shops, rules.compiled)
-        except Refused as refused:  # not reached: a load without errors holding no shop is caught above
-            self.broken = True
-            return Reload(False, f"{refused}; the last good rules stay in force", "", names)
+        self.session.reload(rules.shops, rules.compiled)  # never refused: rules holding no shop are broken
         added = tuple(shop.id for shop in rules.shops if shop.id not in before)
         removed = tuple(shop_id for shop_id in before if shop_id not in self.session.shops)
         return Reload(True, _good_message(names, added, removed, self.session), "", names, added, removed)

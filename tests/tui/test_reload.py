@@ -161,6 +161,20 @@ def test_rules_with_no_shop_left_keep_the_last_good_rules(tmp_path: Path, shop_d
     assert list(session.shops) == ["demo"]
 
 
+def test_a_rules_folder_gone_keeps_the_last_good_rules_and_says_it_cannot_read_them(shop_dir: Path) -> None:
+    session = session_on(shop_dir)
+    (shop_dir / "shop.kefu").unlink()
+    shop_dir.rmdir()
+    done = Reloader(session, cache=Cache.disabled()).reload([shop_dir / "shop.kefu"])
+    assert done is not None and not done.ok
+    assert (
+        done.message
+        == "cannot read the rules: rules/demo: no such file or directory; the last good rules stay in force"
+    )
+    session.customer_says("c1", "Is shipping free?")
+    assert bot_answers(session) == ["Shipping is free above $50."]
+
+
 def test_the_watched_folders_are_the_rules_folder_and_those_of_the_presets_it_uses(shop_dir: Path) -> None:
     presets = shop_dir.parent.parent / "presets"
     presets.mkdir()
