@@ -167,10 +167,8 @@ def test_a_rules_folder_gone_keeps_the_last_good_rules_and_says_it_cannot_read_t
     shop_dir.rmdir()
     done = Reloader(session, cache=Cache.disabled()).reload([shop_dir / "shop.kefu"])
     assert done is not None and not done.ok
-    assert (
-        done.message
-        == "cannot read the rules: rules/demo: no such file or directory; the last good rules stay in force"
-    )
+    assert done.message.startswith("cannot read the rules: ")
+    assert done.message.endswith("rules/demo: no such file or directory; the last good rules stay in force")
     session.customer_says("c1", "Is shipping free?")
     assert bot_answers(session) == ["Shipping is free above $50."]
 
