@@ -8,7 +8,8 @@ own (with no input line), so replaying the stored events gives the same actions.
 
 `reload` swaps in new rules between two events (the terminal UI does it when a rule file is saved):
 each shop's live state is kept, fitted to its new staff (`fit_staff`), and a shop gone from the rules
-leaves with its state.
+leaves with its state; `recompile` builds a changed shop, reusing its matcher when what the matcher
+reads is unchanged.
 """
 
 from __future__ import annotations
