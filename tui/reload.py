@@ -194,27 +194,38 @@ class Reloader:
         if first.files:
             self.targets = targets(self.rules, first.shops or self.session.shops.values(), first.files)
         editors = DefaultFilter()  # an editor's swap, backup and lock files; .git and cache folders
+        catch_up = False  # the watcher is made anew: what was saved meanwhile is read at once
         while not self._stop.is_set():
             watched = self.targets
-            async for changes in awatch(
-                *watched.paths,
-                watch_filter=editors,
-                debounce=BURST_MS,
-                step=QUIET_MS,
-                stop_event=self._stop,
-                rust_timeout=POLL_MS,
-                yield_on_timeout=True,
-            ):
-                if ready is not None:
-                    ready()
-                    ready = None
-                saved = sorted({Path(path) for _, path in changes if watched.matters(Path(path))})
-                if saved:
-                    done = await self.reload_soon(saved)
-                    if done is not None:
-                        report(done)
-                if self.targets.paths != watched.paths:
-                    break  # the rules now read files elsewhere (a new `use`): watch those folders
+            try:
+                async for changes in awatch(
+                    *watched.paths,
+                    watch_filter=editors,
+                    debounce=BURST_MS,
+                    step=QUIET_MS,
+                    stop_event=self._stop,
+                    rust_timeout=POLL_MS,
+                    yield_on_timeout=True,
+                ):
+                    if ready is not None:
+                        ready()
+                        ready = None
+                    paths = {Path(path) for _, path in changes}
+                    saved = sorted(path for path in paths if watched.matters(path))
+                    if saved or catch_up:
+                        catch_up = False
+                        done = await self.reload_soon(saved)
+                        if done is not None:
+                            report(done)
+                    # a watched folder itself removed or replaced (a checkout, a move): watch it anew
+                    moved = any(root.is_relative_to(path) for root in watched.paths for path in paths)
+                    if moved or self.targets.paths != watched.paths:  # or the rules now `use` files elsewhere
+                        catch_up = moved
+                        break
+            except FileNotFoundError:  # a folder went away just as the watcher started on it
+                await asyncio.sleep(POLL_MS / 1000)
+                self.targets = targets(self.rules, self.session.shops.values(), self.targets.files)
+                catch_up = True
 
     def stop(self) -> None:
         """End `watch` (within a `POLL_MS`): the app calls it when it quits."""

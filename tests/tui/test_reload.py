@@ -190,19 +190,24 @@ def test_the_watched_folders_are_the_rules_folder_and_those_of_the_presets_it_us
     assert targets(shop, session.shops.values(), [shop]).homes == (shop_dir.resolve(),)
 
 
-def watched_reports(reloader: Reloader, save: Callable[[], None]) -> list[Reload]:
-    """Run the real watcher, `save` once it is in place, and stop it at the first report."""
+def watched_reports(
+    reloader: Reloader, *saves: Callable[[], None], until: Callable[[list[Reload]], bool] = bool
+) -> list[Reload]:
+    """Run the real watcher; once it is in place, make each save in turn, each time waiting (bounded)
+    for a report; stop it when `until` holds."""
     reports: list[Reload] = []
 
     async def scenario() -> None:
         ready = asyncio.Event()
         watching = asyncio.create_task(reloader.watch(reports.append, ready.set))
         await asyncio.wait_for(ready.wait(), 30)
-        save()
-        for _ in range(600):  # bounded: at most a minute on a slow machine
-            if reports:
-                break
-            await asyncio.sleep(0.1)
+        for save in saves:
+            seen = len(reports)
+            save()
+            for _ in range(600):  # bounded: at most a minute on a slow machine
+                if len(reports) > seen and (save is not saves[-1] or until(reports)):
+                    break
+                await asyncio.sleep(0.1)
         reloader.stop()
         await asyncio.wait_for(watching, 30)
 
@@ -283,3 +288,23 @@ def test_the_app_reloads_a_file_saved_while_it_runs_shows_a_broken_save_and_quit
     asyncio.run(scenario())
     assert session.transcripts.of("c1")[0].text == "Is shipping free?"
     assert bot_answers(session) == ["Saved while the app runs"]
+
+
+def test_a_shop_folder_removed_and_made_again_is_watched_again(shop_dir: Path) -> None:
+    import shutil
+
+    session = session_on(shop_dir)  # the folder watched is the one replaced
+
+    def replace_folder() -> None:
+        shutil.rmtree(shop_dir)
+        write_shop(shop_dir, "From the new folder")
+
+    reports = watched_reports(
+        Reloader(session, cache=Cache.disabled()),
+        replace_folder,
+        lambda: write_shop(shop_dir, "Saved in the new folder"),
+        until=lambda reports: any(r.ok and "rules/demo/shop.kefu" in r.saved for r in reports[1:]),
+    )
+    assert reports[-1].ok
+    session.customer_says("c1", "Is shipping free?")
+    assert bot_answers(session) == ["Saved in the new folder"]
