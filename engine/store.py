@@ -440,6 +440,15 @@ class Store:
             )
             return run
 
+    def record_shops(self, run: int, shops: Sequence[tuple[str, str, str]]) -> None:
+        """The (id, name, time zone) of shops a run plays from now on, as `start_run` records them: a
+        shop the rules gained while the run went on, or one whose name or zone changed (rules reloaded)."""
+        with self._immediate():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO shops (run, id, name, timezone) VALUES (?, ?, ?, ?)",
+                [(run, *shop) for shop in shops],
+            )
+
     def append(self, run: int, steps: Sequence[Step]) -> list[tuple[str, ...]]:
         """Write steps in one transaction: all of them or none. Return only once committed, with
         each step's actions as the JSON lines now on disk (what `kefu simulate --json` prints).

@@ -30,7 +30,8 @@ from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.errors import KefuError
 from kefu.tui.metrics_view import LiveMetrics, MetricsScreen
-from kefu.tui.screens import Choice, HelpScreen, Prompt, WhyScreen
+from kefu.tui.reload import Reload, Reloader
+from kefu.tui.screens import Choice, DiagnosticsScreen, HelpScreen, Prompt, WhyScreen
 from kefu.tui.session import Played, Refused, Session
 from kefu.tui.transcript import Line
 
@@ -76,10 +77,15 @@ class KefuApp(App[int]):
         me: str | None = None,
         customer: str = "c1",
         store: Callable[[], Store] | None = None,
+        watch: bool = True,
     ) -> None:
         super().__init__()
         self.session = session
         self.open_store = store  # opens the database the session is recorded in, after the first frame
+        # rules reload (tui/reload.py): the session's rule files are watched while the app runs
+        self.reloader = Reloader(session) if watch and session.rules_path else None
+        self.rules_note = ""  # the last reload, in the top bar
+        self.rules_watched = False  # the watcher is in place
         self.me = me or _default_person(session)
         self.customer = customer
         self.metrics: LiveMetrics | None = None  # made when the metrics screen first opens
@@ -121,6 +127,8 @@ class KefuApp(App[int]):
         self.set_interval(1.0, self._clock_tick)
         self.refresh_views()
         self.query_one("#customer-input", Input).focus()
+        if self.reloader is not None:
+            self.run_worker(self._watch_rules(self.reloader), name="rules reload", group="reload")
         if self.session.compiled() and self.open_store is None:
             self.say(READY)
             return
@@ -150,6 +158,10 @@ class KefuApp(App[int]):
             self.say(f"not recorded: {error.filename}: {error.strerror or error}", error=True)
         self.open_store = None
 
+    def on_unmount(self) -> None:
+        if self.reloader is not None:
+            self.reloader.stop()
+
     # -- drawing -----------------------------------------------------------------------------------
 
     def refresh_views(self) -> None:
@@ -163,7 +175,10 @@ class KefuApp(App[int]):
         wide = self.size.width >= 110
         top.append(f"{session.shop.id} {session.shop.name}" if wide else session.shop.id, style="bold")
         top.append(f"  {views.clock_text(session, short=not wide)} {running}{tape}")
-        top.append(f"  {'acting as ' if wide else 'as '}{self.me} ({role})\n", style="bold cyan")
+        top.append(f"  {'acting as ' if wide else 'as '}{self.me} ({role})", style="bold cyan")
+        if self.rules_note:
+            top.append(f"  {self.rules_note}", style="bold red" if self.reloader and self.reloader.broken else "green")
+        top.append("\n")
         top.append_text(views.agents_text(session))
         top.append(views.switches_text(session))
         self.query_one("#topbar", Static).update(top)
@@ -247,6 +262,27 @@ class KefuApp(App[int]):
         self.query_one("#status", Static).update(Text(message, style="bold red" if error else ""))
         if error:
             self.notify(message, severity="error")
+
+    # -- rules reload -------------------------------------------------------------------------------
+
+    async def _watch_rules(self, reloader: Reloader) -> None:
+        try:
+            await reloader.watch(self.rules_reloaded, ready=lambda: setattr(self, "rules_watched", True))
+        except (OSError, RuntimeError) as error:
+            self.say(f"rule files are no longer watched: {error}", error=True)
+
+    def rules_reloaded(self, done: Reload) -> None:
+        """Show a reload: the note in the top bar and the status line; a broken save's diagnostics in a
+        dialog (one at a time: a newer report replaces it, a good reload closes it)."""
+        self.rules_note = done.message
+        if isinstance(self.screen, DiagnosticsScreen):
+            self.screen.dismiss(None)
+        if self.me not in self.session.staff():
+            self.me = _default_person(self.session)
+        self.say(done.message, error=not done.ok)
+        if not done.ok:
+            self.push_screen(DiagnosticsScreen(done.message, done.report))
+        self.refresh_views()
 
     # -- helpers -----------------------------------------------------------------------------------
 

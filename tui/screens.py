@@ -1,5 +1,5 @@
 """The terminal UI's dialogs: the why panel, a one-line prompt (jump the clock, act as, new customer),
-the reasons of an unsolved rating, and the help screen."""
+the reasons of an unsolved rating, the diagnostics of a broken rules save, and the help screen."""
 
 from __future__ import annotations
 
@@ -84,6 +84,23 @@ class Choice(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
+class DiagnosticsScreen(ModalScreen[None]):
+    """A save broke the rules: their errors as `kefu check` prints them; the last good rules stay in force."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "dismiss(None)", "Close")]
+
+    def __init__(self, message: str, report: str) -> None:
+        super().__init__()
+        self.message, self.report = message, report
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(self.message, style="bold red"), id="dialog-title")
+            with VerticalScroll():
+                yield Static(Text(self.report), id="diagnostics-text")
+            yield Label("fix the file and save: the rules reload by themselves · esc: close", classes="hint")
+
+
 HELP = """\
 kefu tui: play customers and agents against the rules.
 
@@ -91,6 +108,8 @@ Left: the inbox of the agent you act as (All / Unread / Unreplied / Queue). Ente
 conversation: the agent is looking at it, so assist stops auto-sending there (D-6).
 Middle: the conversation as agents see it, the suggestions (AR-2, IR-3) and the agent's input.
 Right: what the customer sees; type as the customer; rate a bot answer with s / u (BOT-8).
+Saving a rule file reloads the rules between two events; a broken save shows its errors and the
+last good rules stay in force.
 
 Keys (also in the footer; ctrl+p opens the command palette for everything else):
   tab / shift+tab   move between the panes

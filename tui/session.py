@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,21 @@ class Session:
         if shop_id not in self.shops:
             raise Refused(f"no shop '{shop_id}' in these rules; shops: {', '.join(self.shops)}")
         self.shop_id = shop_id
+
+    def reload(self, shops: Sequence[Shop], compiled: Mapping[str, CompiledShop] | None = None) -> None:
+        """New rules from the next event on (tui/reload.py calls it when a rule file is saved): every
+        live conversation carries on, its transcript untouched, and the store's run goes on. A shop
+        gone from the rules leaves with its conversations (the screen moves to the first shop left);
+        a new one starts with everyone offline. `compiled` are shops compiled beforehand."""
+        if not shops:
+            raise Refused("the rules hold no shop")
+        self.shops = {shop.id: shop for shop in shops}
+        self.simulation.reload(self.shops, compiled)
+        self.books = {i: self.books[i] if i in self.books else Transcripts() for i in self.shops}
+        if self.shop_id not in self.shops:
+            self.shop_id = shops[0].id
+        if self.store is not None:
+            self.store.record_shops(self.loop.run, [(shop.id, shop.name, shop.timezone) for shop in shops])
 
     def staff(self, role: Role | None = None) -> list[str]:
         return [m.name for m in self.shop.staff if role is None or m.role == role]
@@ -237,7 +252,9 @@ class Session:
             return None
         played = self.played.pop()
         self.simulation.restore(played.before)
-        self.books[played.steps[-1].shop].undo()
+        book = self.books.get(played.steps[-1].shop)  # None: its shop left at a reload
+        if book is not None:
+            book.undo()
         self.tape.insert(0, played.event)
         self.now = self._aware(self.played[-1].event if self.played else played.event)
         self._forked = True

@@ -31,6 +31,7 @@ from kefu.dsl.fmt import FormatError, format_bytes
 from kefu.dsl.load import LoadResult, load
 from kefu.dsl.rules.matching.duplicate_ask import ask_key
 from kefu.dsl.syntax import parse, quote, unquote
+from kefu.dsl.values import has_text
 from kefu.engine.diagnostics import Diagnostic
 from kefu.engine.rules import RuleSet, without_spans
 
@@ -249,14 +250,20 @@ COMMENT_CHARS = LATIN + CJK + ' "\\#{};,.?!:()/-_=~*&@%$' + "，；｛｝“”�
 
 words = st.text(LATIN + CJK + "_", min_size=1, max_size=8).filter(lambda w: w not in ("none", "on", "off"))
 plain_text = st.text(TEXT_CHARS, min_size=1, max_size=16)
-reply_text = st.lists(
-    st.one_of(
-        plain_text,
-        st.sampled_from(["${shop.name}", "${ shop.hours }", "${customer.name}", "${agent.name}", "$$", " NT$$499 "]),
-    ),
-    min_size=1,
-    max_size=4,
-).map("".join)
+reply_text = (
+    st.lists(
+        st.one_of(
+            plain_text,
+            st.sampled_from(
+                ["${shop.name}", "${ shop.hours }", "${customer.name}", "${agent.name}", "$$", " NT$$499 "]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+    .map("".join)
+    .filter(has_text)
+)  # a reply with no visible text is an error (K044), not a program
 comment_text = st.text(COMMENT_CHARS, max_size=30).map(lambda t: ("#" + t).rstrip())
 
 
