@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
 TYPING_PAUSE = 0.5  # seconds without a key before the agent's words are played as an event (IR-3)
 REASONS = ("too_long", "not_useful", "off_topic", "other")
+INBOX_ROWS = 200  # the most recent conversations listed; the title counts them all
 READY = "ready: type as the customer on the right; f1 help, ctrl+p commands"
 
 
@@ -189,18 +190,30 @@ class KefuApp(App[int]):
             self.screen.redraw()
 
     def _draw_inbox(self, words: views.Wording) -> None:
-        rows = views.inbox(self.session, self.which)
+        every = views.inbox(self.session, self.which)
+        rows = every[:INBOX_ROWS]
         if rows == self._rows and words is self._words:
+            self._inbox_title(len(every))
             return  # most events change no row: the list is not rebuilt
-        self._rows, self._words = rows, words
+        before, self._rows, self._words = self._rows, rows, words
         inbox = self.query_one("#inbox-list", OptionList)
+        if [row.id for row in before] == [row.id for row in rows]:  # same order: only changed rows redrawn
+            for index, (old, new) in enumerate(zip(before, rows)):
+                if old != new:
+                    inbox.replace_option_prompt_at_index(index, views.inbox_row(new, words))
+            self._inbox_title(len(every))
+            return
         highlighted = inbox.highlighted_option.id if inbox.highlighted_option else None
         inbox.set_options([Option(views.inbox_row(row, words), id=row.id) for row in rows])
         if highlighted is not None and any(row.id == highlighted for row in rows):
             inbox.highlighted = next(i for i, row in enumerate(rows) if row.id == highlighted)
         elif rows:
             inbox.highlighted = 0
-        self.query_one("#inbox-title", Label).update(f"Inbox of {self.me}: {len(rows)}")
+        self._inbox_title(len(every))
+
+    def _inbox_title(self, count: int) -> None:
+        more = f" ({INBOX_ROWS} latest shown)" if count > INBOX_ROWS else ""
+        self.query_one("#inbox-title", Label).update(f"Inbox of {self.me}: {count}{more}")
 
     def _draw_agent(self) -> None:
         focus = self._focus()
