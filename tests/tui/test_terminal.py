@@ -32,7 +32,11 @@ class Terminal:
         self.name = name
 
     def keys(self, *keys: str, literal: bool = False) -> None:
+        """Send keys, then pause as a person would: a key read in the same batch as a focus change
+        (tab) can reach the widget that had the focus before it, so the test never types faster than
+        that."""
         subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+        time.sleep(0.3)
 
     def screen(self) -> str:
         done = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
