@@ -26,8 +26,10 @@ from textual.widgets import Footer, Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 
 from kefu.engine.events import Changed, Denied, Step, Suggest
+from kefu.engine.inbox import Agent
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
+from kefu.tui.collector import long_run_gc
 from kefu.tui.errors import KefuError
 from kefu.tui.metrics_view import LiveMetrics, MetricsScreen
 from kefu.tui.reload import Reload, Reloader
@@ -98,6 +100,7 @@ class KefuApp(App[int]):
         self._shown_offer: Suggest | None = None  # the suggestions on screen (a preview while typing)
         self._rows: list[views.Row] = []  # the inbox as drawn
         self._drawn: dict[str, list[Line]] = {}  # each conversation pane's lines as drawn
+        self._shown: dict[str, str] = {}  # what each one-line widget shows
         self._words: views.Wording | None = None
 
     # -- layout ------------------------------------------------------------------------------------
@@ -131,6 +134,7 @@ class KefuApp(App[int]):
         if self.reloader is not None:
             self.run_worker(self._watch_rules(self.reloader), name="rules reload", group="reload")
         if self.session.compiled() and self.open_store is None:
+            long_run_gc()
             self.say(READY)
             return
         entries = sum(len(shop.entries) for shop in self.session.shops.values())
@@ -142,6 +146,7 @@ class KefuApp(App[int]):
         waits for its shop's), then the store, opened on the screen's thread (SQLite connections stay
         on the thread that opened them) with the session's events so far."""
         self.session.compile()
+        self.call_from_thread(long_run_gc)  # the rules and matchers live on: out of the collector's sight
         if self.open_store is not None:
             import kefu.engine.store  # noqa: F401  sqlite-utils: its import is the slow part
 
@@ -182,7 +187,7 @@ class KefuApp(App[int]):
         top.append("\n")
         top.append_text(views.agents_text(session))
         top.append(views.switches_text(session))
-        self.query_one("#topbar", Static).update(top)
+        self._put("#topbar", top)
         self._draw_inbox(words)
         self._draw_agent()
         self._draw_customer(words)
@@ -213,21 +218,21 @@ class KefuApp(App[int]):
 
     def _inbox_title(self, count: int) -> None:
         more = f" ({INBOX_ROWS} latest shown)" if count > INBOX_ROWS else ""
-        self.query_one("#inbox-title", Label).update(f"Inbox of {self.me}: {count}{more}")
+        self._put("#inbox-title", f"Inbox of {self.me}: {count}{more}")
 
     def _draw_agent(self) -> None:
         focus = self._focus()
-        title = self.query_one("#agent-title", Label)
         lines = self.query_one("#agent-lines", OptionList)
         if focus is None:
-            title.update(f"{self.me}: no conversation open (enter on one in the inbox)")
+            self._put("#agent-title", f"{self.me}: no conversation open (enter on one in the inbox)")
             self._show_lines(lines, [], views.agent_line)
             if self._shown_offer is not None:
                 self._draw_offer(None)
             return
         agent = self.session.state.agents.get(self.me)
-        auto = "auto-send: its own " if agent and agent.auto_send is not None else "auto-send: the shop's "
-        title.update(f"{focus} · {self.me} · {auto}")
+        on = "on" if agent is not None and self._auto_send_on(agent) else "off"
+        whose = "its own choice" if agent is not None and agent.auto_send is not None else "the shop's"
+        self._put("#agent-title", f"{focus} · {self.me} · auto-send {on} ({whose}, AR-8)")
         self._show_lines(lines, self.session.transcripts.of(focus), views.agent_line)
         offer = self.session.transcripts.offer(focus, self.me)
         if (offer.action if offer is not None else None) is not self._shown_offer:
@@ -251,7 +256,8 @@ class KefuApp(App[int]):
     def _draw_customer(self, words: views.Wording) -> None:
         shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
         name = self.session.transcripts.customers.get(self.customer)
-        self.query_one("#customer-title", Label).update(
+        self._put(
+            "#customer-title",
             f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)"
         )
         lines = self.query_one("#customer-lines", OptionList)
@@ -271,8 +277,17 @@ class KefuApp(App[int]):
         if lines:
             widget.highlighted = len(lines) - 1
 
+    def _put(self, widget: str, content: str | Text) -> None:
+        """Show `content` in a one-line widget whose size the stylesheet fixes: nothing when it shows it
+        already, and never a layout pass (Static.update does one unless told not to)."""
+        key = content.markup if isinstance(content, Text) else content
+        if self._shown.get(widget) == key:
+            return
+        self._shown[widget] = key
+        self.query_one(widget, Static).update(content, layout=False)
+
     def say(self, message: str, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(message, style="bold red" if error else ""))
+        self._put("#status", Text(message, style="bold red" if error else ""))
         if error:
             self.notify(message, severity="error")
 
@@ -301,6 +316,13 @@ class KefuApp(App[int]):
 
     def _member(self) -> StaffMember | None:
         return next((m for m in self.session.shop.staff if m.name == self.me), None)
+
+    def _auto_send_on(self, agent: Agent) -> bool:
+        """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
+        settings, policy = self.session.state.settings, self.session.timetable().policy_at(self.session.local())
+        assist = settings.assist if settings.assist is not None else policy.assist.enabled
+        shop = settings.auto_send if settings.auto_send is not None else policy.assist.auto_send
+        return bool(assist and (agent.auto_send if agent.auto_send is not None else shop))
 
     def _focus(self) -> str | None:
         agent = self.session.state.agents.get(self.me)
