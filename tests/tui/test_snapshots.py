@@ -91,3 +91,17 @@ def test_the_why_panel_of_the_bots_answer(snap_compare, shop_id: str, size: tupl
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def test_the_help_screen(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(night("tw"), terminal_size=size, press=["f1"], run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("shop_id", ["tw", "sg"])
+def test_the_metrics_screen_after_a_night(snap_compare, shop_id: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(night(shop_id), terminal_size=size, press=["f11"], run_before=settle)
+
+
+def test_the_main_screen_in_the_light_theme(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def light(pilot: Pilot[int]) -> None:
+        pilot.app.theme = "textual-light"
+        await settle(pilot)
+
+    assert snap_compare(night("tw"), terminal_size=(120, 40), run_before=light)
