@@ -101,6 +101,7 @@ class KefuApp(App[int]):
         self._rows: list[views.Row] = []  # the inbox as drawn
         self._drawn: dict[str, list[Line]] = {}  # each conversation pane's lines as drawn
         self._shown: dict[str, str] = {}  # what each one-line widget shows
+        self._building = ""  # the status line while the matchers are built
         self._words: views.Wording | None = None
 
     # -- layout ------------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ class KefuApp(App[int]):
             self.say(READY)
             return
         entries = sum(len(shop.entries) for shop in self.session.shops.values())
-        self.say(f"building the matcher for {entries} entries…")
+        self._building = f"building the matcher for {entries} entries…"
+        self.say(self._building)
         self.run_worker(self._prepare, thread=True, exit_on_error=False)
 
     def _prepare(self) -> None:
@@ -151,7 +153,12 @@ class KefuApp(App[int]):
             import kefu.engine.store  # noqa: F401  sqlite-utils: its import is the slow part
 
             self.call_from_thread(self._record)
-        self.call_from_thread(self.say, READY)
+        self.call_from_thread(self._say_ready)
+
+    def _say_ready(self) -> None:
+        """Say the app is ready, unless something newer was said meanwhile (a refusal, a reload)."""
+        if self._shown.get("#status") == Text(self._building).markup:
+            self.say(READY)
 
     def _record(self) -> None:
         if self.open_store is None:
@@ -256,10 +263,7 @@ class KefuApp(App[int]):
     def _draw_customer(self, words: views.Wording) -> None:
         shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
         name = self.session.transcripts.customers.get(self.customer)
-        self._put(
-            "#customer-title",
-            f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)"
-        )
+        self._put("#customer-title", f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)")
         lines = self.query_one("#customer-lines", OptionList)
         self._show_lines(lines, shown, lambda line: views.customer_line(line, words))
 
