@@ -105,21 +105,16 @@ def fine_idle_wait() -> None:
     wait.SLEEP_IDLE = 0.0002
 
 
-async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[str, list[float]]:
-    """Key-to-screen times in a headless app over `shop_path` with `conversations` open ones."""
-    from textual.widgets import Input, OptionList
-
-    fine_idle_wait()
-
+def busy_session(shop_path: Path, conversations: int) -> tuple[Any, str, str, list[str]]:
+    """A session of the shop at 10:00 on a Wednesday: its agents online, `conversations` customers
+    written in, the first agent looking at one of its own. Returns (session, agent, conversation, asks)."""
     from kefu.dsl.load import load
     from kefu.engine.clock import zone
-    from kefu.tui.app import KefuApp
     from kefu.tui.session import Session
 
     shops = list(load([shop_path]).rules.shops)
     shop = shops[0]
-    start = dt.datetime(2026, 11, 25, 10, 0, tzinfo=zone(shop.timezone))
-    session = Session(shops, start)
+    session = Session(shops, dt.datetime(2026, 11, 25, 10, 0, tzinfo=zone(shop.timezone)))
     session.compile()
     agents = [m.name for m in shop.staff if m.role.value == "agent"] or [shop.staff[0].name]
     for name in agents:
@@ -130,6 +125,18 @@ async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[st
     me = agents[0]
     mine = next((c.id for c in session.state.conversations.values() if c.agent == me), "c0")
     session.agent("open", me, conversation=mine)
+    return session, me, mine, asks
+
+
+async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[str, list[float]]:
+    """Key-to-screen times in a headless app over `shop_path` with `conversations` open ones."""
+    from textual.widgets import Input, OptionList
+
+    fine_idle_wait()
+
+    from kefu.tui.app import KefuApp
+
+    session, me, _, asks = busy_session(shop_path, conversations)
     results: dict[str, list[float]] = {}
     app = KefuApp(session, me=me)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -172,23 +179,7 @@ async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[st
 
 def engine_alone(shop_path: Path, conversations: int, keys: int) -> dict[str, list[float]]:
     """The engine's share: the same actions through the session without a screen."""
-    from kefu.dsl.load import load
-    from kefu.engine.clock import zone
-    from kefu.tui.session import Session
-
-    shops = list(load([shop_path]).rules.shops)
-    shop = shops[0]
-    session = Session(shops, dt.datetime(2026, 11, 25, 10, 0, tzinfo=zone(shop.timezone)))
-    session.compile()
-    agents = [m.name for m in shop.staff if m.role.value == "agent"] or [shop.staff[0].name]
-    for name in agents:
-        session.agent("online", name)
-    asks = [ask.text for entry in shop.entries for ask in entry.asks][:50] or ["hello"]
-    for number in range(conversations):
-        session.customer_says(f"c{number}", asks[number % len(asks)])
-    me = agents[0]
-    mine = next((c.id for c in session.state.conversations.values() if c.agent == me), "c0")
-    session.agent("open", me, conversation=mine)
+    session, me, mine, asks = busy_session(shop_path, conversations)
     typing, messages = [], []
     text, letters = "", "請問運費怎麼算 shipping for my order please "
     for number in range(keys):
