@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 SPEEDS = (1, 60, 600, 3600)  # virtual seconds per real second when the clock runs
 TYPING_PAUSE = 0.5  # seconds without a key before the agent's words are played as an event (IR-3)
 REASONS = ("too_long", "not_useful", "off_topic", "other")
-INBOX_ROWS = 200  # the most recent conversations listed; the title counts them all
+INBOX_ROWS = 100  # the most recent conversations listed (the title counts them all; the lists filter)
 READY = "ready: type as the customer on the right; f1 help, ctrl+p commands"
 
 
