@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
+from kefu.engine import clock
 from kefu.engine.clock import zone
 from kefu.engine.decide import CompiledShop, decide
 from kefu.engine.events import Action, Event, Step
@@ -158,7 +159,7 @@ class Session:
 
     def jump(self, to: dt.datetime) -> None:
         """Move the clock to `to` (on the shop's wall clock when it has no offset)."""
-        target = to if to.tzinfo is not None else to.replace(tzinfo=zone(self.shop.timezone))
+        target = clock.aware(self.shop, to)
         if target < self.now:
             raise Refused(f"{target:%Y-%m-%d %H:%M} is in the past; the clock only runs forward")
         self.advance(target - self.now)
@@ -228,19 +229,16 @@ class Session:
             raise Refused("a tape opens on a new session")
         self.tape = list(events)
         if self.tape:
-            first = self.tape[0].time
-            self.now = first if first.tzinfo is not None else first.replace(tzinfo=zone(self._shop_of(self.tape[0])))
-            self._swept = self.now
+            self.now = self._swept = self._aware(self.tape[0])
 
     def forward(self) -> Played | None:
         """Play the tape's next event; None at its end."""
         if not self.tape:
             return None
         event = self.tape[0]
-        shop = event.shop or self.shop_id
-        when = event.time if event.time.tzinfo is not None else event.time.replace(tzinfo=zone(self._shop_of(event)))
+        when = self._aware(event)
         if event.shop is None and len(self.shops) > 1:
-            event = event.model_copy(update={"shop": shop})
+            event = event.model_copy(update={"shop": self.shop_id})
         played = self._play(event)
         self.tape.pop(0)
         self.now = max(self.now, when)
@@ -262,7 +260,7 @@ class Session:
 
     def seek(self, to: dt.datetime) -> None:
         """Step through the tape until the last event at or before `to` is the last one played."""
-        while self.played and self.played[-1].event.time > to:
+        while self.played and self._aware(self.played[-1].event) > to:
             self.back()
         while self.tape and self._aware(self.tape[0]) <= to:
             self.forward()
@@ -273,10 +271,8 @@ class Session:
         return dropped
 
     def _aware(self, event: Event) -> dt.datetime:
-        return event.time if event.time.tzinfo is not None else event.time.replace(tzinfo=zone(self._shop_of(event)))
-
-    def _shop_of(self, event: Event) -> str:
-        return self.shops[event.shop or self.shop_id].timezone
+        """The event's time with an offset: its own, or its shop's (a recording may leave it out)."""
+        return clock.aware(self.shops[event.shop or self.shop_id], event.time)
 
     def close(self) -> None:
         """Commit what is pending and close the store."""

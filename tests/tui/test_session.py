@@ -144,3 +144,18 @@ def test_clock_targets_are_read_like_a_person_writes_them() -> None:
     assert parse_when("2026-12-25 10:00", now) == dt.datetime(2026, 12, 25, 10, 0, tzinfo=TAIPEI)
     with pytest.raises(ValueError, match="cannot read 'soon'"):
         parse_when("soon", now)
+
+
+def test_seek_reads_a_recording_without_offsets_on_the_shops_clock() -> None:
+    """A `kefu simulate` input may leave the offset out: its times are the shop's wall clock."""
+    live = session()
+    events = [
+        {"type": "customer_message", "time": f"2026-11-24T23:{minute}", "conversation": f"c{minute}", "text": "hi"}
+        for minute in ("30", "40", "50")
+    ]
+    live.load_tape([EVENT.validate_python(e) for e in events])
+    assert live.now == NIGHT
+    live.seek(NIGHT + dt.timedelta(minutes=15))
+    assert (len(live.played), len(live.tape)) == (2, 1)
+    live.seek(NIGHT + dt.timedelta(minutes=5))
+    assert (len(live.played), len(live.tape)) == (1, 2)
