@@ -48,7 +48,18 @@ from kefu.engine.events import (
     Tick,
 )
 from kefu.engine.explain import explain_step, route_step
-from kefu.engine.inbox import ANSWERS_KEPT, SESSION, Agent, Answered, Conversation, Session, State, replace
+from kefu.engine.inbox import (
+    ANSWERS_KEPT,
+    SESSION,
+    Agent,
+    Answered,
+    Conversation,
+    Session,
+    Settings,
+    State,
+    Switches,
+    replace,
+)
 from kefu.engine.match import Decision, Match
 from kefu.engine.rules import BotHours, Role, Shop
 from kefu.engine.timetable import Timetable
@@ -134,6 +145,7 @@ class _Step:
         self.actions: list[Action] = []
         self.local = rules.timetable.local(now)  # on the shop's wall clock
         self.policy = rules.timetable.policy_at(self.local)
+        self.switches = Switches.of(self.settings, self.policy)
 
     def finish(self) -> State:
         """The new state, validated: its parts are models already, so pydantic-core only checks their
@@ -181,23 +193,25 @@ class _Step:
         self.actions.append(action_type(time=self.now, shop=self.shop.id, **fields))
 
     # what the rules and switches say now
+    def set(self, settings: Settings) -> None:
+        """A switch flipped: the settings and the switches in force with them."""
+        self.settings = settings
+        self.switches = Switches.of(settings, self.policy)
+
     def assist_on(self) -> bool:
-        return self.settings.assist if self.settings.assist is not None else self.policy.assist.enabled
+        return self.switches.assist
 
     def shop_auto_send(self) -> bool:
-        return self.settings.auto_send if self.settings.auto_send is not None else self.policy.assist.auto_send
+        return self.switches.auto_send
 
     def bot_on(self) -> bool:
-        return self.settings.bot if self.settings.bot is not None else self.policy.bot.enabled
+        return self.switches.bot
 
     def bot_when(self) -> BotHours:
-        return self.settings.bot_when if self.settings.bot_when is not None else self.policy.bot.when
+        return self.switches.bot_when
 
     def auto_send_for(self, agent: Agent) -> bool:
-        """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
-        if not self.assist_on():
-            return False
-        return agent.auto_send if agent.auto_send is not None else self.shop_auto_send()
+        return self.switches.auto_send_for(agent)
 
     def load(self, name: str) -> int:
         """Conversations the agent holds: assigned to it with an open session."""
@@ -698,7 +712,7 @@ def _setting_change(step: _Step, event: SettingChange) -> None:
             )
             return
         before = step.bot_when().value
-        step.settings = replace(step.settings, {"bot_when": BotHours(event.value)})
+        step.set(replace(step.settings, {"bot_when": BotHours(event.value)}))
         step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
         return
     if event.value not in ("on", "off"):
@@ -712,7 +726,7 @@ def _setting_change(step: _Step, event: SettingChange) -> None:
         return
     current = {Setting.assist: step.assist_on, Setting.auto_send: step.shop_auto_send, Setting.bot: step.bot_on}
     before = _on_off(current[setting]())
-    step.settings = replace(step.settings, {setting.value: event.value == "on"})
+    step.set(replace(step.settings, {setting.value: event.value == "on"}))
     step.emit(Changed, actor=event.actor, setting=setting.value, before=before, after=event.value)
 
 

@@ -8,13 +8,14 @@ left for an agent to do (D-1), so the state holds the live inbox, not the histor
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import immutables
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from kefu.engine.events import Sender
-from kefu.engine.rules import BotHours, Role, Shop
+from kefu.engine.rules import BotHours, Policy, Role, Shop
 
 SESSION = dt.timedelta(hours=24)  # D-1: a session closes 24 h after its last message
 
@@ -39,6 +40,32 @@ class Settings(_Frozen):
     auto_send: bool | None = None
     bot: bool | None = None
     bot_when: BotHours | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Switches:
+    """The switches in force: each one flipped at run time (`Settings`) where it was, else as the rules
+    or the period in force say (`Policy`). The decide step and every view read them from here."""
+
+    assist: bool
+    auto_send: bool  # the shop-wide option
+    bot: bool
+    bot_when: BotHours
+
+    @classmethod
+    def of(cls, settings: Settings, policy: Policy) -> Switches:
+        return cls(
+            assist=settings.assist if settings.assist is not None else policy.assist.enabled,
+            auto_send=settings.auto_send if settings.auto_send is not None else policy.assist.auto_send,
+            bot=settings.bot if settings.bot is not None else policy.bot.enabled,
+            bot_when=settings.bot_when if settings.bot_when is not None else policy.bot.when,
+        )
+
+    def auto_send_for(self, agent: Agent) -> bool:
+        """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
+        if not self.assist:
+            return False
+        return agent.auto_send if agent.auto_send is not None else self.auto_send
 
 
 class Session(_Frozen):

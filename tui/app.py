@@ -26,7 +26,6 @@ from textual.widgets import Footer, Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 
 from kefu.engine.events import Changed, Denied, Step, Suggest
-from kefu.engine.inbox import Agent
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.collector import long_run_gc
@@ -237,7 +236,7 @@ class KefuApp(App[int]):
                 self._draw_offer(None)
             return
         agent = self.session.state.agents.get(self.me)
-        on = "on" if agent is not None and self._auto_send_on(agent) else "off"
+        on = "on" if agent is not None and self.session.switches().auto_send_for(agent) else "off"
         whose = "its own choice" if agent is not None and agent.auto_send is not None else "the shop's"
         self._put("#agent-title", f"{focus} · {self.me} · auto-send {on} ({whose}, AR-8)")
         self._show_lines(lines, self.session.transcripts.of(focus), views.agent_line)
@@ -320,13 +319,6 @@ class KefuApp(App[int]):
 
     def _member(self) -> StaffMember | None:
         return next((m for m in self.session.shop.staff if m.name == self.me), None)
-
-    def _auto_send_on(self, agent: Agent) -> bool:
-        """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
-        settings, policy = self.session.state.settings, self.session.timetable().policy_at(self.session.local())
-        assist = settings.assist if settings.assist is not None else policy.assist.enabled
-        shop = settings.auto_send if settings.auto_send is not None else policy.assist.auto_send
-        return bool(assist and (agent.auto_send if agent.auto_send is not None else shop))
 
     def _focus(self) -> str | None:
         agent = self.session.state.agents.get(self.me)

@@ -28,7 +28,7 @@ from kefu.engine import clock
 from kefu.engine.clock import zone
 from kefu.engine.decide import CompiledShop, decide
 from kefu.engine.events import Action, Event, Step
-from kefu.engine.inbox import State
+from kefu.engine.inbox import State, Switches
 from kefu.engine.loop import EngineLoop
 from kefu.engine.rules import Role, Shop
 from kefu.engine.simulate import Simulation, Snapshot
@@ -107,6 +107,10 @@ class Session:
     def local(self) -> dt.datetime:
         """The clock on the current shop's wall."""
         return self.now.astimezone(zone(self.shop.timezone))
+
+    def switches(self) -> Switches:
+        """The current shop's switches in force now (flipped at run time, or as the rules say)."""
+        return Switches.of(self.state.settings, self.timetable().policy_at(self.local()))
 
     def timetable(self) -> Timetable:
         """The current shop's calendar (without building its matcher)."""

@@ -168,15 +168,11 @@ def agents_text(session: Session) -> Text:
 
 def switches_text(session: Session) -> str:
     """The assist and bot switches as they stand now (rules, period, or flipped at run time)."""
-    state = session.state
-    policy = session.timetable().policy_at(session.local())
-    settings = state.settings
-    assist = settings.assist if settings.assist is not None else policy.assist.enabled
-    auto = settings.auto_send if settings.auto_send is not None else policy.assist.auto_send
-    bot = settings.bot if settings.bot is not None else policy.bot.enabled
-    when = settings.bot_when if settings.bot_when is not None else policy.bot.when
+    now = session.switches()
     on = {True: "on", False: "off"}
-    return f"assist {on[assist]} (auto-send {on[auto]}) · bot {on[bot]}" + (f" ({when.value})" if bot else "")
+    return f"assist {on[now.assist]} (auto-send {on[now.auto_send]}) · bot {on[now.bot]}" + (
+        f" ({now.bot_when.value})" if now.bot else ""
+    )
 
 
 def why_text(why: Why | None) -> Text:
