@@ -12,7 +12,7 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from kefu.engine.rules import Policy, Shop
+from kefu.engine.rules import Period, Policy, Shop
 
 DAY = 1440  # minutes
 
@@ -58,11 +58,16 @@ def working(shop: Shop, instant: dt.datetime) -> bool:
     return False
 
 
+def period_at(shop: Shop, day: dt.date) -> Period | None:
+    """The period in force on a day of the shop's calendar: the last one (in file order) covering it."""
+    found = None
+    for period in shop.periods:
+        if day in period.dates:
+            found = period
+    return found
+
+
 def policy_at(shop: Shop, instant: dt.datetime) -> Policy:
     """The policy in force: the shop's own, or the last period (in file order) covering the day."""
-    today = local(shop, instant).date()
-    policy = shop.policy
-    for period in shop.periods:
-        if today in period.dates:
-            policy = period.policy
-    return policy
+    period = period_at(shop, local(shop, instant).date())
+    return period.policy if period is not None else shop.policy

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kefu.engine import clock
 from kefu.engine.diagnostics import Span
 from kefu.engine.inbox import Conversation
 from kefu.engine.match import Match
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from kefu.engine.decide import _Step
 
 RUN_TIME = "switched at run time"
+HOURS = {
+    "always": "no working hours set: always within them",
+    "holiday": "a holiday (closed)",
+    "working": "within working hours",
+    "off": "outside working hours",
+}
 
 
 def where(span: Span | None) -> str | None:
@@ -59,14 +66,8 @@ def policy_path(step: _Step, conversation: Conversation, match: Match | None, re
     """The facts the decision went through, in the order it looked at them."""
     shop, timetable, local = step.shop, step.rules.timetable, step.local
     path = [PolicyStep(what="clock", value=f"{local:%Y-%m-%d %H:%M %a} ({shop.timezone})")]
-    if timetable.around_the_clock:
-        hours = "no working hours set: always within them"
-    elif timetable.is_closed(local.date()):
-        hours = "a holiday (closed)"
-    else:
-        hours = "within working hours" if timetable.working(local) else "outside working hours"
-    path.append(PolicyStep(what="hours", value=hours, rule=where(shop.span)))
-    period = next((p for p in reversed(shop.periods) if p.dates.start <= local.date() <= p.dates.end), None)
+    path.append(PolicyStep(what="hours", value=HOURS[timetable.standing(local)], rule=where(shop.span)))
+    period = clock.period_at(shop, local.date())
     if period is not None:
         path.append(PolicyStep(what="period", value=f"'{period.name}' in force", rule=where(period.span)))
     settings, policy = step.settings, step.policy

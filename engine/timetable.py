@@ -68,6 +68,14 @@ class Timetable:
         spilled = self.spill[yesterday.weekday()]
         return any(start <= minute < end for start, end in spilled) and not self.is_closed(yesterday)
 
+    def standing(self, local: dt.datetime) -> str:
+        """Where the shop's hours stand: `always` (no hours set), `holiday`, `working` or `off`."""
+        if self.around_the_clock:
+            return "always"
+        if self.is_closed(local.date()):
+            return "holiday"
+        return "working" if self.working(local) else "off"
+
     def policy_at(self, local: dt.datetime) -> Policy:
         """`clock.policy_at` for an instant already on the shop's wall clock."""
         if not self.periods:

@@ -11,6 +11,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from kefu.dsl.visible import visible
+from kefu.engine import clock
 from kefu.engine.inbox import Conversation
 from kefu.engine.why import Why
 from kefu.engine.wording import Wording, wording
@@ -136,19 +137,15 @@ def rating_text(line: Line, words: Wording | None) -> str:
     return f"✓ {verdict}" + (f" — {visible(rated.text)}" if rated.text else "")
 
 
+STANDING = {"always": "working hours", "holiday": "holiday", "working": "working hours", "off": "off hours"}
+
+
 def clock_text(session: Session, short: bool = False) -> str:
     """`Tue 2026-11-24 23:30 · off hours · period 'sale'` (`short`: without the year)."""
     local = session.local()
-    timetable = session.timetable()
-    if timetable.is_closed(local.date()):
-        state = "holiday"
-    elif timetable.working(local):
-        state = "working hours"
-    else:
-        state = "off hours"
-    period = next(
-        (p.name for p in reversed(session.shop.periods) if p.dates.start <= local.date() <= p.dates.end), None
-    )
+    state = STANDING[session.timetable().standing(local)]
+    in_force = clock.period_at(session.shop, local.date())
+    period = in_force.name if in_force is not None else None
     when = f"{local:%a %m-%d %H:%M}" if short else f"{local:%a %Y-%m-%d %H:%M}"
     return f"{when} · {state}" + (f" · period '{visible(period)}'" if period else "")
 
