@@ -174,15 +174,18 @@ class Session:
         """One event of the current shop, now: `fields` as in docs/events.md, without `time`/`shop`."""
         if self.tape:
             raise Refused("recorded events are still ahead: play them, or drop them to act now")
-        event = EVENT.validate_python({**fields, "time": self.now, "shop": self.shop_id})
-        return self._play(event)
+        return self._play(self._now(fields))
 
     def preview(self, fields: dict[str, Any]) -> tuple[Action, ...]:
         """What the event would do now, without playing it: `decide` is pure, so the agent's
         suggestions can follow every key it types while only the words it settles on are recorded."""
-        event = EVENT.validate_python({**fields, "time": self.now, "shop": self.shop_id})
+        event = self._now(fields)
         rules = self.simulation.rules(self.shop_id)
         return decide(self.state, event, rules, self.now, self.simulation.seq + 1, self.simulation.explain).actions
+
+    def _now(self, fields: dict[str, Any]) -> Event:
+        """An event of the current shop at the clock's time."""
+        return EVENT.validate_python({**fields, "time": self.now, "shop": self.shop_id})
 
     def _play(self, event: Event) -> Played:
         if self._forked:
