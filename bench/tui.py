@@ -130,7 +130,7 @@ def busy_session(shop_path: Path, conversations: int) -> tuple[Any, str, str, li
 
 async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[str, list[float]]:
     """Key-to-screen times in a headless app over `shop_path` with `conversations` open ones."""
-    from textual.widgets import Input, OptionList
+    from textual.widgets import Input
 
     fine_idle_wait()
 
@@ -166,7 +166,7 @@ async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[st
             await pilot.press("enter")
 
         results["message"] = await timed_keys(pilot, keys, customer_key, customer_types)
-        app.query_one("#inbox-list", OptionList).focus()
+        app.query_one("#inbox-list").focus()
 
         async def back_and_forth(number: int) -> None:  # time travel: one event back (f9), then forward (f10)
             await pilot.press("f9" if number % 2 == 0 else "f10")

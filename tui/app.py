@@ -22,16 +22,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList, Static, Tab, Tabs
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from kefu.engine.events import Changed, Denied, Step, Suggest
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.collector import long_run_gc
 from kefu.tui.errors import KefuError
+from kefu.tui.inputs import FixedInput
 from kefu.tui.metrics_view import LiveMetrics, MetricsScreen
 from kefu.tui.reload import Reload, Reloader
+from kefu.tui.rows import Item, Rows
 from kefu.tui.screens import Choice, DiagnosticsScreen, HelpScreen, Prompt, WhyScreen
 from kefu.tui.session import Played, Refused, Session
 from kefu.tui.transcript import Line
@@ -98,6 +99,7 @@ class KefuApp(App[int]):
         self._typing_timer: Timer | None = None
         self._shown_offer: Suggest | None = None  # the suggestions on screen (a preview while typing)
         self._rows: list[views.Row] = []  # the inbox as drawn
+        self._row_texts: dict[tuple[views.Row, int], Text] = {}  # the inbox's rows as made, by what they show
         self._drawn: dict[str, list[Line]] = {}  # each conversation pane's lines as drawn
         self._shown: dict[str, str] = {}  # what each one-line widget shows
         self._building = ""  # the status line while the matchers are built
@@ -111,21 +113,22 @@ class KefuApp(App[int]):
             with Vertical(id="inbox-pane"):
                 yield Label("Inbox", classes="pane-title", id="inbox-title")
                 yield Tabs(*(Tab(name.capitalize(), id=name) for name in views.LISTS), id="lists")
-                yield OptionList(id="inbox-list")
+                yield Rows(id="inbox-list")
             with Vertical(id="agent-pane"):
                 yield Label("", classes="pane-title", id="agent-title")
-                yield OptionList(id="agent-lines")
-                yield OptionList(id="suggestions")
-                yield Input(placeholder="reply as the agent (enter sends)", id="agent-input")
+                yield Rows(follow=True, id="agent-lines")
+                yield Rows(id="suggestions")
+                yield FixedInput(placeholder="reply as the agent (enter sends)", id="agent-input")
             with Vertical(id="customer-pane"):
                 yield Label("", classes="pane-title", id="customer-title")
-                yield OptionList(id="customer-lines")
-                yield Input(placeholder="write as the customer (enter sends)", id="customer-input")
+                yield Rows(follow=True, id="customer-lines")
+                yield FixedInput(placeholder="write as the customer (enter sends)", id="customer-input")
         yield Static(id="status")
         yield Footer()
 
     def on_resize(self) -> None:
-        self.refresh_views()
+        self._rows = []  # the inbox's rows are cut to its width: made again once the panes have their sizes
+        self.call_after_refresh(self.refresh_views)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._clock_tick)
@@ -201,26 +204,32 @@ class KefuApp(App[int]):
             self.screen.redraw()
 
     def _draw_inbox(self, words: views.Wording) -> None:
-        every = views.inbox(self.session, self.which)
-        rows = every[:INBOX_ROWS]
+        rows, count = views.inbox(self.session, self.which, limit=INBOX_ROWS)
         if rows == self._rows and words is self._words:
-            self._inbox_title(len(every))
+            self._inbox_title(count)
             return  # most events change no row: the list is not rebuilt
+        if words is not self._words:
+            self._row_texts.clear()
         before, self._rows, self._words = self._rows, rows, words
-        inbox = self.query_one("#inbox-list", OptionList)
+        width = max(8, self.query_one("#inbox-list", Rows).size.width - 2)  # "  " before the last line
+        inbox = self.query_one("#inbox-list", Rows)
         if [row.id for row in before] == [row.id for row in rows]:  # same order: only changed rows redrawn
             for index, (old, new) in enumerate(zip(before, rows)):
                 if old != new:
-                    inbox.replace_option_prompt_at_index(index, views.inbox_row(new, words))
-            self._inbox_title(len(every))
-            return
-        highlighted = inbox.highlighted_option.id if inbox.highlighted_option else None
-        inbox.set_options([Option(views.inbox_row(row, words), id=row.id) for row in rows])
-        if highlighted is not None and any(row.id == highlighted for row in rows):
-            inbox.highlighted = next(i for i, row in enumerate(rows) if row.id == highlighted)
-        elif rows:
-            inbox.highlighted = 0
-        self._inbox_title(len(every))
+                    inbox.replace_at(index, self._inbox_item(new, words, width))
+        else:  # the cursor stays on the conversation it was on
+            inbox.set_items([self._inbox_item(row, words, width) for row in rows])
+        self._inbox_title(count)
+
+    def _inbox_item(self, row: views.Row, words: views.Wording, width: int) -> Item:
+        """A row of the inbox, its last line cut to `width`; a row that shows what it showed before is
+        not made again."""
+        text = self._row_texts.get((row, width))
+        if text is None:
+            if len(self._row_texts) > 4 * INBOX_ROWS:
+                self._row_texts.clear()
+            text = self._row_texts[(row, width)] = views.inbox_row(row, words, width)
+        return Item(text, row.id)
 
     def _inbox_title(self, count: int) -> None:
         more = f" ({INBOX_ROWS} latest shown)" if count > INBOX_ROWS else ""
@@ -228,7 +237,7 @@ class KefuApp(App[int]):
 
     def _draw_agent(self) -> None:
         focus = self._focus()
-        lines = self.query_one("#agent-lines", OptionList)
+        lines = self.query_one("#agent-lines", Rows)
         if focus is None:
             self._put("#agent-title", f"{self.me}: no conversation open (enter on one in the inbox)")
             self._show_lines(lines, [], views.agent_line)
@@ -246,36 +255,34 @@ class KefuApp(App[int]):
 
     def _draw_offer(self, offer: Suggest | None) -> None:
         """The suggestions under the conversation (AR-2), best first."""
-        offers = self.query_one("#suggestions", OptionList)
+        offers = self.query_one("#suggestions", Rows)
         options = []
         for number, suggestion in enumerate(offer.suggestions if offer is not None else (), start=1):
             text = Text(f"{number}. ", style="bold")
             text.append(f"{suggestion.entry} {suggestion.score:.0f} ", style="magenta")
             text.append(views.visible(suggestion.reply))
-            options.append(Option(text, id=suggestion.entry))
+            options.append(Item(text, suggestion.entry))
         self._shown_offer = offer
-        offers.set_options(options)
+        offers.set_items(options, highlight=0)
         offers.set_class(bool(options), "offered")
-        if options:
-            offers.highlighted = 0
 
     def _draw_customer(self, words: views.Wording) -> None:
         shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
         name = self.session.transcripts.customers.get(self.customer)
         self._put("#customer-title", f"customer {self.customer}" + (f" {name}" if name else "") + " (ctrl+n: another)")
-        lines = self.query_one("#customer-lines", OptionList)
+        lines = self.query_one("#customer-lines", Rows)
         self._show_lines(lines, shown, lambda line: views.customer_line(line, words))
 
-    def _show_lines(self, widget: OptionList, lines: list[Line], render: Callable[[Line], Text]) -> None:
+    def _show_lines(self, widget: Rows, lines: list[Line], render: Callable[[Line], Text]) -> None:
         """Draw a conversation's lines: nothing when they are the ones on screen, only the new ones
         when lines were added, all of them otherwise (another conversation, a rating under one)."""
         before = self._drawn.get(widget.id or "", [])
         if len(before) == len(lines) and all(a is b for a, b in zip(before, lines)):
             return
         if len(before) < len(lines) and all(a is b for a, b in zip(before, lines)):
-            widget.add_options([Option(render(line)) for line in lines[len(before) :]])
+            widget.add_items([Item(render(line)) for line in lines[len(before) :]])
         else:
-            widget.set_options([Option(render(line)) for line in lines])
+            widget.set_items([Item(render(line)) for line in lines])
         self._drawn[widget.id or ""] = list(lines)
         if lines:
             widget.highlighted = len(lines) - 1
@@ -352,11 +359,11 @@ class KefuApp(App[int]):
             self._rows = []
             self._draw_inbox(views.words_of(self.session))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list.id == "inbox-list" and event.option.id:
-            self.act(self.session.agent, "open", self.me, conversation=event.option.id)
+    def on_rows_selected(self, event: Rows.Selected) -> None:
+        if event.rows.id == "inbox-list" and event.item.id:
+            self.act(self.session.agent, "open", self.me, conversation=event.item.id)
             self.query_one("#agent-input", Input).focus()
-        elif event.option_list.id == "suggestions":
+        elif event.rows.id == "suggestions":
             self.action_send_suggestion()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -406,9 +413,8 @@ class KefuApp(App[int]):
             self.act(self.session.agent, "types", self.me, conversation=focus, text=text)
 
     def _suggestion(self) -> str | None:
-        offers = self.query_one("#suggestions", OptionList)
-        option = offers.highlighted_option
-        return option.id if option is not None else None
+        item = self.query_one("#suggestions", Rows).highlighted_item
+        return item.id if item is not None else None
 
     def action_send_suggestion(self) -> None:
         """AR-2: send the highlighted suggestion as it is, with one key."""
@@ -475,7 +481,7 @@ class KefuApp(App[int]):
             self.query_one("#customer-input", Input).focus()
 
     def _customer_line(self) -> Line | None:
-        lines = self.query_one("#customer-lines", OptionList)
+        lines = self.query_one("#customer-lines", Rows)
         shown = [line for line in self.session.transcripts.of(self.customer) if line.for_customer]
         if lines.highlighted is None or lines.highlighted >= len(shown):
             return None
@@ -521,10 +527,10 @@ class KefuApp(App[int]):
     def action_why(self) -> None:
         focused = self.focused
         why, title = None, "why"
-        if isinstance(focused, OptionList) and focused.id == "suggestions":
+        if isinstance(focused, Rows) and focused.id == "suggestions":
             offer = self.session.transcripts.offer(self._focus() or "", self.me)
             why, title = (offer.action.why if offer else None), "why these suggestions"
-        elif isinstance(focused, OptionList) and focused.id in ("agent-lines", "customer-lines"):
+        elif isinstance(focused, Rows) and focused.id in ("agent-lines", "customer-lines"):
             conversation = self._focus() if focused.id == "agent-lines" else self.customer
             lines = self.session.transcripts.of(conversation or "")
             if focused.id == "customer-lines":

@@ -9,6 +9,7 @@ undoes them at the cost of that one step.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -63,6 +64,7 @@ class _Undo:
     replaced: list[tuple[str, int, Line]] = field(default_factory=list)  # (conversation, index, line before)
     offers: list[tuple[tuple[str, str], Offer | None]] = field(default_factory=list)  # (key, offer before)
     customers: list[tuple[str, str | None]] = field(default_factory=list)  # (conversation, name before)
+    stamps: dict[str, tuple[int, int] | None] = field(default_factory=dict)  # conversation -> its stamp before
 
 
 _SIDES: dict[Sender, Side] = {
@@ -77,7 +79,9 @@ class Transcripts:
     """Every conversation's lines, the agents' current suggestions and the customers' names."""
 
     def __init__(self) -> None:
-        self.lines: dict[str, list[Line]] = {}
+        self.lines: dict[str, list[Line]] = {}  # in the order of their last line, oldest first
+        self._stamps: dict[str, tuple[int, int]] = {}  # conversation -> (seq, number) of its last line
+        self._added = 0  # lines added so far: orders the lines of one event
         self.offers: dict[tuple[str, str], Offer] = {}  # (conversation, agent) -> latest suggestions
         self.customers: dict[str, str | None] = {}
         self._undo: list[_Undo] = []
@@ -123,10 +127,23 @@ class Transcripts:
                 self.customers.pop(conversation, None)
             else:
                 self.customers[conversation] = name
+        if undo.stamps:
+            for conversation, stamp in undo.stamps.items():
+                if stamp is None:
+                    self._stamps.pop(conversation, None)
+                else:
+                    self._stamps[conversation] = stamp
+            self.lines = dict(sorted(self.lines.items(), key=lambda item: self._stamps[item[0]]))
 
     def _append(self, conversation: str, line: Line, undo: _Undo) -> None:
-        self.lines.setdefault(conversation, []).append(line)
+        """Add a line at the end of its conversation, and the conversation at the end of the order."""
+        lines = self.lines.pop(conversation, [])
+        lines.append(line)
+        self.lines[conversation] = lines
         undo.appended[conversation] = undo.appended.get(conversation, 0) + 1
+        undo.stamps.setdefault(conversation, self._stamps.get(conversation))
+        self._added += 1
+        self._stamps[conversation] = (line.seq, self._added)
 
     def _customer(self, event: CustomerMessage, undo: _Undo) -> None:
         if event.conversation not in self.customers or event.customer is not None:
@@ -144,6 +161,10 @@ class Transcripts:
         index = answers[-1]
         undo.replaced.append((rated.conversation, index, lines[index]))
         lines[index] = replace(lines[index], rated=rated)
+
+    def newest_first(self) -> Iterator[str]:
+        """The conversations, the one with the latest line first (lines of one event: the last added)."""
+        return reversed(self.lines)
 
     def of(self, conversation: str) -> list[Line]:
         return self.lines.get(conversation, [])

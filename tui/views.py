@@ -35,28 +35,36 @@ class Row:
     last: str  # the last line's text
 
 
-def inbox(session: Session, which: str = "all") -> list[Row]:
+def inbox(session: Session, which: str = "all", limit: int | None = None) -> tuple[list[Row], int]:
     """The inbox of the current shop, newest activity first: every conversation of the session, with
-    the live state's lists (AR-5, AR-7, BOT-5, BOT-7). `which`: all, unread, unreplied or queue."""
+    the live state's lists (AR-5, AR-7, BOT-5, BOT-7). `which`: all, unread, unreplied or queue.
+    Returns the first `limit` rows (all by default) and how many conversations the list holds."""
     state = session.state
     transcripts = session.transcripts
     rows: list[Row] = []
-    order = sorted((lines[-1].seq, conversation) for conversation, lines in transcripts.lines.items())
-    for _, conversation in reversed(order):
+    count = 0
+    for conversation in transcripts.newest_first():
+        if limit is not None and len(rows) >= limit and which == "all":
+            return rows, len(transcripts.lines)  # every conversation is in the list: none left to look at
         live: Conversation | None = state.conversations.get(conversation)
-        row = Row(
-            id=conversation,
-            customer=transcripts.customers.get(conversation),
-            agent=live.agent if live else None,
-            unread=bool(live and live.unread),
-            unreplied=bool(live and live.unreplied),
-            queued=bool(live and live.queued),
-            open=bool(live and live.session is not None),
-            last=transcripts.of(conversation)[-1].text,
+        if which != "all" and not (live and getattr(live, "queued" if which == "queue" else which)):
+            continue
+        count += 1
+        if limit is not None and len(rows) >= limit:
+            continue
+        rows.append(
+            Row(
+                id=conversation,
+                customer=transcripts.customers.get(conversation),
+                agent=live.agent if live else None,
+                unread=bool(live and live.unread),
+                unreplied=bool(live and live.unreplied),
+                queued=bool(live and live.queued),
+                open=bool(live and live.session is not None),
+                last=transcripts.of(conversation)[-1].text,
+            )
         )
-        if which == "all" or getattr(row, "queued" if which == "queue" else which):
-            rows.append(row)
-    return rows
+    return rows, count
 
 
 def inbox_row(row: Row, words: Wording, width: int = 24) -> Text:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from kefu.dsl.load import load
 from kefu.engine.clock import zone
@@ -23,6 +23,7 @@ from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Rated, Send, Sender
 from kefu.engine.rules import Shop
 from kefu.tui.app import KefuApp
+from kefu.tui.rows import Rows
 from kefu.tui.screens import Choice, Prompt, WhyScreen
 from kefu.tui.session import EVENT, Session
 from tests.conftest import RULES
@@ -73,8 +74,7 @@ def sent(session: Session) -> list[Send]:
 
 
 def shown(app: KefuApp, widget: str) -> str:
-    options = app.query_one(widget, OptionList)
-    return "\n".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+    return "\n".join(str(item.text) for item in app.query_one(widget, Rows).items)
 
 
 async def test_BOT4_BOT6_a_customer_at_2330_gets_the_bots_answer_labelled_on_both_sides() -> None:
@@ -85,7 +85,7 @@ async def test_BOT4_BOT6_a_customer_at_2330_gets_the_bots_answer_labelled_on_bot
         assert answer.sender == Sender.bot and answer.entry == "shipping.free"
         customer = shown(app, "#customer-lines")
         assert SHIPPING in customer and "由聊天助手發送" in customer and "機器人" not in customer
-        inbox = app.query_one("#inbox-list", OptionList)
+        inbox = app.query_one("#inbox-list", Rows)
         inbox.focus()
         await pilot.press("enter")  # amy opens c1: the agent's side
         await pilot.pause()
@@ -124,7 +124,7 @@ async def test_AR2_a_suggestion_is_sent_with_one_key_or_edited_first() -> None:
     async with running(DAY) as (app, pilot, session):
         await pilot.press("f7")  # amy online (her own auto-send is off)
         await type_in(pilot, app, "#customer-input", STATUS)
-        app.query_one("#inbox-list", OptionList).focus()
+        app.query_one("#inbox-list", Rows).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert "order.status" in shown(app, "#suggestions")
@@ -148,7 +148,7 @@ async def test_IR3_what_the_agent_types_brings_suggestions() -> None:
     async with running(DAY) as (app, pilot, session):
         await pilot.press("f7")
         await type_in(pilot, app, "#customer-input", UNKNOWN)
-        app.query_one("#inbox-list", OptionList).focus()
+        app.query_one("#inbox-list", Rows).focus()
         await pilot.press("enter")
         await pilot.pause()
         box = app.query_one("#agent-input", Input)
@@ -192,7 +192,7 @@ async def test_BOT8_the_customer_rates_an_earlier_bot_answer_with_a_reason_and_f
     async with running(NIGHT) as (app, pilot, session):
         await type_in(pilot, app, "#customer-input", SHIPPING)
         await type_in(pilot, app, "#customer-input", STATUS)
-        lines = app.query_one("#customer-lines", OptionList)
+        lines = app.query_one("#customer-lines", Rows)
         lines.focus()
         texts = [line for line in session.transcripts.of("c1") if line.for_customer]
         lines.highlighted = next(i for i, line in enumerate(texts) if line.entry == "shipping.free")
@@ -250,7 +250,7 @@ async def test_the_why_panel_shows_the_match_and_the_rules_file_and_line(
     async with running(NIGHT) as (app, pilot, session):
         monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # a headless test has no terminal to hand over
         await type_in(pilot, app, "#customer-input", SHIPPING)
-        lines = app.query_one("#customer-lines", OptionList)
+        lines = app.query_one("#customer-lines", Rows)
         lines.focus()
         texts = [line for line in session.transcripts.of("c1") if line.for_customer]
         lines.highlighted = next(i for i, line in enumerate(texts) if line.entry == "shipping.free")
@@ -290,7 +290,7 @@ async def test_cjk_text_fits_at_80x24_and_larger(size: tuple[int, int]) -> None:
     async with running(NIGHT, size=size) as (app, pilot, session):
         await type_in(pilot, app, "#customer-input", "請問有免運嗎?" * 10)
         assert session.transcripts.of("c1")
-        assert app.query_one("#inbox-list", OptionList).option_count == 1
+        assert len(app.query_one("#inbox-list", Rows).items) == 1
 
 
 async def test_ctrl_q_quits_with_status_0() -> None:

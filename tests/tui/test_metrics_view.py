@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from kefu.engine.metrics import PeriodMetrics, Report, Timeline, of_shop
 from kefu.engine.store import Store
@@ -18,6 +18,7 @@ from kefu.engine.wording import HANT, WORDING
 from kefu.tui.app import KefuApp
 from kefu.tui.cli.tui import _tape
 from kefu.tui.metrics_view import LABEL, LiveMetrics, MetricsScreen, chart_text, grouping_for, numbers_text
+from kefu.tui.rows import Rows
 from kefu.tui.session import Session
 from kefu.tui.shops import load_shops
 from tests.conftest import RULES
@@ -86,7 +87,7 @@ async def test_M1_M4_a_night_played_with_keys_shows_on_the_metrics_screen() -> N
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#customer-input", Input).value = SHIPPING
         await pilot.press("enter")
-        app.set_focus(app.query_one("#customer-lines", OptionList))
+        app.set_focus(app.query_one("#customer-lines", Rows))
         await pilot.press("s")
         await pilot.press("f11")
         assert isinstance(app.screen, MetricsScreen)

@@ -96,6 +96,23 @@ def test_back_and_forward_restore_the_engine_and_the_transcripts_exactly() -> No
     assert live.transcripts.of("c1")[2].rated is not None  # the rating under the first answer again
 
 
+def test_the_inbox_order_is_the_order_of_the_last_lines_and_steps_back_with_them() -> None:
+    """Newest activity first (AR-5's inbox), kept as lines are added, and restored by stepping back."""
+    live = session()
+    for conversation in ("c1", "c2", "c3"):
+        live.customer_says(conversation, SHIPPING)
+    assert list(live.transcripts.newest_first()) == ["c3", "c2", "c1"]
+    live.customer_says("c1", UNKNOWN)
+    assert list(live.transcripts.newest_first()) == ["c1", "c3", "c2"]
+    live.back()
+    assert list(live.transcripts.newest_first()) == ["c3", "c2", "c1"]
+    live.back()
+    assert list(live.transcripts.newest_first()) == ["c2", "c1"]
+    live.forward()
+    live.forward()
+    assert list(live.transcripts.newest_first()) == ["c1", "c3", "c2"]
+
+
 def test_acting_with_recorded_events_ahead_is_refused_until_they_are_dropped() -> None:
     live = session()
     live.load_tape(
