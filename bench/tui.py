@@ -1,8 +1,11 @@
 """Benchmark: how fast does `kefu tui` answer a key, with 1,000 open conversations and a 10k-entry shop?
 
-What is measured (issue 11 §4), each with Textual's pilot in a headless app (`App.run_test`), from the
-key pressed to the screen updated (`pilot.press`, then `pilot.pause()`: every message the key caused
-is handled and the screen refreshed):
+What is measured (issue 11 §4), each with Textual's pilot in a headless app (`App.run_test`): the key
+is pressed (`pilot.press`), then `pilot.pause()` waits until every message the key caused is handled.
+Two times per key: from the press to the last frame the key caused, handed to the terminal driver
+(`App._display`), which is "key to rendered update" and what the goals are read on; and from the
+press to the pilot's return, which adds the pilot's own waits (it sleeps in 1 ms steps until the
+process idles and makes a round trip through every widget), shown beside it:
 
 * typing    - one key in the agent's input of an open conversation: the suggestions follow the words
               (a preview of the decide step, IR-3). Goal p95 <= 50 ms.
@@ -81,19 +84,24 @@ async def timed_keys(
     count: int,
     key: Callable[[int], Awaitable[None]],
     prepare: Callable[[int], None] | None = None,
-) -> list[float]:
-    """The time of each of `count` keys, from the press to the screen updated. `prepare` (not timed)
-    sets the scene first, such as the words a customer typed before pressing enter."""
-    samples = []
+) -> tuple[list[float], list[float]]:
+    """The time of each of `count` keys: from the press to the last frame the key caused, and from
+    the press to the pilot's return. `prepare` (not timed) sets the scene first, such as the words a
+    customer typed before pressing enter."""
+    app = pilot.app
+    to_frame, to_pilot = [], []
     for number in range(count):
         if prepare is not None:
             prepare(number)
             await pilot.pause()
+        app.frames.clear()
         started = time.perf_counter()
         await key(number)
         await pilot.pause()
-        samples.append(time.perf_counter() - started)
-    return samples
+        ended = time.perf_counter()
+        to_pilot.append(ended - started)
+        to_frame.append((app.frames[-1] if app.frames else ended) - started)
+    return to_frame, to_pilot
 
 
 def fine_idle_wait() -> None:
@@ -128,17 +136,33 @@ def busy_session(shop_path: Path, conversations: int) -> tuple[Any, str, str, li
     return session, me, mine, asks
 
 
-async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[str, list[float]]:
-    """Key-to-screen times in a headless app over `shop_path` with `conversations` open ones."""
+def timed_app_class() -> type[Any]:
+    """KefuApp that notes the moment each frame is handed to the terminal driver (`App._display`, the
+    last step of a screen update): the end of "key to rendered update"."""
+    from kefu.tui.app import KefuApp
+
+    class TimedApp(KefuApp):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.frames: list[float] = []
+
+        def _display(self, screen: Any, renderable: Any) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                self.frames.append(time.perf_counter())
+
+    return TimedApp
+
+
+async def measure_app(shop_path: Path, conversations: int, keys: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Key-to-screen times in a headless app over `shop_path` with `conversations` open ones:
+    (key to frame, key to the pilot's return) for each kind of key."""
     from textual.widgets import Input
 
     fine_idle_wait()
-
-    from kefu.tui.app import KefuApp
-
     session, me, _, asks = busy_session(shop_path, conversations)
-    results: dict[str, list[float]] = {}
-    app = KefuApp(session, me=me)
+    results: dict[str, tuple[list[float], list[float]]] = {}
+    app = timed_app_class()(session, me=me)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
 
@@ -261,13 +285,16 @@ def main() -> None:
         big = asyncio.run(measure_app(shop, options.conversations, options.keys))
         small = asyncio.run(measure_app(demo, 1, options.keys))
         alone = engine_alone(shop, options.conversations, options.keys)
-        print(f"  {'no-op':<8} {summary(big['no-op'])}  (a key bound to nothing: the pilot's and a frame's own cost)")
+        print("  each key: to its last frame (the goal's measure), then to the pilot's return (idle waits included)")
+        print(
+            f"  {'no-op':<8} {summary(big['no-op'][1])}  (a key bound to nothing, draws nothing: the pilot's own cost)"
+        )
         for what in ("typing", "message", "replay"):
-            if what not in big:
-                continue
-            print(f"  {what:<8} {summary(big[what])}")
-            if what in small:
-                print(f"  {'':<8} baseline, demo shop, 1 conversation: {summary(small[what])}")
+            frame, pilot = big[what]
+            print(f"  {what:<8} {summary(frame)}")
+            print(f"  {'':<8} to the pilot's return:                {summary(pilot)}")
+            if what in small and what != "no-op":
+                print(f"  {'':<8} baseline, demo shop, 1 conversation: {summary(small[what][0])}")
             if what in alone:
                 print(f"  {'':<8} baseline, the engine alone:          {summary(alone[what])}")
         frames, bare = first_frame(shop, Path(work) / "cache", options.frames)
@@ -275,13 +302,15 @@ def main() -> None:
             f"\nfirst frame, parse cache warm: median {statistics.median(frames):.2f} s, worst {max(frames):.2f} s "
             f"(n={len(frames)}); baseline python -c pass: {statistics.median(bare):.2f} s"
         )
-        p95 = {what: percentile(samples, 0.95) * 1000 for what, samples in big.items() if what != "no-op"}
+        p95 = {what: percentile(frame, 0.95) * 1000 for what, (frame, _) in big.items() if what != "no-op"}
         verdict = [
             f"{what} p95 {value:.1f} ms {'<=' if value <= GOAL_MS else '>'} {GOAL_MS:.0f}"
             for what, value in p95.items()
         ]
-        frame = statistics.median(frames)
-        verdict.append(f"first frame {frame:.2f} s {'<=' if frame <= GOAL_FIRST_FRAME_S else '>'} {GOAL_FIRST_FRAME_S}")
+        for label, value in (("median", statistics.median(frames)), ("worst", max(frames))):
+            verdict.append(
+                f"first frame {label} {value:.2f} s {'<=' if value <= GOAL_FIRST_FRAME_S else '>'} {GOAL_FIRST_FRAME_S}"
+            )
         print("\ngoals: " + "; ".join(verdict))
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 

@@ -23,6 +23,7 @@ def test_tui_benchmark_smoke_run_prints_its_figures() -> None:
     out = done.stdout
     for what in ("typing", "message", "replay"):
         assert re.search(rf"^\s+{what}\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms", out, re.M), out
+    assert out.count("to the pilot's return:") == 3
     assert out.count("baseline, demo shop, 1 conversation") == 3
     assert out.count("baseline, the engine alone") == 2
     assert re.search(r"first frame, parse cache warm: median [\d.]+ s.*baseline python -c pass: [\d.]+ s", out), out
