@@ -257,7 +257,7 @@ class _Step:
             "customer.name": conversation.customer or "",
             "agent.name": conversation.agent or "",
         }
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+        return _PLACEHOLDER.sub(lambda m: _filled(m, values), text)
 
     def lists(
         self, conversation: Conversation, unread: bool, unreplied: bool, changes: dict[str, object] | None = None
@@ -354,7 +354,18 @@ class _Step:
         )
 
 
-_PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
+_PLACEHOLDER = re.compile(r"(?P<before> ?)\$\{(?P<name>[a-z.]+)\}(?P<after> ?)")
+
+
+def _filled(found: re.Match[str], values: dict[str, str]) -> str:
+    """A placeholder's value with the spaces around it; an empty value (a customer without a name)
+    takes one of them along: "Hi ${customer.name}, welcome" reads "Hi, welcome", not "Hi , welcome"."""
+    before, name, after = found.group("before", "name", "after")
+    if name not in values:
+        return found.group(0)
+    if values[name]:
+        return before + values[name] + after
+    return " " if before and after else ""
 
 
 def _hours_text(shop: Shop, words: Wording) -> str:
