@@ -28,6 +28,7 @@ from kefu.engine.timetable import Timetable
 Standing = Literal["always", "working", "off", "holiday"]  # `Timetable.standing`
 AssistMode = Literal["off", "suggest", "auto_send"]
 BotDuty = Literal["off", "waits", "backup", "answers"]
+Answerer = Literal["agents", "bot", "nobody"]
 
 UTC = dt.UTC
 MAX_DAYS = 366  # the longest timeline kefu computes at once
@@ -46,13 +47,7 @@ class Answering(_Frozen):
     period: str | None  # the name of the period in force, None: the shop's own policy
     assist: AssistMode  # off; on but suggesting only; on with shop-wide auto-send (AR-3, D-7)
     bot: BotDuty  # off; on but off hours only (waits); all day beside agents (backup, BOT-2); answering
-
-    @property
-    def answers(self) -> Literal["agents", "bot", "nobody"]:
-        """Who a new customer's message reaches first."""
-        if self.working:
-            return "agents"
-        return "bot" if self.bot == "answers" else "nobody"
+    answers: Answerer  # who a new customer's message reaches first
 
 
 class Segment(_Frozen):
@@ -109,6 +104,7 @@ def answering(shop: Shop, timetable: Timetable, local: dt.datetime, settings: Se
     else:
         bot = "backup" if working else "answers"
     return Answering(
+        answers="agents" if working else "bot" if bot == "answers" else "nobody",
         working=working,
         standing=timetable.standing(local),
         period=period.name if period is not None else None,

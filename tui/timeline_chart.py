@@ -13,6 +13,7 @@ shows `/` and the row's end says at which minute it changes, from what to what.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 from kefu.dsl.render import display_width
@@ -26,14 +27,14 @@ SKIPPED = "-"
 AGENTS = {"auto_send": "A", "suggest": "S", "off": "H"}  # by what assist does for them
 LEGEND: tuple[tuple[str, str], ...] = (
     ("A", "agents answer; assist auto-sends in the conversations they are not in (AR-3)"),
-    ("S", "agents answer; assist suggests replies, auto-send is off (AR-2)"),
-    ("H", "agents answer; assist is off"),
-    ("a", "as A, and the bot answers customers no agent is free for (bot all day, BOT-2, BOT-3)"),
-    ("s", "as S, and the bot answers customers no agent is free for (bot all day)"),
-    ("h", "as H, and the bot answers customers no agent is free for (bot all day)"),
+    ("S", "agents answer; assist only suggests replies, auto-send is off (AR-2)"),
+    ("H", "agents answer alone; assist is off"),
+    ("a", "agents answer, assist auto-sending; the bot takes customers no agent is free for (bot all day, BOT-2)"),
+    ("s", "agents answer, assist suggesting; the bot takes customers no agent is free for (bot all day, BOT-2)"),
+    ("h", "agents answer alone; the bot takes customers no agent is free for (bot all day, BOT-2)"),
     ("B", "the bot answers: outside working hours or on a holiday (BOT-3)"),
-    (".", "nobody answers: outside working hours and the bot is off or waits; customers wait"),
-    (SPLIT, "the answer changes within the hour (e.g. 09:30-10:00 working): the row's end says when"),
+    (".", "nobody answers: outside working hours with the bot off; customers wait for agents"),
+    (SPLIT, "the answer changes within the hour: the row's end says at which minute, from what to what"),
     (SKIPPED, "an hour the clock skips (daylight saving time begins)"),
 )
 
@@ -66,7 +67,7 @@ class Hour:
     def changes(self) -> list[str]:
         """`09:30 B>A` for every change of mark inside the hour."""
         found = []
-        for (_, _, before), (at, _, after) in zip(self.pieces, self.pieces[1:]):
+        for (_, _, before), (at, _, after) in itertools.pairwise(self.pieces):
             if before != after:
                 found.append(f"{at:%H:%M} {before}>{after}")
         return found
