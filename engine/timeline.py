@@ -42,12 +42,12 @@ class _Frozen(BaseModel):
 class Answering(_Frozen):
     """What answers customers at one instant, as the decide step would route a new customer there."""
 
+    answers: Answerer  # who a new customer's message reaches first: agents, the bot or nobody
     working: bool  # within working hours: agents are on duty
     standing: Standing  # where the shop's hours stand; `holiday` while a closed day's date is on the clock
     period: str | None  # the name of the period in force, None: the shop's own policy
     assist: AssistMode  # off; on but suggesting only; on with shop-wide auto-send (AR-3, D-7)
     bot: BotDuty  # off; on but off hours only (waits); all day beside agents (backup, BOT-2); answering
-    answers: Answerer  # who a new customer's message reaches first
 
 
 class Segment(_Frozen):
