@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from kefu.dsl.render import display_width
+from kefu.engine import timeline
 from kefu.engine.timeline import Timeline
+from kefu.tui.cli import when as when_command
 from tests.conftest import RULES
 from tests.engine.test_timeline import BERLIN
 from tests.tui.test_cli import run, shop
@@ -206,6 +208,7 @@ def test_bad_dates_are_one_line_usage_errors(capsys: pytest.CaptureFixture[str],
 
 
 def test_a_year_is_the_longest_range(capsys: pytest.CaptureFixture[str]) -> None:
+    assert when_command.MAX_DAYS == timeline.MAX_DAYS == 366
     lines = when(capsys, TW, "--from", "2026-01-01", "--to", "2027-01-01")
     assert len([line for line in lines if line[:4] in ("2026", "2027")]) == 366
 

@@ -29,9 +29,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 @click.option("--to", "end", required=True, metavar="DATE", help=f"The last day, included (at most {MAX_DAYS} days).")
 @json_option("Print the timeline as one JSON object (keys in docs/when.md; `kefu schema when`).")
 def when(rules: Path, shop_id: str | None, start: str, end: str, as_json: bool) -> None:
-    """Who answers the shop's customers, hour by hour, on its own clock: agents in working hours (and
-    what assist does for them), the bot all day or off hours only, holidays and periods applied.
+    """Who answers the shop's customers, hour by hour, on its own clock.
 
+    Agents in working hours (and what assist does for them), the bot all day or off hours only,
+    holidays, periods and daylight saving time applied, as the decide step applies them.
     A row per day, a column per hour: A/S/H agents with assist auto-sending / suggesting / off (a/s/h:
     and the bot takes whoever no agent is free for), B the bot, . nobody, / a change within the hour
     (the row's end says when), - an hour the clock skips. docs/when.md explains the chart.
