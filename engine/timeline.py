@@ -188,7 +188,8 @@ def _clock_changes(timetable: Timetable, start: dt.datetime, end: dt.datetime) -
                     low = middle
                 else:
                     high = middle
-            found.append(high)
+            if high < end:  # a change at `end` belongs to the next day
+                found.append(high)
         at = step
     return found
 

@@ -94,6 +94,13 @@ def hours_of(day: Day) -> list[Hour]:
     return hours
 
 
+def _passes(seconds: int) -> str:
+    """How an hour of a day the clock changes on is lived: skipped, twice, or for so many minutes."""
+    if seconds == 0:
+        return "skipped"
+    return "twice" if seconds == 7200 else f"lasts {seconds // 60} min"
+
+
 def _length(minutes: int) -> str:
     return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
 
@@ -106,9 +113,10 @@ def notes(day: Day, hours: list[Hour]) -> list[str]:
     if day.period is not None:
         found.append(f"period {visible(day.period)}")
     if day.minutes != 1440:
-        twice = [f"{h:02d}:00-{h + 1:02d}:00 twice" for h, hour in enumerate(hours) if hour.seconds > 3600]
-        skipped = [f"{h:02d}:00-{h + 1:02d}:00 skipped" for h, hour in enumerate(hours) if not hour.pieces]
-        found.append(f"{_length(day.minutes)} ({', '.join(twice + skipped) or 'the clock changes'})")
+        odd = [
+            f"{h:02d}:00-{h + 1:02d}:00 {_passes(hour.seconds)}" for h, hour in enumerate(hours) if hour.seconds != 3600
+        ]
+        found.append(f"{_length(day.minutes)} ({', '.join(odd) or 'the clock changes'})")
     for hour in hours:
         found.extend(hour.changes())
     return found

@@ -13,12 +13,14 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kefu.dsl.load import load
 from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Sender
 from kefu.engine.inbox import Settings
-from kefu.engine.rules import Shop
+from kefu.engine.rules import Assist, Bot, BotHours, DateRange, Period, Policy, Shop, TimeRange, WorkingDay
 from kefu.engine.timeline import MAX_DAYS, Timeline, answering, shifts, timeline
 from kefu.engine.timetable import Timetable
 from tests.conftest import RULES
@@ -277,3 +279,81 @@ def test_a_timeline_refuses_a_backward_or_too_long_range(berlin: Shop) -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_DAYS} days"):
         timeline(berlin, dt.date(2026, 1, 1), dt.date(2026, 1, 1) + dt.timedelta(days=MAX_DAYS))
     assert len(timeline(berlin, dt.date(2026, 1, 1), dt.date(2027, 1, 1)).days) == MAX_DAYS
+
+
+ZONES = ("Europe/Berlin", "America/Havana", "Australia/Lord_Howe", "America/Santiago", "Asia/Taipei", "UTC")
+NEAR = [dt.date(2026, 3, 8), dt.date(2026, 3, 29), dt.date(2026, 4, 5), dt.date(2026, 9, 6), dt.date(2026, 10, 4)]
+NEAR += [dt.date(2026, 10, 25), dt.date(2026, 11, 1), dt.date(2026, 12, 31)]
+
+
+@st.composite
+def ranges(draw: st.DrawFn) -> TimeRange:
+    start = draw(st.integers(0, 1439))
+    return TimeRange(start=start, end=draw(st.integers(start + 1, start + 1440)))
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> Policy:
+    return Policy(
+        assist=Assist(enabled=draw(st.booleans()), auto_send=draw(st.booleans())),
+        bot=Bot(enabled=draw(st.booleans()), when=draw(st.sampled_from(list(BotHours)))),
+    )
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> tuple[Shop, dt.date, dt.date]:
+    """A shop with any hours (past midnight too), a holiday and a period, on a zone whose clock changes
+    (by an hour, by half an hour, at midnight) or not, and two days near one of its changes."""
+    first = draw(st.sampled_from(NEAR)) + dt.timedelta(days=draw(st.integers(-1, 0)))
+    near = st.integers(-1, 2).map(lambda days: first + dt.timedelta(days=days))
+    hours = tuple(
+        WorkingDay(weekday=day, ranges=tuple(draw(st.lists(ranges(), max_size=2))))
+        for day in draw(st.sets(st.integers(0, 6), max_size=7))
+    )
+    closed = tuple(DateRange(start=day, end=day) for day in draw(st.lists(near, max_size=1)))
+    periods = tuple(
+        Period(name="p", dates=DateRange(start=day, end=day), policy=draw(policies()))
+        for day in draw(st.lists(near, max_size=1))
+    )
+    shop = Shop(
+        id="x",
+        name="x",
+        timezone=draw(st.sampled_from(ZONES)),
+        hours=hours,
+        closed=closed,
+        periods=periods,
+        policy=draw(policies()),
+    )
+    return shop, first, first + dt.timedelta(days=1)
+
+
+@given(calendars())
+def test_stretches_tile_the_days_and_hold_one_answer_each(calendar: tuple[Shop, dt.date, dt.date]) -> None:
+    """Any hours, holiday, period and zone: the stretches cover each day from its first instant to the
+    next day's without gaps or empty stretches, and every minute of a stretch has its answer (checked
+    minute by minute on the day the clock changes, at each stretch's first and last minute elsewhere)."""
+    shop, first, last = calendar
+    found = timeline(shop, first, last)
+    timetable = Timetable.of(shop)
+    assert [d.date for d in found.days] == [first, last]
+    for day in found.days:
+        start, end = day.segments[0].start, day.segments[-1].end
+        assert start.astimezone(timetable.zone).date() == day.date
+        assert (start - dt.timedelta(seconds=1)).astimezone(timetable.zone).date() < day.date
+        assert end.astimezone(timetable.zone).date() > day.date
+        assert (end - start) == dt.timedelta(minutes=day.minutes)
+        for before, after in itertools.pairwise(day.segments):
+            assert before.end == after.start
+            assert before.answering != after.answering or before.start.utcoffset() != after.start.utcoffset()
+        for segment in day.segments:
+            assert segment.start < segment.end
+            last = segment.end - dt.timedelta(minutes=1)
+            for at in (segment.start, last):
+                assert answering(shop, timetable, timetable.local(at)) == segment.answering, at
+    assert found.days[0].segments[-1].end == found.days[1].segments[0].start
+    odd = [day for day in found.days if day.minutes != 1440]  # minute by minute: the day the clock changes
+    for segment in (odd or found.days)[0].segments:
+        at = segment.start
+        while at < segment.end:
+            assert answering(shop, timetable, timetable.local(at)) == segment.answering, at
+            at += dt.timedelta(minutes=1)

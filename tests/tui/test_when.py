@@ -8,13 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from kefu.dsl.render import display_width
-from kefu.engine import timeline
-from kefu.engine.timeline import Timeline
+from kefu.engine.rules import Shop
+from kefu.engine.timeline import MAX_DAYS, Timeline, timeline
 from kefu.tui.cli import when as when_command
+from kefu.tui.timeline_chart import hours_of, mark
 from tests.conftest import RULES
-from tests.engine.test_timeline import BERLIN
+from tests.engine.test_timeline import BERLIN, calendars
 from tests.tui.test_cli import run, shop
 
 TW = str(RULES / "shops" / "tw")
@@ -208,7 +210,7 @@ def test_bad_dates_are_one_line_usage_errors(capsys: pytest.CaptureFixture[str],
 
 
 def test_a_year_is_the_longest_range(capsys: pytest.CaptureFixture[str]) -> None:
-    assert when_command.MAX_DAYS == timeline.MAX_DAYS == 366
+    assert when_command.MAX_DAYS == MAX_DAYS == 366
     lines = when(capsys, TW, "--from", "2026-01-01", "--to", "2027-01-01")
     assert len([line for line in lines if line[:4] in ("2026", "2027")]) == 366
 
@@ -224,3 +226,20 @@ def test_a_year_is_the_longest_range(capsys: pytest.CaptureFixture[str]) -> None
 def test_which_shop_is_a_one_line_error(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, out, err = run(capsys, "when", str(RULES), *args, "--from", "2026-01-01", "--to", "2026-01-02")
     assert (code, out, err) == (2, "", message.format(rules=RULES))
+
+
+@given(calendars())
+def test_every_instant_of_a_day_is_in_its_hour_column(calendar: tuple[Shop, dt.date, dt.date]) -> None:
+    """Any hours and zone: the 24 columns hold the day's whole length (25 hours on the night the clock
+    goes back, 23 when it goes forward), each column holds the marks of the stretches in it, and a
+    column shows `-` only when the clock skips all of it."""
+    shop, first, last = calendar
+    for day in timeline(shop, first, last).days:
+        hours = hours_of(day)
+        assert sum(hour.seconds for hour in hours) == day.minutes * 60
+        for segment in day.segments:
+            wall = segment.start.replace(tzinfo=None)
+            assert mark(segment.answering) in {m for _, _, m in hours[wall.hour].pieces}
+        for hour in hours:
+            assert (hour.mark == "-") == (hour.seconds == 0)
+            assert hour.mark == "/" or len({m for _, _, m in hour.pieces}) <= 1
