@@ -243,3 +243,12 @@ def test_every_instant_of_a_day_is_in_its_hour_column(calendar: tuple[Shop, dt.d
         for hour in hours:
             assert (hour.mark == "-") == (hour.seconds == 0)
             assert hour.mark == "/" or len({m for _, _, m in hour.pieces}) <= 1
+
+
+def test_rules_with_errors_are_reported_as_check_reports_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = str(shop(tmp_path, BERLIN.replace("timezone", "timezon")))
+    code, out, err = run(capsys, "when", rules, "--from", "2026-10-24", "--to", "2026-10-25")
+    assert (code, out) == (1, "")
+    assert "error[K" in err and err.splitlines()[-1].startswith("kefu when: the rules have 1 error(s)")
