@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -252,3 +254,22 @@ def test_rules_with_errors_are_reported_as_check_reports_them(
     code, out, err = run(capsys, "when", rules, "--from", "2026-10-24", "--to", "2026-10-25")
     assert (code, out) == (1, "")
     assert "error[K" in err and err.splitlines()[-1].startswith("kefu when: the rules have 1 error(s)")
+
+
+DOCS = (RULES.parent / "docs" / "when.md").read_text(encoding="utf-8")
+SHOWN = re.findall(r"^```\n\$ kefu (when .*?)\n(.*?)^```", DOCS, re.S | re.M)
+
+
+@pytest.mark.parametrize("command, shown", SHOWN, ids=[command for command, _ in SHOWN])
+def test_the_charts_in_docs_are_what_kefu_when_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, shown: str
+) -> None:
+    """docs/when.md's examples: every line shown is printed, in that order (some lines left out)."""
+    monkeypatch.chdir(RULES.parent)
+    printed = iter(when(capsys, *shlex.split(command)[1:]))
+    for line in shown.splitlines():
+        assert line in printed, line
+
+
+def test_docs_show_the_charts() -> None:
+    assert len(SHOWN) >= 2
