@@ -33,6 +33,7 @@ Answerer = Literal["agents", "bot", "nobody"]
 UTC = dt.UTC
 MAX_DAYS = 366  # the longest timeline kefu computes at once
 _STEP = dt.timedelta(hours=1)  # offsets are sampled this often to find a change of the clock
+_AS_WRITTEN = Settings()  # no switch flipped at run time
 
 
 class _Frozen(BaseModel):
@@ -94,7 +95,7 @@ def answering(shop: Shop, timetable: Timetable, local: dt.datetime, settings: Se
     switches flipped at run time (none: everything as the rules and the period in force say)."""
     working = timetable.working(local)
     period = clock.period_at(shop, local.date())
-    switches = Switches.of(settings or Settings(), timetable.policy_at(local))
+    switches = Switches.of(settings or _AS_WRITTEN, timetable.policy_at(local))
     assist: AssistMode = "off" if not switches.assist else "auto_send" if switches.auto_send else "suggest"
     bot: BotDuty
     if not switches.bot:
