@@ -32,6 +32,7 @@ Answerer = Literal["agents", "bot", "nobody"]
 
 UTC = dt.UTC
 MAX_DAYS = 366  # the longest timeline kefu computes at once
+EARLIEST, LATEST = dt.date.min + dt.timedelta(days=1), dt.date.max - dt.timedelta(days=1)  # each day has neighbours
 _STEP = dt.timedelta(hours=1)  # offsets are sampled this often to find a change of the clock
 _AS_WRITTEN = Settings()  # no switch flipped at run time
 
@@ -126,6 +127,8 @@ def timeline(shop: Shop, first: dt.date, last: dt.date, settings: Settings | Non
         raise ValueError(f"the timeline ends ({last}) before it starts ({first})")
     if (last - first).days + 1 > MAX_DAYS:
         raise ValueError(f"a timeline covers at most {MAX_DAYS} days")
+    if first < EARLIEST or last > LATEST:
+        raise ValueError(f"a timeline lies between {EARLIEST} and {LATEST}")
     timetable = Timetable.of(shop)
     minutes = _turning_minutes(timetable)
     days = []

@@ -21,7 +21,7 @@ from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Sender
 from kefu.engine.inbox import Settings
 from kefu.engine.rules import Assist, Bot, BotHours, DateRange, Period, Policy, Shop, TimeRange, WorkingDay
-from kefu.engine.timeline import MAX_DAYS, Timeline, answering, shifts, timeline
+from kefu.engine.timeline import EARLIEST, LATEST, MAX_DAYS, Timeline, answering, shifts, timeline
 from kefu.engine.timetable import Timetable
 from tests.conftest import RULES
 from tests.engine.plays import STATUS, online, play, says, with_assist, with_bot
@@ -279,6 +279,11 @@ def test_a_timeline_refuses_a_backward_or_too_long_range(berlin: Shop) -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_DAYS} days"):
         timeline(berlin, dt.date(2026, 1, 1), dt.date(2026, 1, 1) + dt.timedelta(days=MAX_DAYS))
     assert len(timeline(berlin, dt.date(2026, 1, 1), dt.date(2027, 1, 1)).days) == MAX_DAYS
+    with pytest.raises(ValueError, match="between 0001-01-02 and 9999-12-30"):
+        timeline(berlin, dt.date.min, dt.date.min)
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):  # +14:00 and -12:00
+        far = berlin.model_copy(update={"timezone": zone})
+        assert [len(timeline(far, day, day).days) for day in (EARLIEST, LATEST)] == [1, 1]
 
 
 ZONES = ("Europe/Berlin", "America/Havana", "Australia/Lord_Howe", "America/Santiago", "Asia/Taipei", "UTC")

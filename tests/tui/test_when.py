@@ -203,12 +203,27 @@ def test_json_has_the_documented_keys_and_reads_back(capsys: pytest.CaptureFixtu
             "--from 2026-01-01 --to 2027-01-02 covers 367 days; at most 366",
         ),
         (["--from", "2026-01-01"], "missing option '--to'"),
+        (
+            ["--from", "0001-01-01", "--to", "0001-01-02"],
+            "--from 0001-01-01 is out of range: kefu when reads 0001-01-02 to 9999-12-30",
+        ),
+        (
+            ["--from", "9999-12-30", "--to", "9999-12-31"],
+            "--to 9999-12-31 is out of range: kefu when reads 0001-01-02 to 9999-12-30",
+        ),
     ],
-    ids=["bad month", "no such day", "no dashes", "backwards", "too long", "no --to"],
+    ids=["bad month", "no such day", "no dashes", "backwards", "too long", "no --to", "first day", "last day"],
 )
 def test_bad_dates_are_one_line_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, out, err = run(capsys, "when", TW, *args)
     assert (code, out, err) == (2, "", f"kefu when: error: {message} (see 'kefu when --help')\n")
+
+
+def test_the_first_and_last_days_kefu_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    """Any zone: the earliest and latest days whose neighbours exist are drawn (no overflow)."""
+    for first, last in (("0001-01-02", "0001-01-03"), ("9999-12-29", "9999-12-30")):
+        lines = when(capsys, str(RULES), "--shop", "sg", "--from", first, "--to", last)
+        assert [line[:10] for line in lines[3:5]] == [first, last]
 
 
 def test_a_year_is_the_longest_range(capsys: pytest.CaptureFixture[str]) -> None:

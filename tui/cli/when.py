@@ -50,8 +50,12 @@ def when(rules: Path, shop_id: str | None, start: str, end: str, as_json: bool) 
         raise KefuError(
             f"--from {start} --to {end} covers {(last - first).days + 1} days; at most {MAX_DAYS}", Failure.usage
         )
+    from kefu.engine.timeline import EARLIEST, LATEST, timeline
+
+    for flag, text, date in (("--from", start, first), ("--to", end, last)):
+        if not EARLIEST <= date <= LATEST:
+            raise KefuError(f"{flag} {text} is out of range: kefu when reads {EARLIEST} to {LATEST}", Failure.usage)
     shop = one_shop(rules, shop_id)
-    from kefu.engine.timeline import timeline
     from kefu.tui.timeline_chart import chart
 
     found = timeline(shop, first, last)
