@@ -203,6 +203,8 @@ def test_json_has_the_documented_keys_and_reads_back(capsys: pytest.CaptureFixtu
             "--from 2026-01-01 --to 2027-01-02 covers 367 days; at most 366",
         ),
         (["--from", "2026-01-01"], "missing option '--to'"),
+        (["--from", "２０２６-01-01", "--to", "2026-01-02"], "--from '２０２６-01-01' is not a date (YYYY-MM-DD)"),
+        (["--from", "2026-01-01", "--to", "2026-01-02\x1b[2K"], "--to '2026-01-02\\x1b[2K' is not a date (YYYY-MM-DD)"),
         (
             ["--from", "0001-01-01", "--to", "0001-01-02"],
             "--from 0001-01-01 is out of range: kefu when reads 0001-01-02 to 9999-12-30",
@@ -212,7 +214,18 @@ def test_json_has_the_documented_keys_and_reads_back(capsys: pytest.CaptureFixtu
             "--to 9999-12-31 is out of range: kefu when reads 0001-01-02 to 9999-12-30",
         ),
     ],
-    ids=["bad month", "no such day", "no dashes", "backwards", "too long", "no --to", "first day", "last day"],
+    ids=[
+        "bad month",
+        "no such day",
+        "no dashes",
+        "backwards",
+        "too long",
+        "no --to",
+        "full-width digits",
+        "an escape",
+        "first day",
+        "last day",
+    ],
 )
 def test_bad_dates_are_one_line_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, out, err = run(capsys, "when", TW, *args)

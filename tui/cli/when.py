@@ -19,7 +19,7 @@ from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
 
 MAX_DAYS = 366  # engine.timeline.MAX_DAYS: kept here so a usage error needs no engine import
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @click.command()
