@@ -44,12 +44,20 @@ class _Frozen(BaseModel):
 class Answering(_Frozen):
     """What answers customers at one instant, as the decide step would route a new customer there."""
 
-    answers: Answerer  # who a new customer's message reaches first: agents, the bot or nobody
-    working: bool  # within working hours: agents are on duty
-    standing: Standing  # where the shop's hours stand; `holiday` while a closed day's date is on the clock
-    period: str | None  # the name of the period in force, None: the shop's own policy
-    assist: AssistMode  # off; on but suggesting only; on with shop-wide auto-send (AR-3, D-7)
-    bot: BotDuty  # off; on but off hours only (waits); all day beside agents (backup, BOT-2); answering
+    answers: Answerer = Field(description="who a new customer's message reaches first: agents, bot or nobody")
+    working: bool = Field(description="within working hours: agents are on duty")
+    standing: Standing = Field(
+        description="where the hours stand: always (no hours set), working, off, or holiday (a closed date; "
+        "working may still be true while the evening before's shift runs past midnight)"
+    )
+    period: str | None = Field(description="the name of the period in force; null: the shop's own settings")
+    assist: AssistMode = Field(
+        description="off; suggest (on, shop-wide auto-send off: AR-2); auto_send (on with shop-wide auto-send: AR-3)"
+    )
+    bot: BotDuty = Field(
+        description="off; waits (on, off hours only, in working hours); backup (on all day, in working hours: "
+        "answers customers no agent is free for, BOT-2); answers (on, outside working hours)"
+    )
 
 
 class Segment(_Frozen):
@@ -57,29 +65,29 @@ class Segment(_Frozen):
     instant on the shop's wall clock with its offset then (a fixed offset, as JSON writes it). A stretch
     also ends where the clock's offset changes (DST), so within one the wall clock runs evenly."""
 
-    start: dt.datetime
-    end: dt.datetime
-    answering: Answering
+    start: dt.datetime = Field(description="the stretch's first instant, with the shop's offset then")
+    end: dt.datetime = Field(description="the instant after the stretch, with the shop's offset then")
+    answering: Answering = Field(description="what answers customers during the stretch")
 
 
 class Day(_Frozen):
     """One date of the shop's calendar and its stretches, in order, covering the whole day."""
 
-    date: dt.date
-    minutes: int  # how long the day really is: 1440, or 1380 / 1500 on a day the clock changes
-    holiday: bool  # a closed day (`closed` in the shop's rules)
-    period: str | None  # the period in force that day
-    segments: tuple[Segment, ...]
+    date: dt.date = Field(description="the date, on the shop's calendar")
+    minutes: int = Field(description="how long the day really is: 1440, or 1380 / 1500 on a day the clock changes")
+    holiday: bool = Field(description="a closed date (closed in the shop's rules)")
+    period: str | None = Field(description="the name of the period in force that day, or null")
+    segments: tuple[Segment, ...] = Field(description="stretches covering the day in order, without gaps")
 
 
 class Timeline(_Frozen):
     """A shop's days from `first` to `last` (inclusive), on its own wall clock."""
 
-    shop: str
-    timezone: str
-    first: dt.date = Field(alias="from")
-    last: dt.date = Field(alias="to")
-    days: tuple[Day, ...]
+    shop: str = Field(description="the shop's id")
+    timezone: str = Field(description="the shop's IANA time zone: every time is read on its wall clock")
+    first: dt.date = Field(alias="from", description="the first day asked for")
+    last: dt.date = Field(alias="to", description="the last day asked for (included)")
+    days: tuple[Day, ...] = Field(description="one per date, in order")
 
 
 class Shift(_Frozen):

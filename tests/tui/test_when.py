@@ -189,6 +189,11 @@ def test_json_has_the_documented_keys_and_reads_back(capsys: pytest.CaptureFixtu
     assert code == 0 and list(schema["properties"]) == list(document)
     for name, model in (("Day", day), ("Segment", day["segments"][0]), ("Answering", day["segments"][0]["answering"])):
         assert list(schema["$defs"][name]["properties"]) == list(model), name
+    described = [
+        schema["properties"],
+        *(schema["$defs"][name]["properties"] for name in ("Day", "Segment", "Answering")),
+    ]
+    assert [key for keys in described for key, value in keys.items() if not value.get("description")] == []
 
 
 @pytest.mark.parametrize(
