@@ -18,7 +18,7 @@ from kefu.tui.cli.options import json_option, rules_argument, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
 
-MAX_DAYS = 366  # engine.timeline.MAX_DAYS: kept here so a usage error needs no engine import
+MAX_DAYS = 366  # engine.timeline.MAX_DAYS, for --help, which imports no engine module (a test holds them equal)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
