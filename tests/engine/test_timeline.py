@@ -2,8 +2,9 @@
 
 The timeline is read from the timetable, the period and the switches in force, so what it says is
 what the decide step does: tests play a customer message through `decide` at night, at lunch, in
-working hours and on a holiday, and compare. Boundaries: ranges at :30, a range past midnight, holidays, a period ending the night a
-range runs past midnight, and both changes of the clock in Europe/Berlin (23 and 25 hours).
+working hours and on a holiday, and compare. Boundaries: ranges at :30, a range past midnight,
+holidays, a period ending the night a range runs past midnight, and both changes of the clock in
+Europe/Berlin (23 and 25 hours).
 """
 
 from __future__ import annotations
