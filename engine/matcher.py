@@ -431,12 +431,12 @@ class Matcher:
             return Decision.suggest, f"suggest: the message is an exact ask of '{best.entry}' (score 100), but {held}"
         if best.raw < EVIDENCE_FLOOR:
             return Decision.none, (
-                f"no answer: raw {best.raw:g} < {EVIDENCE_FLOOR:g}, the message shares almost nothing with "
+                f"no answer: raw {best.raw:.3f} < {EVIDENCE_FLOOR:g}, the message shares almost nothing with "
                 f"'{best.entry}' (the least evidence a suggestion needs)"
             )
         if self.tiny:
             return Decision.suggest, (
-                f"suggest: raw {best.raw:g} >= {EVIDENCE_FLOOR:g}; the shop is too small to calibrate "
+                f"suggest: raw {best.raw:.3f} >= {EVIDENCE_FLOOR:g}; the shop is too small to calibrate "
                 f"({self._size()}), so only exact asks are auto-sent"
             )
         sure = f"score {best.score:g} {'>=' if best.score >= levels.confidence else '<'} {levels.confidence}"
