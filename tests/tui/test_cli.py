@@ -288,6 +288,7 @@ def test_eval_json_has_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureF
         "auto_precision",
         "oos_auto_rate",
         "suggest_recall_at_3",
+        "suggest_precision_at_3",
     ):
         assert key in report
     assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
