@@ -288,6 +288,7 @@ def grammar() -> dict[str, Any]:
 def _lexical() -> dict[str, Any]:
     """Comments, strings, numbers, dates, times and punctuation: the same in every block."""
     escapes = [
+        {"match": r'(?:[^"\\]|\\.)+$', "name": "invalid.illegal.unterminated-string.kefu"},  # K002: no closing '"'
         {"match": r"\\[\"\\nt]", "name": "constant.character.escape.kefu"},
         {"match": r"\\.", "name": "invalid.illegal.unknown-escape.kefu"},
     ]
