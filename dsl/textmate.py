@@ -68,7 +68,7 @@ def _words(words: tuple[str, ...] | list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
-def _key(text: str) -> str:
+def rule_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -160,7 +160,7 @@ def _statement(block: str, construct: Construct) -> dict[str, Any]:
         patterns.append({"include": f"#block-{construct.opens or construct.name}"})
     patterns += [{"include": "#string"}, {"include": "#separator"}, {"include": "#block-unknown"}]
     return {
-        "name": f"meta.statement.{_key(construct.name)}.kefu",
+        "name": f"meta.statement.{rule_key(construct.name)}.kefu",
         "begin": _START + regex,
         "beginCaptures": _captures(*(keyword for _ in words)),
         "end": _END,
@@ -203,9 +203,9 @@ def grammar() -> dict[str, Any]:
             continue
         statements = [_statement(block, c) for c in _constructs(block)]
         for construct, rule in zip(_constructs(block), statements):
-            repository[f"{block}-{_key(construct.name)}"] = rule
+            repository[f"{block}-{rule_key(construct.name)}"] = rule
         patterns: list[dict[str, Any]] = [{"include": "#comment"}]
-        patterns += [{"include": f"#{block}-{_key(c.name)}"} for c in _constructs(block)]
+        patterns += [{"include": f"#{block}-{rule_key(c.name)}"} for c in _constructs(block)]
         patterns += [{"include": "#separator"}, {"include": "#unknown-statement"}, {"include": "#string"}]
         repository[f"statements-{block}"] = {"patterns": patterns}
         if block != "file":

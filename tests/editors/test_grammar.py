@@ -322,7 +322,8 @@ def test_placeholders_are_scoped_in_exactly_the_strings_kefu_fills() -> None:
     in_grammar = {
         (block, c.name)
         for block, c in PLACES
-        if block != "expect" and {"include": "#reply-string"} in grammar[f"{block}-{textmate._key(c.name)}"]["patterns"]
+        if block != "expect"
+        and {"include": "#reply-string"} in grammar[f"{block}-{textmate.rule_key(c.name)}"]["patterns"]
     }
     assert in_grammar == REPLIES
     assert {name for _, name in REPLIES} == {"reply", "greeting", "fallback", "off_hours_reply"}
@@ -347,7 +348,7 @@ def statement_files(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str,
     folder = tmp_path_factory.mktemp("statements")
     files = {}
     for index, (block, construct) in enumerate(PLACES):
-        path = folder / f"{index:03}-{block}-{textmate._key(construct.name)}.kefu"
+        path = folder / f"{index:03}-{block}-{textmate.rule_key(construct.name)}.kefu"
         path.write_text(language.BLOCKS[block].holding(construct.example) + "\n", encoding="utf-8")
         files[(block, construct.name)] = path
     return files
