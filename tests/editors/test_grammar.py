@@ -153,7 +153,8 @@ def _span(atom: Atom, scope: str, what: str, width: int | None = None) -> Want:
 def _string(atom: Atom, reply: bool) -> Iterator[Want]:
     yield _span(atom, "string.quoted.double.kefu", f"string {atom.raw}")
     if not reply:
-        yield Want(atom.line, atom.column - 1, atom.end_column - 1, "meta.placeholder", "no placeholder", absent=True)
+        start = atom.column - 1
+        yield Want(atom.line, start, start + len(atom.raw), "meta.placeholder", "no placeholder", absent=True)
         return
     for match in _PLACEHOLDER_RE.finditer(atom.raw):
         start = atom.column - 1 + match.start()
