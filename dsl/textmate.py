@@ -159,10 +159,15 @@ def _statement(block: str, construct: Construct) -> dict[str, Any]:
     if construct.opens is not None or construct.lines:
         patterns.append({"include": f"#block-{construct.opens or construct.name}"})
     patterns += [{"include": "#string"}, {"include": "#separator"}, {"include": "#block-unknown"}]
+    names = [keyword for _ in words]
+    following = construct.args[len(words) - 1 :]
+    if following and following[0].kind == "name":  # the person right after the head: `online expect`, `set bot ...`
+        regex += f"(?:[ \\t]+({_WORD}))?"
+        names.append("variable.other.person.kefu")
     return {
         "name": f"meta.statement.{rule_key(construct.name)}.kefu",
         "begin": _START + regex,
-        "beginCaptures": _captures(*(keyword for _ in words)),
+        "beginCaptures": _captures(*names),
         "end": _END,
         "patterns": patterns,
     }
