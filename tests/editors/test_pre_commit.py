@@ -32,6 +32,7 @@ UNFORMATTED = (
     'preset extra "額外" {\n  language zh-Hant\n}\n'  # a preset no shop uses: the shops' tests stay as they are
     'faq extra.gift "禮物" {\n ask "可以包裝嗎"\n      reply "可以。"\n}\n'
 )
+UNREADABLE = 'faq open.quote {\n    ask "沒有收尾的引號\n}\n'  # K002: kefu fmt leaves it alone
 BROKEN = 'faq broken.entry "壞掉" {\n    ask "這一則沒有回覆"\n}\n'  # K013: an entry needs a reply
 
 
@@ -114,6 +115,12 @@ def test_hooks_pass_and_fail_with_the_real_pre_commit(tmp_path: Path) -> None:
     assert formatted == format_bytes(UNFORMATTED.encode(), str(extra)).text
     done = hook("kefu-fmt", extra)
     assert done.returncode == 0 and "Passed" in done.stdout, done.stdout + done.stderr
+    unreadable = rules / "presets" / "unreadable.kefu"
+    unreadable.write_text(UNREADABLE, encoding="utf-8")
+    done = hook("kefu-fmt", unreadable)
+    assert done.returncode == 1 and "error[K002]" in done.stdout, done.stdout + done.stderr
+    assert unreadable.read_text(encoding="utf-8") == UNREADABLE  # a file with syntax errors is left alone
+    subprocess.run([*GIT, "rm", "-q", "-f", "--", str(unreadable.relative_to(work))], cwd=work, check=True)
 
     sg = rules / "shops" / "sg" / "shop.kefu"
     done = hook("kefu-test", sg)
