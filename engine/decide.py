@@ -248,8 +248,10 @@ class _Step:
         return explain_step(self, match, conversation, repeats)
 
     def render(self, text: str, conversation: Conversation) -> str:
-        """Fill `${shop.name}`, `${shop.hours}`, `${customer.name}`, `${agent.name}` in a reply."""
-        if "${" not in text:
+        """Fill `${shop.name}`, `${shop.hours}`, `${customer.name}`, `${agent.name}` in a reply, and
+        write `$$` as the `$` it stands for (as `kefu check` reads them: left to right, spaces inside
+        the braces allowed)."""
+        if "$" not in text:
             return text
         values = {
             "shop.name": self.shop.name,
@@ -354,13 +356,16 @@ class _Step:
         )
 
 
-_PLACEHOLDER = re.compile(r"(?P<before> ?)\$\{(?P<name>[a-z.]+)\}(?P<after> ?)")
+_PLACEHOLDER = re.compile(r"(?P<dollar>\$\$)|(?P<before> ?)\$\{(?P<name>[^}\n]*)\}(?P<after> ?)")
 
 
 def _filled(found: re.Match[str], values: dict[str, str]) -> str:
     """A placeholder's value with the spaces around it; an empty value (a customer without a name)
     takes one of them along: "Hi ${customer.name}, welcome" reads "Hi, welcome", not "Hi , welcome"."""
+    if found.group("dollar"):
+        return "$"
     before, name, after = found.group("before", "name", "after")
+    name = name.strip()
     if name not in values:
         return found.group(0)
     if values[name]:

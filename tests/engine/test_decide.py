@@ -128,12 +128,16 @@ def test_AR2_suggested_replies_show_what_the_customer_would_get(tw: CompiledShop
         ("${customer.name} 您好", None, "您好"),
         ("您好 ${customer.name}!", None, "您好!"),
         ("${customer.name} ${customer.name} hi", "A", "A A hi"),
+        ("S$$40, US$$30 and $$${customer.name}", "A", "S$40, US$30 and $A"),
+        ("Hi ${ customer.name }!", "Mia", "Hi Mia!"),
+        ("literally $${customer.name}", "A", "literally ${customer.name}"),
     ],
 )
-def test_a_placeholder_without_a_value_leaves_no_stray_space(
+def test_placeholders_are_filled_as_kefu_check_reads_them(
     tw: CompiledShop, text: str, name: str | None, shown: str
 ) -> None:
-    """A greeting to a customer whose name is not known reads as a sentence ("Hi, welcome")."""
+    """A greeting to a customer whose name is not known reads as a sentence ("Hi, welcome"); `$$` is a
+    `$` (an imported reply's prices), and a name with spaces in its braces is filled as check reads it."""
     greeted = variant(tw, policy=tw.shop.policy.model_copy(update={"greeting": text}))
     message = {**says(NIGHT, UNKNOWN), **({"customer": name} if name else {})}
     _, actions = play(greeted, message)
