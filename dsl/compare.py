@@ -158,15 +158,18 @@ def _draft_places(draft: PolicyDraft, into: dict[str, Span]) -> None:
         into.setdefault("greeting", draft.greeting[1])
 
 
-def _statement_line(file: str, start: int, end: int, word: str) -> int | None:
-    """The line between `start` and `end` where a statement `word` begins (the model keeps no span for
-    a shop's holidays)."""
+def _statement_line(file: str, start: int, word: str) -> int | None:
+    """The line of the statement `word` in the block that opens on line `start` (the model keeps no
+    span of a shop's holidays): looked for up to the block's closing brace at the line's start."""
     try:
         lines = Path(file).read_text(encoding="utf-8-sig", errors="replace").split("\n")
     except OSError:
         return None
-    for number in range(start, min(end, len(lines)) + 1):
-        text = lines[number - 1].strip()
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line.startswith("}"):
+            return None
+        text = line.strip()
         if text == word or text.startswith((word + " ", word + "\t")):
             return number
     return None
@@ -201,7 +204,7 @@ def places_of(shop: Shop, cache: Cache) -> Places:
             for day, _, atom in header.hours:
                 places.policy.setdefault(f"hours.{WEEKDAYS[day]}", atom.span(items.path))
                 places.policy.setdefault("hours", atom.span(items.path))
-            line = _statement_line(header.span.file, header.span.line, header.span.end_line, "closed")
+            line = _statement_line(header.span.file, header.span.line, "closed")
             if line is not None:
                 places.policy["holidays"] = header.span.model_copy(update={"line": line, "end_line": line})
     return places
@@ -325,9 +328,10 @@ class _Comparer:
             if twins:
                 renamed[ident] = twins.pop(0)
         where = {"unit": kind, "shop": unit}
-        for ident in gone:
-            entry = before[ident]
-            if ident in renamed:
+        for ident, entry in before.items():  # in the old file's order, then what came
+            if ident in after:
+                self.entry(unit, kind, entry, after[ident])
+            elif ident in renamed:
                 new_id = renamed[ident]
                 self.add(
                     kind="entry_renamed",
@@ -338,25 +342,22 @@ class _Comparer:
                     new_at=self.new.at(after[new_id].span),
                 )
                 self.entry(unit, kind, entry, after[new_id])
-                continue
-            dropped = self.new.places.get(unit)
-            drop_span = dropped.drops.get(ident) if dropped else None
-            self.add(
-                kind="entry_removed",
-                **where,
-                entry=ident,
-                old=_entry_value(entry),
-                old_at=self.old.at(entry.span),
-                new_at=self.new.at(drop_span),
-            )
+            else:
+                dropped = self.new.places.get(unit)
+                drop_span = dropped.drops.get(ident) if dropped else None
+                self.add(
+                    kind="entry_removed",
+                    **where,
+                    entry=ident,
+                    old=_entry_value(entry),
+                    old_at=self.old.at(entry.span),
+                    new_at=self.new.at(drop_span),
+                )
         for ident in came:
             if ident in renamed.values():
                 continue
             entry = after[ident]
             self.add(kind="entry_added", **where, entry=ident, new=_entry_value(entry), new_at=self.new.at(entry.span))
-        for ident, entry in before.items():
-            if ident in after:
-                self.entry(unit, kind, entry, after[ident])
 
     def entry(self, unit: str, kind: Literal["shop", "preset"], old: FaqEntry, new: FaqEntry) -> None:
         where = {

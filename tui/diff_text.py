@@ -77,18 +77,18 @@ def _counted(n: int, word: str) -> str:
 def phrase(change: Change, q: Quote, v: Quote) -> Phrase:
     """`change` in words; `q` shows a name or text from the rules, `v` a value kefu wrote."""
     kind = change.kind
-    entry = q(change.entry or "")
+    entry = v(change.entry or "")
     if kind == "shop_added":
-        return Phrase("added", f"shop {q(change.shop)} added: {q(str(change.new))}")
+        return Phrase("added", f"shop {v(change.shop)} added: {q(str(change.new))}")
     if kind == "shop_removed":
-        return Phrase("removed", f"shop {q(change.shop)} removed: {q(str(change.old))}")
+        return Phrase("removed", f"shop {v(change.shop)} removed: {q(str(change.old))}")
     if kind in ("entry_added", "entry_removed"):
         value = change.new if kind == "entry_added" else change.old
         how = "added" if kind == "entry_added" else "removed"
         asks = _counted(len(value["asks"]), "ask")
         return Phrase(how, f"entry {entry} {how}: {q(value['title'])}, {asks}", [("", f"reply {q(value['reply'])}")])
     if kind == "entry_renamed":
-        return Phrase("changed", f"entry {q(change.old_entry or '')} renamed to {entry} (the same asks and reply)")
+        return Phrase("changed", f"entry {v(change.old_entry or '')} renamed to {entry} (the same asks and reply)")
     if kind in ("asks_changed", "keywords_changed"):
         what = "asks" if kind == "asks_changed" else "keywords"
         lines = [("+", q(t)) for t in change.added] + [("-", q(t)) for t in change.removed]
@@ -121,14 +121,14 @@ def phrase(change: Change, q: Quote, v: Quote) -> Phrase:
         how = "added" if kind == "staff_added" else "removed"
         own = "" if value["auto_send"] is None else f", auto_send {_value('', value['auto_send'])}"
         return Phrase(
-            how, f"staff {q(change.staff or '')} {how}: {v(value['role'])}, capacity {value['capacity']}{own}"
+            how, f"staff {v(change.staff or '')} {how}: {v(value['role'])}, capacity {value['capacity']}{own}"
         )
     if kind == "staff_changed":
         old, new = (
             "(the shop's)" if x is None and change.setting == "auto_send" else _value("", x)
             for x in (change.old, change.new)
         )
-        return Phrase("changed", f"staff {q(change.staff or '')} {change.setting}: {v(old)} -> {v(new)}")
+        return Phrase("changed", f"staff {v(change.staff or '')} {change.setting}: {v(old)} -> {v(new)}")
     if kind == "synonyms_changed":
         lines = [("+", q(t)) for t in change.added] + [("-", q(t)) for t in change.removed]
         return Phrase("changed", "synonyms changed", lines)
