@@ -10,6 +10,7 @@ the comment; in Markdown it stands in code spans, so nothing in it is read as ma
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,27 +215,26 @@ def code(text: str) -> str:
     """`text` as a Markdown code span: control characters as escapes, a fence longer than any run of
     backticks in it, padded when it starts or ends with one."""
     shown = visible(text)
-    longest, run = 0, 0
-    for char in shown:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
+    longest = max((len(run) for run in re.findall("`+", shown)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
+def fence(lines: list[str], info: str = "") -> list[str]:
+    """`lines` in a fenced code block whose fence is longer than any run of backticks in them."""
+    longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
+    marks = "`" * max(3, longest + 1)
+    return [f"{marks}{info}", *lines, marks]
+
+
 def render_markdown(diff: RulesDiff) -> str:
-    """A pull-request comment: a title, the summary, the owner/admin-only changes called out, then each
-    shop's changes as a list."""
-    lines = [
-        f"### kefu diff: {code(diff.old)} → {code(diff.new)}",
-        "",
-        summary(diff).replace(visible(diff.old), code(diff.old), 1).replace(visible(diff.new), code(diff.new), 1)
-        if not diff.changes
-        else f"**{summary(diff)}**",
-    ]
+    """A pull-request comment: a title, the summary in bold, then each shop's changes as a list, the
+    owner/admin-only ones marked; asks, replies and holidays in a `diff` block under their change."""
+    lines = [f"### kefu diff: {code(diff.old)} → {code(diff.new)}", ""]
     if not diff.changes:
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + ["No changes in meaning."]) + "\n"
+    lines.append(f"**{summary(diff)}**")
     unit = None
     for change in diff.changes:
         if _unit(change) != unit:
@@ -245,8 +245,10 @@ def render_markdown(diff: RulesDiff) -> str:
         owner = f" ⚠️ **{owner_note(change)}**" if change.owner_only else ""
         where = " → ".join(code(at) for at in (change.old_at, change.new_at) if at)
         lines.append(f"- {mark} {words.headline}{owner}" + (f" ({where})" if where else ""))
-        for sign, text in words.details:
-            lines.append(f"  - {sign + ' ' if sign else ''}{text}")
+        details = phrase(change, terminal_quote, plain).details
+        if details:
+            block = [f"{sign} {text}" if sign else f"  {text}" for sign, text in details]
+            lines += ["", *("  " + line for line in fence(block, "diff")), ""]
     return "\n".join(lines) + "\n"
 
 

@@ -403,11 +403,19 @@ def test_markdown_output_for_a_pull_request(tmp_path: Path, capsys, monkeypatch)
         "\n"
         "- ✏️ bot: `on` -> `off` ⚠️ **owner/admin only: BOT-1** (`old/shop.kefu:20` → `new/shop.kefu:20`)\n"
         "- ✏️ entry `shipping.free` asks: 1 added, 1 removed (`old/shop.kefu:37` → `new/shop.kefu:37`)\n"
-        "  - + `買多少免運費`\n"
-        "  - - `滿多少免運`\n"
+        "\n"
+        "  ```diff\n"
+        '  + "買多少免運費"\n'
+        '  - "滿多少免運"\n'
+        "  ```\n"
+        "\n"
         "- ✏️ entry `shipping.free` reply changed (`old/shop.kefu:35` → `new/shop.kefu:35`)\n"
-        "  - - `滿 499 免運`\n"
-        "  - + `滿 599 免運`\n"
+        "\n"
+        "  ```diff\n"
+        '  - "滿 499 免運"\n'
+        '  + "滿 599 免運"\n'
+        "  ```\n"
+        "\n"
         "- ✏️ entry `store.location` renamed to `store.shop` (the same asks and reply)"
         " (`old/shop.kefu:42` → `new/shop.kefu:42`)\n"
     )
@@ -453,14 +461,15 @@ def test_text_from_the_rules_shows_control_characters_as_escapes(tmp_path: Path,
     _, out, _ = run(capsys, "diff", "old", "new")
     assert "\u202e" not in out and '+ "滿 499 免運\\u202e"' in out
     _, out, _ = run(capsys, "diff", "old", "new", "--format", "markdown")
-    assert "\u202e" not in out and "`滿 499 免運\\u202e`" in out
+    assert "\u202e" not in out and '  + "滿 499 免運\\u202e"' in out
 
 
 def test_markdown_code_spans_survive_backticks() -> None:
-    from kefu.tui.diff_text import code
+    from kefu.tui.diff_text import code, fence
 
     assert code("a`b") == "``a`b``"
     assert code("`x`") == "`` `x` ``"
+    assert fence(["a ``` b"], "diff") == ["````diff", "a ``` b", "````"]
 
 
 def test_json_and_another_format_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -> None:
@@ -635,3 +644,68 @@ def test_the_demo_rules_against_themselves_at_head(capsys: pytest.CaptureFixture
     monkeypatch.chdir(root)
     code, out, err = run(capsys, "diff", "HEAD", "rules")
     assert (code, out) == (0, ""), err
+
+
+# -- the demo shops: overrides, drops, presets ---------------------------------------------------------
+
+
+def demo_pair(tmp_path: Path, *pairs: tuple[str, str], preset: tuple[str, str] | None = None) -> None:
+    """The demo rules as old/rules and new/rules, the new shop tw's file (and a preset) edited."""
+    from tests.conftest import copy_rules
+
+    for side in ("old", "new"):
+        (tmp_path / side).mkdir()
+    copy_rules(tmp_path / "old")
+    rules = copy_rules(tmp_path / "new")
+    shop = rules / "shops" / "tw" / "shop.kefu"
+    shop.write_text(edited(shop.read_text(encoding="utf-8"), *pairs), encoding="utf-8")
+    if preset is not None:
+        general = rules / "presets" / "general.zh-Hant.kefu"
+        general.write_text(edited(general.read_text(encoding="utf-8"), preset), encoding="utf-8")
+
+
+def test_an_override_is_placed_where_the_shop_writes_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo_pair(tmp_path, ("單筆滿 NT$499 即享免運", "單筆滿 NT$599 即享免運"))
+    code, out, _ = run(capsys, "diff", "old/rules", "new/rules", "--json")
+    change = only(json.loads(out)["changes"])
+    assert (code, change["kind"], change["shop"], change["entry"]) == (1, "reply_changed", "tw", "shipping.fee")
+    assert (change["old_at"], change["new_at"]) == (
+        "old/rules/shops/tw/shop.kefu:55",
+        "new/rules/shops/tw/shop.kefu:55",
+    )
+
+
+def test_a_dropped_preset_entry_points_at_the_drop(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo_pair(tmp_path, ("drop faq payment.installment", "drop faq payment.installment\ndrop faq product.wholesale"))
+    _, out, _ = run(capsys, "diff", "old/rules", "new/rules", "--json")
+    found = [c for c in json.loads(out)["changes"] if c["kind"] != "tests_changed"]
+    change = only(found)
+    assert (change["kind"], change["entry"]) == ("entry_removed", "product.wholesale")
+    assert change["new_at"] == "new/rules/shops/tw/shop.kefu:66"
+    assert change["old_at"].startswith("old/rules/presets/general.zh-Hant.kefu:")
+
+
+def test_a_preset_change_shows_in_each_shop_that_uses_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo_pair(tmp_path, preset=('faq shipping.fee "運費計算"', 'faq shipping.fee "運費"'))
+    _, out, _ = run(capsys, "diff", "old/rules", "new/rules", "--json")
+    change = only(json.loads(out)["changes"])
+    assert (change["unit"], change["shop"], change["setting"]) == ("shop", "tw", "title")
+    assert change["new_at"] == "new/rules/shops/tw/shop.kefu:55"  # the shop's override of that entry
+
+
+def test_a_preset_no_shop_uses_is_compared_on_its_own(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo_pair(tmp_path, preset=('faq shipping.fee "運費計算"', 'faq shipping.fee "運費"'))
+    _, out, _ = run(capsys, "diff", "old/rules/presets", "new/rules/presets", "--json")
+    change = only(json.loads(out)["changes"])
+    assert (change["unit"], change["shop"], change["entry"], change["old"], change["new"]) == (
+        "preset",
+        "general",
+        "shipping.fee",
+        "運費計算",
+        "運費",
+    )
+    assert change["new_at"] == "new/rules/presets/general.zh-Hant.kefu:66"
