@@ -17,7 +17,7 @@ and when it works (BOT-1) may be changed only by the owner or an admin: their ch
 
 Every change carries `file:line` on both sides where the setting is written (`old_at`, `new_at`), as
 the side names its files (`REV:path` for a revision). Lines of single settings come from the files'
-parse results (`PolicyDraft`), read once more through the same parse cache the load used.
+parse results (`PolicyDraft`, kept in `LoadResult.items`): the rules model keeps one span per block.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kefu.dsl.build import FileItems, PolicyDraft
-from kefu.dsl.cache import Cache
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import (
     WEEKDAYS,
@@ -175,16 +174,11 @@ def _statement_line(file: str, start: int, word: str) -> int | None:
     return None
 
 
-def places_of(shop: Shop, cache: Cache) -> Places:
-    """Where `shop`'s settings are written, from its files' parse results (through `cache`)."""
-    from kefu.dsl.load import Loader
-
-    loader = Loader(cache)
-    paths = [Path(name) for name in shop.files]
-    loader.files(paths)
+def places_of(shop: Shop, items_of: dict[Path, FileItems | None]) -> Places:
+    """Where `shop`'s settings are written, from its files' parse results (`LoadResult.items`)."""
     places = Places(header=shop.span)
-    for path in paths:
-        items: FileItems | None = loader.items.get(path.resolve())
+    for name in shop.files:
+        items = items_of.get(Path(name).resolve())
         if items is None:
             continue
         for draft in (items.policy, *items.more_policy):
@@ -223,9 +217,15 @@ class Side:
     rules: RuleSet
     name: Callable[[str], str] = lambda file: file
     places: dict[str, Places] = field(default_factory=dict)  # by shop id
+    names: dict[str, str] = field(default_factory=dict)  # file -> its name, each looked up once
 
     def at(self, span: Span | None) -> str | None:
-        return None if span is None else f"{self.name(span.file)}:{span.line}"
+        if span is None:
+            return None
+        name = self.names.get(span.file)
+        if name is None:
+            name = self.names[span.file] = self.name(span.file)
+        return f"{name}:{span.line}"
 
 
 def _get(policy: Policy, path: str) -> Any:
@@ -360,6 +360,8 @@ class _Comparer:
             self.add(kind="entry_added", **where, entry=ident, new=_entry_value(entry), new_at=self.new.at(entry.span))
 
     def entry(self, unit: str, kind: Literal["shop", "preset"], old: FaqEntry, new: FaqEntry) -> None:
+        if _same_entry(old, new):
+            return
         where = {
             "unit": kind,
             "shop": unit,
@@ -601,6 +603,19 @@ class _Comparer:
     def preset(self, old: Preset, new: Preset) -> None:
         self.synonyms(new.id, "preset", old.synonyms, new.synonyms)
         self.entries(new.id, "preset", old.entries, new.entries)
+
+
+def _same_entry(old: FaqEntry, new: FaqEntry) -> bool:
+    """Whether two entries mean the same, written alike (the common case, checked before anything else)."""
+    return (
+        old.reply == new.reply
+        and old.title == new.title
+        and old.keywords == new.keywords
+        and old.category == new.category
+        and old.auto == new.auto
+        and len(old.asks) == len(new.asks)
+        and all(a.text == b.text for a, b in zip(old.asks, new.asks))
+    )
 
 
 def _owner_only(written: set[str]) -> tuple[str, ...]:

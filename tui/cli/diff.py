@@ -42,7 +42,7 @@ def load_side(source: RulesSource, cache: Cache) -> Side:
             Failure.findings,
             details=render.render_text(errors, lambda name: render.file_lines(str(source.disk_path(name)))),
         )
-    places = {shop.id: places_of(shop, cache) for shop in result.rules.shops}
+    places = {shop.id: places_of(shop, result.items) for shop in result.rules.shops}
     return Side(label=source.label, rules=result.rules, name=source.name, places=places)
 
 
