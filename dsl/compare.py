@@ -283,8 +283,9 @@ def _synonym_key(group: SynonymGroup) -> tuple[str, tuple[str, ...]]:
     return group.terms[0], tuple(sorted(group.terms[1:]))
 
 
-def synonym_text(key: tuple[str, tuple[str, ...]]) -> str:
-    return " = ".join((key[0], *key[1]))
+def synonym_text(group: SynonymGroup) -> str:
+    """A group as it is written: `運費 = 郵費 = 寄費`."""
+    return " = ".join(group.terms)
 
 
 def _entry_value(entry: FaqEntry) -> dict[str, Any]:
@@ -475,7 +476,7 @@ class _Comparer:
                     kind="period_removed",
                     shop=unit,
                     period=name,
-                    old=self.period_value(period, old.policy, old_places.written_in(name)),
+                    old=self.period_value(period, old_places.written_in(name)),
                     old_at=self.old.at(period.span),
                     owner_only=_owner_only(old_places.written_in(name)),
                 )
@@ -485,7 +486,7 @@ class _Comparer:
                     kind="period_added",
                     shop=unit,
                     period=name,
-                    new=self.period_value(period, new.policy, new_places.written_in(name)),
+                    new=self.period_value(period, new_places.written_in(name)),
                     new_at=self.new.at(period.span),
                     owner_only=_owner_only(new_places.written_in(name)),
                 )
@@ -508,7 +509,7 @@ class _Comparer:
             self.policy(unit, period.policy, other.policy, period=name, only=written)
 
     @staticmethod
-    def period_value(period: Period, base: Policy, written: set[str]) -> dict[str, Any]:
+    def period_value(period: Period, written: set[str]) -> dict[str, Any]:
         settings = {path: _get(period.policy, path) for path, _ in POLICY_SETTINGS if path in written}
         return {"dates": _dates(period), "settings": settings}
 
@@ -556,8 +557,8 @@ class _Comparer:
                 kind="synonyms_changed",
                 unit=kind,
                 shop=unit,
-                added=tuple(synonym_text(k) for k in added),
-                removed=tuple(synonym_text(k) for k in removed),
+                added=tuple(synonym_text(after[k]) for k in added),
+                removed=tuple(synonym_text(before[k]) for k in removed),
                 old_at=self.old.at(before[removed[0]].span) if removed else None,
                 new_at=self.new.at(after[added[0]].span) if added else None,
             )

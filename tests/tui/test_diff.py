@@ -320,7 +320,7 @@ def test_synonyms_and_tests(tmp_path: Path, capsys, monkeypatch) -> None:
     )
     found = changes(tmp_path, capsys, monkeypatch, new)
     assert [(c["kind"], c["added"], c["removed"]) for c in found] == [
-        ("synonyms_changed", ["運費 = 寄費 = 郵費"], ["運費 = 郵費"]),
+        ("synonyms_changed", ["運費 = 郵費 = 寄費"], ["運費 = 郵費"]),
         ("tests_changed", [], []),
     ]
     assert found[1]["new"] == ['test "t"']
@@ -709,3 +709,76 @@ def test_a_preset_no_shop_uses_is_compared_on_its_own(tmp_path: Path, capsys, mo
         "運費",
     )
     assert change["new_at"] == "new/rules/presets/general.zh-Hant.kefu:66"
+
+
+# -- more categories ---------------------------------------------------------------------------------
+
+
+def test_synonym_terms_after_the_first_are_a_set_the_first_is_not(tmp_path: Path, capsys, monkeypatch) -> None:
+    three = edited(BASE, ("運費 = 郵費", "運費 = 郵費 = 寄費"))
+    assert changes(tmp_path, capsys, monkeypatch, edited(BASE, ("運費 = 郵費", "運費 = 寄費 = 郵費")), old=three) == []
+    new = edited(BASE, ("運費 = 郵費", "郵費 = 運費"))  # every term now reads as 郵費
+    (tmp_path / "again").mkdir()
+    change = only(changes(tmp_path / "again", capsys, monkeypatch, new))
+    assert (change["kind"], change["added"], change["removed"]) == (
+        "synonyms_changed",
+        ["郵費 = 運費"],
+        ["運費 = 郵費"],
+    )
+
+
+def test_an_entry_made_suggest_only(tmp_path: Path, capsys, monkeypatch) -> None:
+    new = edited(BASE, ('faq store.location "門市" {', 'faq store.location "門市" {\n    auto never'))
+    change = only(changes(tmp_path, capsys, monkeypatch, new))
+    assert (change["kind"], change["setting"], change["old"], change["new"]) == ("entry_changed", "auto", True, False)
+
+
+def test_staff_and_periods_removed(tmp_path: Path, capsys, monkeypatch) -> None:
+    new = edited(
+        BASE,
+        ("    agent amy capacity 5\n", ""),
+        ('period "大促" 2026-11-10..2026-11-12 {\n    bot {\n        when all_day\n    }\n}\n\n', ""),
+    )
+    found = changes(tmp_path, capsys, monkeypatch, new)
+    assert [(c["kind"], c["period"], c["staff"], c["owner_only"]) for c in found] == [
+        ("period_removed", "大促", None, ["BOT-1"]),
+        ("staff_removed", None, "amy", []),
+    ]
+    assert found[0]["old"] == {"dates": "2026-11-10..2026-11-12", "settings": {"bot.when": "all_day"}}
+    assert (found[0]["old_at"], found[0]["new_at"]) == ("old/shop.kefu:47", None)
+
+
+def test_shops_added_and_removed(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_shop(tmp_path / "old" / "s", BASE)
+    write_shop(tmp_path / "new" / "s", BASE)
+    write_shop(tmp_path / "new" / "t", BASE.replace('shop s "Shop S"', 'shop t "Shop T"'))
+    code, out, _ = run(capsys, "diff", "old", "new", "--json")
+    change = only(json.loads(out)["changes"])
+    assert (code, change["kind"], change["shop"], change["new"], change["new_at"]) == (
+        1,
+        "shop_added",
+        "t",
+        "Shop T",
+        "new/t/shop.kefu:1",
+    )
+    code, out, _ = run(capsys, "diff", "new", "old", "--json")
+    assert [(c["kind"], c["shop"]) for c in json.loads(out)["changes"]] == [("shop_removed", "t")]
+
+
+def test_colour_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from kefu.tui.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    write_shop(tmp_path / "old", BASE)
+    write_shop(tmp_path / "new", NEW)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = CliRunner().invoke(cli, ["diff", "old", "new"], color=True)  # as on a terminal
+    assert coloured.exit_code == 1 and "\x1b[" in coloured.stdout
+    piped = CliRunner().invoke(cli, ["diff", "old", "new"])
+    assert piped.exit_code == 1 and "\x1b[" not in piped.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    asked = CliRunner().invoke(cli, ["diff", "old", "new"], color=True)
+    assert "\x1b[" not in asked.stdout
