@@ -7,8 +7,8 @@ as a path on disk or at a revision. How an argument is read (`rules_source`):
 - `REV:PATH` is PATH at the revision REV, as git spells it: PATH is from the repository's root, or
   from the working directory when it starts with `./` or `../` (`HEAD~1:rules/`, `main:./tw`);
 - a bare `REV` is the same rules path at that revision: the path the other argument names (for
-  `kefu diff HEAD~1 rules/shops/tw`, `HEAD~1:rules/shops/tw`), or the working directory when the other
-  is a bare revision as well.
+  `kefu diff HEAD~1 rules/shops/tw`, `HEAD~1:rules/shops/tw`, in the repository holding that path),
+  or the working directory when the other is a bare revision as well.
 
 The revision's `.kefu` files (the whole tree's, so `use "../../presets/x.kefu"` still finds its preset)
 are read with `git ls-tree` and `git cat-file --batch` into a temporary folder laid out as the
@@ -212,12 +212,19 @@ def opened(spec: Spec, other: Spec | None = None, cwd: Path | None = None) -> It
     if spec.on_disk:
         yield RulesSource(path=Path(spec.text), label=spec.text)
         return
-    root = repository_root(here, spec)
+    beside = other is not None and other.on_disk and spec.path is None  # the other side's path, at REV
+    if beside:
+        assert other is not None
+        named = Path(other.text).resolve()
+        root = repository_root(named if named.is_dir() else named.parent, spec)  # the repository holding it
+    else:
+        root = repository_root(here, spec)
     tree = tree_of(root, spec)
     assert spec.revision is not None
     if spec.path is not None:
         path = repository_path(spec.path, root, here)
-    elif other is not None and other.on_disk:
+    elif beside:
+        assert other is not None
         path = disk_to_repository(Path(other.text), root)
     elif other is not None and other.path is not None:
         path = repository_path(other.path, root, here)

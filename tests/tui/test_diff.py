@@ -782,3 +782,20 @@ def test_colour_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NO_COLOR", "1")
     asked = CliRunner().invoke(cli, ["diff", "old", "new"], color=True)
     assert "\x1b[" not in asked.stdout
+
+
+def test_a_file_at_a_revision_brings_its_shop(repository: Path, capsys) -> None:
+    code, out, _ = run(capsys, "diff", "HEAD~1:rules/shops/s/shop.kefu", "rules/shops/s/shop.kefu", "--json")
+    assert code == 1
+    assert [k[:2] for k in kinds_of(out)] == [k[:2] for k in EXPECTED]
+
+
+def test_a_bare_revision_reads_the_repository_of_the_other_path(repository: Path, capsys, monkeypatch) -> None:
+    elsewhere = repository.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not in any repository
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(repository.parent))
+    code, out, _ = run(capsys, "diff", "HEAD~1", str(repository / "rules"), "--json")
+    assert code == 1
+    assert json.loads(out)["old"] == "HEAD~1:rules"
+    assert [k[:2] for k in kinds_of(out)] == [k[:2] for k in EXPECTED]
