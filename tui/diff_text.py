@@ -15,10 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
-
 from kefu.dsl.compare import WRITTEN, Change, RulesDiff
 from kefu.dsl.visible import visible
+
+COLOURS = {"red": 31, "green": 32, "yellow": 33, "magenta": 35}
+
+
+def style(text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
+    """`text` in ANSI colour and weight; the command's echo strips them when the output is no terminal."""
+    codes = ([str(COLOURS[fg])] if fg else []) + (["1"] if bold else []) + (["2"] if dim else [])
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
+
 
 Quote = Callable[[str], str]  # how a value from the rules is shown: quoted (terminal) or a code span (Markdown)
 
@@ -190,24 +197,24 @@ def summary(diff: RulesDiff) -> str:
 
 
 def render_text(diff: RulesDiff) -> str:
-    """The changes by shop, each with its place on both sides; styled (click strips styles off a tty)."""
-    lines = [click.style(f"{visible(diff.old)} -> {visible(diff.new)}", bold=True)]
+    """The changes by shop, each with its place on both sides, styled (`style`)."""
+    lines = [style(f"{visible(diff.old)} -> {visible(diff.new)}", bold=True)]
     unit = None
     colour = {"added": "green", "removed": "red", "changed": "yellow"}
     for change in diff.changes:
         if _unit(change) != unit:
             unit = _unit(change)
-            lines.append(click.style(f"{change.unit} {visible(change.shop)}", bold=True))
+            lines.append(style(f"{change.unit} {visible(change.shop)}", bold=True))
         words = phrase(change, terminal_quote, plain)
         head = f"  {SIGIL[words.how]} {words.headline}"
-        lines.append(click.style(head, fg=colour[words.how]))
+        lines.append(style(head, fg=colour[words.how]))
         if change.owner_only:
-            lines[-1] += "  " + click.style(f"[{owner_note(change)}]", fg="magenta", bold=True)
+            lines[-1] += "  " + style(f"[{owner_note(change)}]", fg="magenta", bold=True)
         for sign, text in words.details:
             lines.append(f"      {sign} {text}".rstrip() if sign else f"      {text}")
         where = _where(change)
         if where:
-            lines.append(click.style(f"      {where}", dim=True))
+            lines.append(style(f"      {where}", dim=True))
     return "\n".join(lines)
 
 
