@@ -185,7 +185,7 @@ def _blobs(root: Path, objects: list[str]) -> list[bytes]:
     return contents
 
 
-def extract(root: Path, tree: str, target: Path) -> list[str]:
+def extract(root: Path, tree: str, target: Path) -> set[str]:
     """Write the `.kefu` files of `tree` below `target` (as the repository lays them out) and return
     every path of the tree, folders included."""
     rows = _entries(root, tree)
@@ -197,7 +197,7 @@ def extract(root: Path, tree: str, target: Path) -> list[str]:
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(data)
     (target / MARKER).mkdir(exist_ok=True)
-    return [path for _, _, _, path in rows]
+    return {path for _, _, _, path in rows}
 
 
 def _label(revision: str, path: str) -> str:
@@ -235,4 +235,6 @@ def opened(spec: Spec, other: Spec | None = None, cwd: Path | None = None) -> It
         paths = extract(root, tree, target)
         if path and path not in paths:
             raise KefuError(f"'{path}' does not exist at {spec.revision}", Failure.not_found)
+        if path and not (target / path).exists():  # a file that is no .kefu file, or a symbolic link
+            raise KefuError(f"'{path}' at {spec.revision} is neither a .kefu file nor a folder", Failure.usage)
         yield RulesSource(path=target / path, label=_label(spec.revision, path), revision=spec.revision, root=target)

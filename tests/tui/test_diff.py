@@ -799,3 +799,20 @@ def test_a_bare_revision_reads_the_repository_of_the_other_path(repository: Path
     assert code == 1
     assert json.loads(out)["old"] == "HEAD~1:rules"
     assert [k[:2] for k in kinds_of(out)] == [k[:2] for k in EXPECTED]
+
+
+def test_a_file_at_a_revision_that_is_no_rule_file(repository: Path, capsys) -> None:
+    (repository / "notes.txt").write_text("x", encoding="utf-8")
+    git(repository, "add", "notes.txt")
+    git(repository, "commit", "-q", "-m", "notes")
+    code, _, err = run(capsys, "diff", "HEAD:notes.txt", "rules/")
+    assert code == 2
+    assert (
+        err == "kefu diff: error: 'notes.txt' at HEAD is neither a .kefu file nor a folder (see 'kefu diff --help')\n"
+    )
+
+
+def test_a_revision_path_out_of_the_repository(repository: Path, capsys) -> None:
+    code, _, err = run(capsys, "diff", "HEAD:../x", "rules/")
+    assert code == 2
+    assert err == f"kefu diff: error: '../x' is outside the repository at {repository} (see 'kefu diff --help')\n"
