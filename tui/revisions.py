@@ -91,6 +91,17 @@ def parse_spec(text: str) -> Spec:
     return Spec(text, text, None)
 
 
+def base_spec(text: str) -> Spec:
+    """A `--base REV` option's value: always a revision (`REV`, or `REV:PATH`), never a path on disk.
+    `opened(base_spec(rev), parse_spec(rules))` reads RULES' path at REV."""
+    if text.startswith("-") or not text:
+        raise KefuError(f"'{text}' is not a git revision", Failure.usage)
+    revision, colon, path = text.partition(":")
+    if colon and not revision:
+        raise KefuError(f"'{text}': name a revision before ':' (HEAD:{path})", Failure.usage)
+    return Spec(text, revision, path if colon else None)
+
+
 def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(

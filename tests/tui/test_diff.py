@@ -816,3 +816,34 @@ def test_a_revision_path_out_of_the_repository(repository: Path, capsys) -> None
     code, _, err = run(capsys, "diff", "HEAD:../x", "rules/")
     assert code == 2
     assert err == f"kefu diff: error: '../x' is outside the repository at {repository} (see 'kefu diff --help')\n"
+
+
+def test_how_an_argument_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefu.tui.errors import KefuError
+    from kefu.tui.revisions import Spec, base_spec, parse_spec
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main").mkdir()
+    assert parse_spec("main") == Spec("main")  # a path that exists wins
+    assert parse_spec("HEAD~1") == Spec("HEAD~1", "HEAD~1", None)
+    assert parse_spec("main:rules/") == Spec("main:rules/", "main", "rules/")
+    assert base_spec("main") == Spec("main", "main", None)  # --base is always a revision
+    assert base_spec("main:rules") == Spec("main:rules", "main", "rules")
+    for bad in ("-x", ":rules"):
+        with pytest.raises(KefuError):
+            parse_spec(bad)
+        with pytest.raises(KefuError):
+            base_spec(bad)
+
+
+def test_base_revision_reads_the_rules_path_at_it(repository: Path) -> None:
+    """How `kefu impact --base REV RULES` and `kefu when --base REV` will read the old rules."""
+    from kefu.tui.revisions import base_spec, opened, parse_spec
+
+    with opened(base_spec("HEAD~1"), parse_spec("rules/shops/s")) as source:
+        assert source.label == "HEAD~1:rules/shops/s"
+        text = (source.path / "shop.kefu").read_text(encoding="utf-8")
+        assert "bot {\n    on" in text
+        assert source.name(str(source.path / "shop.kefu")) == "HEAD~1:rules/shops/s/shop.kefu"
+        folder = source.root
+    assert folder is not None and not folder.exists()  # the copy is gone with the block
