@@ -240,11 +240,12 @@ def _time(minutes: int) -> str:
 
 
 def hours_text(shop: Shop, weekday: int) -> str | None:
-    """A weekday's working hours as written (`09:00-12:00 13:00-18:00`), None when closed all day."""
+    """A weekday's working hours as the language writes them (`09:00-12:00 13:00-18:00`, `20:00-02:00`
+    past midnight, `18:00-24:00`), None when closed all day."""
     day = next((d for d in shop.hours if d.weekday == weekday), None)
     if day is None or not day.ranges:
         return None
-    return " ".join(f"{_time(r.start)}-{_time(r.end)}" for r in day.ranges)
+    return " ".join(f"{_time(r.start)}-{_time(r.end - 1440 if r.end > 1440 else r.end)}" for r in day.ranges)
 
 
 def closed_days(ranges: Iterable[DateRange]) -> list[tuple[dt.date, dt.date]]:

@@ -190,6 +190,15 @@ def test_hours_per_weekday(tmp_path: Path, capsys, monkeypatch) -> None:
     assert found[0]["old_at"] == "old/shop.kefu:4" and found[1]["new_at"] == "new/shop.kefu:4"
 
 
+def test_hours_past_midnight_as_written(tmp_path: Path, capsys, monkeypatch) -> None:
+    new = edited(BASE, ("sat 10:00-14:00", "sat 20:00-02:00, sun 18:00-24:00"))
+    found = changes(tmp_path, capsys, monkeypatch, new)
+    assert [(c["setting"], c["old"], c["new"]) for c in found] == [
+        ("hours.sat", "10:00-14:00", "20:00-02:00"),
+        ("hours.sun", None, "18:00-24:00"),
+    ]
+
+
 def test_holidays_by_day_whatever_the_spelling(tmp_path: Path, capsys, monkeypatch) -> None:
     same = edited(
         BASE, ("closed 2026-01-01, 2026-02-14..2026-02-16", "closed 2026-02-14, 2026-02-15..2026-02-16, 2026-01-01")
