@@ -67,6 +67,11 @@ def _value(setting: str, value: Any) -> str:
     return str(value)
 
 
+def _shown(setting: str, value: Any, q: Quote, v: Quote) -> str:
+    """A setting's value: a text from the rules quoted, anything else (and a text not set) as kefu says it."""
+    return q(value) if setting in TEXTS and value is not None else v(_value(setting, value))
+
+
 def _setting_name(change: Change) -> str:
     setting = change.setting or ""
     if setting.startswith("hours."):
@@ -119,10 +124,7 @@ def phrase(change: Change, q: Quote, v: Quote) -> Phrase:
     if kind in ("period_added", "period_removed"):
         value = change.new if kind == "period_added" else change.old
         how = "added" if kind == "period_added" else "removed"
-        details = [
-            ("", f"{WRITTEN.get(k, k)} {v(_value(k, x)) if k not in TEXTS else q(str(x))}")
-            for k, x in value["settings"].items()
-        ]
+        details = [("", f"{WRITTEN.get(k, k)} {_shown(k, x, q, v)}") for k, x in value["settings"].items()]
         return Phrase(how, f"period {q(change.period or '')} {how}: {v(value['dates'])}", details)
     if kind in ("staff_added", "staff_removed"):
         value = change.new if kind == "staff_added" else change.old
@@ -155,9 +157,9 @@ def phrase(change: Change, q: Quote, v: Quote) -> Phrase:
     if setting in TEXTS and (change.old is not None and change.new is not None):
         return Phrase("changed", f"{prefix}{name} changed", [("-", q(change.old)), ("+", q(change.new))])
     if setting in TEXTS:
-        old = v(_value(setting, None)) if change.old is None else q(change.old)
-        new = v(_value(setting, None)) if change.new is None else q(change.new)
-        return Phrase("changed", f"{prefix}{name}: {old} -> {new}")
+        return Phrase(
+            "changed", f"{prefix}{name}: {_shown(setting, change.old, q, v)} -> {_shown(setting, change.new, q, v)}"
+        )
     return Phrase("changed", f"{prefix}{name}: {v(_value(setting, change.old))} -> {v(_value(setting, change.new))}")
 
 

@@ -856,3 +856,13 @@ def test_base_revision_reads_the_rules_path_at_it(repository: Path) -> None:
         assert source.name(str(source.path / "shop.kefu")) == "HEAD~1:rules/shops/s/shop.kefu"
         folder = source.root
     assert folder is not None and not folder.exists()  # the copy is gone with the block
+
+
+def test_a_period_that_turns_the_greeting_off_says_so(tmp_path: Path, capsys, monkeypatch) -> None:
+    new = edited(BASE, ('test "t"', 'period "靜音" 2026-03-01..2026-03-02 {\n    greeting off\n}\n\ntest "t"'))
+    monkeypatch.chdir(tmp_path)
+    write_shop(tmp_path / "old", BASE)
+    write_shop(tmp_path / "new", new)
+    code, out, _ = run(capsys, "diff", "old", "new")
+    assert code == 1
+    assert '  + period "靜音" added: 2026-03-01..2026-03-02\n      greeting (none)\n' in out
