@@ -349,6 +349,9 @@ def test_formatting_comments_and_order_are_no_change(tmp_path: Path, capsys, mon
         '"滿多少免運"', '"滿多少免運"\n\n\n'
     )
     messy = messy.replace("\tadmin ken\n", "").replace("staff {\n", "staff {\n\tadmin ken\n")
+    messy = messy.replace('\task "有免運嗎"\n', "").replace(
+        "\tkeywords", '\task "有免運嗎"\n\tkeywords'
+    )  # asks reordered
     assert format_bytes(messy.encode(), "x.kefu").text != BASE  # it really is written differently
     assert changes(tmp_path, capsys, monkeypatch, messy) == []
 
