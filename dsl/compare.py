@@ -129,6 +129,31 @@ class RulesDiff(BaseModel):
         return [change for change in self.changes if change.owner_only]
 
 
+class Counts(BaseModel):
+    """How many changes, how many only the owner or an admin may make, and how many of each kind."""
+
+    changes: int
+    owner_only: int
+    by_kind: dict[str, int]
+
+
+class DiffDocument(BaseModel):
+    """What `kefu diff --json` prints (`kefu schema diff` is its JSON Schema)."""
+
+    old: str
+    new: str
+    changes: tuple[Change, ...]
+    counts: Counts
+
+    @classmethod
+    def of(cls, diff: RulesDiff) -> DiffDocument:
+        by_kind: dict[str, int] = {}
+        for change in diff.changes:
+            by_kind[change.kind] = by_kind.get(change.kind, 0) + 1
+        counts = Counts(changes=len(diff.changes), owner_only=len(diff.owner_only), by_kind=by_kind)
+        return cls(old=diff.old, new=diff.new, changes=diff.changes, counts=counts)
+
+
 # -- where settings are written --------------------------------------------------------------------
 
 

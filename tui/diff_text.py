@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kefu.dsl.compare import WRITTEN, Change, RulesDiff
+from kefu.dsl.compare import WRITTEN, Change, DiffDocument, RulesDiff
 from kefu.dsl.visible import visible
 
 COLOURS = {"red": 31, "green": 32, "yellow": 33, "magenta": 35}
@@ -263,13 +263,4 @@ def render_markdown(diff: RulesDiff) -> str:
 
 def render_json(diff: RulesDiff) -> str:
     """`{"old", "new", "changes": [...], "counts": {"changes", "owner_only", "by_kind"}}` (docs/review.md)."""
-    by_kind: dict[str, int] = {}
-    for change in diff.changes:
-        by_kind[change.kind] = by_kind.get(change.kind, 0) + 1
-    document = {
-        "old": diff.old,
-        "new": diff.new,
-        "changes": [change.model_dump(mode="json") for change in diff.changes],
-        "counts": {"changes": len(diff.changes), "owner_only": len(diff.owner_only), "by_kind": by_kind},
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json.dumps(DiffDocument.of(diff).model_dump(mode="json"), ensure_ascii=False, indent=2)

@@ -869,3 +869,29 @@ def test_a_period_that_turns_the_greeting_off_says_so(tmp_path: Path, capsys, mo
     code, out, _ = run(capsys, "diff", "old", "new")
     assert code == 1
     assert '  + period "靜音" added: 2026-03-01..2026-03-02\n      greeting (none)\n' in out
+
+
+def test_schema_diff_describes_the_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "diff")
+    schema = json.loads(out)
+    assert code == 0 and schema["title"] == "DiffDocument"
+    assert list(schema["properties"]) == ["old", "new", "changes", "counts"]
+    change = schema["$defs"]["Change"]["properties"]
+    assert list(change) == [
+        "kind",
+        "unit",
+        "shop",
+        "entry",
+        "old_entry",
+        "period",
+        "staff",
+        "setting",
+        "old",
+        "new",
+        "added",
+        "removed",
+        "old_at",
+        "new_at",
+        "owner_only",
+    ]
+    assert "entry_renamed" in change["kind"]["enum"]
