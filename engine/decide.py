@@ -430,9 +430,7 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
 
 def _bot_works(step: _Step, conversation: Conversation) -> bool:
     """BOT-2, BOT-3: the bot is on, within its hours, and no agent can take the customer now."""
-    if not step.bot_on():
-        return False
-    if step.bot_when() == BotHours.off_hours and step.rules.timetable.working(step.local):
+    if not step.switches.bot_in_hours(step.rules.timetable.working(step.local)):
         return False
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     if agent is not None and agent.online:

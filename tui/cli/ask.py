@@ -82,6 +82,9 @@ def _document(shop: Shop, message: str, match: Match, candidates: list[dict[str,
         "margin": match.margin,
         "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
         "candidates": candidates,
+        "exact": match.exact,
+        "tiny_shop": match.tiny,
+        "reason": match.reason,
     }
 
 
@@ -101,6 +104,7 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
         entry = shop.entry(best.entry) if best else None
         if entry is not None and not entry.auto:
             lines.append(f"  note:       {entry.id} is 'auto never': suggested at most")
+        lines.append(f"  why:        {match.reason}")
     if explain or decision != "none":
         for rank, candidate in enumerate(candidates, 1):
             place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""

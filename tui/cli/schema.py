@@ -1,5 +1,5 @@
-"""`kefu schema rules|events|actions|diff`: the JSON Schema of the rules model, of event and action lines,
-or of `kefu diff --json`."""
+"""`kefu schema rules|events|actions|when|diff`: the JSON Schema of the rules model, of event and
+action lines, of `kefu when --json`'s timeline, or of `kefu diff --json`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ import click
 
 
 def schema_of(what: str) -> dict[str, Any]:
-    """The JSON Schema of `rules`, `events`, `actions` (format version 1) or `diff`."""
+    """The JSON Schema of `rules`, `events`, `actions` (format version 1), `when` (`kefu when --json`) or
+    `diff` (`kefu diff --json`)."""
     if what == "rules":
         from kefu.engine.rules import RuleSet
 
         return RuleSet.model_json_schema()
+    if what == "when":
+        from kefu.engine.timeline import Timeline
+
+        return Timeline.model_json_schema(by_alias=True)
     if what == "diff":
         from kefu.dsl.compare import DiffDocument
 
@@ -29,11 +34,11 @@ def schema_of(what: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["rules", "events", "actions", "diff"]))
+@click.argument("what", type=click.Choice(["rules", "events", "actions", "when", "diff"]))
 def schema(what: str) -> None:
     """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
-    and `actions` are the lines `decide` reads and writes (format version 1); `diff` is what `kefu
-    diff --json` prints.
+    and `actions` are the lines `decide` reads and writes (format version 1); `when` is what
+    `kefu when --json` prints; `diff` what `kefu diff --json` prints.
 
     \b
     Example:
