@@ -37,6 +37,7 @@ class LoadResult:
     files: list[str] = field(default_factory=list)
     digests: dict[Path, str] = field(default_factory=dict)  # every file read, presets included
     used: list[Path] = field(default_factory=list)  # every path a `use` named, before links are resolved
+    items: dict[Path, FileItems | None] = field(default_factory=dict)  # each file's parse result (kefu diff)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -534,4 +535,5 @@ def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
         files=[display_name(p) for p in loader.items],
         digests=dict(loader.digests),
         used=list(loader.used),
+        items=dict(loader.items),
     )

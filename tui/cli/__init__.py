@@ -60,6 +60,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.ask import ask
     from kefu.tui.cli.audit import audit
     from kefu.tui.cli.check import check
+    from kefu.tui.cli.diff import diff
     from kefu.tui.cli.eval import eval_
     from kefu.tui.cli.explain import explain
     from kefu.tui.cli.fmt import fmt
@@ -71,7 +72,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.tui import tui
     from kefu.tui.cli.when import when
 
-    for command in (tui, check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit, when):
+    for command in (tui, check, fmt, diff, ask, eval_, import_, explain, schema, simulate, test, metrics, audit, when):
         cli.add_command(command)
 
 

@@ -25,7 +25,7 @@ Exit status, the same for every command:
 - **0** clean: nothing to report.
 - **1** findings: errors in rule files (and warnings, with `kefu check --fail-on warning`; a rule file
   or folder kefu may not read is K007), failing tests or none at all, bad input lines, files
-  `kefu fmt --check` would change or could not write.
+  `kefu fmt --check` would change or could not write, changes in meaning `kefu diff` found.
 - **2** a usage error: an unknown flag or command, a missing file, an unknown shop, a database kefu
   cannot read, any other file the system will not let kefu read or write (the line names the file
   and the system's reason).

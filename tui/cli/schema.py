@@ -1,5 +1,5 @@
-"""`kefu schema rules|events|actions|when`: the JSON Schema of the rules model, of event and action
-lines, or of `kefu when --json`'s timeline."""
+"""`kefu schema rules|events|actions|when|diff`: the JSON Schema of the rules model, of event and
+action lines, of `kefu when --json`'s timeline, or of `kefu diff --json`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import click
 
 
 def schema_of(what: str) -> dict[str, Any]:
-    """The JSON Schema of `rules`, `events`, `actions` (format version 1) or `when` (`kefu when --json`)."""
+    """The JSON Schema of `rules`, `events`, `actions` (format version 1), `when` (`kefu when --json`) or
+    `diff` (`kefu diff --json`)."""
     if what == "rules":
         from kefu.engine.rules import RuleSet
 
@@ -19,6 +20,10 @@ def schema_of(what: str) -> dict[str, Any]:
         from kefu.engine.timeline import Timeline
 
         return Timeline.model_json_schema(by_alias=True)
+    if what == "diff":
+        from kefu.dsl.compare import DiffDocument
+
+        return DiffDocument.model_json_schema()
     from pydantic import TypeAdapter
 
     from kefu.engine.events import Action, Event
@@ -29,11 +34,11 @@ def schema_of(what: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["rules", "events", "actions", "when"]))
+@click.argument("what", type=click.Choice(["rules", "events", "actions", "when", "diff"]))
 def schema(what: str) -> None:
     """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
     and `actions` are the lines `decide` reads and writes (format version 1); `when` is what
-    `kefu when --json` prints.
+    `kefu when --json` prints; `diff` what `kefu diff --json` prints.
 
     \b
     Example:
