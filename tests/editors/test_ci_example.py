@@ -1,7 +1,7 @@
 """The GitHub Actions example in docs/ci.md: valid, honest about which commands exist, and working.
 
 The workflow is read from the page itself. Every `kefu` command it runs must be a command today and
-pass on the demo shops; every one it mentions only in a comment (lint, impact, diff: coming with
+pass on the demo shops; every one it mentions only in a comment (lint, impact: coming with
 issue 13) must not be a command yet, so the page is updated when one lands. The comment step's script
 runs for real on a copy of the demo shops, up to the `gh` line that would post it.
 """
@@ -47,9 +47,9 @@ def test_workflow_runs_only_commands_that_exist_and_marks_the_coming_ones() -> N
         code, hash_, comment = line.partition("#")
         running.update(re.findall(r"\bkefu ([a-z]+)", code))
         coming.update(re.findall(r"\bkefu ([a-z]+)", comment if hash_ else ""))
-    assert running == {"check", "fmt", "test"}
+    assert running == {"check", "fmt", "test", "diff"}
     assert running <= set(cli.commands)
-    assert coming == {"lint", "impact", "diff"}
+    assert coming == {"lint", "impact"}
     assert not coming & set(cli.commands), "a command has landed: run it in docs/ci.md's workflow"
     for word in coming:
         assert re.search(rf"`kefu {word}[^`]*` \|[^\n]*\| coming: not a command yet \|", PAGE), word
@@ -95,3 +95,25 @@ def test_comment_script_reports_a_failure_with_its_exit_status(tmp_path: Path) -
     comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert "<code>kefu check rules/</code>: failed (exit 1)" in comment
     assert "error[K013]" in comment
+
+
+def test_comment_script_adds_the_semantic_diff_of_a_pull_request(tmp_path: Path) -> None:
+    """In a pull request the comment also holds `kefu diff` of the base against the change."""
+    bash, git = shutil.which("bash"), shutil.which("git")
+    if bash is None or git is None or not KEFU.is_file():
+        pytest.skip("needs bash, git and the kefu script")
+    rules = copy_rules(tmp_path)
+    quiet = {"cwd": tmp_path, "check": True, "capture_output": True}
+    subprocess.run([git, "init", "-q", "-b", "main"], **quiet)  # type: ignore[call-overload]
+    subprocess.run([git, "add", "."], **quiet)  # type: ignore[call-overload]
+    identity = ["-c", "user.name=kefu", "-c", "user.email=kefu@example.invalid"]
+    subprocess.run([git, *identity, "commit", "-q", "-m", "base"], **quiet)  # type: ignore[call-overload]
+    subprocess.run([git, "update-ref", "refs/remotes/origin/main", "HEAD"], **quiet)  # type: ignore[call-overload]
+    shop = rules / "shops" / "tw" / "shop.kefu"
+    shop.write_text(shop.read_text(encoding="utf-8").replace("NT$100", "NT$120"), encoding="utf-8")
+    step = next(step for step in _steps() if step.get("name") == "Comment on the pull request")
+    script = step["run"].rstrip("\n").rsplit("\n", 1)[0]
+    env = {**os.environ, "PATH": f"{KEFU.parent}{os.pathsep}{os.environ['PATH']}", "PR": "1", "GITHUB_BASE_REF": "main"}
+    subprocess.run([bash, "-e", "-c", script], cwd=tmp_path, env=env, check=True, timeout=300)
+    comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
+    assert "shipping.fee" in comment and "NT$120" in comment
