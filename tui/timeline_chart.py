@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from kefu.dsl.render import display_width
 from kefu.dsl.visible import visible
 from kefu.engine.rules import Shop
-from kefu.engine.timeline import Answering, Day, Timeline
+from kefu.engine.timeline import Answering, Day, Shift, Timeline
 from kefu.engine.wording import wording
 
 SPLIT = "/"
@@ -155,3 +155,40 @@ def chart(timeline: Timeline, shop: Shop) -> list[str]:
 def quoted(name: str) -> str:
     """A shop's name in double quotes, as the rules write it."""
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def answer_text(answering: Answering) -> str:
+    """Who answers, in words: `agents (assist auto-sends), the bot as back-up`, `the bot`, `nobody`."""
+    if answering.answers == "bot":
+        return "the bot"
+    if answering.answers == "nobody":
+        return "nobody"
+    assist = {"off": "assist off", "suggest": "assist suggests", "auto_send": "assist auto-sends"}[answering.assist]
+    backup = ", the bot as back-up" if answering.bot == "backup" else ""
+    return f"agents ({assist}){backup}"
+
+
+def shift_lines(shifts: tuple[Shift, ...], timeline: Timeline, shop: Shop, base: str) -> list[str]:
+    """The lines `kefu when --base` prints: a title, then each stretch whose answer the change moves,
+    `Sat 2026-11-14 10:00-14:00  agents (assist suggests) -> the bot`, on the shop's clock."""
+    days = wording(shop.language).days
+    title = (
+        f"shop {visible(timeline.shop)} {visible(quoted(shop.name))}, {visible(timeline.timezone)}, "
+        f"{timeline.first} to {timeline.last}: who answers, {visible(base)} -> now"
+    )
+    if not shifts:
+        return [title, "", "no change in who answers customers"]
+    lines = [title, ""]
+    for shift in shifts:
+        start, end = shift.start, shift.end
+        when = f"{days[start.weekday()]} {start:%Y-%m-%d %H:%M}"
+        if end.date() == start.date():
+            when += f"-{end:%H:%M}"
+        elif end - start <= dt.timedelta(days=1) and end.time() == dt.time(0):
+            when += "-24:00"  # up to the day's end
+        else:
+            when += f" - {days[end.weekday()]} {end:%Y-%m-%d %H:%M}"
+        lines.append(f"{when}  {answer_text(shift.before)} -> {answer_text(shift.after)}")
+    lines.append("")
+    lines.append(f"{len(shifts)} stretch{'es' if len(shifts) != 1 else ''} changed")
+    return lines

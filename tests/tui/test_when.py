@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from kefu.engine.rules import Shop
 from kefu.engine.timeline import MAX_DAYS, Timeline, timeline
 from kefu.tui.cli import when as when_command
 from kefu.tui.timeline_chart import hours_of, mark
-from tests.conftest import RULES
+from tests.conftest import RULES, copy_rules
 from tests.engine.test_timeline import BERLIN, calendars
 from tests.tui.test_cli import run, shop
 
@@ -306,3 +307,45 @@ def test_the_charts_in_docs_are_what_kefu_when_prints(
 
 def test_docs_show_the_charts() -> None:
     assert len(SHOWN) >= 2
+
+
+def _repository(tmp_path: Path) -> Path:
+    """The demo rules committed on `main` in a new git repository; returns tw's folder."""
+    copy_rules(tmp_path)
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "."],
+        ["-c", "user.name=k", "-c", "user.email=k@e.invalid", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+    return tmp_path / "rules" / "shops" / "tw"
+
+
+def test_BOT3_base_shows_only_what_a_change_shifts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BOT-3: with Saturday's hours dropped, the bot now answers Saturday 10:00-14:00, and nothing else moves."""
+    folder = _repository(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    rules = folder / "shop.kefu"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(", sat 10:00-14:00", ""), encoding="utf-8")
+    lines = when(capsys, str(folder), "--from", "2026-11-16", "--to", "2026-11-22", "--base", "main")
+    assert lines[2:] == ["週六 2026-11-21 10:00-14:00  agents (assist auto-sends) -> the bot", "", "1 stretch changed"]
+    document = json.loads(
+        "\n".join(when(capsys, str(folder), "--from", "2026-11-21", "--to", "2026-11-21", "--base", "main", "--json"))
+    )
+    [shift] = document["shifts"]
+    assert (shift["before"]["answers"], shift["after"]["answers"]) == ("agents", "bot")
+    assert (shift["start"], shift["end"]) == ("2026-11-21T10:00:00+08:00", "2026-11-21T14:00:00+08:00")
+
+
+def test_base_without_a_change_says_so_and_a_bad_revision_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _repository(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert when(capsys, str(folder), "--from", "2026-11-16", "--to", "2026-11-22", "--base", "main")[-1] == (
+        "no change in who answers customers"
+    )
+    code, out, err = run(capsys, "when", str(folder), "--from", "2026-11-16", "--to", "2026-11-17", "--base", "nope")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "nope" in err

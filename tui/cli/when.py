@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,10 @@ from kefu.dsl.visible import visible
 from kefu.tui.cli.options import json_option, rules_argument, shop_option
 from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
+
+if TYPE_CHECKING:
+    from kefu.engine.rules import Shop
+    from kefu.engine.timeline import Timeline
 
 MAX_DAYS = 366  # engine.timeline.MAX_DAYS, for --help, which imports no engine module (a test holds them equal)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -27,8 +32,13 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 @shop_option()
 @click.option("--from", "start", required=True, metavar="DATE", help="The first day (YYYY-MM-DD, the shop's calendar).")
 @click.option("--to", "end", required=True, metavar="DATE", help=f"The last day, included (at most {MAX_DAYS} days).")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Only what a change shifts: the same rules at git revision REV (or REV:PATH) against RULES.",
+)
 @json_option("Print the timeline as one JSON object (keys in docs/when.md; `kefu schema when`).")
-def when(rules: Path, shop_id: str | None, start: str, end: str, as_json: bool) -> None:
+def when(rules: Path, shop_id: str | None, start: str, end: str, base: str | None, as_json: bool) -> None:
     """Who answers the shop's customers, hour by hour, on its own clock.
 
     Agents in working hours (and what assist does for them), the bot all day or off hours only,
@@ -42,6 +52,7 @@ def when(rules: Path, shop_id: str | None, start: str, end: str, as_json: bool) 
       kefu when rules/shops/tw --from 2026-11-09 --to 2026-11-15
       kefu when rules/ --shop sg --from 2026-03-16 --to 2026-03-22
       kefu when rules/shops/tw --from 2026-11-01 --to 2026-11-30 --json
+      kefu when rules/shops/tw --from 2026-11-09 --to 2026-11-15 --base main
     """
     first, last = _date(start, "--from"), _date(end, "--to")
     if last < first:
@@ -59,10 +70,49 @@ def when(rules: Path, shop_id: str | None, start: str, end: str, as_json: bool) 
     from kefu.tui.timeline_chart import chart
 
     found = timeline(shop, first, last)
+    if base is not None:
+        _shifts(rules, shop, base, found, as_json)
+        return
     if as_json:
         click.echo(json.dumps(found.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
         return
     for line in chart(found, shop):
+        click.echo(visible(line))
+
+
+def _shifts(rules: Path, shop: Shop, base: str, now: Timeline, as_json: bool) -> None:
+    """`--base REV`: the stretches whose answer differs between the shop at REV and now."""
+    from kefu.dsl.cache import Cache
+    from kefu.engine.timeline import shifts, timeline
+    from kefu.tui.revisions import base_spec, opened, parse_spec
+    from kefu.tui.shops import load_shops
+    from kefu.tui.timeline_chart import shift_lines
+
+    with opened(base_spec(base), parse_spec(str(rules))) as source:
+        before = next((s for s in load_shops(source.path, Cache.disabled()) if s.id == shop.id), None)
+    if before is None:
+        raise KefuError(
+            f"shop {visible(shop.id)} is not in the rules at {visible(base)}: nothing to compare", Failure.not_found
+        )
+    if before.timezone != shop.timezone:
+        raise KefuError(
+            f"shop {visible(shop.id)} moved from time zone {visible(before.timezone)} to {visible(shop.timezone)} "
+            f"since {visible(base)}: its hours cannot be compared hour by hour",
+            Failure.usage,
+        )
+    moved = shifts(timeline(before, now.first, now.last), now)
+    if as_json:
+        document = {
+            "shop": shop.id,
+            "timezone": shop.timezone,
+            "from": now.first.isoformat(),
+            "to": now.last.isoformat(),
+            "base": base,
+            "shifts": [shift.model_dump(mode="json") for shift in moved],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    for line in shift_lines(moved, now, shop, base):
         click.echo(visible(line))
 
 
