@@ -137,6 +137,14 @@ def test_a_period_with_its_own_unreachable_level_is_warned_at_its_block(
     assert finding["message"].startswith("confidence 99 is never reached during period 'sale': ")
 
 
+def test_a_period_that_keeps_the_shops_confidence_is_not_warned_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period = '\nperiod "sale" 2026-11-10..2026-11-12 {\n    matching {\n        suggest 40\n    }\n}\n'
+    folder = write(tmp_path, HEAD + matching(99) + period + faqs(TEA))
+    assert [(f["code"], f["line"]) for f in check(capsys, folder)[1]] == [("K046", 10)]
+
+
 def test_k046_is_silenced_by_a_suppression_on_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = write(tmp_path, HEAD + matching(99, "   # kefu: ignore[K046]") + faqs(TEA))
     assert check(capsys, folder, "--fail-on", "warning") == (0, [])

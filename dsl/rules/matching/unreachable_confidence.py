@@ -47,11 +47,11 @@ def check(shop: Shop, matcher: Matcher) -> Iterator[Diagnostic]:
     if not any(entry.auto for entry in shop.entries):  # nothing could be auto-sent at any level
         return
     policies: list[tuple[str, Policy]] = [("", shop.policy)]
-    # a period that writes no matching block inherits the shop's levels: checked once, above
+    # one calibration for the whole shop: a period is checked only where it sets another confidence
     policies += [
         (f" during period '{p.name}'", p.policy)
         for p in shop.periods
-        if p.policy.matching.span != shop.policy.matching.span
+        if p.policy.matching.confidence != shop.policy.matching.confidence
     ]
     for where, policy in policies:
         levels = policy.matching
