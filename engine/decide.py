@@ -257,7 +257,7 @@ class _Step:
             "customer.name": conversation.customer or "",
             "agent.name": conversation.agent or "",
         }
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+        return _PLACEHOLDER.sub(lambda m: _filled(m, values), text)
 
     def lists(
         self, conversation: Conversation, unread: bool, unreplied: bool, changes: dict[str, object] | None = None
@@ -354,7 +354,18 @@ class _Step:
         )
 
 
-_PLACEHOLDER = re.compile(r"\$\{([a-z.]+)\}")
+_PLACEHOLDER = re.compile(r"(?P<before> ?)\$\{(?P<name>[a-z.]+)\}(?P<after> ?)")
+
+
+def _filled(found: re.Match[str], values: dict[str, str]) -> str:
+    """A placeholder's value with the spaces around it; an empty value (a customer without a name)
+    takes one of them along: "Hi ${customer.name}, welcome" reads "Hi, welcome", not "Hi , welcome"."""
+    before, name, after = found.group("before", "name", "after")
+    if name not in values:
+        return found.group(0)
+    if values[name]:
+        return before + values[name] + after
+    return " " if before and after else ""
 
 
 def _hours_text(shop: Shop, words: Wording) -> str:
@@ -419,9 +430,7 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
 
 def _bot_works(step: _Step, conversation: Conversation) -> bool:
     """BOT-2, BOT-3: the bot is on, within its hours, and no agent can take the customer now."""
-    if not step.bot_on():
-        return False
-    if step.bot_when() == BotHours.off_hours and step.rules.timetable.working(step.local):
+    if not step.switches.bot_in_hours(step.rules.timetable.working(step.local)):
         return False
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     if agent is not None and agent.online:

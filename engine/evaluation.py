@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.engine.matcher import Decision, Match, Matcher
+from kefu.engine.matcher import EVIDENCE_FLOOR, Decision, Match, Matcher
 from kefu.engine.rules import Matching
 
 
@@ -35,6 +35,9 @@ class Report(BaseModel):
     auto_precision: float  # correct auto-sends / all auto-sends (out-of-scope ones count as wrong)
     oos_auto_rate: float  # out-of-scope queries auto-sent / out-of-scope queries
     suggest_recall_at_3: float  # in-scope queries whose expected entry is among the top 3
+    # of the queries that got suggestions (decision suggest or auto-send), those whose top 3 hold the
+    # expected entry; an out-of-scope query that got suggestions counts as wrong
+    suggest_precision_at_3: float
     levels: dict[str, int]
 
 
@@ -71,6 +74,8 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
     auto = [(q, m) for q, m in results if m.decision is Decision.auto_send]
     right = sum(1 for q, m in auto if q.expect is not None and m.best.entry == q.expect)
     recall3 = sum(1 for q, m in in_scope if q.expect in [c.entry for c in m.candidates[:3]])
+    suggested = [(q, m) for q, m in results if m.decision is not Decision.none]
+    held = sum(1 for q, m in suggested if q.expect is not None and q.expect in [c.entry for c in m.candidates[:3]])
     return Report(
         queries=len(results),
         in_scope=len(in_scope),
@@ -80,12 +85,14 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
         auto_precision=_ratio(right, len(auto)),
         oos_auto_rate=_ratio(sum(1 for _, m in out if m.decision is Decision.auto_send), len(out)),
         suggest_recall_at_3=_ratio(recall3, len(in_scope)),
+        suggest_precision_at_3=_ratio(held, len(suggested)),
         levels={"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
     )
 
 
 def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matching) -> list[SweepRow]:
-    """Precision and coverage at every confidence level 0..100 (the shop's margin and entries' `auto`)."""
+    """Precision and coverage at every confidence level 0..100 (the shop's margin and entries' `auto`;
+    a guess without evidence, or in a shop too small to calibrate, is never sent at any level)."""
     rows: list[SweepRow] = []
     in_scope = sum(1 for q, _ in results if q.expect is not None)
     auto_ok = {e.id: e.auto for e in matcher.entries}
@@ -97,6 +104,7 @@ def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matc
             and m.best.score >= level
             and m.margin >= levels.margin
             and auto_ok.get(m.best.entry, True)
+            and (m.exact or (not m.tiny and m.best.raw >= EVIDENCE_FLOOR))  # what the matcher would send
         ]
         right = sum(1 for q, m in sent if m.best.entry == q.expect)
         rows.append(

@@ -59,6 +59,9 @@ def matched(match: Match) -> Matched:
         margin=match.margin,
         decision=match.decision.value,
         levels=levels(match.levels),
+        exact=match.exact,
+        tiny=match.tiny,
+        reason=match.reason,
     )
 
 

@@ -61,6 +61,11 @@ class Switches:
             bot_when=settings.bot_when if settings.bot_when is not None else policy.bot.when,
         )
 
+    def bot_in_hours(self, working: bool) -> bool:
+        """BOT-1, BOT-3: the bot is on and within its hours: all day, or off hours only and the shop is
+        outside its working hours (`working` as the timetable says for the instant)."""
+        return self.bot and (self.bot_when == BotHours.all_day or not working)
+
     def auto_send_for(self, agent: Agent) -> bool:
         """D-7: the agent's own choice where it made one, else the shop's; never without assist."""
         if not self.assist:

@@ -20,7 +20,7 @@ class Candidate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     entry: str
-    score: float  # calibrated confidence 0-100 that this entry is the answer (from its lead)
+    score: float  # confidence 0-100 that this entry is the answer: calibrated from its lead, 100 for an exact ask
     raw: float  # the scorer's similarity 0-1
     ask: str  # the ask (or title, or keywords) that drove it
 
@@ -41,6 +41,9 @@ class Match(BaseModel):
     margin: float  # best raw similarity minus the best other entry's, in points of 100
     decision: Decision
     levels: Matching
+    exact: bool = False  # the normalised message is an ask (or the title) of the best entry and of no other
+    tiny: bool = False  # the shop is too small to calibrate: it auto-sends exact asks only
+    reason: str = ""  # why the decision, in one line (for `kefu ask --explain` and the `why`)
 
     @property
     def best(self) -> Candidate | None:

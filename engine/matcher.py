@@ -63,12 +63,16 @@ class LexicalScorer:
         self.normalize = normalize
         texts: list[str] = []
         owners: list[int] = []
+        asked: list[bool] = []  # the title or an ask (not the keywords): a customer may write it as is
         for number, entry in enumerate(entries):
-            for text in [entry.title, *(ask.text for ask in entry.asks)] + (
-                [" ".join(entry.keywords)] if entry.keywords else []
-            ):
+            for text in [entry.title, *(ask.text for ask in entry.asks)]:
                 texts.append(text)
                 owners.append(number)
+                asked.append(True)
+            if entry.keywords:
+                texts.append(" ".join(entry.keywords))
+                owners.append(number)
+                asked.append(False)
         self.texts = texts
         self.owners = np.asarray(owners, dtype=np.int64)
         self.entries = len(entries)
@@ -77,19 +81,24 @@ class LexicalScorer:
         lengths: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
-        seen: dict[str, tuple[int, int]] = {}  # a text met before (a title that is also an ask)
-        for text in texts:  # one pass, C-level maps: no list of per-ask counters held at once
+        seen: dict[str, tuple[int, int, str]] = {}  # a text met before (a title that is also an ask)
+        # normalised ask -> its entry, or -1 where several entries have it: an exact ask (see Matcher)
+        self.exact: dict[str, int] = {}
+        for text, owner, is_ask in zip(texts, owners, asked):  # one pass, C-level maps: no per-ask counters
             if text in seen:
-                start, length = seen[text]
+                start, length, normal = seen[text]
                 cols.extend(cols[start : start + length])
                 counts.extend(counts[start : start + length])
             else:
-                count = Counter(features(normalize(text).text))
-                seen[text] = (len(cols), len(count))
+                normal = normalize(text).text
+                count = Counter(features(normal))
+                seen[text] = (len(cols), len(count), normal)
                 cols.extend(map(vocabulary.__getitem__, count))
                 counts.extend(count.values())
                 length = len(count)
             lengths.append(length)
+            if is_ask and normal:
+                self.exact[normal] = owner if self.exact.get(normal, owner) == owner else -1
         vocabulary.default_factory = None
         rows = np.repeat(np.arange(len(texts)), lengths)
         values = 1.0 + np.log(np.asarray(counts, dtype=float)) if counts else np.zeros(0)
@@ -310,8 +319,34 @@ def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: n
     return _lead(raw)[1]
 
 
+# The raw similarity a guess needs to be suggested or sent, each chosen leave-one-set-out (bench/evidence.py):
+EVIDENCE_FLOOR = 0.07  # in a shop that calibrates, beside the score: on the eval sets at the default levels
+TINY_SHOP_FLOOR = 0.11  # in a shop too small to calibrate, alone: on tiny shops cut from the eval sets
+MIN_CALIBRATION = 20  # asks to hold out a shop needs to calibrate: 95 in 100 cannot show in fewer than 20
+
+
+def calibration_asks(scorer: LexicalScorer) -> int:
+    """How many asks a calibration can hold out: the distinct texts (with a feature) of entries having at
+    least two, as holding out an entry's only text leaves nothing of the entry to match it against."""
+    has_features = np.diff(scorer.asks.indptr) > 0
+    distinct = {(owner, text) for owner, text, ok in zip(scorer.owners.tolist(), scorer.texts, has_features) if ok}
+    per_entry = Counter(owner for owner, _ in distinct)
+    return sum(count for count in per_entry.values() if count >= 2)
+
+
 class Matcher:
-    """One index per rules load: normalisation with the shop's synonyms, the scorer, calibration."""
+    """One index per rules load: normalisation with the shop's synonyms, the scorer, calibration.
+
+    The decision (D-8) rests on evidence, in this order:
+
+    - an **exact ask**: the normalised message is an ask (or the title) of one entry and of no other.
+      That entry scores 100; it is auto-sent when the margin holds and the entry allows it.
+    - **no evidence**: the best entry's raw similarity is under EVIDENCE_FLOOR (TINY_SHOP_FLOOR in a
+      tiny shop), so the message shares (almost) nothing with it: no answer, whatever the score.
+    - a shop **too small to calibrate** (one entry, or fewer than MIN_CALIBRATION asks it can hold
+      out): its leads mean nothing, so a guess scores 0, is never sent and is suggested on evidence.
+    - otherwise the calibrated score against the shop's levels.
+    """
 
     def __init__(self, entries: Sequence[FaqEntry], synonyms: Sequence[SynonymGroup] = ()) -> None:
         self.entries = tuple(entries)
@@ -319,13 +354,25 @@ class Matcher:
         self.scorer = LexicalScorer(self.entries, self.normalize)
         self.held_out = held_out(self.scorer, MAX_SAMPLES)
         self.calibration = fit(self.held_out.lead, self.held_out.correct)
+        self.calibration_asks = calibration_asks(self.scorer)
+        self.tiny = len(self.entries) < 2 or self.calibration_asks < MIN_CALIBRATION
 
     def match(self, text: str, levels: Matching, top: int = 5) -> Match:
         message = self.normalize(text)
         if not self.entries:
-            return Match(message=message, candidates=(), margin=0.0, decision=Decision.none, levels=levels)
+            return Match(
+                message=message,
+                candidates=(),
+                margin=0.0,
+                decision=Decision.none,
+                levels=levels,
+                reason="no answer: the shop has no entries",
+            )
         scores = self.scorer.score(message)
         order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)].tolist()
+        exact = self.scorer.exact.get(message.text, -1) if message.text else -1
+        if exact >= 0 and order[0] != exact:  # the entry the message is an ask of comes first
+            order = [exact] + [i for i in order if i != exact][: max(top, 2) - 1]
         top_raw = scores.raw[order].tolist()  # the few best, as Python floats (the same doubles)
         first = top_raw[0]
         second = top_raw[1] if len(top_raw) > 1 else 0.0
@@ -334,20 +381,76 @@ class Matcher:
         candidates = tuple(
             Candidate(
                 entry=self.entries[i].id,
-                score=round(self.calibration.of(leads[rank]), 1),
+                score=self._score(rank, leads[rank], exact >= 0),
                 raw=round(top_raw[rank], 4),
                 ask=self.scorer.ask_text(self.scorer.best_ask(scores, i)),
             )
             for rank, i in enumerate(order)
-            if top_raw[rank] > 0
+            if top_raw[rank] > 0 or (rank == 0 and exact >= 0)
         )
-        best = candidates[0].score if candidates else 0.0
         margin = round(100.0 * (first - second), 1) if candidates else 0.0  # raw points of 100
-        entry = self.entries[int(order[0])] if candidates else None
-        if entry is not None and entry.auto and best >= levels.confidence and margin >= levels.margin:
-            decision = Decision.auto_send
-        elif candidates and best >= levels.suggest:
-            decision = Decision.suggest
-        else:
-            decision = Decision.none
-        return Match(message=message, candidates=candidates[:top], margin=margin, decision=decision, levels=levels)
+        decision, reason = self._decide(candidates, self.entries[order[0]], margin, exact >= 0, levels)
+        return Match(
+            message=message,
+            candidates=candidates[:top],
+            margin=margin,
+            decision=decision,
+            levels=levels,
+            exact=exact >= 0,
+            tiny=self.tiny,
+            reason=reason,
+        )
+
+    def _score(self, rank: int, lead: float, exact: bool) -> float:
+        """An exact ask scores 100 and the others 0; in a shop too small to calibrate every guess
+        scores 0 (no confidence can be shown); otherwise the calibrated confidence of the lead."""
+        if exact:
+            return 100.0 if rank == 0 else 0.0
+        if self.tiny:
+            return 0.0
+        return round(self.calibration.of(lead), 1)
+
+    def _decide(
+        self, candidates: tuple[Candidate, ...], entry: FaqEntry, margin: float, exact: bool, levels: Matching
+    ) -> tuple[Decision, str]:
+        """D-8 with evidence: the decision and why, in one line."""
+        if not candidates:
+            return Decision.none, "no answer: the message shares nothing with any entry"
+        best = candidates[0]
+        held = f"margin {margin:g} {'>=' if margin >= levels.margin else '<'} {levels.margin}"
+        never = f"'{best.entry}' is 'auto never'"
+        if exact:
+            if not entry.auto:
+                return (
+                    Decision.suggest,
+                    f"suggest: the message is an exact ask of '{best.entry}' (score 100), but {never}",
+                )
+            if best.score >= levels.confidence and margin >= levels.margin:
+                return (
+                    Decision.auto_send,
+                    f"auto-send: the message is an exact ask of '{best.entry}' (score 100), {held}",
+                )
+            return Decision.suggest, f"suggest: the message is an exact ask of '{best.entry}' (score 100), but {held}"
+        floor = TINY_SHOP_FLOOR if self.tiny else EVIDENCE_FLOOR
+        if best.raw < floor:
+            return Decision.none, (
+                f"no answer: raw {best.raw:.3f} < {floor:g}, the message shares almost nothing with "
+                f"'{best.entry}' (the least evidence a guess needs{' in a shop this small' if self.tiny else ''})"
+            )
+        if self.tiny:
+            return Decision.suggest, (
+                f"suggest: raw {best.raw:.3f} >= {floor:g}; the shop is too small to calibrate "
+                f"({self._size()}), so only exact asks are auto-sent"
+            )
+        sure = f"score {best.score:g} {'>=' if best.score >= levels.confidence else '<'} {levels.confidence}"
+        if entry.auto and best.score >= levels.confidence and margin >= levels.margin:
+            return Decision.auto_send, f"auto-send: {sure} and {held}"
+        if best.score >= levels.suggest:
+            why_not = never if not entry.auto else sure if best.score < levels.confidence else held
+            return Decision.suggest, f"suggest: score {best.score:g} >= {levels.suggest}; not sent: {why_not}"
+        return Decision.none, f"no answer: score {best.score:g} < {levels.suggest} (the suggest level)"
+
+    def _size(self) -> str:
+        if len(self.entries) < 2:
+            return "one entry"
+        return f"{self.calibration_asks} asks to hold out, {MIN_CALIBRATION} needed"

@@ -1,7 +1,8 @@
 """Why the assistant did what it did: the `why` a `send`, `suggest` or `notice` action carries when asked.
 
 Two halves: what the matcher made of the message (the normalised text, the synonyms applied, the best
-entries with their raw similarity and calibrated score, the margin and the levels it was held to), and
+entries with their raw similarity and calibrated score, the margin and the levels it was held to, and
+the decision's reason: an exact ask, too little evidence, a shop too small to calibrate), and
 the policy path that led to the action (working hours, holiday or period, who is online and their load,
 focus, the agent's and the shop's auto-send, the repeat count, a D-2 stop), each step naming the rule
 that set it as `file:line`. `decide` builds it only when asked (`explain=True`), so a plain run pays
@@ -46,6 +47,9 @@ class Matched(_Frozen):
     margin: float = 0.0  # the best raw similarity minus the runner-up's, in points of 100
     decision: str  # auto_send | suggest | none
     levels: Levels
+    exact: bool = False  # the message is an ask (or the title) of the best entry, word for word: score 100
+    tiny: bool = False  # the shop is too small to calibrate: only exact asks are auto-sent
+    reason: str = ""  # why the decision, in one line (exact ask, evidence, tiny shop, score and margin)
 
 
 class PolicyStep(_Frozen):

@@ -148,6 +148,8 @@ def why_lines(why: Why) -> list[str]:
             f"{pad}     margin {matched.margin:.1f} (needs {levels.margin}); levels: auto-send {levels.confidence}, "
             f"suggest {levels.suggest} -> {matched.decision}{rule}"
         )
+        if matched.reason:
+            lines.append(f"{pad}     {visible(matched.reason)}")
     for number, step in enumerate(why.policy):
         head = "why: " if matched is None and number == 0 else "     "
         rule = f"  [{visible(step.rule)}]" if step.rule else ""

@@ -217,6 +217,8 @@ def why_text(why: Why | None) -> Text:
         )
         if levels.rule:
             text.append(f"  levels set at {visible(levels.rule)}\n", style="cyan")
+        if matched.reason:
+            text.append(f"  {visible(matched.reason)}\n")
     text.append("\nThe policy\n", style="bold")
     for step in why.policy:
         text.append(f"  {step.what:<13}{visible(step.value)}")

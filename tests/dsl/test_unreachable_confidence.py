@@ -20,13 +20,16 @@ from tests.conftest import RULES
 from tests.tui.test_cli import run
 
 HEAD = 'shop tea "Tea" {\n    language zh-Hant\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n'
-# the issue's four-entry tea shop, written from docs/language.md: origin, brewing, shipping fee, returns
+# the issue's four-entry tea shop, written from docs/language.md: origin, brewing, shipping fee, returns;
+# 19 asks and 4 titles to hold out, so it calibrates (20 needed)
 TEA = {
-    "tea.origin": ("產地", ["茶葉產地是哪裡?", "你們的茶是哪裡產的", "茶是台灣種的嗎", "產地在哪"]),
-    "tea.brew": ("沖泡", ["怎麼泡茶?", "水溫要幾度", "要泡幾分鐘", "一次放多少茶葉"]),
-    "shipping.fee": ("運費", ["運費多少?", "有免運嗎", "滿多少免運費", "寄到外島要多少錢"]),
-    "returns": ("退貨", ["可以退貨嗎?", "怎麼退款", "收到壞掉的茶可以換嗎"]),
+    "tea.origin": ("產地", ["茶葉產地是哪裡?", "你們的茶是哪裡產的", "茶是台灣種的嗎", "產地在哪", "是高山茶嗎"]),
+    "tea.brew": ("沖泡", ["怎麼泡茶?", "水溫要幾度", "要泡幾分鐘", "一次放多少茶葉", "可以冷泡嗎"]),
+    "shipping.fee": ("運費", ["運費多少?", "有免運嗎", "滿多少免運費", "寄到外島要多少錢", "運費怎麼算"]),
+    "returns": ("退貨", ["可以退貨嗎?", "怎麼退款", "收到壞掉的茶可以換嗎", "退貨流程"]),
 }
+# the same shop with three asks an entry: 12 asks and 4 titles, too small to calibrate
+SMALL_TEA = {ident: (title, asks[:3]) for ident, (title, asks) in TEA.items()}
 # the seed page's entry and one more: a shop of two one-ask entries
 PAGE = {
     "shipping.free": ("商品包郵", ["請問商品包郵麼?"]),
@@ -86,7 +89,7 @@ def test_D8_a_shop_whose_data_cannot_reach_its_confidence_is_warned_with_the_hig
     )
     assert finding["help"] == (
         "write more asks per entry, worded as customers write; "
-        "it has 15 asks for 4 entries (3.8 per entry; fewest: 'returns' with 3)"
+        "it has 19 asks for 4 entries (4.8 per entry; fewest: 'returns' with 4)"
     )
 
 
@@ -102,16 +105,34 @@ def test_D8_the_figure_is_the_level_a_shop_can_reach_and_no_more(
     assert finding["code"] == "K046" and finding["message"].startswith(f"confidence {above} is never reached")
 
 
-def test_D8_a_shop_with_one_ask_per_entry_is_warned_at_its_header_under_the_default_level(
+def test_D8_a_shop_too_small_to_calibrate_is_warned_at_its_header_under_the_default_level(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No matching block: the default confidence 95, reported on the shop's line."""
-    folder = write(tmp_path, HEAD + faqs(PAGE))
-    top = highest(the_shop(folder))
-    (finding,) = check(capsys, folder)[1]
+    """No matching block: the default confidence 95, reported on the shop's line. A shop too small to
+    calibrate scores every guess 0 (only exact asks are sent): its ceiling is 0, and it says why."""
+    (finding,) = check(capsys, write(tmp_path / "page", HEAD + faqs(PAGE)))[1]
     assert (finding["code"], finding["line"]) == ("K046", 1)
-    assert f"confidence 95 is never reached: this shop's own data shows at most {top:g} " in finding["message"]
-    assert finding["help"].endswith("it has 2 asks for 2 entries (1.0 per entry)")
+    assert finding["message"] == (
+        "confidence 95 is never reached: this shop is too small to calibrate (4 asks to hold out, 20 needed): "
+        "a message that is not one of its asks scores 0"
+    )
+    assert finding["help"] == (
+        "write more asks per entry, worded as customers write, until 20 asks and titles can be held out; "
+        "it has 2 asks for 2 entries (1.0 per entry)"
+    )
+    (finding,) = check(capsys, write(tmp_path / "small", HEAD + faqs(SMALL_TEA)))[1]
+    assert "too small to calibrate (16 asks to hold out, 20 needed)" in finding["message"]
+
+
+def test_D8_a_one_entry_shop_is_told_it_needs_more_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed page's own entry alone: more asks would not make it calibrate, more entries would."""
+    one = {"shipping.free": PAGE["shipping.free"]}
+    (finding,) = check(capsys, write(tmp_path, HEAD + faqs(one)))[1]
+    assert "this shop is too small to calibrate (one entry)" in finding["message"]
+    assert (
+        finding["help"]
+        == "a shop calibrates from two entries on: write more entries; it has 1 ask for 1 entry (1.0 per entry)"
+    )
 
 
 def test_D8_the_demo_shops_reach_their_levels(capsys: pytest.CaptureFixture[str]) -> None:
@@ -198,19 +219,24 @@ def test_loading_rules_builds_no_matcher_and_kefu_check_builds_one_per_shop(
 def test_D8_kefu_ask_explain_says_when_the_level_cannot_be_reached(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = write(tmp_path, HEAD + faqs(PAGE))
+    folder = write(tmp_path, HEAD + matching(99) + faqs(TEA))
     top = highest(the_shop(folder))
-    code, out, _ = run(capsys, "ask", str(folder), "請問有包郵嗎", "--explain")
+    code, out, _ = run(capsys, "ask", str(folder), "請問有免運嗎", "--explain")
     assert code == 0
+    lines = out.splitlines()
     assert (
-        f"  note:       confidence 95 is never reached: this shop's own data shows at most {top:g} "
+        f"  note:       confidence 99 is never reached: this shop's own data shows at most {top:g} "
         "for a message that is not one of its asks"
-    ) in out.splitlines()
-    assert "              more asks per entry raise it; it has 2 asks for 2 entries (1.0 per entry)" in out.splitlines()
-    code, out, _ = run(capsys, "ask", str(folder), "請問有包郵嗎", "--json")
+    ) in lines
+    assert "              write more asks per entry, worded as customers write; it has 19 asks" in "\n".join(lines)
+    code, out, _ = run(capsys, "ask", str(folder), "請問有免運嗎", "--json")
     assert json.loads(out)["highest_score"] == top
-    code, out, _ = run(capsys, "ask", str(folder), "請問有包郵嗎")
+    code, out, _ = run(capsys, "ask", str(folder), "請問有免運嗎")
     assert "never reached" not in out  # only --explain says it
+    code, out, _ = run(capsys, "ask", str(write(tmp_path / "page", HEAD + faqs(PAGE))), "有包郵嗎", "--explain")
+    assert "this shop is too small to calibrate (4 asks to hold out, 20 needed)" in out
+    code, out, _ = run(capsys, "ask", str(write(tmp_path / "page", HEAD + faqs(PAGE))), "有包郵嗎", "--json")
+    assert json.loads(out)["highest_score"] == 0
 
 
 def test_kefu_ask_explain_says_nothing_of_it_where_the_level_is_reached(capsys: pytest.CaptureFixture[str]) -> None:

@@ -119,6 +119,28 @@ def test_AR2_suggested_replies_show_what_the_customer_would_get(tw: CompiledShop
     assert "${" not in suggest.suggestions[0].reply and tw.shop.name in suggest.suggestions[0].reply
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "shown"),
+    [
+        ("Hi ${customer.name}, welcome", "Mia", "Hi Mia, welcome"),
+        ("Hi ${customer.name}, welcome", None, "Hi, welcome"),
+        ("Dear ${customer.name} thanks", None, "Dear thanks"),
+        ("${customer.name} 您好", None, "您好"),
+        ("您好 ${customer.name}!", None, "您好!"),
+        ("${customer.name} ${customer.name} hi", "A", "A A hi"),
+    ],
+)
+def test_a_placeholder_without_a_value_leaves_no_stray_space(
+    tw: CompiledShop, text: str, name: str | None, shown: str
+) -> None:
+    """A greeting to a customer whose name is not known reads as a sentence ("Hi, welcome")."""
+    greeted = variant(tw, policy=tw.shop.policy.model_copy(update={"greeting": text}))
+    message = {**says(NIGHT, UNKNOWN), **({"customer": name} if name else {})}
+    _, actions = play(greeted, message)
+    [greeting] = sends(actions, Kind.greeting)
+    assert greeting.text == shown
+
+
 def test_an_agent_who_replies_is_online_and_takes_waiting_conversations(tw: CompiledShop) -> None:
     """BOT-5: an agent who acts without saying it came online is online; waiting customers reach it."""
     state, actions = play(

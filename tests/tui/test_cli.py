@@ -216,7 +216,8 @@ def test_ask_explains_its_decision(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  normalised: '这个有包邮吗'" in lines
     assert "  synonyms:   免运费 -> 包邮" in lines
     assert any(line.startswith("  levels:     auto-send at 95 with margin 8, suggest at 50") for line in lines)
-    assert "rules/presets/general.zh-Hant.kefu:" in lines[4]
+    assert lines[4].startswith("  why:        auto-send: the message is an exact ask of 'shipping.free'")
+    assert "rules/presets/general.zh-Hant.kefu:" in lines[5]
 
 
 def test_ask_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -288,6 +289,7 @@ def test_eval_json_has_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureF
         "auto_precision",
         "oos_auto_rate",
         "suggest_recall_at_3",
+        "suggest_precision_at_3",
     ):
         assert key in report
     assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)

@@ -56,6 +56,9 @@ FAILURES = {
     "audit unusable db": (lambda t: ["audit", "--db", junk_db(t)], 2),
     "simulate missing option": (lambda _: ["simulate", TW], 2),
     "simulate exclusive options": (lambda t: ["simulate", TW, "--events", "-", "--no-db", "--db", str(t / "k.db")], 2),
+    "when bad date": (lambda _: ["when", TW, "--from", "2026-02-30", "--to", "2026-03-01"], 2),
+    "when two shops": (lambda _: ["when", str(RULES), "--from", "2026-03-01", "--to", "2026-03-01"], 2),
+    "when broken rules": (lambda t: ["when", str(shop(t, BAD)), "--from", "2026-03-01", "--to", "2026-03-01"], 1),
 }
 
 

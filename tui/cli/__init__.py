@@ -69,8 +69,9 @@ def _add_commands() -> None:
     from kefu.tui.cli.simulate import simulate
     from kefu.tui.cli.test import test
     from kefu.tui.cli.tui import tui
+    from kefu.tui.cli.when import when
 
-    for command in (tui, check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit):
+    for command in (tui, check, fmt, ask, eval_, import_, explain, schema, simulate, test, metrics, audit, when):
         cli.add_command(command)
 
 

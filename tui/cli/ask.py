@@ -52,7 +52,7 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
     shop = one_shop(rules, shop_id)
     matcher = Matcher(shop.entries, shop.synonyms)
     match = matcher.match(message, shop.policy.matching)
-    reach = ceiling(shop.entries, matcher.calibration, shop.policy.matching.confidence)
+    reach = ceiling(matcher, shop.policy.matching.confidence)
     candidates = _candidates(shop, match)
     if as_json:
         click.echo(json.dumps(_document(shop, message, match, candidates, reach), ensure_ascii=False, indent=2))
@@ -88,6 +88,9 @@ def _document(
         "margin": match.margin,
         "levels": {"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
         "candidates": candidates,
+        "exact": match.exact,
+        "tiny_shop": match.tiny,
+        "reason": match.reason,
         "highest_score": reach.highest,  # the most the shop's data shows for a message not one of its asks
     }
 
@@ -107,10 +110,11 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
         )
         if not reach.reached:  # what `kefu check` warns as K046
             lines.append(f"  note:       confidence {levels.confidence} is never reached: {reach.shows()}")
-            lines.append(f"              more asks per entry raise it; it has {reach.asks_now()}")
+            lines.append(f"              {reach.raise_it()}")
         entry = shop.entry(best.entry) if best else None
         if entry is not None and not entry.auto:
             lines.append(f"  note:       {entry.id} is 'auto never': suggested at most")
+        lines.append(f"  why:        {match.reason}")
     if explain or decision != "none":
         for rank, candidate in enumerate(candidates, 1):
             place = f"{candidate['file']}:{candidate['line']}" if candidate["file"] else ""

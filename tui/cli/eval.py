@@ -25,6 +25,7 @@ FIGURES = (
     ("auto_coverage", "auto-send coverage"),
     ("oos_auto_rate", "out-of-scope auto-sent"),
     ("suggest_recall_at_3", "expected entry in top 3"),
+    ("suggest_precision_at_3", "suggestions right in top 3"),
 )
 
 

@@ -1,4 +1,5 @@
-"""`kefu schema rules|events|actions`: the JSON Schema of the rules model, or of event and action lines."""
+"""`kefu schema rules|events|actions|when`: the JSON Schema of the rules model, of event and action
+lines, or of `kefu when --json`'s timeline."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import click
 
 
 def schema_of(what: str) -> dict[str, Any]:
-    """The JSON Schema of `rules`, `events` or `actions` (format version 1)."""
+    """The JSON Schema of `rules`, `events`, `actions` (format version 1) or `when` (`kefu when --json`)."""
     if what == "rules":
         from kefu.engine.rules import RuleSet
 
         return RuleSet.model_json_schema()
+    if what == "when":
+        from kefu.engine.timeline import Timeline
+
+        return Timeline.model_json_schema(by_alias=True)
     from pydantic import TypeAdapter
 
     from kefu.engine.events import Action, Event
@@ -24,10 +29,11 @@ def schema_of(what: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["rules", "events", "actions"]))
+@click.argument("what", type=click.Choice(["rules", "events", "actions", "when"]))
 def schema(what: str) -> None:
     """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
-    and `actions` are the lines `decide` reads and writes (format version 1).
+    and `actions` are the lines `decide` reads and writes (format version 1); `when` is what
+    `kefu when --json` prints.
 
     \b
     Example:

@@ -24,7 +24,8 @@ CODE = define(
     "the shop's own data can never show its auto-send level",
     "A score says how often, in the shop's own data, answers that clear were right: each ask is held out "
     "and matched against the rest. A shop with few asks per entry has few such samples, so its scores top "
-    "out low (a shop of one or two entries far below 95). When the highest score the shop's "
+    "out low, and a shop too small to calibrate (one entry, or fewer than 20 asks and titles to hold out) "
+    "scores every guess 0. When the highest score the shop's "
     "data can show is below `confidence`, no message that is not word for word one of its asks is ever "
     "auto-sent, by assist or by the bot, however clearly it matches: the level silently means 'never'. "
     "The finding names the highest score and the shop's asks per entry; more asks per entry, worded as "
@@ -56,11 +57,11 @@ def check(shop: Shop, matcher: Matcher) -> Iterator[Diagnostic]:
     for where, policy in policies:
         levels = policy.matching
         span = levels.span or shop.span
-        found = ceiling(shop.entries, matcher.calibration, levels.confidence)
+        found = ceiling(matcher, levels.confidence)
         if found.reached or span is None:
             continue
         yield CODE.at(
             span,
             f"confidence {levels.confidence} is never reached{where}: {found.shows()}",
-            f"write more asks per entry, worded as customers write; it has {found.asks_now()}",
+            found.raise_it(),
         )

@@ -1,0 +1,35 @@
+"""`kefu eval`'s figures (engine.evaluation): suggestion precision@3 beside recall@3 (issue 12, IR-3, D-8)."""
+
+from __future__ import annotations
+
+from kefu.engine.evaluation import Query, report
+from kefu.engine.match import Candidate, Decision, Match
+from kefu.engine.normalize import Normalized
+from kefu.engine.rules import Matching
+
+
+def match(decision: Decision, *entries: str) -> Match:
+    return Match(
+        message=Normalized(original="m", text="m"),
+        candidates=tuple(Candidate(entry=e, score=0.0, raw=0.5, ask="a") for e in entries),
+        margin=10.0,
+        decision=decision,
+        levels=Matching(),
+    )
+
+
+def test_IR3_suggestion_precision_at_3_is_the_share_of_suggested_queries_whose_top_3_hold_the_entry() -> None:
+    """Of the queries that got suggestions (suggest or auto-send), those whose top 3 hold the expected
+    entry; an out-of-scope query that got suggestions is wrong; a query with no answer is not counted."""
+    results = [
+        (Query(text="1", expect="a"), match(Decision.suggest, "b", "c", "a")),  # right, third
+        (Query(text="2", expect="a"), match(Decision.auto_send, "a", "b")),  # right, first
+        (Query(text="3", expect="a"), match(Decision.suggest, "b", "c", "d", "a")),  # fourth: wrong
+        (Query(text="4", expect=None), match(Decision.suggest, "a")),  # out of scope, suggested: wrong
+        (Query(text="5", expect="a"), match(Decision.none, "a")),  # no suggestion: not counted
+        (Query(text="6", expect=None), match(Decision.none, "a")),  # no suggestion: not counted
+    ]
+    figures = report(results, Matching())
+    assert figures.suggest_precision_at_3 == 0.5  # 2 of 4
+    assert figures.suggest_recall_at_3 == 0.75  # unchanged: 3 of 4 in scope hold it in the top 3
+    assert report([], Matching()).suggest_precision_at_3 == 0.0

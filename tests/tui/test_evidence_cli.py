@@ -1,0 +1,91 @@
+"""What a merchant sees of the evidence behind a decision (issue 12): `kefu ask --explain` and
+`--json` say when an exact ask decided or the shop is too small to calibrate (KB-3, IR-2, D-8), and
+`kefu eval` reports suggestion precision@3 beside recall@3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.tui.test_cli import run
+
+PAGE_SHOP = """shop page "說明頁小店" {
+    language zh-Hant
+    timezone "Asia/Taipei"
+    hours mon-fri 09:00-18:00
+}
+
+staff {
+    owner mia
+}
+
+bot {
+    on
+    when off_hours
+}
+
+faq shipping.free {
+    ask "請問商品包郵麼?"
+    reply "您好,您可以在商品詳情頁查看郵費。"
+}
+"""
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Path:
+    folder = tmp_path / "page"
+    folder.mkdir()
+    (folder / "shop.kefu").write_text(PAGE_SHOP, encoding="utf-8")
+    return folder
+
+
+def test_KB3_kefu_ask_explain_says_an_exact_ask_decided(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", str(page), "請問商品包郵麼?", "--explain")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "auto-send: shipping.free  (score 100, margin 100)"
+    assert (
+        "  why:        auto-send: the message is an exact ask of 'shipping.free' (score 100), margin 100 >= 8" in lines
+    )
+
+
+def test_IR2_kefu_ask_explain_says_a_tiny_shop_only_suggests_a_guess(
+    page: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ask", str(page), "有包郵嗎", "--explain")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("suggest only: shipping.free  (score 0, ")
+    [why] = [line for line in lines if line.startswith("  why:")]
+    assert "too small to calibrate (one entry), so only exact asks are auto-sent" in why
+
+
+def test_D8_kefu_ask_json_gives_the_evidence(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", str(page), "請問商品包郵麼?", "--json")
+    answer = json.loads(out)
+    assert code == 0 and (answer["exact"], answer["tiny_shop"]) == (True, True)
+    assert answer["reason"].startswith("auto-send: the message is an exact ask")
+    code, out, _ = run(capsys, "ask", str(page), "你們賣咖啡嗎", "--json")
+    answer = json.loads(out)
+    assert (answer["decision"], answer["exact"]) == ("none", False) and answer["reason"].startswith("no answer")
+
+
+def test_eval_reports_suggestion_precision_at_3_beside_recall_at_3(
+    page: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Of the three queries that got suggestions, the one labelled out of scope counts as wrong."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"text": "請問商品包郵麼?", "expect": "shipping.free"}\n'
+        '{"text": "有包郵嗎", "expect": "shipping.free"}\n'
+        '{"text": "商品包郵嗎", "expect": null}\n'
+        '{"text": "你們賣咖啡嗎", "expect": null}\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "eval", str(page), str(queries), "--json")
+    report = json.loads(out)
+    assert code == 0, err
+    assert (report["suggest_precision_at_3"], report["suggest_recall_at_3"]) == (0.6667, 1.0)
+    assert (report["auto_precision"], report["auto_coverage"]) == (1.0, 0.5)  # the exact ask only
+    code, out, _ = run(capsys, "eval", str(page), str(queries))
+    assert "  suggestions right in top 3   66.7%" in out.splitlines()
