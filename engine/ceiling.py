@@ -3,8 +3,8 @@
 A score is the share of right answers among the shop's held-out asks that led at least as clearly
 (`engine.calibration`), so the shop's data caps it: the map's highest step is the best score any
 message that is not word for word one of the shop's asks can get. A shop with few asks per entry
-has few held-out messages to show its answers are right, and its map tops out low (a shop of one
-or two entries of one ask each, far below 95; an empty map, at 0). When that cap is below the shop's
+has few held-out messages to show its answers are right, and its map tops out low (an empty map,
+at 0). When that cap is below the shop's
 `confidence`, nothing but an exact ask can ever be auto-sent, whatever the customer writes:
 `kefu check` warns about it and `kefu ask --explain` says so beside the match. A shop too small to
 calibrate (`Matcher.tiny`: one entry, or fewer than `MIN_CALIBRATION` asks to hold out) scores every
