@@ -73,9 +73,11 @@ Several codes are separated by commas: `# kefu: ignore[K021, K030]`. Only warnin
 error means the shop cannot be built as written. A suppression that silences nothing is reported as
 K040 (delete it); one that cannot be used (an unknown code, a name instead of a code, an error's code,
 a missing `[...]`) as K041. K040 is held back where it could be wrong: in a file with a syntax error,
-and for a rule's code in a file that no checked shop reads (the rules do not run on a shop with a
-syntax error, nor on a preset checked on its own). Suppressions are read from the parser's comments,
-so they work the same with or without the content cache.
+for a rule's code in a file that no checked shop reads (the rules do not run on a shop with a
+syntax error, nor on a preset checked on its own), and for K046 outside `kefu check` (only `kefu
+check` builds each shop's matcher to look for it; the other commands load rules without it).
+Suppressions are read from the parser's comments, so they work the same with or without the content
+cache.
 
 ## Adding a rule
 

@@ -416,8 +416,9 @@ K040 = _code(
     "a `# kefu: ignore[...]` comment that silences nothing",
     "A suppression applies to the findings whose span starts on its own line. One that silences nothing "
     "is left over from a fixed finding, or stands on the wrong line; kept, it would hide a new finding "
-    "there later. It is held back in a file with a syntax error, and for a rule's code where no checked shop "
-    "reads the file (the rules did not run there).",
+    "there later. It is held back in a file with a syntax error, for a rule's code where no checked shop "
+    "reads the file (the rules did not run there), and outside `kefu check` for the codes only it looks for "
+    "(K046, which needs the shop's matcher).",
     'faq a "A" {\n    ask "包郵嗎"   # kefu: ignore[K021]\n    reply "..."\n}',
     'faq a "A" {\n    ask "包郵嗎"\n    reply "..."\n}',
     level=Severity.warning,

@@ -18,7 +18,7 @@ from kefu.dsl.cache import Cache
 from kefu.dsl.chunks import build_texts, no_gc
 from kefu.dsl.codes import K006, K007, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
 from kefu.dsl.files import Unreadable, discover, display_name, starts_a_shop
-from kefu.dsl.rules import run_checks
+from kefu.dsl.rules import MATCHER_CODES, run_checks
 from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
 from kefu.dsl.stored import decode as decode_items
 from kefu.dsl.stored import encode as encode_items
@@ -45,8 +45,9 @@ class LoadResult:
 
 
 class Loader:
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, with_matcher: bool = False) -> None:
         self.cache = cache
+        self.with_matcher = with_matcher  # run the rules that need each shop's matcher too (kefu check)
         self.items: dict[Path, FileItems | None] = {}
         self.file_diagnostics: dict[Path, list[Diagnostic]] = {}
         self.digests: dict[Path, str] = {}
@@ -282,7 +283,7 @@ class Loader:
         )
         self.diagnostics.extend(reader.diagnostics)
         if not any(items.broken for items in files):
-            self.diagnostics.extend(run_checks(shop))
+            self.diagnostics.extend(run_checks(shop, self.with_matcher))
         return shop
 
 
@@ -434,14 +435,15 @@ def _close_zone(name: str) -> str | None:
     return lower[close[0]] if close else None
 
 
-def load(paths: list[Path], cache: Cache | None = None) -> LoadResult:
-    """Load and check every shop and preset under `paths`."""
+def load(paths: list[Path], cache: Cache | None = None, with_matcher: bool = False) -> LoadResult:
+    """Load and check every shop and preset under `paths`. `with_matcher` also runs the rules that
+    need each shop's matcher (seconds for a large shop): `kefu check` does, other commands do not."""
     with no_gc():  # a loaded shop is ~1M objects that all live on: collecting meanwhile only costs time
-        return _load(paths, cache)
+        return _load(paths, cache, with_matcher)
 
 
-def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
-    loader = Loader(cache or Cache.disabled())
+def _load(paths: list[Path], cache: Cache | None, with_matcher: bool) -> LoadResult:
+    loader = Loader(cache or Cache.disabled(), with_matcher)
     unreadable: Unreadable = []
     files = discover(paths, unreadable)
     loader.files(files)
@@ -526,7 +528,8 @@ def _load(paths: list[Path], cache: Cache | None) -> LoadResult:
                 )
             )
     diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
-    diagnostics = apply_suppressions(diagnostics, loader.items.values(), shops)
+    not_run = frozenset() if with_matcher else MATCHER_CODES
+    diagnostics = apply_suppressions(diagnostics, loader.items.values(), shops, not_run)
     unique = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)
     return LoadResult(

@@ -128,11 +128,16 @@ def _checked_files(files: list[FileItems], shops: Iterable[Shop]) -> set[str]:
 
 
 def apply_suppressions(
-    diagnostics: list[Diagnostic], files: Iterable[FileItems | None], shops: Iterable[Shop]
+    diagnostics: list[Diagnostic],
+    files: Iterable[FileItems | None],
+    shops: Iterable[Shop],
+    not_run: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     """The findings minus the suppressed ones, plus K040 and K041 for suppressions that silence nothing
-    or cannot be used. K040 is held back where it could be wrong: in a file with syntax errors, and for a
-    rule's code in a file whose shop was not checked (or that is checked as no shop's part)."""
+    or cannot be used. K040 is held back where it could be wrong: in a file with syntax errors, for a
+    rule's code in a file whose shop was not checked (or that is checked as no shop's part), and for
+    the codes in `not_run`, whose rules did not run this time (those needing the matcher, outside
+    `kefu check`)."""
     built = [items for items in files if items is not None]
     with_suppressions = [items for items in built if items.suppressions]
     if not with_suppressions:
@@ -168,6 +173,8 @@ def apply_suppressions(
     for (path, line), named in wanted.items():
         for code, (ignored, named_here) in named.items():
             if (path, line, code) in used or path in broken or (code in rule_codes and path not in checked):
+                continue
+            if code in not_run:
                 continue
             found.append(
                 K040.at(

@@ -47,6 +47,12 @@ class Calibration(BaseModel):
         self._arrays = np.asarray(self.thresholds, dtype=float), np.asarray((0.0,) + self.values, dtype=float)
         self._steps = (0.0, *self.values)
 
+    @property
+    def highest(self) -> float:
+        """The highest confidence this map gives any lead (0 for an empty map): a level above it is
+        never reached by a message the map scores (see `engine.ceiling`)."""
+        return max(self.values, default=0.0)
+
     def of(self, lead: float) -> float:
         """The confidence of one lead: `self(lead)` for a single number, without numpy's overhead."""
         if lead < 0 or not self.thresholds:  # a negative lead is not the best entry

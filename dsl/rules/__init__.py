@@ -5,6 +5,11 @@ these rules see a whole shop, presets applied, and look across entries, staff, t
 A rule module exposes `CODE` (its `Code`, whose category is the module's folder) and `check(shop)`,
 yielding diagnostics of that code. The modules are found by walking this package, so adding a rule
 is adding a module (with its fixture `tests/dsl/fixtures/K0NN_*`); no list names them.
+
+A rule that needs the shop's matcher (its index and calibration: seconds for a shop of 10,000
+entries) sets `NEEDS_MATCHER = True` and is `check(shop, matcher)`. Every command loads rules, and
+the terminal UI on every save, so those rules run only when asked (`run_checks(shop, with_matcher=True)`:
+`kefu check`), after the others, with one matcher built per shop for all of them.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from kefu.dsl.codes import Code
 from kefu.engine.diagnostics import Diagnostic
 from kefu.engine.rules import Shop
 
-Check = Callable[[Shop], Iterable[Diagnostic]]
+Check = Callable[..., Iterable[Diagnostic]]  # check(shop), or check(shop, matcher) for a rule needing it
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ class Rule:
     code: Code
     module: str  # kefu.dsl.rules.<category>.<name>
     check: Check
+    needs_matcher: bool = False  # check(shop, matcher): run only by `run_checks(..., with_matcher=True)`
 
     @property
     def category(self) -> str:
@@ -48,7 +54,10 @@ def _rule(module: ModuleType, category: str) -> Rule:
         raise RuleError(f"{module.__name__} needs CODE (a Code) and check(shop)")
     if code.category != category:
         raise RuleError(f"{module.__name__}: {code.code} has category '{code.category}', its folder is '{category}'")
-    return Rule(code, module.__name__, check)
+    needs_matcher = getattr(module, "NEEDS_MATCHER", False)
+    if not isinstance(needs_matcher, bool):
+        raise RuleError(f"{module.__name__}: NEEDS_MATCHER is True or False")
+    return Rule(code, module.__name__, check, needs_matcher)
 
 
 def _package_modules(package: ModuleType) -> list[tuple[str, bool]]:
@@ -71,7 +80,17 @@ def discover() -> tuple[Rule, ...]:
 
 
 RULES: tuple[Rule, ...] = discover()
+MATCHER_CODES = frozenset(rule.code.code for rule in RULES if rule.needs_matcher)  # found only by `kefu check`
 
 
-def run_checks(shop: Shop) -> list[Diagnostic]:
-    return [diagnostic for rule in RULES for diagnostic in rule.check(shop)]
+def run_checks(shop: Shop, with_matcher: bool = False) -> list[Diagnostic]:
+    """The findings of every rule on `shop`; with `with_matcher`, then those of the rules that need
+    its matcher, built once for all of them."""
+    found = [diagnostic for rule in RULES if not rule.needs_matcher for diagnostic in rule.check(shop)]
+    costly = [rule for rule in RULES if rule.needs_matcher]
+    if with_matcher and costly:
+        from kefu.engine.matcher import Matcher  # numpy and scipy: imported only when checked this deep
+
+        matcher = Matcher(shop.entries, shop.synonyms)
+        found += [diagnostic for rule in costly for diagnostic in rule.check(shop, matcher)]
+    return found

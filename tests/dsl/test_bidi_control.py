@@ -20,8 +20,11 @@ def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, s
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     code, out, _ = run(capsys, "check", str(tmp_path), "--json", *flags)
+    # a shop of one or two asks never shows confidence 95 (K046): not what these tests are about
     return code, [
-        (d["code"], Path(d["path"]).name, d["line"], d["column"], d["message"]) for d in json.loads(out)["diagnostics"]
+        (d["code"], Path(d["path"]).name, d["line"], d["column"], d["message"])
+        for d in json.loads(out)["diagnostics"]
+        if d["code"] != "K046"
     ]
 
 
@@ -53,7 +56,8 @@ def test_k043_prints_the_invisible_characters_as_escapes_with_the_caret_under_th
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / "shop.kefu").write_text(HEAD + faq(f"請於{RLI}7{PDI}天內申請"), encoding="utf-8")
+    silent = HEAD.replace("{\n", "{  # kefu: ignore[K046]\n", 1)  # one ask: K046 on line 1 (not this test's)
+    (tmp_path / "shop.kefu").write_text(silent + faq(f"請於{RLI}7{PDI}天內申請"), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(tmp_path / "shop.kefu"))
     assert code == 0
     assert out.splitlines()[1:4] == [

@@ -167,12 +167,13 @@ def test_kefu_ask_json_keeps_the_message_exact_and_its_text_shows_the_ask_escape
 def _shop_with_hidden_text(tmp_path: Path) -> Path:
     """A shop in a folder whose name holds an escape sequence, with the same ask (holding C1's CSI and
     a line separator) under two entries: K021 quotes the ask and shows its line (the line separator on
-    line 10 does not shift the lines after it: the parser counts LF only, and so does the renderer)."""
+    line 10 does not shift the lines after it: the parser counts LF only, and so does the renderer). Two
+    one-ask entries never show confidence 95: that K046 is silenced on the shop's line."""
     folder = tmp_path / "s\x1b[31mhop"
     folder.mkdir()
     ask = 'ask "包郵\x9b2J嗎\u2028"'
     (folder / "shop.kefu").write_text(
-        'shop s "S" {\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n\n'
+        'shop s "S" {  # kefu: ignore[K046]\n    timezone "Asia/Taipei"\n}\n\nstaff {\n    owner mia\n}\n\n'
         f'faq a "A" {{\n    {ask}\n    reply "您好"\n}}\n\nfaq b "B" {{\n    {ask}\n    reply "您好"\n}}\n',
         encoding="utf-8",
     )

@@ -15,6 +15,7 @@ from kefu.tui.errors import Failure, KefuError
 from kefu.tui.shops import one_shop
 
 if TYPE_CHECKING:
+    from kefu.engine.ceiling import Ceiling
     from kefu.engine.matcher import Match
     from kefu.engine.rules import Shop
 
@@ -37,6 +38,7 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
       kefu ask rules/shops/tw "運費怎麼算" --json
       kefu ask rules/shops/tw - < message.txt     # '-': the message from standard input
     """
+    from kefu.engine.ceiling import ceiling
     from kefu.engine.matcher import Matcher
 
     if message == "-":  # the message from standard input, of any size
@@ -48,12 +50,14 @@ def ask(rules: Path, message: str, shop_id: str | None, as_json: bool, explain: 
     if not _is_text(message):
         raise KefuError("MESSAGE is not UTF-8 text", Failure.usage)
     shop = one_shop(rules, shop_id)
-    match = Matcher(shop.entries, shop.synonyms).match(message, shop.policy.matching)
+    matcher = Matcher(shop.entries, shop.synonyms)
+    match = matcher.match(message, shop.policy.matching)
+    reach = ceiling(matcher, shop.policy.matching.confidence)
     candidates = _candidates(shop, match)
     if as_json:
-        click.echo(json.dumps(_document(shop, message, match, candidates), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_document(shop, message, match, candidates, reach), ensure_ascii=False, indent=2))
         return
-    for line in _text(shop, match, candidates, explain):
+    for line in _text(shop, match, candidates, explain, reach):
         click.echo(visible(line))
 
 
@@ -69,7 +73,9 @@ def _candidates(shop: Shop, match: Match) -> list[dict[str, Any]]:
     return rows
 
 
-def _document(shop: Shop, message: str, match: Match, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+def _document(
+    shop: Shop, message: str, match: Match, candidates: list[dict[str, Any]], reach: Ceiling
+) -> dict[str, Any]:
     best, levels = match.best, shop.policy.matching
     return {
         "shop": shop.id,
@@ -85,10 +91,11 @@ def _document(shop: Shop, message: str, match: Match, candidates: list[dict[str,
         "exact": match.exact,
         "tiny_shop": match.tiny,
         "reason": match.reason,
+        "highest_score": reach.highest,  # the most the shop's data shows for a message not one of its asks
     }
 
 
-def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: bool) -> list[str]:
+def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: bool, reach: Ceiling) -> list[str]:
     best, levels, decision = match.best, shop.policy.matching, match.decision.value
     lines = [
         f"{VERDICT[decision]}: {best.entry if best and decision != 'none' else '-'}"
@@ -101,6 +108,9 @@ def _text(shop: Shop, match: Match, candidates: list[dict[str, Any]], explain: b
         lines.append(
             f"  levels:     auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}"
         )
+        if not reach.reached:  # what `kefu check` warns as K046
+            lines.append(f"  note:       confidence {levels.confidence} is never reached: {reach.shows()}")
+            lines.append(f"              {reach.raise_it()}")
         entry = shop.entry(best.entry) if best else None
         if entry is not None and not entry.auto:
             lines.append(f"  note:       {entry.id} is 'auto never': suggested at most")

@@ -63,7 +63,8 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
     """Check rule files: syntax, settings, presets, references, tests' targets.
 
     PATHS are .kefu files or folders (searched recursively). A file inside a shop's folder is
-    checked together with the rest of its shop.
+    checked together with the rest of its shop. Each shop's matcher is built too, to warn when
+    its own data can never show its confidence level (K046; seconds for a shop of 10,000 entries).
 
     \b
     Examples:
