@@ -262,7 +262,7 @@ def test_kefu_test_prints_one_line_per_failure_then_the_summary(
     step = text.index('    customer "請問有免運嗎?" expect assist shipping.free') + 1
     assert lines[0] == (
         f'{shop}:{case}: test "broken": expected order.status (auto-sent or suggested), '
-        "got shipping.free (auto-sent, score 99) for '請問這個有免運嗎?'"
+        "got shipping.free (auto-sent, score 98) for '請問這個有免運嗎?'"
     )
     assert lines[1].startswith(f'{shop}:{step}: scenario "broken": expected assist shipping.free, got ')
     passed = int(lines[-1].split()[0])
