@@ -313,7 +313,7 @@ def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: n
     row = np.repeat(np.arange(batch.size), np.diff(per_ask.indptr))
     best = _best_asks(scorer, per_ask, scorer.owners[per_ask.indices] == owners[row])
     raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * (queries @ scorer.centroids_t).toarray()
-    raw[np.arange(batch.size), owners] = -1.0  # the entry is not there
+    raw[np.arange(batch.size), owners] = 0.0  # the entry is not there: scored as `match` scores a missing runner-up
     if raw.shape[1] < 2:
         return np.zeros(batch.size)
     return _lead(raw)[1]

@@ -154,3 +154,16 @@ def test_the_lead_penalty_is_the_documented_one() -> None:
     text = (ROOT / "docs" / "matching.md").read_text(encoding="utf-8")
     found = re.search(r"`LEAD_PENALTY` = ([0-9.]+)", text)
     assert found is not None and float(found.group(1)) == LEAD_PENALTY
+
+
+def test_IR2_a_two_entry_shop_calibrates_like_any_other() -> None:
+    """IR-2 (issue #12): an out-of-scope sample of a two-entry shop is matched as `match` matches a
+    message with one entry left, the missing runner-up at 0; it used to get -1, so every such sample
+    led by more than 1 and a two-entry shop's map topped out under 50 whatever it wrote."""
+    fee = ["運費怎麼算", "有包郵嗎", "滿多少免運費", "寄到香港運費多少", "運費誰付", "可以免運嗎"]
+    fee += ["運費要多少錢", "免運門檻是多少", "寄送費用怎麼收", "外島運費多少", "超商取貨運費", "宅配運費多少"]
+    back = ["可以退貨嗎", "收到不滿意能退嗎", "退貨要自己付運費嗎", "幾天內可以退換", "拆封了可以退嗎", "怎麼申請退貨"]
+    back += ["退款多久到帳", "瑕疵品怎麼退", "可以換尺寸嗎", "退貨地址在哪", "退換貨流程", "退款方式有哪些"]
+    matcher = Matcher([entry("shipping.fee", *fee), entry("returns", *back)])
+    assert matcher.calibration.highest > 90  # was 43.6
+    assert matcher.match("運費多少", Matching()).best.score > 90
