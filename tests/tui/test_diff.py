@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from kefu.dsl.fmt import format_bytes
-from kefu.tui import cli as cli_module
 from tests.conftest import RULES
+from tests.tui.test_cli import run
 
 BASE = """\
 shop s "Shop S" {
@@ -71,15 +71,6 @@ test "t" {
     "有免運嗎" -> shipping.free
 }
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        cli_module.main(list(args))
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    assert isinstance(code, int), code
-    return code, out, err
 
 
 def write_shop(folder: Path, text: str) -> Path:

@@ -9,28 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.test_evidence import HEADER, PAGE
 from tests.tui.test_cli import run
 
-PAGE_SHOP = """shop page "說明頁小店" {
-    language zh-Hant
-    timezone "Asia/Taipei"
-    hours mon-fri 09:00-18:00
-}
-
-staff {
-    owner mia
-}
-
-bot {
-    on
-    when off_hours
-}
-
-faq shipping.free {
-    ask "請問商品包郵麼?"
-    reply "您好,您可以在商品詳情頁查看郵費。"
-}
-"""
+PAGE_SHOP = HEADER + PAGE  # the seed page's one-entry shop, as tests/engine/test_evidence.py writes it
 
 
 @pytest.fixture
