@@ -211,8 +211,8 @@ class KefuApp(App[int]):
         if words is not self._words:
             self._row_texts.clear()
         before, self._rows, self._words = self._rows, rows, words
-        width = max(8, self.query_one("#inbox-list", Rows).size.width - 2)  # "  " before the last line
         inbox = self.query_one("#inbox-list", Rows)
+        width = max(8, inbox.size.width - 2)  # "  " before the last line
         if [row.id for row in before] == [row.id for row in rows]:  # same order: only changed rows redrawn
             for index, (old, new) in enumerate(zip(before, rows)):
                 if old != new:
