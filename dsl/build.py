@@ -10,12 +10,13 @@ dispatches on it and holds the builders. Joining files into shops and applying p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kefu.dsl import language
-from kefu.dsl.codes import K010, K011, K012, K013, K044
+from kefu.dsl.codes import K010, K011, K012, K013, K044, K047
 from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
@@ -29,6 +30,7 @@ from kefu.engine.rules import (
     Expectation,
     FaqEntry,
     Matching,
+    Pattern,
     Role,
     Scenario,
     ScenarioStep,
@@ -79,6 +81,7 @@ class Override:
     fields: dict[str, Any] = field(default_factory=dict)
     add_asks: list[Ask] = field(default_factory=list)
     drop_asks: list[tuple[str, Span]] = field(default_factory=list)
+    reply_span: Span | None = None  # where the override's `reply` is written
 
 
 @dataclass(slots=True)
@@ -90,6 +93,16 @@ class PolicyDraft:
     matching: Fields = field(default_factory=dict)
     greeting: tuple[str | None, Span] | None = None
     spans: dict[str, Span] = field(default_factory=dict)  # block kind -> where it was first written
+
+
+@dataclass(slots=True)
+class LintDraft:
+    """One `lint { }` block: what `kefu lint` holds the shop's replies to."""
+
+    span: Span
+    budget: tuple[int, Span] | None = None
+    contact: list[Pattern] = field(default_factory=list)
+    allow: list[Pattern] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -112,6 +125,7 @@ class FileItems:
     overrides: list[Override] = field(default_factory=list)
     drops: list[tuple[str, Span]] = field(default_factory=list)
     periods: list[PeriodDraft] = field(default_factory=list)
+    lints: list[LintDraft] = field(default_factory=list)
     tests: list[TestBlock] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     shop_only: list[tuple[str, Span]] = field(default_factory=list)  # statements a preset may not hold
@@ -450,6 +464,47 @@ class _Builder:
         if text is not None:
             draft.greeting = (text, where)
 
+    # -- lint -----------------------------------------------------------------------------------
+    def lint(self, stmt: Stmt, into: object = None) -> None:
+        stmts = self.block_of(stmt, "lint { reply_budget 160 }")
+        if stmts is None:
+            return
+        if stmt.args:
+            self.reader.error(K011, stmt.args[0], "'lint' takes a block, not arguments", "write: lint { ... }")
+        draft = LintDraft(span=stmt.span(self.path))
+        self.items.lints.append(draft)
+        self.dispatch(stmts, "lint", draft)
+
+    def lint_budget(self, stmt: Stmt, draft: LintDraft) -> None:
+        value = self.reader.number(stmt, 1, None)
+        if value is not None:
+            draft.budget = (value, stmt.head.span(self.path))
+
+    def lint_patterns(self, stmt: Stmt, draft: LintDraft) -> None:
+        self.reader.no_block(stmt)
+        groups = self.reader.items(stmt)
+        if not groups:
+            self.reader.error(K011, stmt, f"'{stmt.head.value}' takes patterns", f'write: {stmt.head.value} "(?i)line"')
+        found: list[Pattern] = getattr(draft, stmt.head.value)
+        for group in groups:
+            for extra in group[1:]:
+                self.reader.error(K011, extra, "patterns in a list are separated by ','", f"write: , {extra.raw}")
+            text = self.reader.string_atom(group[0], stmt.head.value)
+            if text is None:
+                continue
+            try:
+                re.compile(text)
+            except (re.error, RecursionError, OverflowError) as error:
+                why = getattr(error, "msg", None) or str(error)
+                self.reader.error(
+                    K047,
+                    group[0],
+                    f"'{shorten_pattern(text)}' is not a regular expression: {why}",
+                    "fix the pattern (Python's re syntax; write \\\\ for a backslash in a kefu string)",
+                )
+                continue
+            found.append(Pattern(text=text, span=group[0].span(self.path)))
+
     # -- knowledge base -------------------------------------------------------------------------
     def synonyms(self, stmt: Stmt, into: object = None) -> None:
         stmts = self.block_of(stmt, "synonyms { 包郵 = 免運 }")
@@ -553,6 +608,8 @@ class _Builder:
 
     def entry_reply(self, stmt: Stmt, found: dict[str, Any]) -> None:
         self.found(found, "reply", self.reply_text(stmt))
+        if "reply" in found and stmt.args:
+            found["reply_span"] = stmt.args[0].span(self.path)
 
     def title(self, stmt: Stmt, found: dict[str, Any]) -> None:
         self.found(found, "title", self.reader.string(stmt))
@@ -575,8 +632,16 @@ class _Builder:
             return
         found = self.entry_fields(stmts, "override")
         found.pop("ask_lines")
+        reply_span = found.pop("reply_span", None)
         self.items.overrides.append(
-            Override(id=ident, span=span, add_asks=found.pop("asks"), drop_asks=found.pop("drop_asks"), fields=found)
+            Override(
+                id=ident,
+                span=span,
+                add_asks=found.pop("asks"),
+                drop_asks=found.pop("drop_asks"),
+                fields=found,
+                reply_span=reply_span,
+            )
         )
 
     def drop(self, stmt: Stmt, into: object = None) -> None:
@@ -827,6 +892,10 @@ class _Builder:
         into.found.append(Expectation(kind=kind, value=value, span=span))
 
 
+def shorten_pattern(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def merge(first: FileItems, second: FileItems) -> FileItems:
     """Join the items of two consecutive chunks of one file (see dsl.chunks)."""
     for name in (
@@ -837,6 +906,7 @@ def merge(first: FileItems, second: FileItems) -> FileItems:
         "overrides",
         "drops",
         "periods",
+        "lints",
         "tests",
         "scenarios",
         "shop_only",

@@ -467,6 +467,20 @@ K045 = _code(
     level_reason="The shop builds and runs on UTC, as documented; if UTC is meant, writing it says so.",
 )
 
+K047 = _code(
+    "K047",
+    "bad-pattern",
+    "a pattern that is not a regular expression",
+    "`contact` and `allow` in `lint { }` take Python regular expressions, which `kefu lint` runs on every "
+    "reply. A pattern Python cannot compile would find nothing, so the check it was written for would "
+    "silently stop. A backslash is written twice in a kefu string: `\\\\d` is the pattern `\\d`.",
+    'lint {\n    contact "(wechat"\n}',
+    'lint {\n    contact "(?i)wechat", "\\\\d{4}-\\\\d{3}-\\\\d{3}"\n}',
+    level=Severity.error,
+    category="settings",
+    level_reason="kefu leaves the pattern out, so `kefu lint` would not look for what it was written to find.",
+)
+
 
 def explain(code: str) -> str | None:
     """The page `kefu explain CODE` prints, or None for an unknown code."""

@@ -130,6 +130,7 @@ BLOCKS: dict[str, Block] = {
         Block("assist", "assist setting", "assist {\n{}\n}"),
         Block("bot", "bot setting", "bot {\n{}\n}"),
         Block("matching", "matching setting", "matching {\n{}\n}"),
+        Block("lint", "lint setting", "lint {\n{}\n}"),
         Block("faq", "entry field", 'faq shipping.free "商品包郵" {\n{}\n}', ('ask "有包郵嗎?"', 'reply "全店包郵。"')),
         Block("override", "entry field", "override faq logistics.tracking {\n{}\n}"),
         Block("period", "period setting", 'period "11.11 sale" 2026-11-10..2026-11-12 {\n{}\n}'),
@@ -258,6 +259,16 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "synonyms",
         repeats=True,
         lines="TERM = TERM ...",
+    ),
+    Construct(
+        "lint",
+        ("file",),
+        (),
+        "lint { reply_budget 160 }",
+        "what kefu lint holds the shop's replies to",
+        "lint",
+        opens="lint",
+        shop_only=True,
     ),
     Construct(
         "faq",
@@ -427,6 +438,33 @@ CONSTRUCTS: tuple[Construct, ...] = (
         Construct(level, ("matching",), (LEVEL,), f"{level} {field.default}", summary, "level")
         for level, summary in _LEVELS.items()
         for field in (Matching.model_fields[level],)
+    ),
+    # -- lint -------------------------------------------------------------------------------------
+    Construct(
+        "reply_budget",
+        ("lint",),
+        (LEVEL,),
+        "reply_budget 160",
+        "the columns a reply may take before kefu lint warns (a CJK character takes 2; default 200)",
+        "lint_budget",
+    ),
+    Construct(
+        "contact",
+        ("lint",),
+        (Arg('"pattern"', "string", many=True),),
+        'contact "(?i)instagram"',
+        "more patterns of contact details outside the platform (Python regular expressions)",
+        "lint_patterns",
+        repeats=True,
+    ),
+    Construct(
+        "allow",
+        ("lint",),
+        (Arg('"pattern"', "string", many=True),),
+        'allow "@demostore_tw"',
+        "text the contact patterns find that is fine (the shop's own account on the platform)",
+        "lint_patterns",
+        repeats=True,
     ),
     # -- entries ----------------------------------------------------------------------------------
     Construct(

@@ -13,19 +13,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kefu.dsl.build import FileItems, PolicyDraft
+from kefu.dsl.build import FileItems, LintDraft, PolicyDraft
 from kefu.dsl.cache import Cache
 from kefu.dsl.chunks import build_texts, no_gc
 from kefu.dsl.codes import K006, K007, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
 from kefu.dsl.files import Unreadable, discover, display_name, starts_a_shop
-from kefu.dsl.rules import MATCHER_CODES, run_checks
+from kefu.dsl.rules import LINT_CODES, MATCHER_CODES, run_checks
 from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
 from kefu.dsl.stored import decode as decode_items
 from kefu.dsl.stored import encode as encode_items
 from kefu.dsl.suppression import apply_suppressions
 from kefu.dsl.values import Reader, did_you_mean, working_days
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
-from kefu.engine.rules import FaqEntry, Period, Policy, Preset, RuleSet, Shop
+from kefu.engine.rules import FaqEntry, LintSettings, Period, Policy, Preset, RuleSet, Shop
 
 PARSE = "parse"  # the cache's kind of entry: one file's parse result
 
@@ -45,9 +45,10 @@ class LoadResult:
 
 
 class Loader:
-    def __init__(self, cache: Cache, with_matcher: bool = False) -> None:
+    def __init__(self, cache: Cache, with_matcher: bool = False, lint: bool = False) -> None:
         self.cache = cache
         self.with_matcher = with_matcher  # run the rules that need each shop's matcher too (kefu check)
+        self.lint = lint  # and the lint rules (kefu lint)
         self.items: dict[Path, FileItems | None] = {}
         self.file_diagnostics: dict[Path, list[Diagnostic]] = {}
         self.digests: dict[Path, str] = {}
@@ -278,12 +279,13 @@ class Loader:
             entries=tuple(entries),
             tests=tuple(t for items in files for t in items.tests),
             scenarios=tuple(s for items in files for s in items.scenarios),
+            lint=_lint([draft for items in files for draft in items.lints], reader),
             files=tuple(items.path for items in files),
             span=header.span,
         )
         self.diagnostics.extend(reader.diagnostics)
         if not any(items.broken for items in files):
-            self.diagnostics.extend(run_checks(shop, self.with_matcher))
+            self.diagnostics.extend(run_checks(shop, self.with_matcher, self.lint))
         return shop
 
 
@@ -359,8 +361,14 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
                 K013, override.span, f"the override leaves entry '{entry.id}' without any ask", "keep or add one ask"
             )
             continue
-        entries[index] = entry.model_copy(update={**override.fields, "asks": tuple(asks)})
+        update = {**override.fields, "asks": tuple(asks)}
+        if override.reply_span is not None:
+            update["reply_span"] = override.reply_span
+        entries[index] = entry.model_copy(update=update)
     return entries
+
+
+TEXT_SETTINGS = ("fallback", "off_hours_reply")  # texts sent to customers: their spans are kept (kefu lint)
 
 
 def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
@@ -398,6 +406,7 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
 
     def fold(model: Any, kind: str) -> Any:
         update = {key: value for key, (value, _) in merged[kind].items()}
+        update.update({f"{key}_span": where for key, (_, where) in merged[kind].items() if key in TEXT_SETTINGS})
         if kind in spans:
             update["span"] = spans[kind]
         return model.model_validate({**model.model_dump(), **update}) if update else model
@@ -407,6 +416,29 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
         bot=fold(base.bot, "bot"),
         matching=fold(base.matching, "matching"),
         greeting=base.greeting if greeting is None else greeting[0],
+        greeting_span=base.greeting_span if greeting is None else greeting[1],
+    )
+
+
+def _lint(drafts: list[LintDraft], reader: Reader) -> LintSettings:
+    """The shop's `lint { }` blocks, from all its files, as one; `reply_budget` written twice is K012."""
+    if not drafts:
+        return LintSettings()
+    budget: tuple[int, Span] | None = None
+    for draft in drafts:
+        if draft.budget is None:
+            continue
+        if budget is not None:
+            reader.error(
+                K012, draft.budget[1], "'reply_budget' is set in two places", "keep one of them", related=(budget[1],)
+            )
+            continue
+        budget = draft.budget
+    return LintSettings(
+        reply_budget=budget[0] if budget else LintSettings().reply_budget,
+        contact=tuple(p for draft in drafts for p in draft.contact),
+        allow=tuple(p for draft in drafts for p in draft.allow),
+        span=budget[1] if budget else drafts[0].span,
     )
 
 
@@ -435,15 +467,16 @@ def _close_zone(name: str) -> str | None:
     return lower[close[0]] if close else None
 
 
-def load(paths: list[Path], cache: Cache | None = None, with_matcher: bool = False) -> LoadResult:
+def load(paths: list[Path], cache: Cache | None = None, with_matcher: bool = False, lint: bool = False) -> LoadResult:
     """Load and check every shop and preset under `paths`. `with_matcher` also runs the rules that
-    need each shop's matcher (seconds for a large shop): `kefu check` does, other commands do not."""
+    need each shop's matcher (seconds for a large shop): `kefu check` does, other commands do not;
+    `lint` runs those and the lint rules (`kefu lint`)."""
     with no_gc():  # a loaded shop is ~1M objects that all live on: collecting meanwhile only costs time
-        return _load(paths, cache, with_matcher)
+        return _load(paths, cache, with_matcher, lint)
 
 
-def _load(paths: list[Path], cache: Cache | None, with_matcher: bool) -> LoadResult:
-    loader = Loader(cache or Cache.disabled(), with_matcher)
+def _load(paths: list[Path], cache: Cache | None, with_matcher: bool, lint: bool = False) -> LoadResult:
+    loader = Loader(cache or Cache.disabled(), with_matcher, lint)
     unreadable: Unreadable = []
     files = discover(paths, unreadable)
     loader.files(files)
@@ -528,7 +561,7 @@ def _load(paths: list[Path], cache: Cache | None, with_matcher: bool) -> LoadRes
                 )
             )
     diagnostics = [d for path in loader.items for d in loader.file_diagnostics[path]] + loader.diagnostics
-    not_run = frozenset() if with_matcher else MATCHER_CODES
+    not_run = (frozenset() if with_matcher or lint else MATCHER_CODES) | (frozenset() if lint else LINT_CODES)
     diagnostics = apply_suppressions(diagnostics, loader.items.values(), shops, not_run)
     unique = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
     presets = tuple(p for p in loader.presets.values() if p is not None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -259,7 +259,7 @@ class _Step:
             "customer.name": conversation.customer or "",
             "agent.name": conversation.agent or "",
         }
-        return _PLACEHOLDER.sub(lambda m: _filled(m, values), text)
+        return filled(text, values)
 
     def lists(
         self, conversation: Conversation, unread: bool, unreplied: bool, changes: dict[str, object] | None = None
@@ -359,7 +359,18 @@ class _Step:
 _PLACEHOLDER = re.compile(r"(?P<dollar>\$\$)|(?P<before> ?)\$\{(?P<name>[^}\n]*)\}(?P<after> ?)")
 
 
-def _filled(found: re.Match[str], values: dict[str, str]) -> str:
+def filled(text: str, values: Mapping[str, str]) -> str:
+    """`text` with its placeholders filled from `values` (one not among them kept as written) and `$$`
+    written as the `$` it stands for."""
+    return _PLACEHOLDER.sub(lambda m: _filled(m, values), text)
+
+
+def hours_text(shop: Shop) -> str:
+    """`${shop.hours}` of the shop, in its language (empty for a shop that set no hours)."""
+    return _hours_text(shop, wording(shop.language))
+
+
+def _filled(found: re.Match[str], values: Mapping[str, str]) -> str:
     """A placeholder's value with the spaces around it; an empty value (a customer without a name)
     takes one of them along: "Hi ${customer.name}, welcome" reads "Hi, welcome", not "Hi , welcome"."""
     if found.group("dollar"):

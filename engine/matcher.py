@@ -75,6 +75,7 @@ class LexicalScorer:
                 asked.append(False)
         self.texts = texts
         self.owners = np.asarray(owners, dtype=np.int64)
+        self.asked = np.asarray(asked, dtype=bool)  # per text: a title or an ask (False: an entry's keywords)
         self.entries = len(entries)
         vocabulary: defaultdict[str, int] = defaultdict()
         vocabulary.default_factory = vocabulary.__len__  # a new feature gets the next column

@@ -118,6 +118,8 @@ class Bot(Frozen):
     fallback: str | None = None  # None: the default fallback in the shop's language (engine.wording)
     off_hours_reply: str | None = None
     span: Span | None = None
+    fallback_span: Span | None = None  # where `fallback` is written
+    off_hours_reply_span: Span | None = None  # where `off_hours_reply` is written
 
 
 class Matching(Frozen):
@@ -137,6 +139,7 @@ class Policy(Frozen):
     bot: Bot = Bot()
     greeting: str | None = None
     matching: Matching = Matching()
+    greeting_span: Span | None = None  # where `greeting` is written
 
 
 class Period(Frozen):
@@ -165,6 +168,7 @@ class FaqEntry(Frozen):
     auto: bool = True  # False: suggest only, never auto-send
     preset: str | None = None  # the preset it comes from; None for the shop's own entries
     span: Span | None = None
+    reply_span: Span | None = None  # where its reply is written (an override's, if one changed it)
 
 
 class SynonymGroup(Frozen):
@@ -248,6 +252,22 @@ class Preset(Frozen):
     span: Span | None = None
 
 
+class Pattern(Frozen):
+    """A regular expression written in the rules, with its place (a `lint { contact ... }` pattern)."""
+
+    text: str
+    span: Span | None = None
+
+
+class LintSettings(Frozen):
+    """What `kefu lint` holds the shop's replies to (its `lint { }` block). The engine never reads it."""
+
+    reply_budget: int = Field(default=200, ge=1)  # columns a reply may take (a CJK character takes 2)
+    contact: tuple[Pattern, ...] = ()  # more patterns of contact details outside the platform
+    allow: tuple[Pattern, ...] = ()  # text those patterns find that is fine (the platform's own links)
+    span: Span | None = None  # where `reply_budget` was written, else the block
+
+
 class Shop(Frozen):
     """One shop (KB-1): its own knowledge base, settings and staff, presets already applied."""
 
@@ -265,6 +285,7 @@ class Shop(Frozen):
     entries: tuple[FaqEntry, ...] = ()
     tests: tuple[TestBlock, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    lint: LintSettings = LintSettings()
     files: tuple[str, ...] = ()
     span: Span | None = None
 
@@ -289,11 +310,16 @@ class RuleSet(Frozen):
 
 
 def without_spans(value: object) -> object:
-    """A model dump with every `span` and `file`/`files` key removed: what a construct *means*."""
+    """A model dump with every `span` (and `reply_span`, ...) and `file`/`files` key removed: what a
+    construct *means*."""
     if isinstance(value, BaseModel):
         value = value.model_dump()
     if isinstance(value, dict):
-        return {k: without_spans(v) for k, v in value.items() if k not in ("span", "file", "files")}
+        return {k: without_spans(v) for k, v in value.items() if k not in ("file", "files") and not _is_span(k)}
     if isinstance(value, (list, tuple)):
         return [without_spans(v) for v in value]
     return value
+
+
+def _is_span(key: str) -> bool:
+    return key == "span" or key.endswith("_span")

@@ -79,8 +79,8 @@ def test_a_changed_shop_check_shows_at_once_without_no_cache(
 
     original = load_module.run_checks
 
-    def one_more(built: object, with_matcher: bool = False) -> list[Diagnostic]:
-        found = original(built, with_matcher)
+    def one_more(built: object, with_matcher: bool = False, lint: bool = False) -> list[Diagnostic]:
+        found = original(built, with_matcher, lint)
         extra = Diagnostic(code="K029", severity=Severity.error, message="a new check", span=found[0].span)
         return [*found, extra]
 

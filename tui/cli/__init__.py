@@ -65,6 +65,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.explain import explain
     from kefu.tui.cli.fmt import fmt
     from kefu.tui.cli.import_ import import_
+    from kefu.tui.cli.lint import lint
     from kefu.tui.cli.metrics import metrics
     from kefu.tui.cli.schema import schema
     from kefu.tui.cli.simulate import simulate
@@ -72,7 +73,23 @@ def _add_commands() -> None:
     from kefu.tui.cli.tui import tui
     from kefu.tui.cli.when import when
 
-    for command in (tui, check, fmt, diff, ask, eval_, import_, explain, schema, simulate, test, metrics, audit, when):
+    for command in (
+        tui,
+        check,
+        lint,
+        fmt,
+        diff,
+        ask,
+        eval_,
+        import_,
+        explain,
+        schema,
+        simulate,
+        test,
+        metrics,
+        audit,
+        when,
+    ):
         cli.add_command(command)
 
 

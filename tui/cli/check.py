@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,32 +33,50 @@ def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     return f"{checked}: found {' and '.join(parts)}"
 
 
+def findings_options(what: str, fail_on: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options `kefu check` and `kefu lint` share: output, --max-errors, --fail-on, --no-cache."""
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(
+            [
+                json_option('Print one JSON object: {"diagnostics": [...]}.'),
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(["text", "json", "github"]),
+                    default="text",
+                    show_default=True,
+                    help="Output format; github prints GitHub Actions annotations.",
+                ),
+                click.option(
+                    "--max-errors",
+                    type=click.IntRange(min=0),
+                    default=0,
+                    show_default=True,
+                    help="Print at most N findings (0: all). The exit status still counts all of them.",
+                ),
+                click.option(
+                    "--fail-on",
+                    type=click.Choice(FAIL_ON),
+                    default=fail_on,
+                    show_default=True,
+                    help=f"The lowest level that fails the {what} (exit 1)"
+                    + (": warnings exit 0 unless --fail-on warning." if fail_on == "error" else "."),
+                ),
+                click.option(
+                    "--no-cache", is_flag=True, help="Parse every file again instead of using the content cache."
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return apply
+
+
 @click.command()
 @paths_argument()
-@json_option('Print one JSON object: {"diagnostics": [...]}.')
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="Output format; github prints GitHub Actions annotations.",
-)
-@click.option(
-    "--max-errors",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Print at most N findings (0: all). The exit status still counts all of them.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="error",
-    show_default=True,
-    help="The lowest level that fails the check (exit 1): warnings exit 0 unless --fail-on warning.",
-)
-@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the content cache.")
+@findings_options("check", "error")
 def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fail_on: str, no_cache: bool) -> None:
     """Check rule files: syntax, settings, presets, references, tests' targets.
 
@@ -73,11 +91,17 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
       kefu check rules/ --format github      # in CI: annotations on the pull request
       kefu check rules/ --fail-on warning    # warnings fail the check too
     """
-    from kefu.dsl import render
     from kefu.dsl.findings import checked
 
     result = checked(list(paths), parse_cache(no_cache))
-    diagnostics = result.diagnostics
+    report(result.diagnostics, result.files, as_json, fmt, max_errors, fail_on)
+
+
+def report(diagnostics: list[Diagnostic], files: int, as_json: bool, fmt: str, max_errors: int, fail_on: str) -> None:
+    """Print the findings as asked (text, JSON or GitHub annotations) and exit: 1 when a finding is at
+    or above `fail_on`, else 0. `kefu check` and `kefu lint` share it."""
+    from kefu.dsl import render
+
     shown = diagnostics[:max_errors] if max_errors else diagnostics
     if as_json and fmt not in ("text", "json"):
         raise KefuError(f"--json and --format {fmt} ask for two outputs; give one of them", Failure.usage)
@@ -92,7 +116,7 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
             click.echo(render.render_text(shown) + "\n")
         if len(shown) < len(diagnostics):
             click.echo(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)", err=True)
-        click.echo(summary(diagnostics, result.files), err=True)
+        click.echo(summary(diagnostics, files), err=True)
     sys.exit(EXIT_FINDINGS if diagnostics and _failing(diagnostics, fail_on) else EXIT_CLEAN)
 
 

@@ -14,7 +14,7 @@ from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Policy, Shop
 
 if TYPE_CHECKING:  # every rules load imports this module; the matcher only `kefu check`
-    from kefu.engine.matcher import Matcher
+    from kefu.dsl.rules import Context
 
 NEEDS_MATCHER = True
 
@@ -44,7 +44,7 @@ CODE = define(
 )
 
 
-def check(shop: Shop, matcher: Matcher) -> Iterator[Diagnostic]:
+def check(shop: Shop, context: Context) -> Iterator[Diagnostic]:
     if not any(entry.auto for entry in shop.entries):  # nothing could be auto-sent at any level
         return
     policies: list[tuple[str, Policy]] = [("", shop.policy)]
@@ -57,7 +57,7 @@ def check(shop: Shop, matcher: Matcher) -> Iterator[Diagnostic]:
     for where, policy in policies:
         levels = policy.matching
         span = levels.span or shop.span
-        found = ceiling(matcher, levels.confidence)
+        found = ceiling(context.matcher, levels.confidence)
         if found.reached or span is None:
             continue
         yield CODE.at(

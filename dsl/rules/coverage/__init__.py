@@ -1,0 +1,1 @@
+"""Lint rules about what the shop's own tests and scenarios exercise."""

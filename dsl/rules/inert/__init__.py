@@ -1,0 +1,1 @@
+"""Lint rules about settings that can never take effect."""
