@@ -22,7 +22,7 @@ CODE = define(
     "bot answer all day.",
     'shop tw "Demo" {\n    timezone "Asia/Taipei"\n}\n\nbot {\n    on\n    when off_hours\n}',
     'shop tw "Demo" {\n    timezone "Asia/Taipei"\n    hours mon-fri 09:00-18:00\n}\n\n'
-    'bot {\n    on\n    when off_hours\n}',
+    "bot {\n    on\n    when off_hours\n}",
     level=Severity.warning,
     category="inert",
     level_reason="The shop runs as written and customers are left to its agents, as they would be with "
