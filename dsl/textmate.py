@@ -49,6 +49,7 @@ GROUPS: dict[str, str] = {
     "assist": "setting",
     "bot": "setting",
     "matching": "setting",
+    "lint": "setting",
     "faq": "field",
     "override": "field",
     "period": "setting",

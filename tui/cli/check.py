@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 FAIL_ON = ("error", "warning")
 
 
-def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
-    """`checked 4 files: no problems`, `checked 1 file: found 2 errors and 1 warning`."""
+def summary(diagnostics: Sequence[Diagnostic], files: int, verb: str = "checked") -> str:
+    """`checked 4 files: no problems`, `checked 1 file: found 2 errors and 1 warning` (`linted ...`)."""
     errors = sum(d.severity.value == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    checked = f"checked {files} file{'s' * (files != 1)}"
+    checked = f"{verb} {files} file{'s' * (files != 1)}"
     if not diagnostics:
         return f"{checked}: no problems"
     parts = [f"{errors} error{'s' * (errors != 1)}"]
@@ -97,7 +97,15 @@ def check(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fai
     report(result.diagnostics, result.files, as_json, fmt, max_errors, fail_on)
 
 
-def report(diagnostics: list[Diagnostic], files: int, as_json: bool, fmt: str, max_errors: int, fail_on: str) -> None:
+def report(
+    diagnostics: list[Diagnostic],
+    files: int,
+    as_json: bool,
+    fmt: str,
+    max_errors: int,
+    fail_on: str,
+    verb: str = "checked",
+) -> None:
     """Print the findings as asked (text, JSON or GitHub annotations) and exit: 1 when a finding is at
     or above `fail_on`, else 0. `kefu check` and `kefu lint` share it."""
     from kefu.dsl import render
@@ -116,7 +124,7 @@ def report(diagnostics: list[Diagnostic], files: int, as_json: bool, fmt: str, m
             click.echo(render.render_text(shown) + "\n")
         if len(shown) < len(diagnostics):
             click.echo(f"... and {len(diagnostics) - len(shown)} more (--max-errors 0 shows all)", err=True)
-        click.echo(summary(diagnostics, files), err=True)
+        click.echo(summary(diagnostics, files, verb), err=True)
     sys.exit(EXIT_FINDINGS if diagnostics and _failing(diagnostics, fail_on) else EXIT_CLEAN)
 
 

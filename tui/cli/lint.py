@@ -36,4 +36,4 @@ def lint(paths: tuple[Path, ...], as_json: bool, fmt: str, max_errors: int, fail
     from kefu.dsl.findings import checked
 
     result = checked(list(paths), parse_cache(no_cache), lint=True)
-    report(result.diagnostics, result.files, as_json, fmt, max_errors, fail_on)
+    report(result.diagnostics, result.files, as_json, fmt, max_errors, fail_on, verb="linted")

@@ -1,6 +1,6 @@
 """K046: the shop's own data can never show its auto-send level (D-8, IR-2; see `kefu.engine.ceiling`).
 
-It needs the shop's matcher (its calibration), so only `kefu check` runs it: see `kefu.dsl.rules`.
+It needs the shop's matcher (its calibration), so only `kefu check` and `kefu lint` run it: see `kefu.dsl.rules`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ CODE = define(
     "data can show is below `confidence`, no message that is not word for word one of its asks is ever "
     "auto-sent, by assist or by the bot, however clearly it matches: the level silently means 'never'. "
     "The finding names the highest score and the shop's asks per entry; more asks per entry, worded as "
-    "customers write, raise it. Only `kefu check` looks: it builds each shop's matcher (seconds for a "
+    "customers write, raise it. Only `kefu check` and `kefu lint` look: they build each shop's matcher (seconds for a "
     "shop of 10,000 entries), which loading rules for the other commands does not wait for.",
     'shop tea "Tea" {\n    language zh-Hant\n}\n\nmatching {\n    confidence 97\n}\n\n'
     'faq ship "運費" {\n    ask "運費多少?"\n    reply "..."\n}\n'
