@@ -1,4 +1,4 @@
-"""What K046 costs: loading rules with and without the rules that need each shop's matcher.
+"""What K046 and `kefu lint` cost: loading rules with and without the rules that need each shop's matcher.
 
 Every command loads rules (`kefu.dsl.load.load`); only `kefu check` also runs the rules that need the
 shop's matcher (`with_matcher=True`: K046, which reads the matcher's calibration). This benchmark times
@@ -7,7 +7,9 @@ process is what a command waits for), alternated run by run so both see the same
 
 - ``load``: `load([PATH], Cache.disabled())`, what every command and the terminal UI wait for (the
   baseline: it must not change);
-- ``check``: `load([PATH], Cache.disabled(), with_matcher=True)`, what a cold `kefu check` waits for.
+- ``check``: `load([PATH], Cache.disabled(), with_matcher=True)`, what a cold `kefu check` waits for;
+- ``lint``: `load([PATH], Cache.disabled(), lint=True)`, what a cold `kefu lint` waits for (every ask
+  matched through the matcher, the shop's tests run).
 
 Both are timed inside the child after kefu's own imports; ``numpy+scipy`` is the extra import the
 matcher brings (timed in the child too, before its load). Each figure is the median of the runs, in
@@ -49,13 +51,13 @@ def cpu():
 from pathlib import Path
 from kefu.dsl.cache import Cache
 from kefu.dsl.load import load
-with_matcher = sys.argv[2] == "check"
+with_matcher = sys.argv[2] in ("check", "lint")
 wall, used = time.perf_counter(), cpu()
 if with_matcher:
     import kefu.engine.matcher  # numpy and scipy: what the matcher's rules add to the imports
 imports = (time.perf_counter() - wall, cpu() - used)
 wall, used = time.perf_counter(), cpu()
-result = load([Path(sys.argv[1])], Cache.disabled(), with_matcher=with_matcher)
+result = load([Path(sys.argv[1])], Cache.disabled(), with_matcher=with_matcher, lint=sys.argv[2] == "lint")
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": cpu() - used, "imports": imports,
                   "findings": sorted({d.code for d in result.diagnostics})}))
 """
@@ -79,7 +81,7 @@ def children_cpu() -> float:
 
 
 def measure(name: str, path: Path, runs: int) -> str:
-    rows: dict[str, list[dict]] = {"load": [], "check": []}
+    rows: dict[str, list[dict]] = {"load": [], "check": [], "lint": []}
     worst = 0.0
     for _ in range(runs):
         for kind in rows:
@@ -94,11 +96,14 @@ def measure(name: str, path: Path, runs: int) -> str:
     imports_cpu = statistics.median(r["imports"][1] for r in rows["check"])
     load_w, load_c = median("load", "wall"), median("load", "cpu")
     check_w, check_c = median("check", "wall"), median("check", "cpu")
+    lint_w, lint_c = median("lint", "wall"), median("lint", "cpu")
     findings = ", ".join(rows["check"][0]["findings"]) or "none"
+    linted = ", ".join(rows["lint"][0]["findings"]) or "none"
     extra_w, extra_c = check_w + imports - load_w, check_c + imports_cpu - load_c
     return (
         f"| {name} | {load_w:.2f} / {load_c:.2f} | {check_w:.2f} / {check_c:.2f} | "
-        f"{imports:.2f} / {imports_cpu:.2f} | +{extra_w:.2f} / +{extra_c:.2f} | {findings} | {worst:.0%} |"
+        f"{imports:.2f} / {imports_cpu:.2f} | +{extra_w:.2f} / +{extra_c:.2f} | {findings} | "
+        f"{lint_w:.2f} / {lint_c:.2f} | {linted} | {worst:.0%} |"
     )
 
 
@@ -113,9 +118,10 @@ def main() -> None:
     print(f"kefu source: {ROOT}; {runs} run(s) of each load, alternated, each in a fresh process")
     print(
         "| shops | load wall / cpu s (every command) | check wall / cpu s (kefu check) | "
-        "numpy+scipy import wall / cpu s | check's extra wall / cpu s | findings of check | others |"
+        "numpy+scipy import wall / cpu s | check's extra wall / cpu s | findings of check | "
+        "lint wall / cpu s (kefu lint) | findings of lint | others |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     print(measure("rules/ (demo shops)", ROOT / "rules", runs), flush=True)
     with tempfile.TemporaryDirectory() as work:
         for size in sizes:

@@ -78,8 +78,7 @@ class Context:
     def ask_matches(self) -> list[list[Match]]:
         """Each entry's asks matched as a customer writing exactly that would be, at the shop's levels:
         `ask_matches[i][j]` is ask j of entry i (the collision rules read them)."""
-        levels = self.shop.policy.matching
-        return [[self.matcher.match(ask.text, levels, top=3) for ask in entry.asks] for entry in self.shop.entries]
+        return self._asks[0]
 
     @cached_property
     def neighbours(self) -> list[list[Neighbour | None]]:
@@ -87,26 +86,50 @@ class Context:
         entry's text shares a feature with it. Alike is the edit-distance similarity (rapidfuzz's
         ratio, 0-1) of the two texts as the matcher normalises them, among the few texts of other
         entries the matcher's index scores highest for the ask."""
+        return self._asks[1]
+
+    @cached_property
+    def _asks(self) -> tuple[list[list[Match]], list[list[Neighbour | None]]]:
+        """Every ask scored once through the index: its match, and its nearest text of another entry."""
         import numpy as np
         from rapidfuzz import fuzz
 
+        levels = self.shop.policy.matching
         scorer, normalize = self.matcher.scorer, self.matcher.normalize
+        matches: list[list[Match]] = []
         found: list[list[Neighbour | None]] = []
+        rows = [
+            scorer.titles[number] + 1 + index
+            for number, e in enumerate(self.shop.entries)
+            for index in range(len(e.asks))
+        ]
+        scored_rows = scorer.score_rows(rows)
         for number, entry in enumerate(self.shop.entries):
+            other = (scorer.owners != number) & scorer.asked
+            matched: list[Match] = []
             row: list[Neighbour | None] = []
             for ask in entry.asks:
-                text = normalize(ask.text).text
-                per_ask = scorer.score(normalize(ask.text)).per_ask
-                others = np.where((scorer.owners != number) & scorer.asked, per_ask, 0.0)
-                nearest = [int(i) for i in np.argsort(-others, kind="stable")[:NEIGHBOURS] if others[i] > 0]
-                scored = [(fuzz.ratio(text, normalize(scorer.texts[i]).text) / 100, i) for i in nearest]
+                message = normalize(ask.text)
+                scores = next(scored_rows)
+                matched.append(self.matcher.match_scored(message, scores, levels, top=3))
+                others = np.where(other, scores.per_ask, 0.0)
+                if others.size > NEIGHBOURS:
+                    candidates = np.argpartition(-others, NEIGHBOURS)[:NEIGHBOURS].tolist()
+                else:
+                    candidates = list(range(others.size))
+                scored = [
+                    (fuzz.ratio(message.text, normalize(scorer.texts[i]).text) / 100, -i)
+                    for i in candidates
+                    if others[i] > 0
+                ]
                 if not scored:
                     row.append(None)
                     continue
-                similarity, best = max(scored, key=lambda pair: (pair[0], -pair[1]))
-                row.append(Neighbour(int(scorer.owners[best]), scorer.texts[best], similarity))
+                similarity, best = max(scored)
+                row.append(Neighbour(int(scorer.owners[-best]), scorer.texts[-best], similarity))
+            matches.append(matched)
             found.append(row)
-        return found
+        return matches, found
 
     @cached_property
     def reaching(self) -> list[bool]:

@@ -39,9 +39,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
     done: list[list[Path]] = []
     real = findings._load
 
-    def counted(paths: list[Path], cache: cache_module.Cache) -> LoadResult:
+    def counted(paths: list[Path], cache: cache_module.Cache, lint: bool = False) -> LoadResult:
         done.append(paths)
-        return real(paths, cache)
+        return real(paths, cache, lint)
 
     monkeypatch.setattr(findings, "_load", counted)
     return done

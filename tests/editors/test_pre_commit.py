@@ -4,13 +4,14 @@ This repository's package and hook files, as they are in the working tree, are c
 hook repository; a second temporary repository holds a copy of the demo rules and a
 `.pre-commit-config.yaml` naming the hook repository at that commit, as a merchant's does, and runs
 each hook with `pre-commit run HOOK --files ...`. pre-commit installs kefu into its own environment
-with pip (the slow part: kefu's dependencies); the three hooks share that one environment, made once
+with pip (the slow part: kefu's dependencies); the four hooks share that one environment, made once
 in this test. (`pre-commit try-repo` would make a new environment on every call.)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def test_hook_definitions_name_the_documented_hooks() -> None:
     import yaml  # pre-commit's own dependency
 
     hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text(encoding="utf-8"))}
-    assert set(hooks) == {"kefu-check", "kefu-fmt", "kefu-test"}  # kefu-lint comes with `kefu lint`
+    assert set(hooks) == {"kefu-check", "kefu-fmt", "kefu-lint", "kefu-test"}
     assert all(hook["language"] == "python" and hook["files"] == r"\.kefu$" for hook in hooks.values())
     assert hooks["kefu-test"]["pass_filenames"] is False  # a preset's change reaches the shops using it
     docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
@@ -75,7 +76,7 @@ def test_hooks_pass_and_fail_with_the_real_pre_commit(tmp_path: Path) -> None:
     shutil.rmtree(work / ".git")  # copy_rules marks the folder with an empty .git: make it a real repository
     subprocess.run([*GIT, "init", "-q"], cwd=work, check=True)
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True, check=True).stdout
-    ids = "".join(f"      - id: {name}\n" for name in ("kefu-check", "kefu-fmt", "kefu-test"))
+    ids = "".join(f"      - id: {name}\n" for name in ("kefu-check", "kefu-fmt", "kefu-lint", "kefu-test"))
     config = f"repos:\n  - repo: {hooks}\n    rev: {rev.strip()}\n    hooks:\n{ids}"
     (work / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
     subprocess.run([*GIT, "add", ".pre-commit-config.yaml"], cwd=work, check=True)
@@ -121,6 +122,16 @@ def test_hooks_pass_and_fail_with_the_real_pre_commit(tmp_path: Path) -> None:
     assert done.returncode == 1 and "error[K002]" in done.stdout, done.stdout + done.stderr
     assert unreadable.read_text(encoding="utf-8") == UNREADABLE  # a file with syntax errors is left alone
     subprocess.run([*GIT, "rm", "-q", "-f", "--", str(unreadable.relative_to(work))], cwd=work, check=True)
+
+    done = hook("kefu-lint", tw)
+    assert done.returncode == 0 and "kefu lint" in done.stdout and "Passed" in done.stdout, done.stdout + done.stderr
+    twice = rules / "shops" / "tw" / "twice.kefu"
+    reply = re.search(r'^    reply "[^"\n]*"$', tw.read_text(encoding="utf-8"), re.M)
+    assert reply is not None
+    twice.write_text(f'faq store.twice "再一次" {{\n    ask "同一個回覆"\n{reply.group(0)}\n}}\n', encoding="utf-8")
+    done = hook("kefu-lint", twice)
+    assert done.returncode == 1 and "warning[K054]" in done.stdout, done.stdout + done.stderr
+    subprocess.run([*GIT, "rm", "-q", "-f", "--", str(twice.relative_to(work))], cwd=work, check=True)
 
     sg = rules / "shops" / "sg" / "shop.kefu"
     done = hook("kefu-test", sg)
