@@ -44,7 +44,7 @@ def test_failing(severities: tuple[Severity, ...], fail_on: Severity, fails: boo
 def one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loading finds one warning and nothing else."""
 
-    def load(paths: list[Path], cache: object = None, with_matcher: bool = False) -> LoadResult:
+    def load(paths: list[Path], cache: object = None, with_matcher: bool = False, lint: bool = False) -> LoadResult:
         return LoadResult(rules=RuleSet(), diagnostics=[finding(Severity.warning)], files=["shop/shop.kefu"])
 
     monkeypatch.setattr("kefu.dsl.load.load", load)
