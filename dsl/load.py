@@ -397,9 +397,13 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
                 greeting = draft.greeting
 
     def fold(model: Any, kind: str) -> Any:
-        update = {key: value for key, (value, _) in merged[kind].items()}
+        update: dict[str, Any] = {key: value for key, (value, _) in merged[kind].items()}
         if kind in spans:
             update["span"] = spans[kind]
+        if merged[kind]:
+            update["spans"] = tuple(
+                {**dict(model.spans), **{key: where for key, (_, where) in merged[kind].items()}}.items()
+            )
         return model.model_validate({**model.model_dump(), **update}) if update else model
 
     return Policy(
@@ -407,6 +411,9 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
         bot=fold(base.bot, "bot"),
         matching=fold(base.matching, "matching"),
         greeting=base.greeting if greeting is None else greeting[0],
+        spans=base.spans
+        if greeting is None
+        else (*(s for s in base.spans if s[0] != "greeting"), ("greeting", greeting[1])),
     )
 
 
