@@ -7,13 +7,14 @@ each scenario the actions it played, each with its `why`. Nothing is played agai
 - An **entry** is reached when a case or a scenario answered or suggested it.
 - A **setting** is a line of the shop's rules that sets part of its policy: each working-hours range,
   each holiday, each period and what it sets, the assist, bot, greeting and matching settings, each
-  staff member's role and own auto-send. It is exercised when a decision went through it: the clock
-  of a decision fell within a range, on a holiday or in a period; the route a `why` names was decided
-  by a switch (`assist`, `bot`, `bot when`, auto-send, an agent's own choice; not when a scenario
-  switched it at run time); a level held a match (`confidence` and `margin` for what is sent,
+  staff member (its line: role, capacity) and its own auto-send. It is exercised when a decision went
+  through it: the clock of a decision fell within a range, on a holiday or in a period; the route a
+  `why` names was decided by a switch (`assist`, `bot`, `bot when`, auto-send, an agent's own choice;
+  not when a scenario switched it at run time); a level held a match (`confidence` and `margin` for what is sent,
   `suggest` for what is suggested or not); the text sent was that setting's (greeting, fallback,
-  off-hours reply); a `repeat_limit` stopped smart reception; a staff member's role let or refused a
-  switch. Each names the line that set it (the period's own line for what a period sets).
+  off-hours reply); a `repeat_limit` stopped smart reception; a staff member was given a
+  conversation, replied, or switched a setting (or was refused: the role decides). Each names the
+  line that set it (the period's own line for what a period sets).
 - A **path** is one way a decision can go, named from the engine's own words: a match's decision
   (`match.*`, `engine.match.Decision`), where the shop's hours stood (`hours.*`, `explain.HOURS`), the
   route of a customer message (`route.*`, `explain.ROUTES`, which the `why` names) and what was done:
@@ -108,7 +109,7 @@ class SettingUse(_Frozen):
     """One setting written in the shop's rules and the tests and scenarios that exercise it."""
 
     shop: str
-    setting: str  # `hours.mon`, `holiday`, `period`, `assist.enabled`, `bot.when`, `staff.amy.role`, ...
+    setting: str  # `hours.mon`, `holiday`, `period`, `assist.enabled`, `bot.when`, `staff.amy`, ...
     value: str  # as the rules say: `09:00-12:00`, `2026-02-14..2026-02-22`, `on`, `off_hours`, `95`, ...
     period: str | None = None  # the period that sets it; None for the shop's own settings
     file: str | None
@@ -179,7 +180,8 @@ def vocabulary() -> dict[str, str]:
     enums, literals and tables, so a new route, kind of message, notice or action is a new path."""
     paths = {f"match.{d.value}": MATCH_WORDS[d] for d in Decision}
     paths.update({f"hours.{standing}": f"hours: {words}" for standing, words in HOURS.items()})
-    paths.update({f"route.{key}": words.format(agent="the agent", when="") for key, words in ROUTES.items()})
+    routes = {key: words.format(agent="the agent", when=" all day or off hours") for key, words in ROUTES.items()}
+    paths.update({f"route.{key}": words for key, words in routes.items()})
     for kind in Kind:
         if kind == Kind.answer:
             paths.update({f"send.answer.{s.value}": SEND_WORDS[kind].format(sender=s.value) for s in SMART})
@@ -290,7 +292,7 @@ def settings_of(shop: Shop) -> list[tuple[SettingUse, Key]]:
         rows.append(_row(shop, "period", _dates(period.dates.start, period.dates.end), period.span, period.name))
         rows.extend(_policy_rows(shop, period.policy, period.name, shop.policy))
     for member in shop.staff:
-        rows.append(_row(shop, f"staff.{member.name}.role", member.role.value, member.span))
+        rows.append(_row(shop, f"staff.{member.name}", member.role.value, member.span))
         if member.auto_send is not None:
             rows.append(_row(shop, f"staff.{member.name}.auto_send", _value(member.auto_send), member.span))
     return rows
@@ -348,10 +350,11 @@ class _Reader:
             if key is not None:
                 self.seen.setting(key, by)
 
-    def staff_mark(self, name: str | None, setting: str, by: str) -> None:
+    def staff_mark(self, name: str | None, setting: str | None, by: str) -> None:
+        """A staff member's line (`setting` None) or its own auto-send."""
         member = self.staff.get(name or "")
         if member is not None and member.span is not None:
-            self.seen.setting((f"staff.{name}.{setting}", None, member.span), by)
+            self.seen.setting((f"staff.{name}" + (f".{setting}" if setting else ""), None, member.span), by)
 
     # test cases: a match against the shop's own levels
     def case(self, result: Result, match: Match) -> None:
@@ -367,6 +370,7 @@ class _Reader:
         for action in result.actions:
             if action.type == "assign":
                 agent = action.agent
+                self.staff_mark(agent, None, by)
             local = self.timetable.local(action.time)
             period = clock.period_at(self.shop, local.date())
             policy = self.timetable.policy_at(local)
@@ -390,8 +394,10 @@ class _Reader:
                 self.mark(policy, period, (kind[action.kind],), by)
         elif isinstance(action, Notice) and action.reason == "repeat_limit":
             self.mark(policy, period, ("matching.repeat_limit",), by)
+        if isinstance(action, Send) and action.sender == Sender.agent:
+            self.staff_mark(action.agent, None, by)
         elif isinstance(action, (Changed, Denied)):
-            self.staff_mark(action.actor, "role", by)
+            self.staff_mark(action.actor, None, by)
 
     def decision(
         self, why: Why, local: dt.datetime, policy: Policy, period: str | None, agent: str | None, by: str
