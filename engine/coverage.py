@@ -360,7 +360,9 @@ class _Reader:
     def case(self, result: Result, match: Match) -> None:
         by = _label(result)
         self.seen.path(f"match.{match.decision.value}", by)
-        self.mark(self.shop.policy, None, _levels(match), by)
+        best = match.best.score if match.best else None
+        levels = _levels(match.decision.value, best, match.margin, match.levels.confidence, match.levels.margin)
+        self.mark(self.shop.policy, None, levels, by)
 
     # scenarios: each action, and once per event its route, hours and match
     def scenario(self, result: Result) -> None:
@@ -421,8 +423,12 @@ class _Reader:
                     self.staff_mark(agent, "auto_send", by)
                 else:
                     self.mark(policy, period, ("assist.auto_send",), by)
-        if why.matched is not None:
-            self.seen.path(f"match.{why.matched.decision}", by)
+        matched = why.matched
+        if matched is not None:
+            self.seen.path(f"match.{matched.decision}", by)
+            best = matched.candidates[0].score if matched.candidates else None
+            held = matched.levels
+            self.mark(policy, period, _levels(matched.decision, best, matched.margin, held.confidence, held.margin), by)
 
     def clock_settings(self, local: dt.datetime, standing: str, by: str) -> None:
         """The holiday a decision fell on, or the working-hours range it fell within."""
@@ -447,21 +453,18 @@ def _label(result: Result) -> str:
     return f'{result.kind} "{result.block}"'
 
 
-def _levels(match: Match) -> tuple[str, ...]:
-    """The matching levels that held a match's decision."""
-    best = match.best
-    if best is None:
+def _levels(decision: str, score: float | None, margin: float, confidence: int, margin_level: int) -> tuple[str, ...]:
+    """The matching levels that held a match's decision: what is sent passed `confidence` and
+    `margin`; what is suggested passed `suggest` and was held back by one of the two; nothing, by
+    `suggest`."""
+    if score is None:
         return ()
-    if match.decision == Decision.auto_send:
+    if decision == Decision.auto_send.value:
         return ("matching.confidence", "matching.margin")
-    if match.decision == Decision.none:
+    if decision == Decision.none.value:
         return ("matching.suggest",)
-    held = ["matching.suggest"]
-    if best.score < match.levels.confidence:
-        held.append("matching.confidence")
-    elif match.margin < match.levels.margin:
-        held.append("matching.margin")
-    return tuple(held)
+    held = "matching.confidence" if score < confidence else "matching.margin" if margin < margin_level else None
+    return ("matching.suggest",) + ((held,) if held else ())
 
 
 def _route_settings(route: str, switched: set[str]) -> tuple[str, ...]:
