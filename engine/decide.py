@@ -110,7 +110,7 @@ def decide(
 ) -> Outcome:
     """One event through the assistant. `now` is the event's time with its offset; `seq` its number in
     the stream, which every action carries as `event`; with `explain`, `send`, `suggest` and `notice`
-    actions carry their `why`."""
+    actions carry their `why`, and so does the `lists` action of a customer message left to a human."""
     step = _Step(state, rules, now, seq, explain)
     conversation = getattr(event, "conversation", None)
     if conversation is not None:
