@@ -59,6 +59,11 @@ from kefu.engine.why import Why
 # session opened): the decisions they follow are counted by their other actions and their `why`
 BOOKKEEPING: frozenset[str] = frozenset({"assign", "lists", "session_opened"})
 SMART: tuple[Sender, ...] = (Sender.bot, Sender.assist)  # who sends a KB answer (smart reception)
+TEXTS: dict[Kind, str] = {  # the setting whose text a message of this kind sends
+    Kind.greeting: "greeting",
+    Kind.fallback: "bot.fallback",
+    Kind.off_hours_reply: "bot.off_hours_reply",
+}
 MATCH_WORDS: dict[Decision, str] = {
     Decision.auto_send: "the best entry is sure enough to be sent",
     Decision.suggest: "the best entry is only suggested",
@@ -379,26 +384,22 @@ class _Reader:
             why = getattr(action, "why", None)
             for path in _action_paths(action):
                 self.seen.path(path, by)
-            self.action_settings(action, policy, period.name if period else None, agent, by)
+            self.action_settings(action, policy, period.name if period else None, by)
             if why is None or (action.event, "why") in done:
                 continue
             done.add((action.event, "why"))
             self.decision(why, local, policy, period.name if period else None, agent, by)
 
-    def action_settings(self, action: Action, policy: Policy, period: str | None, agent: str | None, by: str) -> None:
-        if isinstance(action, Send):
-            kind = {
-                Kind.greeting: "greeting",
-                Kind.fallback: "bot.fallback",
-                Kind.off_hours_reply: "bot.off_hours_reply",
-            }
-            if action.kind in kind:
-                self.mark(policy, period, (kind[action.kind],), by)
-        elif isinstance(action, Notice) and action.reason == "repeat_limit":
+    def action_settings(self, action: Action, policy: Policy, period: str | None, by: str) -> None:
+        """The settings an action itself shows: the text it sent, the level that stopped smart
+        reception, the staff member who replied or switched."""
+        if isinstance(action, Send) and action.kind in TEXTS:
+            self.mark(policy, period, (TEXTS[action.kind],), by)
+        if isinstance(action, Notice) and action.reason == "repeat_limit":
             self.mark(policy, period, ("matching.repeat_limit",), by)
         if isinstance(action, Send) and action.sender == Sender.agent:
             self.staff_mark(action.agent, None, by)
-        elif isinstance(action, (Changed, Denied)):
+        if isinstance(action, (Changed, Denied)):
             self.staff_mark(action.actor, None, by)
 
     def decision(
@@ -437,13 +438,16 @@ class _Reader:
                 if local.date() in day and day.span is not None:
                     self.seen.setting(("holiday", None, day.span), by)
             return
+        if standing != "working":
+            return
         minute = local.hour * 60 + local.minute
         today = local.date()
         yesterday = today - dt.timedelta(days=1)
+        spill = not self.timetable.is_closed(yesterday)  # a holiday closes the night that starts on it
         for day in self.shop.hours:
             for r in day.ranges:
                 within = (day.weekday == today.weekday() and r.start <= minute < r.end) or (
-                    day.weekday == yesterday.weekday() and r.start <= minute + 1440 < r.end
+                    spill and day.weekday == yesterday.weekday() and r.start <= minute + 1440 < r.end
                 )
                 if within and r.span is not None:
                     self.seen.setting((f"hours.{WEEKDAYS[day.weekday]}", None, r.span), by)

@@ -315,3 +315,22 @@ def test_the_tw_shop_names_preset_entries_at_the_preset_file_and_its_period_unex
     assert not next(s for s in report.settings if s.setting == "period").exercised  # no scenario plays 11.11
     holidays = [s for s in report.settings if s.setting == "holiday"]
     assert [s.value for s in holidays if s.exercised] == ["2026-12-25"]  # the holiday scenario's day only
+
+
+def test_a_range_past_midnight_is_exercised_the_next_morning_but_not_after_a_holiday(tmp_path: Path) -> None:
+    """BOT-3: sg's Friday late shift runs to Saturday 02:00; a holiday closes the night that starts on it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "shop.kefu").write_text(
+        'shop late "Late" {\n    timezone "UTC"\n    hours fri 20:00-02:00\n    closed 2026-11-20\n}\n'
+        "staff {\n    owner mia\n    agent bob\n}\nassist {\n    on\n    auto_send on\n}\n"
+        'faq a.b "A" {\n    ask "is shipping free"\n    reply "yes"\n}\n'
+        'scenario "friday night" {\n    at 2026-11-28 01:30\n    online bob\n    customer "is shipping free"\n}\n'
+        'scenario "after a holiday" {\n    at 2026-11-21 01:30\n    online bob\n    customer "is shipping free"\n}\n',
+        encoding="utf-8",
+    )
+    shop = load([tmp_path]).rules.shop("late")
+    assert shop is not None
+    report = coverage(shop, run_shop(shop, explain=True))
+    assert settings(report)[("hours.fri", None, "20:00-02:00")] == ('scenario "friday night"',)
+    paths = {p.path: p.by for p in report.paths}
+    assert paths["hours.off"] == ('scenario "after a holiday"',)
