@@ -315,7 +315,7 @@ class _Builder:
                 )
             found = self.reader.date_range_atom(group[0])
             if found is not None:
-                header.closed.append(found)
+                header.closed.append(found.model_copy(update={"span": group[0].span(self.path)}))
 
     def uses(self, stmt: Stmt, header: Header) -> None:
         self.reader.no_block(stmt)

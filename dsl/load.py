@@ -368,9 +368,6 @@ def _apply_overrides(entries: list[FaqEntry], items: FileItems, reader: Reader) 
     return entries
 
 
-TEXT_SETTINGS = ("fallback", "off_hours_reply")  # texts sent to customers: their spans are kept (kefu lint)
-
-
 def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
     """Fold the settings written in `drafts` onto `base`; a setting written twice is K012."""
     merged: dict[str, dict[str, tuple[Any, Span]]] = {"assist": {}, "bot": {}, "matching": {}}
@@ -405,10 +402,13 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
                 greeting = draft.greeting
 
     def fold(model: Any, kind: str) -> Any:
-        update = {key: value for key, (value, _) in merged[kind].items()}
-        update.update({f"{key}_span": where for key, (_, where) in merged[kind].items() if key in TEXT_SETTINGS})
+        update: dict[str, Any] = {key: value for key, (value, _) in merged[kind].items()}
         if kind in spans:
             update["span"] = spans[kind]
+        if merged[kind]:
+            update["spans"] = tuple(
+                {**dict(model.spans), **{key: where for key, (_, where) in merged[kind].items()}}.items()
+            )
         return model.model_validate({**model.model_dump(), **update}) if update else model
 
     return Policy(
@@ -416,7 +416,9 @@ def _policy(drafts: list[PolicyDraft], base: Policy, reader: Reader) -> Policy:
         bot=fold(base.bot, "bot"),
         matching=fold(base.matching, "matching"),
         greeting=base.greeting if greeting is None else greeting[0],
-        greeting_span=base.greeting_span if greeting is None else greeting[1],
+        spans=base.spans
+        if greeting is None
+        else (*(s for s in base.spans if s[0] != "greeting"), ("greeting", greeting[1])),
     )
 
 

@@ -342,8 +342,8 @@ def working_days(found: list[tuple[int, TimeRange, Atom]], reader: Reader) -> tu
                 related=(earlier.span(reader.path),),
             )
     by_day: dict[int, list[TimeRange]] = {}
-    for day, span, _ in found:
-        by_day.setdefault(day, []).append(span)
+    for day, span, atom in found:
+        by_day.setdefault(day, []).append(span.model_copy(update={"span": atom.span(reader.path)}))
     return tuple(
         WorkingDay(weekday=day, ranges=tuple(sorted(ranges, key=lambda r: r.start)))
         for day, ranges in sorted(by_day.items())

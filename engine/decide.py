@@ -47,7 +47,7 @@ from kefu.engine.events import (
     Suggestion,
     Tick,
 )
-from kefu.engine.explain import explain_step, route_step
+from kefu.engine.explain import Route, explain_step, route_step
 from kefu.engine.inbox import (
     ANSWERS_KEPT,
     SESSION,
@@ -110,7 +110,7 @@ def decide(
 ) -> Outcome:
     """One event through the assistant. `now` is the event's time with its offset; `seq` its number in
     the stream, which every action carries as `event`; with `explain`, `send`, `suggest` and `notice`
-    actions carry their `why`."""
+    actions carry their `why`, and so does the `lists` action of a customer message left to a human."""
     step = _Step(state, rules, now, seq, explain)
     conversation = getattr(event, "conversation", None)
     if conversation is not None:
@@ -238,7 +238,7 @@ class _Step:
             return conversation.answers
         return (*conversation.answers, (self.seq, sender, entry))[-ANSWERS_KEPT:]
 
-    def note_route(self, route: str, conversation: Conversation) -> None:
+    def note_route(self, route: Route, conversation: Conversation) -> None:
         """With `explain`: remember how the message was routed, for the `why` of what follows."""
         if self.explain:
             self.routed = [route_step(self, route, conversation)]
@@ -262,7 +262,12 @@ class _Step:
         return filled(text, values)
 
     def lists(
-        self, conversation: Conversation, unread: bool, unreplied: bool, changes: dict[str, object] | None = None
+        self,
+        conversation: Conversation,
+        unread: bool,
+        unreplied: bool,
+        changes: dict[str, object] | None = None,
+        why: Why | None = None,
     ) -> Conversation:
         """Put the conversation in (or out of) Unread and Unreplied, with any other `changes` in
         the same new value (one copy, not two)."""
@@ -270,7 +275,7 @@ class _Step:
         if not moved and not changes:
             return conversation
         if moved:
-            self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied)
+            self.emit(Lists, conversation=conversation.id, unread=unread, unreplied=unreplied, why=why)
         return self.settle(replace(conversation, {**(changes or {}), "unread": unread, "unreplied": unreplied}))
 
     def settle(self, conversation: Conversation) -> Conversation:
@@ -439,7 +444,8 @@ def _customer_message(step: _Step, event: CustomerMessage) -> None:
         step.note_route("human", conversation)
         # a human must answer; assist may still suggest (AR-2, IR-3)
         conversation = step.conversations[conversation.id]
-        step.lists(conversation, unread=not focused, unreplied=True)
+        why = step.why(None, conversation) if step.explain else None
+        step.lists(conversation, unread=not focused, unreplied=True, why=why)
         if agent is not None and agent.online and step.assist_on():
             _suggest(step, conversation, agent, event.text, "message")
 
@@ -562,6 +568,7 @@ def _bot_answers(step: _Step, conversation: Conversation, text: str) -> None:
             sender=Sender.shop,
             kind=Kind.off_hours_reply,
             text=step.render(reply, conversation),
+            why=step.why(step.matched, conversation) if step.explain else None,
         )
         conversation = step.put(replace(conversation, {"session": replace(session, {"off_hours_sent": True})}))
     step.lists(conversation, unread=True, unreplied=True)

@@ -257,6 +257,7 @@ class Lists(_Action):
     conversation: str
     unread: bool
     unreplied: bool
+    why: Why | None = None  # when asked: why a customer message was left to a human
 
 
 class Assign(_Action):

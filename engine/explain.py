@@ -6,7 +6,7 @@ none where nothing in the rules set it: a default, or a switch the owner flipped
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 from kefu.engine import clock
 from kefu.engine.diagnostics import Span
@@ -128,25 +128,43 @@ def _standing(step: _Step, conversation: Conversation) -> str:
     return f"assigned to {agent.name}, who {looking}; auto-send {auto} ({own})"
 
 
-def route_step(step: _Step, route: str, conversation: Conversation) -> PolicyStep:
+Route = Literal["bot", "assist", "human"]  # who answers a customer message (`decide` picks one)
+
+# Every way a customer message is routed, by name: `route.reason`, with what the `why` says of it
+# (`{agent}` is the agent's name). The route step of a `why` carries its name as `key`; `kefu test
+# --coverage` lists these as the routes a shop's tests may take.
+ROUTES: dict[str, str] = {
+    "bot.nobody_online": "the bot answers (no agent online; the bot works{when})",
+    "bot.queued": "the bot answers (the customer waits in the queue; the bot works{when})",
+    "assist.auto_send": "assist auto-sends for {agent}",
+    "human.bot_off": "a human answers: no agent online, and the bot is off",
+    "human.bot_off_hours_only": "a human answers: no agent online, and the bot works off hours only "
+    "(within working hours now)",
+    "human.open": "a human answers: {agent} has the conversation open (D-6)",
+    "human.assist_off": "a human answers: assist is off",
+    "human.auto_send_off": "a human answers: auto-send is off for {agent}",
+}
+assert {key.split(".")[0] for key in ROUTES} == set(get_args(Route))  # each route has its reasons
+
+
+def route_step(step: _Step, route: Route, conversation: Conversation) -> PolicyStep:
     """How a customer message was routed: to the bot, to assist's auto-send, or to a human."""
+    agent = conversation.agent or ""
     if route == "bot":
-        reason = "no agent online" if not step.online() else "the customer waits in the queue"
+        key = "bot.nobody_online" if not step.online() else "bot.queued"
         when = " off hours only" if step.bot_when() == BotHours.off_hours else " all day"
-        return PolicyStep(what="route", value=f"the bot answers ({reason}; the bot works{when})")
-    if route == "assist":
-        return PolicyStep(what="route", value=f"assist auto-sends for {conversation.agent}")
-    return PolicyStep(what="route", value=f"a human answers: {_why_human(step, conversation)}")
+        return PolicyStep(what="route", value=ROUTES[key].format(when=when), key=key)
+    key = "assist.auto_send" if route == "assist" else _why_human(step, conversation)
+    return PolicyStep(what="route", value=ROUTES[key].format(agent=agent), key=key)
 
 
 def _why_human(step: _Step, conversation: Conversation) -> str:
+    """The name (in `ROUTES`) of the reason a human must answer."""
     agent = step.agents.get(conversation.agent) if conversation.agent else None
     if agent is None or not agent.online:
-        if not step.bot_on():
-            return "no agent online, and the bot is off"
-        return "no agent online, and the bot works off hours only (within working hours now)"
+        return "human.bot_off" if not step.bot_on() else "human.bot_off_hours_only"
     if agent.focus == conversation.id:
-        return f"{agent.name} has the conversation open (D-6)"
+        return "human.open"
     if not step.assist_on():
-        return "assist is off"
-    return f"auto-send is off for {agent.name}"
+        return "human.assist_off"
+    return "human.auto_send_off"

@@ -51,6 +51,7 @@ class TimeRange(Frozen):
 
     start: int = Field(ge=0, lt=1440)
     end: int = Field(gt=0, le=2880)
+    span: Span | None = None  # where the range is written (`kefu test --coverage` names it)
 
 
 class WorkingDay(Frozen):
@@ -63,6 +64,7 @@ class DateRange(Frozen):
 
     start: dt.date
     end: dt.date
+    span: Span | None = None  # where a holiday is written; None for a period's dates
 
     def __contains__(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
@@ -74,6 +76,7 @@ class Assist(Frozen):
     enabled: bool = False
     auto_send: bool = False
     span: Span | None = None
+    spans: tuple[tuple[str, Span], ...] = ()  # (field, the line that set it); a default has none
 
 
 class BotHours(str, Enum):
@@ -118,8 +121,7 @@ class Bot(Frozen):
     fallback: str | None = None  # None: the default fallback in the shop's language (engine.wording)
     off_hours_reply: str | None = None
     span: Span | None = None
-    fallback_span: Span | None = None  # where `fallback` is written
-    off_hours_reply_span: Span | None = None  # where `off_hours_reply` is written
+    spans: tuple[tuple[str, Span], ...] = ()  # (field, the line that set it); a default has none
 
 
 class Matching(Frozen):
@@ -130,6 +132,7 @@ class Matching(Frozen):
     margin: int = Field(default=8, ge=0, le=100)
     repeat_limit: int = Field(default=2, ge=1)
     span: Span | None = None
+    spans: tuple[tuple[str, Span], ...] = ()  # (field, the line that set it); a default has none
 
 
 class Policy(Frozen):
@@ -139,7 +142,7 @@ class Policy(Frozen):
     bot: Bot = Bot()
     greeting: str | None = None
     matching: Matching = Matching()
-    greeting_span: Span | None = None  # where `greeting` is written
+    spans: tuple[tuple[str, Span], ...] = ()  # ("greeting", the line that set it), when written
 
 
 class Period(Frozen):
@@ -310,8 +313,8 @@ class RuleSet(Frozen):
 
 
 def without_spans(value: object) -> object:
-    """A model dump with every `span` (and `reply_span`, ...) and `file`/`files` key removed: what a
-    construct *means*."""
+    """A model dump with every `span`, `spans` (and `reply_span`, ...) and `file`/`files` key removed: what
+    a construct *means*."""
     if isinstance(value, BaseModel):
         value = value.model_dump()
     if isinstance(value, dict):
@@ -322,4 +325,4 @@ def without_spans(value: object) -> object:
 
 
 def _is_span(key: str) -> bool:
-    return key == "span" or key.endswith("_span")
+    return key in ("span", "spans") or key.endswith("_span")

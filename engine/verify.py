@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.engine.decide import CompiledShop
 from kefu.engine.events import (
@@ -42,6 +42,7 @@ from kefu.engine.events import (
 )
 from kefu.engine.inbox import Conversation
 from kefu.engine.loop import EngineLoop
+from kefu.engine.match import Match
 from kefu.engine.matcher import Decision
 from kefu.engine.rules import Expectation, Scenario, ScenarioStep, Shop, TestCase
 from kefu.engine.simulate import Simulation
@@ -63,13 +64,19 @@ class Result(BaseModel):
     expected: str = ""
     got: str = ""
     reached: tuple[str, ...] = ()  # entries this case answered or suggested (for --coverage)
+    # what `engine.coverage` reads (never printed): a case's match; a scenario's actions, with their
+    # `why`, when run with `explain`
+    match: Match | None = Field(default=None, exclude=True)
+    actions: tuple[Action, ...] = Field(default=(), exclude=True)
 
 
-def run_shop(shop: Shop, rules: CompiledShop | None = None) -> list[Result]:
-    """Every test case and scenario of the shop, in the order they were written."""
+def run_shop(shop: Shop, rules: CompiledShop | None = None, explain: bool = False) -> list[Result]:
+    """Every test case and scenario of the shop, in the order they were written. With `explain`,
+    each scenario's result keeps the actions it played, each with its `why` (`kefu test --coverage`);
+    without it nothing is kept and no `why` is built."""
     rules = rules or CompiledShop(shop)
     results = [_case(shop, rules, block.name, case) for block in shop.tests for case in block.cases]
-    results.extend(result for scenario in shop.scenarios for result in _scenario(shop, rules, scenario))
+    results.extend(result for scenario in shop.scenarios for result in _scenario(shop, rules, scenario, explain))
     return results
 
 
@@ -110,6 +117,7 @@ def _case(shop: Shop, rules: CompiledShop, block: str, case: TestCase) -> Result
         expected=expected,
         got=f"{got} for {case.message!r}",
         reached=(got_entry,) if got_entry else (),
+        match=match,
     )
 
 
@@ -122,11 +130,13 @@ class _Failure(Exception):
         self.step, self.expected, self.got = step, expected, got
 
 
-def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario) -> list[Result]:
+def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario, explain: bool = False) -> list[Result]:
     # one step a commit and no store: each step is handed back as it is decided (the clock is never read)
-    loop = EngineLoop(Simulation({shop.id: shop}, compile=lambda _: rules), clock=lambda: 0.0, batch=1)
+    simulation = Simulation({shop.id: shop}, compile=lambda _: rules, explain=explain)
+    loop = EngineLoop(simulation, clock=lambda: 0.0, batch=1)
     now: dt.datetime | None = None
     since: list[Action] = []  # actions since the last standalone expect
+    played: list[Action] = []  # every action, kept only with `explain`
     reached: set[str] = set()
     span = scenario.span
 
@@ -142,6 +152,7 @@ def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario) -> list[Resul
             expected=expected,
             got=got,
             reached=tuple(sorted(reached)),
+            actions=tuple(played),
         )
 
     try:
@@ -160,6 +171,8 @@ def _scenario(shop: Shop, rules: CompiledShop, scenario: Scenario) -> list[Resul
                     raise _Failure(step, "the step to play", fed.error.message)
                 actions = [action for s in fed.committed.steps for action in s.actions]
                 since.extend(actions)
+                if explain:
+                    played.extend(actions)
                 reached.update(_entries(actions))
             state = loop.state(shop.id)
             conversation = state.conversations.get(CONVERSATION) if state is not None else None

@@ -1,4 +1,5 @@
-"""Why the assistant did what it did: the `why` a `send`, `suggest` or `notice` action carries when asked.
+"""Why the assistant did what it did: the `why` a `send`, `suggest` or `notice` action carries when asked
+(and a `lists` action that leaves a customer's message to a human, the one outcome with nothing sent).
 
 Two halves: what the matcher made of the message (the normalised text, the synonyms applied, the best
 entries with their raw similarity and calibrated score, the margin and the levels it was held to, and
@@ -59,6 +60,7 @@ class PolicyStep(_Frozen):
     what: str
     value: str
     rule: str | None = None
+    key: str | None = None  # the route's name for tools, one of `engine.explain.ROUTES` (`kefu test --coverage`)
 
 
 class Why(_Frozen):

@@ -37,3 +37,10 @@ def copy_rules(folder: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     return copy
+
+
+def without_test_block(shop: Path, name: str) -> None:
+    """The shop file without its `test "name" { ... }` block (so the entries only it reaches are uncovered)."""
+    text = shop.read_text(encoding="utf-8")
+    start = text.index(f'test "{name}" {{')
+    shop.write_text(text[:start] + text[text.index("\n}\n", start) + 3 :], encoding="utf-8")

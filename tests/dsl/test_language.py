@@ -131,9 +131,11 @@ def test_hours_with_several_ranges_a_day(folder: Path) -> None:
         + OWNER,
     )
     weekday = (TimeRange(start=9 * 60, end=12 * 60), TimeRange(start=13 * 60, end=18 * 60))
-    assert shop.hours == tuple(WorkingDay(weekday=day, ranges=weekday) for day in range(5)) + (
-        WorkingDay(weekday=5, ranges=(TimeRange(start=600, end=840),)),
+    assert without_spans(shop.hours) == without_spans(
+        tuple(WorkingDay(weekday=day, ranges=weekday) for day in range(5))
+        + (WorkingDay(weekday=5, ranges=(TimeRange(start=600, end=840),)),)
     )
+    assert [(r.span.line, r.span.column) for r in shop.hours[5].ranges if r.span] == [(3, 48)]  # kefu test --coverage
 
 
 def test_hours_past_midnight_run_into_the_next_day(folder: Path) -> None:
@@ -148,9 +150,11 @@ def test_hours_past_midnight_run_into_the_next_day(folder: Path) -> None:
         + OWNER,
     )
     by_day = {day.weekday: day.ranges for day in shop.hours}
-    assert by_day[4] == (TimeRange(start=540, end=1080), TimeRange(start=1200, end=1440 + 120))
-    assert by_day[5] == (TimeRange(start=1200, end=1560),)
-    assert by_day[6] == (TimeRange(start=600, end=1440),)  # 24:00 ends a day
+    assert without_spans(by_day[4]) == without_spans(
+        (TimeRange(start=540, end=1080), TimeRange(start=1200, end=1440 + 120))
+    )
+    assert without_spans(by_day[5]) == without_spans((TimeRange(start=1200, end=1560),))
+    assert without_spans(by_day[6]) == without_spans((TimeRange(start=600, end=1440),))  # 24:00 ends a day
 
 
 def test_hours_day_names_aliases_and_wrapping_ranges(folder: Path) -> None:
@@ -199,7 +203,7 @@ def test_hours_continue_after_a_comma_and_on_several_lines(folder: Path) -> None
         """
         + OWNER,
     )
-    assert split.hours == one_line.hours and len(split.hours) == 3
+    assert without_spans(split.hours) == without_spans(one_line.hours) and len(split.hours) == 3
 
 
 def test_closed_holds_dates_and_inclusive_ranges(folder: Path) -> None:
@@ -216,12 +220,15 @@ def test_closed_holds_dates_and_inclusive_ranges(folder: Path) -> None:
         + OWNER,
     )
     d = dt.date
-    assert shop.closed == (
-        DateRange(start=d(2026, 1, 1), end=d(2026, 1, 1)),
-        DateRange(start=d(2026, 2, 14), end=d(2026, 2, 22)),
-        DateRange(start=d(2026, 12, 25), end=d(2026, 12, 25)),
-        DateRange(start=d(2026, 5, 1), end=d(2026, 5, 1)),
+    assert without_spans(shop.closed) == without_spans(
+        (
+            DateRange(start=d(2026, 1, 1), end=d(2026, 1, 1)),
+            DateRange(start=d(2026, 2, 14), end=d(2026, 2, 22)),
+            DateRange(start=d(2026, 12, 25), end=d(2026, 12, 25)),
+            DateRange(start=d(2026, 5, 1), end=d(2026, 5, 1)),
+        )
     )
+    assert [r.span.line for r in shop.closed if r.span] == [3, 3, 4, 5]  # each holiday's own line
     assert d(2026, 2, 22) in shop.closed[1] and d(2026, 2, 23) not in shop.closed[1]
 
 
@@ -1063,7 +1070,8 @@ def test_demo_rules_load_cleanly() -> None:
     assert tw.entry("payment.installment") is None and tw.entry("store.location") is not None
     assert tw.entry("shipping.fee").reply.startswith("您好,本店宅配運費")  # type: ignore[union-attr]
     assert tw.policy.bot.fallback == DEFAULT_FALLBACK  # written out in the demo shop
-    assert {day.weekday: day.ranges for day in sg.hours}[4][-1] == TimeRange(start=1200, end=1560)
+    last = {day.weekday: day.ranges for day in sg.hours}[4][-1]
+    assert (last.start, last.end) == (1200, 1560)
 
 
 # -- the model ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kefu.engine.store import Store
-from tests.conftest import RULES, copy_rules
+from tests.conftest import RULES, copy_rules, without_test_block
 from tests.tui.test_cli import run
 
 TW = str(RULES / "shops" / "tw")
@@ -267,13 +267,6 @@ def test_kefu_test_prints_one_line_per_failure_then_the_summary(
     assert lines[1].startswith(f'{shop}:{step}: scenario "broken": expected assist shipping.free, got ')
     passed = int(lines[-1].split()[0])
     assert lines[-1] == f"{passed} passed, 2 failed" and len(lines) == 3
-
-
-def without_test_block(shop: Path, name: str) -> None:
-    """The shop file without its `test "name" { ... }` block (so the entries only it reaches are uncovered)."""
-    text = shop.read_text(encoding="utf-8")
-    start = text.index(f'test "{name}" {{')
-    shop.write_text(text[:start] + text[text.index("\n}\n", start) + 3 :], encoding="utf-8")
 
 
 def test_kefu_test_json_and_coverage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

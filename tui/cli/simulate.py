@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 @click.option(
     "--explain",
     is_flag=True,
-    help="Say why under each send, suggest and notice: the match (scores, margin, levels) and the policy path, "
-    "with the file:line of each rule; with --json, the actions carry it as 'why'.",
+    help="Say why under each send, suggest and notice (and the lists line of a message left to a human): the "
+    "match (scores, margin, levels) and the policy path, with the file:line of each rule; with --json, the "
+    "actions carry it as 'why'.",
 )
 def simulate(
     rules: Path, events_path: str, db_path: Path | None, no_db: bool, as_json: bool, keep_going: bool, explain: bool

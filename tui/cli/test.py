@@ -17,6 +17,7 @@ from kefu.tui.exits import EXIT_CLEAN, EXIT_FINDINGS
 from kefu.tui.shops import shops_under
 
 if TYPE_CHECKING:
+    from kefu.engine.coverage import SettingUse, ShopCoverage
     from kefu.engine.rules import Shop
     from kefu.engine.verify import Result
 
@@ -54,8 +55,16 @@ def result_line(result: Result) -> str:
 
 @click.command(name="test")
 @paths_argument()
-@json_option('Print one JSON object: {"passed", "failed", "failures": [...], "results": [...]}.')
-@click.option("--coverage", is_flag=True, help="Also list the entries that no test case or scenario reaches.")
+@json_option(
+    'Print one JSON object: {"passed", "failed", "failures": [...], "results": [...]}; with --coverage also '
+    '"uncovered", "entries", "reached", "settings", "paths" and "summary" (docs/coverage.md).'
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Also report, per shop, the entries, settings and decision paths the test cases and scenarios "
+    "exercise, and list those none does (file:line).",
+)
 @shop_option(SHOP_ONLY)
 @click.option(
     "--run",
@@ -65,7 +74,12 @@ def result_line(result: Result) -> str:
     help="Only the test blocks and scenarios whose name matches PATTERN, a Python regular expression "
     "searched anywhere in the name (`--run friday`, `--run '^shipping|^friday'`).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Print each test case and scenario with its result.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print each test case and scenario with its result; with --coverage every setting and path too.",
+)
 def test(
     paths: tuple[Path, ...], as_json: bool, coverage: bool, shop_id: str | None, run_pattern: str | None, verbose: bool
 ) -> None:
@@ -77,14 +91,21 @@ def test(
     then `N passed, N failed`; exit 1 on any failure, and when nothing ran (no test or scenario
     blocks, or none that --run matches).
 
+    With --coverage, after that line, per shop: how many of its entries the cases and scenarios
+    reach, how many of its settings (each hours range, holiday, period, assist, bot, greeting and
+    matching line, each staff member's role and own auto-send) a decision went through, and how
+    many of the paths a decision can take (match decision, hours, route, what was sent, suggested
+    or noticed...) were taken; then each one none exercises, with its file:line (docs/coverage.md).
+
     \b
     Examples:
       kefu test rules/
       kefu test rules/shops/tw --coverage
+      kefu test rules/ --coverage --shop sg --run friday
       kefu test rules/ --run friday -v
-      kefu test rules/ --json
+      kefu test rules/ --json --coverage
     """
-    from kefu.engine.verify import run_shop, uncovered
+    from kefu.engine.verify import run_shop
 
     pattern = pattern_of(run_pattern)
     shops = shops_under(paths)
@@ -94,15 +115,16 @@ def test(
             raise KefuError(f"no shop '{shop_id}' under {', '.join(map(str, paths))}", Failure.not_found)
     shops = [selected(shop, pattern) for shop in shops]
     results: list[Result] = []
-    missing: list[dict[str, Any]] = []
+    reports: list[ShopCoverage] = []
     for shop in shops:
-        shop_results = run_shop(shop)
+        shop_results = run_shop(shop, explain=coverage)  # a `why` is built only for --coverage
         results.extend(shop_results)
         if coverage:
-            missing.extend(_uncovered(shop, uncovered(shop, shop_results)))
+            from kefu.engine.coverage import coverage as coverage_of
+
+            reports.append(coverage_of(shop, shop_results))
     failures = [r for r in results if not r.passed]
     passed = len(results) - len(failures)
-    entries = sum(len(shop.entries) for shop in shops)
     if as_json:
         document: dict[str, Any] = {
             "passed": passed,
@@ -111,21 +133,94 @@ def test(
             "results": [_row(r) for r in results],
         }
         if coverage:
-            document["uncovered"] = missing
-            document["entries"] = entries
+            document.update(coverage_document(reports))
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for result in results if verbose else failures:
             click.echo(visible(result_line(result)))
-        if coverage:
-            for row in missing:
-                click.echo(visible(f"{row['file']}:{row['line']}: {row['entry']}: no test case or scenario reaches it"))
-            click.echo(f"coverage: {entries - len(missing)} of {entries} entries reached")
         if results:
             click.echo(f"{passed} passed, {len(failures)} failed")
+        for report in reports:
+            for line in coverage_lines(report, verbose):
+                click.echo(visible(line))
     if not results:
         raise KefuError(_nothing_ran(paths, run_pattern), Failure.findings)
     sys.exit(EXIT_FINDINGS if failures else EXIT_CLEAN)
+
+
+def coverage_document(reports: list[ShopCoverage]) -> dict[str, Any]:
+    """The --json keys --coverage adds: `uncovered` and `entries` as before, and `reached`,
+    `settings`, `paths` and `summary`."""
+    entries = [entry for report in reports for entry in report.entries]
+    return {
+        "uncovered": [
+            {"shop": e.shop, "entry": e.entry, "file": e.file, "line": e.line} for e in entries if not e.reached
+        ],
+        "entries": len(entries),
+        "reached": [e.model_dump(exclude={"reached"}) for e in entries if e.reached],
+        "settings": [s.model_dump() for report in reports for s in report.settings],
+        "paths": [p.model_dump() for report in reports for p in report.paths],
+        "summary": {report.shop: report.summary.model_dump() for report in reports},
+    }
+
+
+def coverage_lines(report: ShopCoverage, verbose: bool = False) -> list[str]:
+    """The human report of one shop: the counts, then what nothing exercises (with -v: everything)."""
+    summary = report.summary
+    lines = [
+        f"coverage: shop {report.shop}: {summary.entries.covered} of {summary.entries.total} entries reached, "
+        f"{summary.settings.covered} of {summary.settings.total} settings exercised, "
+        f"{summary.paths.covered} of {summary.paths.total} paths taken"
+    ]
+    for entry in report.entries:
+        if not entry.reached:
+            lines.append(
+                f"{_where(entry.file, entry.line, report.shop)}: {entry.entry}: no test case or scenario reaches it"
+            )
+    for (where, name), values in _unexercised(report).items():
+        them = "them" if len(values) > 1 else "it"
+        lines.append(f"{where}: {name} {', '.join(values)}: no test or scenario exercises {them}")
+    for path in report.paths:
+        if not path.taken:
+            lines.append(f"{report.shop}: path {path.path} ({path.what}): no test or scenario takes it")
+    if verbose:
+        for setting in report.settings:
+            if setting.exercised:
+                where = _where(setting.file, setting.line, report.shop)
+                lines.append(f"{where}: {_setting_name(setting)} {_short(setting.value)}: {', '.join(setting.by)}")
+        for path in report.paths:
+            if path.taken:
+                lines.append(f"{report.shop}: path {path.path}: {path.count} x, {', '.join(path.by)}")
+    return lines
+
+
+def _unexercised(report: ShopCoverage) -> dict[tuple[str, str], list[str]]:
+    """Unexercised settings in the order of their lines, those of one kind on one line together (a
+    line of holidays, of hours)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    rows = sorted(
+        (s for s in report.settings if not s.exercised), key=lambda s: (s.file or "", s.line or 0)
+    )  # stable: a line's own order stays
+    for setting in rows:
+        key = (_where(setting.file, setting.line, report.shop), _setting_name(setting))
+        grouped.setdefault(key, []).append(_short(setting.value))
+    return grouped
+
+
+def _setting_name(setting: SettingUse) -> str:
+    """`bot.when`, or `period "name"` for a period, or `bot.when` of a period as `period "name" bot.when`."""
+    if setting.period is None:
+        return setting.setting
+    return f'period "{setting.period}"' + ("" if setting.setting == "period" else f" {setting.setting}")
+
+
+def _short(value: str, width: int = 32) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 3] + "..."
+
+
+def _where(file: str | None, line: int | None, shop: str) -> str:
+    return f"{file}:{line}" if file else shop
 
 
 def _nothing_ran(paths: tuple[Path, ...], run_pattern: str | None) -> str:
@@ -133,19 +228,6 @@ def _nothing_ran(paths: tuple[Path, ...], run_pattern: str | None) -> str:
     if run_pattern is not None:
         return f"nothing ran: no test or scenario name under {where} matches --run {run_pattern!r}"
     return f"nothing ran: no test or scenario blocks under {where}"
-
-
-def _uncovered(shop: Shop, entries: list[str]) -> list[dict[str, Any]]:
-    where = {entry.id: entry.span for entry in shop.entries}
-    return [
-        {
-            "shop": shop.id,
-            "entry": entry,
-            "file": where[entry].file if where[entry] else None,
-            "line": where[entry].line if where[entry] else None,
-        }
-        for entry in entries
-    ]
 
 
 def _row(result: Result) -> dict[str, object]:

@@ -36,11 +36,11 @@ def sent_texts(shop: Shop) -> Iterator[Text]:
     seen: set[tuple[str, Span]] = set()  # a period keeps the shop's texts it does not set: each once
     places = [("", shop.policy, shop.span)] + [(f" in period '{p.name}'", p.policy, p.span) for p in shop.periods]
     for where, policy, span in places:
-        bot = policy.bot
+        bot, written = policy.bot, dict(policy.bot.spans)
         found = [
-            (f"the greeting{where}", policy.greeting, policy.greeting_span, False),
-            (f"the bot's fallback{where}", bot.fallback, bot.fallback_span, True),
-            (f"the bot's off-hours reply{where}", bot.off_hours_reply, bot.off_hours_reply_span, True),
+            (f"the greeting{where}", policy.greeting, dict(policy.spans).get("greeting"), False),
+            (f"the bot's fallback{where}", bot.fallback, written.get("fallback"), True),
+            (f"the bot's off-hours reply{where}", bot.off_hours_reply, written.get("off_hours_reply"), True),
         ]
         for what, text, at, by_bot in found:
             place = at or span
