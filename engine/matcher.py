@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -109,16 +109,17 @@ class LexicalScorer:
         shape = (len(texts), max(len(vocabulary), 1))
         tf = sparse.csr_matrix((values, (rows, np.asarray(cols, dtype=np.int64))), shape=shape)
         document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+        self.document_frequency = document_frequency  # texts holding each feature
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
         self.unseen_idf = float(self.idf.max())  # the weight of a feature no ask has
         weighted = tf.multiply(self.idf).tocsr()
-        self.asks = _l2_rows(weighted)  # (asks, features)
+        self.asks = l2_rows(weighted)  # (asks, features)
         self.asks_t = self.asks.T.tocsr()  # (features, asks): a message's features pick rows
         membership = sparse.csr_matrix(
             (np.ones(len(texts)), (self.owners, np.arange(len(texts)))), shape=(len(entries), len(texts))
         )
         self.sums = (membership @ self.asks).tocsr()  # unnormalised centroids, kept for calibration
-        self.centroids_t = _l2_rows(self.sums).T.tocsr()
+        self.centroids_t = l2_rows(self.sums).T.tocsr()
         # both side by side, (features, asks + entries): a message is scored with one gather
         self.both_t = sparse.hstack([self.asks_t, self.centroids_t], format="csr")
         order = np.argsort(self.owners, kind="stable")
@@ -155,20 +156,6 @@ class LexicalScorer:
         raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
         return Scores(raw=np.clip(raw, 0.0, 1.0), per_ask=per_ask)
 
-    def score_rows(self, rows: Sequence[int], chunk: int = 128) -> Iterator[Scores]:
-        """`score` of the index's own texts `rows`, each scored as the message it is (its vector is its
-        row), a chunk at a time through one sparse product: what `kefu lint` needs for every ask of a
-        shop, without a gather per message."""
-        texts = len(self.texts)
-        for start in range(0, len(rows), chunk):
-            picked = self.asks[np.asarray(rows[start : start + chunk], dtype=np.int64)]
-            both = (picked @ self.both_t).toarray()  # (chunk, asks + entries)
-            for line in both:
-                per_ask, centroid = line[:texts], line[texts:]
-                best = np.maximum.reduceat(per_ask[self.order], self.starts) if texts else np.zeros(self.entries)
-                raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
-                yield Scores(raw=np.clip(raw, 0.0, 1.0), per_ask=per_ask)
-
     def best_ask(self, scores: Scores, entry: int) -> int:
         """The ask (or title, or keywords) of `entry` that scored highest: what drove its score."""
         start = self.starts[entry]
@@ -194,7 +181,7 @@ def _sum_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weight: np.ndarray, w
     return np.bincount(matrix.indices[offsets], weights=values, minlength=width)
 
 
-def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+def l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms) @ matrix

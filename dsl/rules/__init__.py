@@ -75,9 +75,10 @@ class Context:
         return results
 
     @cached_property
-    def ask_matches(self) -> list[list[Match]]:
+    def ask_matches(self) -> list[list[Match | None]]:
         """Each entry's asks matched as a customer writing exactly that would be, at the shop's levels:
-        `ask_matches[i][j]` is ask j of entry i (the collision rules read them)."""
+        `ask_matches[i][j]` is ask j of entry i, or None where its own entry is proven to win by the
+        margin or more (see `kefu.engine.overlap`: most asks, found without a full match)."""
         return self._asks[0]
 
     @cached_property
@@ -85,51 +86,54 @@ class Context:
         """For each entry's asks, the most alike ask or title of another entry, or None when no other
         entry's text shares a feature with it. Alike is the edit-distance similarity (rapidfuzz's
         ratio, 0-1) of the two texts as the matcher normalises them, among the few texts of other
-        entries the matcher's index scores highest for the ask."""
+        entries that share the most rarer features with the ask (`kefu.engine.overlap`; by the full
+        score for an ask made only of common features)."""
         return self._asks[1]
 
     @cached_property
-    def _asks(self) -> tuple[list[list[Match]], list[list[Neighbour | None]]]:
-        """Every ask scored once through the index: its match, and its nearest text of another entry."""
+    def _asks(self) -> tuple[list[list[Match | None]], list[list[Neighbour | None]]]:
+        """Every ask against the rest of the index: its match where a bound does not settle it, and its
+        nearest text of another entry."""
         import numpy as np
-        from rapidfuzz import fuzz
+
+        from kefu.engine.overlap import overlaps
 
         levels = self.shop.policy.matching
         scorer, normalize = self.matcher.scorer, self.matcher.normalize
-        matches: list[list[Match]] = []
-        found: list[list[Neighbour | None]] = []
-        rows = [
-            scorer.titles[number] + 1 + index
-            for number, e in enumerate(self.shop.entries)
-            for index in range(len(e.asks))
-        ]
-        scored_rows = scorer.score_rows(rows)
+        rows = [scorer.titles[n] + 1 + j for n, entry in enumerate(self.shop.entries) for j in range(len(entry.asks))]
+        found = iter(overlaps(scorer, rows, levels.margin, NEIGHBOURS))
+        matches: list[list[Match | None]] = []
+        near: list[list[Neighbour | None]] = []
         for number, entry in enumerate(self.shop.entries):
-            other = (scorer.owners != number) & scorer.asked
-            matched: list[Match] = []
+            matched: list[Match | None] = []
             row: list[Neighbour | None] = []
             for ask in entry.asks:
+                overlap = next(found)
                 message = normalize(ask.text)
-                scores = next(scored_rows)
-                matched.append(self.matcher.match_scored(message, scores, levels, top=3))
-                others = np.where(other, scores.per_ask, 0.0)
-                if others.size > NEIGHBOURS:
-                    candidates = np.argpartition(-others, NEIGHBOURS)[:NEIGHBOURS].tolist()
+                settled = overlap.clear and scorer.exact.get(message.text) == number
+                scores = None if settled and overlap.nearest is not None else scorer.score(message)
+                matched.append(None if settled else self.matcher.match_scored(message, scores, levels, top=3))
+                if overlap.nearest is not None:
+                    candidates = list(overlap.nearest)
                 else:
-                    candidates = list(range(others.size))
-                scored = [
-                    (fuzz.ratio(message.text, normalize(scorer.texts[i]).text) / 100, -i)
-                    for i in candidates
-                    if others[i] > 0
-                ]
-                if not scored:
-                    row.append(None)
-                    continue
-                similarity, best = max(scored)
-                row.append(Neighbour(int(scorer.owners[-best]), scorer.texts[-best], similarity))
+                    assert scores is not None
+                    others = np.where((scorer.owners != number) & scorer.asked, scores.per_ask, 0.0)
+                    candidates = [int(i) for i in np.argsort(-others, kind="stable")[:NEIGHBOURS] if others[i] > 0]
+                row.append(self._nearest(message.text, candidates))
             matches.append(matched)
-            found.append(row)
-        return matches, found
+            near.append(row)
+        return matches, near
+
+    def _nearest(self, text: str, candidates: list[int]) -> Neighbour | None:
+        """The candidate text (a row of the index) most alike `text`, by the edit-distance ratio."""
+        from rapidfuzz import fuzz
+
+        scorer, normalize = self.matcher.scorer, self.matcher.normalize
+        scored = [(fuzz.ratio(text, normalize(scorer.texts[i]).text) / 100, -i) for i in candidates]
+        if not scored:
+            return None
+        similarity, best = max(scored)
+        return Neighbour(int(scorer.owners[-best]), scorer.texts[-best], similarity)
 
     @cached_property
     def reaching(self) -> list[bool]:
@@ -137,7 +141,10 @@ class Context:
         from kefu.engine.match import Decision
 
         return [
-            any(m.best is not None and m.best.entry == entry.id and m.decision != Decision.none for m in matches)
+            any(
+                m is None or (m.best is not None and m.best.entry == entry.id and m.decision != Decision.none)
+                for m in matches
+            )
             for entry, matches in zip(self.shop.entries, self.ask_matches)
         ]
 

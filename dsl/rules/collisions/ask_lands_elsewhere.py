@@ -41,6 +41,8 @@ def check(shop: Shop, context: Context) -> Iterator[Diagnostic]:
         if not reached:
             continue  # no ask of the entry reaches it: K053 says so, naming where each lands
         for ask, match in zip(entry.asks, matches):
+            if match is None:  # its own entry wins clearly
+                continue
             best = match.best
             if best is None or best.entry == entry.id or ask.span is None:
                 continue

@@ -42,6 +42,8 @@ def check(shop: Shop, context: Context) -> Iterator[Diagnostic]:
         if not entry.auto:
             continue
         for index, (ask, match) in enumerate(zip(entry.asks, matches)):
+            if match is None:  # its own entry wins by the margin or more
+                continue
             best = match.best
             if best is None or best.entry != entry.id or ask.span is None or len(match.candidates) < 2:
                 continue

@@ -22,7 +22,9 @@ CODE = define(
     "nearly the same ask under two entries",
     "Two asks under different entries that, normalised as the matcher reads them (width, case, "
     "punctuation, synonyms), differ in at most about one letter in ten (an edit-distance similarity of "
-    "0.9 or more) are one question written twice: a customer who writes either (or anything near them) sits "
+    "0.9 or more) are one question written twice (each ask is compared with the few texts of other entries "
+    "that share the most of its rarer words, so two asks told apart only by a number the matcher reads, an "
+    "order number in a template, are not reported): a customer who writes either (or anything near them) sits "
     "between two entries, and neither reply is auto-sent. Usually one entry is the right one, or the "
     "two entries are one intent and should be merged. Each pair is reported once, at the ask written "
     "later. Asks that are the same text once normalised are K050 (or K021, the same as written).",

@@ -37,7 +37,7 @@ def check(shop: Shop, context: Context) -> Iterator[Diagnostic]:
     for entry, matches, reached in zip(shop.entries, context.ask_matches, context.reaching):
         if entry.span is None or reached:
             continue
-        why = "; ".join(f'"{ask.text}" {_lands(match)}' for ask, match in zip(entry.asks, matches))
+        why = "; ".join(f'"{ask.text}" {_lands(match)}' for ask, match in zip(entry.asks, matches) if match is not None)
         yield CODE.at(
             entry.span,
             f"no ask of '{entry.id}' reaches it: {why}",
