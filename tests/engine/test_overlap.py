@@ -17,7 +17,29 @@ from kefu.engine.overlap import overlaps
 from kefu.engine.rules import Ask, FaqEntry, Matching, Shop
 from tests.conftest import ROOT
 
-WORDS = "請問 可以 商品 運費 多少 退貨 換貨 訂單 取消 付款 發票 尺寸 顏色 出貨 到貨 包裹 門市 優惠 會員 嗎 呢".split()
+WORDS = [
+    "請問",
+    "可以",
+    "商品",
+    "運費",
+    "多少",
+    "退貨",
+    "換貨",
+    "訂單",
+    "取消",
+    "付款",
+    "發票",
+    "尺寸",
+    "顏色",
+    "出貨",
+    "到貨",
+    "包裹",
+    "門市",
+    "優惠",
+    "會員",
+    "嗎",
+    "呢",
+]
 
 
 def generated(seed: int, entries: int = 60) -> tuple[FaqEntry, ...]:
