@@ -48,7 +48,11 @@ LEVEL_WORDS: dict[str, str] = {
     "off_hours_reply": "off-hours reply",
     "none": "nothing",
 }
-PLAIN_LEVEL: dict[Decision, Level] = {Decision.auto_send: "auto_send", Decision.suggest: "suggest", Decision.none: "none"}
+PLAIN_LEVEL: dict[Decision, Level] = {
+    Decision.auto_send: "auto_send",
+    Decision.suggest: "suggest",
+    Decision.none: "none",
+}
 ENTRY = "entry"  # the change of a message answered at the same level by another entry
 
 

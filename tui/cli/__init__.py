@@ -64,6 +64,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.eval import eval_
     from kefu.tui.cli.explain import explain
     from kefu.tui.cli.fmt import fmt
+    from kefu.tui.cli.impact import impact
     from kefu.tui.cli.import_ import import_
     from kefu.tui.cli.metrics import metrics
     from kefu.tui.cli.schema import schema
@@ -72,7 +73,24 @@ def _add_commands() -> None:
     from kefu.tui.cli.tui import tui
     from kefu.tui.cli.when import when
 
-    for command in (tui, check, fmt, diff, ask, eval_, import_, explain, schema, simulate, test, metrics, audit, when):
+    commands = (
+        tui,
+        check,
+        fmt,
+        diff,
+        impact,
+        ask,
+        eval_,
+        import_,
+        explain,
+        schema,
+        simulate,
+        test,
+        metrics,
+        audit,
+        when,
+    )
+    for command in commands:
         cli.add_command(command)
 
 
