@@ -65,7 +65,7 @@ class Stream(BaseModel):
     events: tuple[Played, ...]
 
 
-def test_messages(shop: Shop, name: Rename = str) -> list[Message]:
+def case_messages(shop: Shop, name: Rename = str) -> list[Message]:
     """The messages of the shop's `test` blocks; `name` renames a file (a revision's `REV:path`)."""
     found = []
     for block in shop.tests:

@@ -156,14 +156,14 @@ def _one_sided(old: dict[str, Shop], new: dict[str, Shop], base: str) -> list[st
 
 def _tests(old: list[Shop], new: list[Shop], rename: Callable[[str], str]) -> list[Message]:
     """The test cases of both sides, each (shop, message) once: the rules now name it if they have it."""
-    from kefu.engine.corpus import test_messages
+    from kefu.engine.corpus import case_messages
 
     found: dict[tuple[str | None, str], Message] = {}
     for shop in new:
-        for message in test_messages(shop):
+        for message in case_messages(shop):
             found.setdefault((message.shop, message.text), message)
     for shop in old:
-        for message in test_messages(shop, rename):
+        for message in case_messages(shop, rename):
             found.setdefault((message.shop, message.text), message)
     return list(found.values())
 
