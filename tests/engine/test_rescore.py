@@ -12,7 +12,46 @@ from kefu.engine.matcher import Matcher, counted, top_entries
 from kefu.engine.rescore import Outcome, compare_messages, quick
 from kefu.engine.rules import Ask, FaqEntry, Matching, SynonymGroup
 
-WORDS = ["order", "shipping", "refund", "return", "parcel", "delivery", "payment", "invoice", "coupon", "discount", "size", "colour", "stock", "warranty", "exchange", "cancel", "address", "track", "store", "pickup", "price", "gift", "wrap", "account", "password", "card", "voucher", "membership", "points", "express", "overseas", "customs", "tax", "receipt", "damaged", "missing", "wrong", "late"]
+WORDS = [
+    "order",
+    "shipping",
+    "refund",
+    "return",
+    "parcel",
+    "delivery",
+    "payment",
+    "invoice",
+    "coupon",
+    "discount",
+    "size",
+    "colour",
+    "stock",
+    "warranty",
+    "exchange",
+    "cancel",
+    "address",
+    "track",
+    "store",
+    "pickup",
+    "price",
+    "gift",
+    "wrap",
+    "account",
+    "password",
+    "card",
+    "voucher",
+    "membership",
+    "points",
+    "express",
+    "overseas",
+    "customs",
+    "tax",
+    "receipt",
+    "damaged",
+    "missing",
+    "wrong",
+    "late",
+]
 FRAMES = ("how do i {} my {}", "can i {} the {}", "where is my {} {}", "is {} {} possible", "what about {} and {}")
 LEVELS = Matching()
 
