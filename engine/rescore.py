@@ -52,6 +52,8 @@ from kefu.engine.normalize import Normalized
 from kefu.engine.rules import FaqEntry, Matching
 
 Path = Literal["same", "fast", "full"]
+CONTENDERS = 8  # entries that may lead a message, at most, for it to be settled as nothing whoever leads
+REFINE = 4  # entries scored exactly when the bound alone cannot settle a message
 SLACK = 1e-9  # absolute room for rounding in the bound's own arithmetic (raw similarities are 0..1)
 
 
@@ -287,6 +289,12 @@ class Bound:
         asks_total = len(new.texts)
         self.small = new.both_t[:, np.concatenate([ask_columns, asks_total + self.changed])].tocsr()
         self.changed_asks = ask_columns.size
+        # for scoring a few entries exactly: each ask row's number per stored value, the entries'
+        # first rows, the centroids as rows, and a dense message vector reused (zeroed after each use)
+        self.row_of = np.repeat(np.arange(new.asks.shape[0]), np.diff(new.asks.indptr))
+        self.new_starts = new_starts
+        self.centroid_rows = new.centroids_t.T.tocsr()
+        self.dense = np.zeros(new.asks.shape[1])
         touched = np.unique(self.small.nonzero()[0])  # the features of the changed entries' texts
         wanted = set(touched.tolist())
         self.changed_features = frozenset(f for f, column in new.vocabulary.items() if column in wanted)
@@ -350,6 +358,29 @@ class Bound:
                 low = np.concatenate([low, np.maximum(exact_raw[hit] - SLACK, 0.0)])
                 high = np.concatenate([high, np.minimum(exact_raw[hit] + SLACK, 1.0)])
         exact = new.scorer.exact.get(message.text, -1) if message.text else -1
+        settled = self._settle(ids, low, high, exact, levels)
+        if settled is not None or ids.size == 0:
+            return settled
+        # too close to call on the bound alone: the few entries that can be best or runner-up are
+        # scored exactly with the new index (a few dot products), the rest keep their bound
+        near = np.argsort(-high, kind="stable")[:REFINE]
+        if exact >= 0:
+            near = np.union1d(near, np.flatnonzero(ids == exact))
+        near = near[~np.isin(ids[near], self.changed)]  # changed entries are exact already
+        if near.size == 0:
+            return None
+        exact_raw = self._exact_raw(message, count, ids[near])
+        low, high = low.copy(), high.copy()
+        low[near] = np.maximum(exact_raw - SLACK, 0.0)
+        high[near] = np.where(exact_raw > 0, np.minimum(exact_raw + SLACK, 1.0), 0.0)
+        return self._settle(ids, low, high, exact, levels)
+
+    def _settle(
+        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, exact: int, levels: Matching
+    ) -> Decided | None:
+        """The decision when every raw similarity within its range gives the same one, else None.
+        `ids`: the new entries the message shares a feature with (every other one scores 0)."""
+        new = self.new
         if exact >= 0:
             best = exact
             at = np.flatnonzero(ids == exact)
@@ -366,9 +397,50 @@ class Bound:
         second_low = float(low[others].max()) if others.any() else 0.0
         second_high = float(high[others].max()) if others.any() else 0.0
         if exact < 0 and (first_low <= 0 or first_low <= second_high):
-            return None  # the best entry itself is uncertain
+            return self._none_whoever_leads(ids, low, high, levels)  # the best entry itself is uncertain
         least = new.decision(best, first_low, second_high, exact >= 0, levels)
         most = new.decision(best, first_high, second_low, exact >= 0, levels)
         if least != most:
             return None
         return Decided(least, new.entries[best].id if least != Decision.none else None, None)
+
+    def _none_whoever_leads(
+        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, levels: Matching
+    ) -> Decided | None:
+        """Near-ties (entries a shop wrote almost alike): which entry leads is not settled, but if
+        none of those that can lead would get more than nothing even at its best (its highest raw
+        against the others' lowest), the decision is nothing whoever leads."""
+        contenders = np.flatnonzero(high >= low.max())
+        if contenders.size > CONTENDERS:
+            return None
+        for place in contenders.tolist():
+            others = np.delete(low, place)
+            second = float(others.max()) if others.size else 0.0
+            if self.new.decision(int(ids[place]), float(high[place]), second, False, levels) != Decision.none:
+                return None
+        return Decided(Decision.none, None, None)
+
+    def _exact_raw(self, message: Normalized, count: Counter[str], entries: np.ndarray) -> np.ndarray:
+        """The new raw similarity of the message to each of `entries` (new indexes), computed from
+        the new index's rows as `LexicalScorer.score` does (the sums in another order: equal within
+        rounding, which SLACK covers)."""
+        index, weight = self.new.scorer.vector(message, count)
+        if index.size == 0:
+            return np.zeros(entries.size)
+        dense = self.dense
+        dense[index] = weight
+        try:
+            asks, centroids = self.new.scorer.asks, self.centroid_rows
+            found = np.zeros(entries.size)
+            for place, entry in enumerate(entries.tolist()):
+                first, last = self.new_starts[entry], self.new_starts[entry + 1]
+                lo, hi = asks.indptr[first], asks.indptr[last]
+                products = asks.data[lo:hi] * dense[asks.indices[lo:hi]]
+                per_ask = np.bincount(self.row_of[lo:hi] - first, weights=products, minlength=last - first)
+                clo, chi = centroids.indptr[entry], centroids.indptr[entry + 1]
+                centroid = float(centroids.data[clo:chi] @ dense[centroids.indices[clo:chi]])
+                best = float(per_ask.max()) if per_ask.size else 0.0
+                found[place] = min(max(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid, 0.0), 1.0)
+            return found
+        finally:
+            dense[index] = 0.0

@@ -1,0 +1,168 @@
+"""`kefu impact` on a one-entry change: a 1k-entry shop (5 asks each, half English, half Chinese),
+one entry gaining an ask, 10k distinct messages near the asks.
+
+Two figures, measured in the same run on the same shops and messages:
+
+- **impact**: the comparison as `kefu impact` runs it: both shops compiled (matcher and calibration;
+  the new one reuses nothing, as an ask changed), the old decision of every message, and the new
+  decision of only the messages whose new decision the change could move (engine/rescore.py: a bound
+  on how far the tf-idf weights and the calibration moved), then grouped;
+- **score all twice**: the baseline: both shops compiled the same way, every message scored with
+  both (`--full`), then grouped.
+
+Both must list the same changed messages (the script stops if not). It prints which path ran, how
+many messages were scored again, and the same two figures for the `kefu impact` command itself,
+end to end (the shop written as a .kefu file and committed to a temporary git repository, the old
+side read from HEAD, the messages read from a --corpus file).
+
+Usage::
+
+    .venv/bin/python bench/impact.py            # 1,000 entries, 10,000 messages (about a minute)
+    .venv/bin/python bench/impact.py --smoke    # 60 entries, 300 messages: seconds (the tests run it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from match import EN_FRAMES, EN_WORDS, ZH_FRAMES, ZH_WORDS  # noqa: E402
+
+from kefu.engine.corpus import Message  # noqa: E402
+from kefu.engine.decide import CompiledShop  # noqa: E402
+from kefu.engine.impact import Changed, compare_plain, group  # noqa: E402
+from kefu.engine.rules import Ask, FaqEntry, Shop  # noqa: E402
+from kefu.engine.simulate import recompile  # noqa: E402
+
+ASKS_PER_ENTRY = 5
+CHANGED = 7  # the entry that gains an ask
+NEW_ASK_EN = "can i get the refund for a damaged parcel"
+NEW_ASK_ZH = "請問破損的包裹可以退款嗎"
+GOAL = 10.0  # seconds, the impact figure at 1k entries and 10k messages
+
+
+def entry_asks(number: int) -> tuple[bool, list[str]]:
+    """An entry's asks: in one language, about two topic words, in several frames."""
+    zh = number % 2 == 1
+    words, frames = (ZH_WORDS, ZH_FRAMES) if zh else (EN_WORDS, EN_FRAMES)
+    topic = random.Random(number * 7 + zh)
+    a, b = topic.sample(words, 2)
+    asks = [frame.format(a, b) for frame in frames][:ASKS_PER_ENTRY]
+    return zh, [ask if zh else f"{ask} {number % 97}" for ask in asks]
+
+
+def shops(entries: int) -> tuple[Shop, Shop]:
+    """The shop before and after entry CHANGED gains one ask."""
+    faq = []
+    for number in range(entries):
+        _, asks = entry_asks(number)
+        faq.append(FaqEntry(id=f"e{number}", title=asks[0], asks=tuple(Ask(text=t) for t in asks), reply=f"r{number}"))
+    old = Shop(id="b", name="Bench", entries=tuple(faq))
+    target = faq[CHANGED]
+    added = NEW_ASK_ZH if entry_asks(CHANGED)[0] else NEW_ASK_EN
+    faq[CHANGED] = target.model_copy(update={"asks": (*target.asks, Ask(text=added))})
+    return old, old.model_copy(update={"entries": tuple(faq)})
+
+
+def messages(entries: int, count: int, seed: int = 0) -> list[str]:
+    """`count` distinct messages: an entry's frame with one topic word swapped, a polite word, a number."""
+    rng = random.Random(seed)
+    found: dict[str, None] = {}
+    while len(found) < count:
+        zh, asks = entry_asks(rng.randrange(entries))
+        words = ZH_WORDS if zh else EN_WORDS
+        text = rng.choice(asks)
+        if rng.random() < 0.5:
+            text = text.replace(rng.choice(words), rng.choice(words), 1)
+        tail = rng.choice(["謝謝", "嗎", "請問一下"] if zh else ["please", "thanks", "now"])
+        found[f"{text} {tail} {rng.randrange(1000)}"] = None
+    return list(found)
+
+
+def impact(old_shop: Shop, new_shop: Shop, corpus: list[Message], fast: bool) -> tuple[float, list[Changed], str]:
+    start = time.perf_counter()
+    old = CompiledShop(old_shop)
+    new = recompile(new_shop, old)
+    changed, figures = compare_plain("b", old, new, corpus, fast=fast)
+    group(changed)
+    seconds = time.perf_counter() - start
+    note = f"path {figures.path}, {figures.rescored} of {figures.messages} scored again; {figures.reason}"
+    return seconds, changed, note
+
+
+def kefu_text(shop: Shop) -> str:
+    """The shop as a .kefu file."""
+    lines = [f'shop {shop.id} "{shop.name}" {{}}', "", "staff {", "    owner o", "}", ""]
+    for entry in shop.entries:
+        lines.append(f'faq {entry.id} "{entry.title}" {{')
+        lines += [f'    ask "{ask.text}"' for ask in entry.asks]
+        lines += [f'    reply "{entry.reply}"', "}", ""]
+    return "\n".join(lines)
+
+
+def command(old_shop: Shop, new_shop: Shop, texts: list[str]) -> tuple[float, float, int]:
+    """`kefu impact --base HEAD` end to end, then with --full: seconds each, and the changes found."""
+    kefu = str(Path(sys.executable).parent / "kefu")
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-impact-") as folder:
+        repo = Path(folder)
+        run = {"cwd": repo, "check": True, "capture_output": True}
+        subprocess.run(["git", "init", "-q"], **run)  # type: ignore[call-overload]
+        (repo / "shop").mkdir()
+        (repo / "shop" / "shop.kefu").write_text(kefu_text(old_shop), encoding="utf-8")
+        subprocess.run(["git", "add", "."], **run)  # type: ignore[call-overload]
+        subprocess.run(  # type: ignore[call-overload]
+            ["git", "-c", "user.name=b", "-c", "user.email=b@example.invalid", "commit", "-q", "-m", "old"], **run
+        )
+        (repo / "shop" / "shop.kefu").write_text(kefu_text(new_shop), encoding="utf-8")
+        (repo / "q.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+        base = [kefu, "impact", "--base", "HEAD", "shop", "--corpus", "q.jsonl", "--no-db", "--json", "--no-cache"]
+        times, found = [], []
+        for extra in ([], ["--full"]):
+            start = time.perf_counter()
+            done = subprocess.run([*base, *extra], cwd=repo, capture_output=True, text=True, check=False)
+            times.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise SystemExit(f"kefu impact failed: {done.stderr.strip()[-500:]}")
+            found.append(json.loads(done.stdout)["changed"])
+        if found[0] != found[1]:
+            raise SystemExit(f"kefu impact found {found[0]} changes, --full {found[1]}")
+        return times[0], times[1], found[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--smoke", action="store_true", help="60 entries and 300 messages: seconds, for the tests")
+    args = parser.parse_args()
+    entries, count = (60, 300) if args.smoke else (args.entries, args.messages)
+    old_shop, new_shop = shops(entries)
+    texts = messages(entries, count)
+    corpus = [Message(text=text, shop="b", kind="corpus", where=f"q:{n}") for n, text in enumerate(texts, 1)]
+    print(f"shop: {entries} entries, {entries * ASKS_PER_ENTRY + 1} asks; one entry gains an ask; {count} messages")
+    fast_seconds, fast_changed, note = impact(old_shop, new_shop, corpus, fast=True)
+    full_seconds, full_changed, _ = impact(old_shop, new_shop, corpus, fast=False)
+    if [c.model_dump() for c in fast_changed] != [c.model_dump() for c in full_changed]:
+        raise SystemExit("the fast path and scoring everything disagree: a bug")
+    print(f"impact ran: {note}")
+    print(f"changed messages: {len(fast_changed)} (the same when every message is scored twice)")
+    print(f"{'':<32} {'impact s':>9} {'score all twice s':>18} {'speed-up':>9}")
+    print(
+        f"{'engine (compile both + decide)':<32} {fast_seconds:9.2f} {full_seconds:18.2f} {full_seconds / fast_seconds:8.1f}x"
+    )
+    cli_fast, cli_full, found = command(old_shop, new_shop, texts)
+    print(f"{'kefu impact, end to end':<32} {cli_fast:9.2f} {cli_full:18.2f} {cli_full / cli_fast:8.1f}x")
+    print(f"goal: impact <= {GOAL:g} s end to end at 1,000 entries and 10,000 messages")
+
+
+if __name__ == "__main__":
+    main()
