@@ -81,6 +81,7 @@ class Changed(_Frozen):
     new: Verdict
     old_why: Why | None = None  # kept for the first example of each group
     new_why: Why | None = None
+    follows: str | None = None  # in a stream: where an earlier message of the same conversation changed
 
 
 class Group(_Frozen):
@@ -231,12 +232,20 @@ def stream_verdict(actions: Iterable[Action]) -> tuple[Verdict, Why | None]:
     return Verdict(level="none"), None
 
 
-def _nothing_why(rules: CompiledShop, event: CustomerMessage) -> Why:
-    """Why a message got nothing: what the matcher made of it at the levels in force then (a message
-    may also get nothing because of who holds the conversation: the policy line says so)."""
+NO_WHY = {
+    "off_hours_reply": "the off-hours reply: smart reception had stopped in this conversation (D-2), so the bot "
+    "did not answer or fall back again",
+    "none": "no answer, fallback or suggestion: smart reception had stopped in this conversation (D-2), a human "
+    "holds it, or nothing reached the suggest level",
+}
+
+
+def _nothing_why(rules: CompiledShop, event: CustomerMessage, level: str) -> Why:
+    """The `why` of a verdict no action explains (nothing, the off-hours reply): what the matcher made
+    of the message at the levels in force then, and what the step did instead."""
     local = rules.timetable.local(clock.aware(rules.shop, event.time))
     match = rules.matcher.match(event.text, rules.timetable.policy_at(local).matching, top=3)
-    note = PolicyStep(what="actions", value="no answer, fallback or suggestion from this message")
+    note = PolicyStep(what="actions", value=NO_WHY.get(level, NO_WHY["none"]))
     return Why(matched=matched(match), policy=(note,))
 
 
@@ -257,6 +266,7 @@ def compare_stream(
     ]
     changed: list[Changed] = []
     counted: Counter[str] = Counter()
+    first_change: dict[tuple[str, str], str] = {}  # (shop, conversation) -> where its first change was
     for played in stream.events:
         event = played.event
         if event.shop is not None and event.shop not in new:
@@ -278,6 +288,7 @@ def compare_stream(
         change = change_of(before, after)
         if change is None:
             continue
+        conversation = (shop, event.conversation)
         changed.append(
             Changed(
                 shop=shop,
@@ -287,11 +298,34 @@ def compare_stream(
                 change=change,
                 old=before,
                 new=after,
-                old_why=old_why or _nothing_why(old[shop], event),
-                new_why=new_why or _nothing_why(new[shop], event),
+                old_why=old_why or _nothing_why(old[shop], event, before.level),
+                new_why=new_why or _nothing_why(new[shop], event, after.level),
+                follows=first_change.get(conversation),
             )
         )
+        first_change.setdefault(conversation, played.where)
     return changed, counted
+
+
+def _rule(rule: str | None, rename: Callable[[str], str]) -> str | None:
+    if rule is None or ":" not in rule:
+        return rule
+    file, _, line = rule.rpartition(":")
+    return f"{rename(file)}:{line}" if line.isdigit() else rule
+
+
+def renamed(change: Changed, rename: Callable[[str], str]) -> Changed:
+    """The change with the files of its old side's `why` named by `rename` (the old rules are read
+    from a temporary copy of a revision: `REV:path` names them as `kefu diff` does)."""
+    why = change.old_why
+    if why is None:
+        return change
+    policy = tuple(step.model_copy(update={"rule": _rule(step.rule, rename)}) for step in why.policy)
+    found = why.matched
+    if found is not None:
+        levels = found.levels.model_copy(update={"rule": _rule(found.levels.rule, rename)})
+        found = found.model_copy(update={"levels": levels})
+    return change.model_copy(update={"old_why": why.model_copy(update={"matched": found, "policy": policy})})
 
 
 # -- grouping ---------------------------------------------------------------------------------------

@@ -67,14 +67,15 @@ def why_line(why: Why | None) -> list[str]:
         best = ", ".join(f"{visible(c.entry)} {c.score:g} (raw {c.raw:.3f})" for c in matched.candidates[:2])
         lines.append(visible(matched.reason) + (f"  [{best}]" if best else ""))
     for step in why.policy:
-        if step.what in ("route", "hours", "period", "stopped", "repeats", "actions"):
+        if step.what in ("route", "hours", "period", "stopped", "actions"):
             rule = f"  [{visible(step.rule)}]" if step.rule else ""
             lines.append(f"{step.what}: {visible(step.value)}{rule}")
     return lines or ["(no reason recorded)"]
 
 
 def example_line(change: Changed) -> str:
-    return f"{clip(change.text)!r}  {visible(change.where)}  {verdict(change.old)} -> {verdict(change.new)}"
+    follows = f"  (after the change at {visible(change.follows)})" if change.follows else ""
+    return f"{clip(change.text)!r}  {visible(change.where)}  {verdict(change.old)} -> {verdict(change.new)}{follows}"
 
 
 def render_text(impact: Impact) -> str:
@@ -119,7 +120,8 @@ def render_markdown(impact: Impact) -> str:
         lines += ["", f"#### {group.count} × {visible(group_title(group))}", ""]
         for change in group.examples:
             sides = f"{code(verdict(change.old))} → {code(verdict(change.new))}"
-            lines.append(f"- {code(change.text)} ({code(change.where)}): {sides}")
+            follows = f" (after the change at {code(change.follows)})" if change.follows else ""
+            lines.append(f"- {code(change.text)} ({code(change.where)}): {sides}{follows}")
         if group.count > len(group.examples):
             lines.append(f"- … and {group.count - len(group.examples)} more")
         first = group.examples[0]

@@ -143,7 +143,9 @@ def impact(
     streams += files
     if not no_db:
         streams += _history(db_path, common)
-    result = _compare(old_shops, new_shops, common, tests + messages, streams, full, base, str(rules), notes, fmt)
+    result = _compare(
+        old_shops, new_shops, common, tests + messages, streams, full, (base, str(rules), rename), notes, fmt
+    )
     _print(result, fmt)
     sys.exit(EXIT_FINDINGS if fail_on == "changed" and result.changed else EXIT_CLEAN)
 
@@ -236,14 +238,15 @@ def _compare(
     messages: list[Message],
     streams: list[Stream],
     full: bool,
-    base: str,
-    rules: str,
+    labels: tuple[str, str, Callable[[str], str]],
     notes: list[str],
     fmt: str,
 ) -> Impact:
+    """Both sides compiled once and every message replayed; `labels`: the base revision, the rules'
+    path, and how the old side names its files."""
     from kefu.engine.corpus import CorpusError
     from kefu.engine.decide import CompiledShop
-    from kefu.engine.impact import Impact, compare_plain, compare_stream, group
+    from kefu.engine.impact import Impact, compare_plain, compare_stream, group, renamed
     from kefu.engine.simulate import recompile
 
     old: dict[str, CompiledShop] = {}
@@ -281,6 +284,8 @@ def _compare(
         )
         for shop in common
     )
+    base, rules, rename = labels
+    changed = [renamed(change, rename) for change in changed]
     return Impact(
         base=base,
         rules=rules,
