@@ -114,7 +114,7 @@ def render_markdown(impact: Impact) -> str:
     for group in impact.groups:
         old, new = group.old_entry, group.new_entry
         one = old == new or old is None or new is None
-        entries = code(old or new or "-") if one else f"{code(old)} → {code(new)}"
+        entries = (code(old or new or "") if (old or new) else "") if one else f"{code(old)} → {code(new)}"
         lines.append(f"| {group.count} | {change_words(group.change)} | {entries} |")
     for group in impact.groups:
         lines += ["", f"#### {group.count} × {visible(group_title(group))}", ""]
