@@ -162,7 +162,7 @@ def _messages(source: IO[bytes], name: str) -> list[Message]:
         except UnicodeDecodeError as error:
             raise CorpusError(f"{name}:{number}: not UTF-8 text (byte {error.start + 1})") from None
         try:
-            value = json.loads(text)
+            value = json.loads(text.strip())
         except json.JSONDecodeError as error:
             raise CorpusError(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})") from None
         except RecursionError:

@@ -150,10 +150,16 @@ def quick(matcher: Matcher, message: Normalized, raw: np.ndarray, levels: Matchi
     return Decided(decision, matcher.entries[order[0]].id if decision != Decision.none else None, None)
 
 
+def levels_of(levels: Matching) -> Matching:
+    """The levels without where they are written (a revision's copy is another file)."""
+    return levels.model_copy(update={"span": None})
+
+
 def _same(
     matcher: Matcher, old_levels: Matching, new_levels: Matching, texts: Sequence[str], tick: Callable[[int], None]
 ) -> Outcome:
     """One matcher on both sides: the same scores; a decision changes only with the levels."""
+    same_levels = levels_of(old_levels) == levels_of(new_levels)
     pairs = []
     for text in texts:
         message = matcher.normalize(text)
@@ -162,11 +168,11 @@ def _same(
         else:
             scores = matcher.scorer.score(message)
             before = decided(matcher.judge(message, scores, old_levels))
-            after = before if new_levels == old_levels else decided(matcher.judge(message, scores, new_levels))
+            after = before if same_levels else decided(matcher.judge(message, scores, new_levels))
         pairs.append(Pair(text, before, after))
         tick(1)
-    why = "levels changed: old scores judged at the new levels" if old_levels != new_levels else "no change"
-    return Outcome(tuple(pairs), "same", f"the matcher's input is unchanged ({why})", 0)
+    why = "so are the levels" if same_levels else "the levels changed: the old scores judged at the new ones"
+    return Outcome(tuple(pairs), "same", f"the matcher's input is unchanged; {why}", 0)
 
 
 def full_reason(old: Matcher, new: Matcher) -> str:

@@ -172,3 +172,14 @@ def test_top_entries_is_the_head_of_a_stable_sort(values: list[float]) -> None:
     raw = np.asarray(values)
     for count in (1, 2, 3, 5):
         assert top_entries(raw, count) == np.argsort(-raw, kind="stable")[:count].tolist()
+
+
+def test_levels_written_in_another_file_are_the_same_levels() -> None:
+    """The old side is a revision's copy: its levels have another span, not other values."""
+    from kefu.engine.diagnostics import Span
+
+    matcher = Matcher(entries())
+    here = Matching(span=Span(file="rules/shop.kefu", line=3, column=1, end_line=3, end_column=2))
+    there = Matching(span=Span(file="/tmp/kefu-rev-x/rules/shop.kefu", line=3, column=1, end_line=3, end_column=2))
+    outcome = compare_messages(matcher, matcher, there, here, messages()[:5])
+    assert outcome.reason.endswith("so are the levels")

@@ -185,7 +185,7 @@ def _corpus(paths: tuple[Path, ...], common: list[str], shop_id: str | None) -> 
         except FileNotFoundError:
             raise KefuError(f"{path}: no such file", Failure.not_found) from None
         except CorpusError as error:
-            raise KefuError(str(error), Failure.usage) from None
+            raise KefuError(str(error), Failure.unusable) from None
         if not isinstance(found, list):
             streams.append(found)
             continue
@@ -273,7 +273,7 @@ def _compare(
             try:
                 found, messages_of = compare_stream(stream, old, new, progress=tick)
             except CorpusError as error:
-                raise KefuError(str(error), Failure.usage) from None
+                raise KefuError(str(error), Failure.unusable) from None
             changed += found
             counted.update(messages_of)
             sources[stream.kind] += sum(messages_of.values())
