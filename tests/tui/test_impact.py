@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,7 @@ def test_markdown_is_a_pull_request_comment(repo: Path, capsys: pytest.CaptureFi
     assert "| messages | change | entries |" in out and "| 1 | auto-send -> suggest | `refund` |" in out
     assert "```\nbefore: " in out
     assert "messages changed" in err  # the summary on standard error, never in the comment's way
+    assert "[#" not in err  # no progress bar when standard error is no terminal
 
 
 @pytest.mark.parametrize(
@@ -145,3 +148,24 @@ def test_bad_input_is_one_line_exit_2(
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and message in err, err
     assert "Traceback" not in err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefu.tui.cli.impact import _progress
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with _progress(10, "text") as tick:
+        assert tick is None  # piped, redirected, CI logs: nothing drawn
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with _progress(10, "json") as tick:
+        assert tick is None  # JSON: nothing but the document
+    with _progress(10, "text") as tick:
+        assert tick is not None
+        tick(10)
+    assert "kefu impact" in screen.getvalue() and "100%" in screen.getvalue()
