@@ -169,6 +169,16 @@ def counted(message: Normalized) -> Counter[str]:
     return Counter(features(message.text))
 
 
+def top_two(raw: np.ndarray) -> list[int]:
+    """`top_entries(raw, 2)` with two passes over the entries and no sort."""
+    first = int(np.argmax(raw))
+    if raw.size < 2:
+        return [first]
+    rest = raw.copy()
+    rest[first] = -np.inf
+    return [first, int(np.argmax(rest))]
+
+
 def top_entries(raw: np.ndarray, count: int) -> list[int]:
     """The `count` highest entries, best first, ties in entry order: the head of a stable argsort of
     `-raw`, without sorting every entry (the entries tied with the last one kept are all sorted)."""
@@ -350,6 +360,26 @@ def calibration_asks(scorer: LexicalScorer) -> int:
     return sum(count for count in per_entry.values() if count >= 2)
 
 
+class Scored(Protocol):
+    """What the decision reads of the best candidate (a `Candidate`, or `_Best` without a message)."""
+
+    @property
+    def entry(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def raw(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Best:
+    entry: str
+    score: float
+    raw: float
+
+
 class Matcher:
     """One index per rules load: normalisation with the shop's synonyms, the scorer, calibration.
 
@@ -427,9 +457,7 @@ class Matcher:
         (`engine.rescore` asks it at the ends of the range a score can be in)."""
         if not exact and first <= 0:
             return Decision.none  # no candidates
-        best = Candidate.model_construct(  # built from numbers: nothing to validate, asked twice a message
-            entry=self.entries[entry].id, score=self._score(0, first - second, exact), raw=round(first, 4), ask=""
-        )
+        best = _Best(self.entries[entry].id, self._score(0, first - second, exact), round(first, 4))
         margin = round(100.0 * (first - second), 1)
         return self._decide((best,), self.entries[entry], margin, exact, levels)[0]
 
@@ -443,7 +471,7 @@ class Matcher:
         return round(self.calibration.of(lead), 1)
 
     def _decide(
-        self, candidates: tuple[Candidate, ...], entry: FaqEntry, margin: float, exact: bool, levels: Matching
+        self, candidates: Sequence[Scored], entry: FaqEntry, margin: float, exact: bool, levels: Matching
     ) -> tuple[Decision, str]:
         """D-8 with evidence: the decision and why, in one line."""
         if not candidates:

@@ -47,7 +47,7 @@ import numpy as np
 from scipy import sparse
 
 from kefu.engine.match import Decision, Match
-from kefu.engine.matcher import ASK_WEIGHT, LexicalScorer, Matcher, _sum_rows, counted, top_entries
+from kefu.engine.matcher import ASK_WEIGHT, LexicalScorer, Matcher, _sum_rows, counted, top_two
 from kefu.engine.normalize import Normalized
 from kefu.engine.rules import FaqEntry, Matching
 
@@ -142,7 +142,7 @@ def quick(matcher: Matcher, message: Normalized, raw: np.ndarray, levels: Matchi
     """The decision `matcher.judge` makes from these scores, without building the match (its
     candidates and their asks): the best entry (an exact ask first), its raw and the runner-up's."""
     exact = matcher.scorer.exact.get(message.text, -1) if message.text else -1
-    order = top_entries(raw, 2)
+    order = top_two(raw)
     if exact >= 0 and order[0] != exact:
         order = [exact, order[0]]
     first, second = float(raw[order[0]]), float(raw[order[1]]) if len(order) > 1 else 0.0

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from kefu.engine.matcher import Matcher, counted, top_entries
+from kefu.engine.matcher import Matcher, counted, top_entries, top_two
 from kefu.engine.rescore import Outcome, compare_messages, quick
 from kefu.engine.rules import Ask, FaqEntry, Matching, SynonymGroup
 
@@ -183,3 +183,9 @@ def test_levels_written_in_another_file_are_the_same_levels() -> None:
     there = Matching(span=Span(file="/tmp/kefu-rev-x/rules/shop.kefu", line=3, column=1, end_line=3, end_column=2))
     outcome = compare_messages(matcher, matcher, there, here, messages()[:5])
     assert outcome.reason.endswith("so are the levels")
+
+
+@pytest.mark.parametrize("values", [[0.5, 0.5, 0.2, 0.5, 0.9, 0.0], [0.0] * 7, [0.3, 0.1], [0.9, 0.9]])
+def test_top_two_is_the_head_of_a_stable_sort(values: list[float]) -> None:
+    raw = np.asarray(values)
+    assert top_two(raw) == np.argsort(-raw, kind="stable")[:2].tolist()
