@@ -18,7 +18,9 @@ def test_bench_impact_smoke_prints_the_path_and_both_figures() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
-    assert re.match(r"impact ran: path fast, \d+ of 300 scored again \(compiling both shops took [\d.]+ s of it\); ", lines[1]), lines[1]
+    assert re.match(
+        r"impact ran: path fast, \d+ of 300 scored again \(compiling both shops took [\d.]+ s of it\); ", lines[1]
+    ), lines[1]
     changed = re.match(r"changed messages: (\d+) \(the same when every message is scored twice\)", lines[2])
     assert changed is not None and int(changed.group(1)) > 0
     rows = [m.groups() for m in map(ROW.match, lines) if m]
