@@ -169,3 +169,53 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.Monkey
         assert tick is not None
         tick(10)
     assert "kefu impact" in screen.getvalue() and "100%" in screen.getvalue()
+
+
+def test_demo_shops_changed_in_git_give_the_same_impact_fast_and_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo shops (presets, overrides, synonyms, scenarios) with free shipping made 'auto never',
+    an ask added elsewhere and a lower suggest level: scoring only what can change lists exactly
+    what scoring everything lists."""
+    from tests.conftest import copy_rules
+
+    root = tmp_path / "demo"
+    root.mkdir()
+    rules = copy_rules(root)
+    (root / ".git").rmdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "demo")
+    shop = rules / "shops" / "tw" / "shop.kefu"
+    text = shop.read_text(encoding="utf-8")
+    text = text.replace('    ask "滿499有免運嗎"\n', '    ask "滿499有免運嗎"\n    auto never\n')
+    text = text.replace(
+        '    ask "有實體門市可以試穿嗎"\n', '    ask "有實體門市可以試穿嗎"\n    ask "可以去店裡拿貨嗎"\n'
+    )
+    text = text.replace("    suggest 50\n", "    suggest 60\n")
+    shop.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(root)
+    documents = []
+    for extra in ([], ["--full"]):
+        code, out, _ = run(capsys, "impact", "--base", "HEAD", "rules", "--no-db", "--json", *extra)
+        assert code == 0
+        documents.append(json.loads(out))
+    fast, full = documents
+    assert {s["shop"]: s["path"] for s in fast["shops"]} == {"tw": "fast", "sg": "same"}  # sg did not change
+    assert {s["shop"]: s["path"] for s in full["shops"]} == {"tw": "full", "sg": "same"}
+    assert fast["changed"] > 0
+    fast["shops"] = full["shops"] = None
+    assert fast == full
+
+
+def test_a_shop_on_one_side_only_is_a_note(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (repo / "shop" / "shop.kefu").read_text(encoding="utf-8").replace('shop s "Shop S"', 'shop t "Shop T"')
+    (repo / "shop" / "shop.kefu").write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "impact", "--base", "HEAD", "shop", "--no-db", "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["notes"] == [
+        "shop 't' is new since HEAD: nothing to compare",
+        "shop 's' is gone since HEAD: nothing to compare",
+    ]
+    assert document["messages"] == 0 and document["groups"] == []
