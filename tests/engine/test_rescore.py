@@ -189,3 +189,47 @@ def test_levels_written_in_another_file_are_the_same_levels() -> None:
 def test_top_two_is_the_head_of_a_stable_sort(values: list[float]) -> None:
     raw = np.asarray(values)
     assert top_two(raw) == np.argsort(-raw, kind="stable")[:2].tolist()
+
+
+def edited(before: list[FaqEntry], seed: int) -> list[FaqEntry]:
+    """A few random edits of the kinds a merchant makes: an ask reworded, added or dropped, keywords,
+    `auto never`, an entry removed or added."""
+    rng = random.Random(seed)
+    after = list(before)
+    for _ in range(rng.randrange(1, 4)):
+        place = rng.randrange(len(after))
+        entry = after[place]
+        asks = list(entry.asks)
+        kind = rng.choice(["reword", "add", "drop", "keywords", "never", "remove", "new"])
+        if kind == "reword":
+            asks[0] = Ask(text=rng.choice(FRAMES).format(*rng.sample(WORDS, 2)))
+        elif kind == "add":
+            asks.append(Ask(text=rng.choice(FRAMES).format(*rng.sample(WORDS, 2))))
+        elif kind == "drop" and len(asks) > 2:
+            asks.pop()
+        elif kind == "keywords":
+            after[place] = entry.model_copy(update={"keywords": tuple(rng.sample(WORDS, 2))})
+            continue
+        elif kind == "never":
+            after[place] = entry.model_copy(update={"auto": not entry.auto})
+            continue
+        elif kind == "remove" and len(after) > 3:
+            after.pop(place)
+            continue
+        elif kind == "new":
+            texts = [rng.choice(FRAMES).format(*rng.sample(WORDS, 2)) for _ in range(4)]
+            after.append(FaqEntry(id=f"n{seed}", title=texts[0], asks=tuple(Ask(text=t) for t in texts), reply="r"))
+            continue
+        after[place] = entry.model_copy(update={"asks": tuple(asks)})
+    return after
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fast_path_equals_scoring_everything_after_random_edits(seed: int) -> None:
+    before = entries(seed + 10, count=30)
+    old, new = Matcher(before), Matcher(edited(before, seed))
+    texts = messages(seed + 200)[:150] + [ask.text for entry in before[:10] for ask in entry.asks]
+    fast = compare_messages(old, new, LEVELS, LEVELS, texts)
+    full = compare_messages(old, new, LEVELS, LEVELS, texts, fast=False)
+    assert fast.path == "fast"
+    assert decisions(fast) == decisions(full)
