@@ -10,6 +10,7 @@ ids, file names) goes through `kefu.dsl.visible`; in Markdown it stands in code 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from kefu.dsl.visible import visible
 from kefu.engine.impact import LEVEL_WORDS, Changed, Group, Impact, Verdict, change_words
@@ -46,13 +47,14 @@ def verdict(side: Verdict) -> str:
     return f"{words}{entry}{score}"
 
 
-def group_title(group: Group) -> str:
-    """`auto-send -> suggest: shipping.free`, `another entry: shipping.free -> shipping.fee`."""
+def group_title(group: Group, quote: Callable[[str], str] = visible, arrow: str = "->") -> str:
+    """`auto-send -> suggest: shipping.free`, `another entry: shipping.free -> shipping.fee`; `quote`
+    shows an entry id (a code span in Markdown)."""
     old, new = group.old_entry, group.new_entry
     if old == new or old is None or new is None:
-        entries = visible(old or new or "")
+        entries = quote(old or new or "") if (old or new) else ""
     else:
-        entries = f"{visible(old) if old else '-'} -> {visible(new) if new else '-'}"
+        entries = f"{quote(old)} {arrow} {quote(new)}"
     return f"{change_words(group.change)}" + (f": {entries}" if entries else "")
 
 
@@ -117,7 +119,7 @@ def render_markdown(impact: Impact) -> str:
         entries = (code(old or new or "") if (old or new) else "") if one else f"{code(old)} → {code(new)}"
         lines.append(f"| {group.count} | {change_words(group.change)} | {entries} |")
     for group in impact.groups:
-        lines += ["", f"#### {group.count} × {visible(group_title(group))}", ""]
+        lines += ["", f"#### {group.count} × {group_title(group, code, '→')}", ""]
         for change in group.examples:
             sides = f"{code(verdict(change.old))} → {code(verdict(change.new))}"
             follows = f" (after the change at {code(change.follows)})" if change.follows else ""
