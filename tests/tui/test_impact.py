@@ -171,12 +171,10 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.Monkey
     assert "kefu impact" in screen.getvalue() and "100%" in screen.getvalue()
 
 
-def test_demo_shops_changed_in_git_give_the_same_impact_fast_and_full(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The demo shops (presets, overrides, synonyms, scenarios) with free shipping made 'auto never',
-    an ask added elsewhere and a lower suggest level: scoring only what can change lists exactly
-    what scoring everything lists."""
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo shops committed to a repository, then changed in the working tree: free shipping made
+    'auto never', an ask added elsewhere and a lower suggest level in tw; sg unchanged."""
     from tests.conftest import copy_rules
 
     root = tmp_path / "demo"
@@ -195,6 +193,14 @@ def test_demo_shops_changed_in_git_give_the_same_impact_fast_and_full(
     text = text.replace("    suggest 50\n", "    suggest 60\n")
     shop.write_text(text, encoding="utf-8")
     monkeypatch.chdir(root)
+    return root
+
+
+def test_demo_shops_changed_in_git_give_the_same_impact_fast_and_full(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo shops (presets, overrides, synonyms, scenarios) changed: scoring only what can change
+    lists exactly what scoring everything lists."""
     documents = []
     for extra in ([], ["--full"]):
         code, out, _ = run(capsys, "impact", "--base", "HEAD", "rules", "--no-db", "--json", *extra)
@@ -219,3 +225,29 @@ def test_a_shop_on_one_side_only_is_a_note(repo: Path, capsys: pytest.CaptureFix
         "shop 's' is gone since HEAD: nothing to compare",
     ]
     assert document["messages"] == 0 and document["groups"] == []
+
+
+def test_a_run_recorded_for_one_shop_replays_when_the_rules_hold_several(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store keeps events as read, without "shop" when one shop was played: they are replayed
+    for the shop the store recorded them under."""
+    night = demo / "night.jsonl"
+    line = {
+        "type": "customer_message",
+        "time": "2026-11-24T23:30:00+08:00",
+        "conversation": "c1",
+        "text": "請問有免運嗎?",
+    }
+    night.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run(capsys, "simulate", "rules/shops/tw", "--events", str(night))[0] == 0
+    counts = []
+    for extra in ([], ["--no-db"]):
+        code, out, _ = run(capsys, "impact", "--base", "HEAD", "rules", "--json", *extra)
+        assert code == 0
+        document = json.loads(out)
+        counts.append({(g["change"], g["old_entry"]): g["count"] for g in document["groups"]})
+    assert document["sources"].get("db") is None
+    with_db, without = counts
+    assert with_db.pop(("answer->fallback", "shipping.free")) == without.pop(("answer->fallback", "shipping.free")) + 1
+    assert with_db == without

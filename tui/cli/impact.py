@@ -215,7 +215,8 @@ def _history(db_path: Path | None, common: list[str]) -> list[Stream]:
         for stored in store.steps():
             if stored.shop in common:
                 where = f"{store.path} run {stored.run} event {stored.id}"
-                runs.setdefault(stored.run, []).append(Played(event=stored.event, where=where))
+                event = stored.event if stored.event.shop else stored.event.model_copy(update={"shop": stored.shop})
+                runs.setdefault(stored.run, []).append(Played(event=event, where=where))
     finally:
         store.close()
     return [Stream(kind="db", name=f"run {run}", events=tuple(events)) for run, events in runs.items()]
