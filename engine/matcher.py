@@ -126,9 +126,10 @@ class LexicalScorer:
         self.order = order  # asks grouped by entry, for per-entry maxima
         self.starts = np.searchsorted(self.owners[order], np.arange(len(entries)))
 
-    def vector(self, message: Normalized) -> tuple[np.ndarray, np.ndarray]:
-        """The message's features present in the index, with their tf-idf weights (L2-normalised)."""
-        count = Counter(features(message.text))
+    def vector(self, message: Normalized, count: Counter[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The message's features present in the index, with their tf-idf weights (L2-normalised).
+        `count`: the message's features counted already (`counted`), to count them once for two indexes."""
+        count = counted(message) if count is None else count
         found = list(zip(map(self.vocabulary.get, count), count.values()))
         columns = [column for column, _ in found if column is not None]
         if not columns:
@@ -142,11 +143,11 @@ class LexicalScorer:
         norm = math.sqrt(float(weight @ weight) + unknown)
         return index, weight / norm if norm else weight
 
-    def score(self, message: Normalized) -> Scores:
+    def score(self, message: Normalized, count: Counter[str] | None = None) -> Scores:
         """Every ask and entry against the message's features: the rows of the index those features
         pick, summed with numpy over the index's own arrays (the sparse library's general indexing
         cost ten times the arithmetic for a message of a few dozen features)."""
-        index, weight = self.vector(message)
+        index, weight = self.vector(message, count)
         if index.size == 0:
             return Scores(raw=np.zeros(self.entries), per_ask=np.zeros(len(self.texts)))
         asks = len(self.texts)
@@ -165,6 +166,31 @@ class LexicalScorer:
 
     def ask_text(self, index: int) -> str:
         return self.texts[index]
+
+
+def counted(message: Normalized) -> Counter[str]:
+    """The message's features with how often each occurs: what a scorer reads of it."""
+    return Counter(features(message.text))
+
+
+def top_two(raw: np.ndarray) -> list[int]:
+    """`top_entries(raw, 2)` with two passes over the entries and no sort."""
+    first = int(np.argmax(raw))
+    if raw.size < 2:
+        return [first]
+    rest = raw.copy()
+    rest[first] = -np.inf
+    return [first, int(np.argmax(rest))]
+
+
+def top_entries(raw: np.ndarray, count: int) -> list[int]:
+    """The `count` highest entries, best first, ties in entry order: the head of a stable argsort of
+    `-raw`, without sorting every entry (the entries tied with the last one kept are all sorted)."""
+    if raw.size <= count:
+        return np.argsort(-raw, kind="stable").tolist()
+    kth = np.partition(raw, raw.size - count)[raw.size - count]  # the count-th highest value
+    pool = np.flatnonzero(raw >= kth)  # in entry order
+    return pool[np.argsort(-raw[pool], kind="stable")][:count].tolist()
 
 
 def _sum_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weight: np.ndarray, width: int) -> np.ndarray:
@@ -338,6 +364,26 @@ def calibration_asks(scorer: LexicalScorer) -> int:
     return sum(count for count in per_entry.values() if count >= 2)
 
 
+class Scored(Protocol):
+    """What the decision reads of the best candidate (a `Candidate`, or `_Best` without a message)."""
+
+    @property
+    def entry(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def raw(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Best:
+    entry: str
+    score: float
+    raw: float
+
+
 class Matcher:
     """One index per rules load: normalisation with the shop's synonyms, the scorer, calibration.
 
@@ -363,12 +409,7 @@ class Matcher:
 
     def match(self, text: str, levels: Matching, top: int = 5) -> Match:
         message = self.normalize(text)
-        return self.match_scored(message, self.scorer.score(message) if self.entries else None, levels, top)
-
-    def match_scored(self, message: Normalized, scores: Scores | None, levels: Matching, top: int = 5) -> Match:
-        """`match` of a message already normalised and scored by `self.scorer` (None: no entries), for
-        a caller that reads the scores too (`kefu lint` reads each ask's nearest asks from them)."""
-        if not self.entries or scores is None:
+        if not self.entries:
             return Match(
                 message=message,
                 candidates=(),
@@ -377,7 +418,12 @@ class Matcher:
                 levels=levels,
                 reason="no answer: the shop has no entries",
             )
-        order = np.argsort(-scores.raw, kind="stable")[: max(top, 2)].tolist()
+        return self.judge(message, self.scorer.score(message), levels, top)
+
+    def judge(self, message: Normalized, scores: Scores, levels: Matching, top: int = 5) -> Match:
+        """The match of a message this matcher scored (`scorer.score(message)`): what `match` returns.
+        Apart so a caller holding the scores (`engine.rescore`, `kefu lint`) decides without scoring again."""
+        order = top_entries(scores.raw, max(top, 2))
         exact = self.scorer.exact.get(message.text, -1) if message.text else -1
         if exact >= 0 and order[0] != exact:  # the entry the message is an ask of comes first
             order = [exact] + [i for i in order if i != exact][: max(top, 2) - 1]
@@ -409,6 +455,16 @@ class Matcher:
             reason=reason,
         )
 
+    def decision(self, entry: int, first: float, second: float, exact: bool, levels: Matching) -> Decision:
+        """What `match` decides for a message whose best entry is `entry` (its index) with raw `first`,
+        the best other entry's raw `second` and `exact` as found: the same rules, without a message
+        (`engine.rescore` asks it at the ends of the range a score can be in)."""
+        if not exact and first <= 0:
+            return Decision.none  # no candidates
+        best = _Best(self.entries[entry].id, self._score(0, first - second, exact), round(first, 4))
+        margin = round(100.0 * (first - second), 1)
+        return self._decide((best,), self.entries[entry], margin, exact, levels)[0]
+
     def _score(self, rank: int, lead: float, exact: bool) -> float:
         """An exact ask scores 100 and the others 0; in a shop too small to calibrate every guess
         scores 0 (no confidence can be shown); otherwise the calibrated confidence of the lead."""
@@ -419,7 +475,7 @@ class Matcher:
         return round(self.calibration.of(lead), 1)
 
     def _decide(
-        self, candidates: tuple[Candidate, ...], entry: FaqEntry, margin: float, exact: bool, levels: Matching
+        self, candidates: Sequence[Scored], entry: FaqEntry, margin: float, exact: bool, levels: Matching
     ) -> tuple[Decision, str]:
         """D-8 with evidence: the decision and why, in one line."""
         if not candidates:

@@ -112,11 +112,10 @@ class Context:
                 message = normalize(ask.text)
                 settled = overlap.clear and scorer.exact.get(message.text) == number
                 scores = None if settled and overlap.nearest is not None else scorer.score(message)
-                matched.append(None if settled else self.matcher.match_scored(message, scores, levels, top=3))
-                if overlap.nearest is not None:
-                    candidates = list(overlap.nearest)
+                matched.append(None if scores is None or settled else self.matcher.judge(message, scores, levels, 3))
+                if overlap.nearest is not None or scores is None:
+                    candidates = list(overlap.nearest or ())
                 else:
-                    assert scores is not None
                     others = np.where((scorer.owners != number) & scorer.asked, scores.per_ask, 0.0)
                     candidates = [int(i) for i in np.argsort(-others, kind="stable")[:NEIGHBOURS] if others[i] > 0]
                 row.append(self._nearest(message.text, candidates))

@@ -1,8 +1,8 @@
 """The GitHub Actions example in docs/ci.md: valid, honest about which commands exist, and working.
 
 The workflow is read from the page itself. Every `kefu` command it runs must be a command today and
-pass on the demo shops; every one it mentions only in a comment (impact: coming with issue 13)
-must not be a command yet, so the page is updated when one lands. The comment step's script
+pass on the demo shops; every one it mentions only in a comment must not be a command yet (none
+is left now), so the page is updated when one lands. The comment step's script
 runs for real on a copy of the demo shops, up to the `gh` line that would post it.
 """
 
@@ -47,9 +47,9 @@ def test_workflow_runs_only_commands_that_exist_and_marks_the_coming_ones() -> N
         code, hash_, comment = line.partition("#")
         running.update(re.findall(r"\bkefu ([a-z]+)", code))
         coming.update(re.findall(r"\bkefu ([a-z]+)", comment if hash_ else ""))
-    assert running == {"check", "fmt", "test", "lint", "diff"}
+    assert running == {"check", "fmt", "test", "lint", "diff", "impact"}
     assert running <= set(cli.commands)
-    assert coming == {"impact"}
+    assert coming == set()  # every command the page names exists now
     assert not coming & set(cli.commands), "a command has landed: run it in docs/ci.md's workflow"
     for word in coming:
         assert re.search(rf"`kefu {word}[^`]*` \|[^\n]*\| coming: not a command yet \|", PAGE), word
@@ -99,7 +99,7 @@ def test_comment_script_reports_a_failure_with_its_exit_status(tmp_path: Path) -
 
 
 def test_comment_script_adds_the_semantic_diff_of_a_pull_request(tmp_path: Path) -> None:
-    """In a pull request the comment also holds `kefu diff` of the base against the change."""
+    """In a pull request the comment also holds `kefu diff` and `kefu impact` of the base against the change."""
     bash, git = shutil.which("bash"), shutil.which("git")
     if bash is None or git is None or not KEFU.is_file():
         pytest.skip("needs bash, git and the kefu script")
@@ -118,3 +118,4 @@ def test_comment_script_adds_the_semantic_diff_of_a_pull_request(tmp_path: Path)
     subprocess.run([bash, "-e", "-c", script], cwd=tmp_path, env=env, check=True, timeout=300)
     comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert "shipping.fee" in comment and "NT$120" in comment
+    assert "kefu impact" in comment and "no decision changed" in comment.lower(), comment[-1500:]

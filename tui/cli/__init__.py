@@ -64,6 +64,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.eval import eval_
     from kefu.tui.cli.explain import explain
     from kefu.tui.cli.fmt import fmt
+    from kefu.tui.cli.impact import impact
     from kefu.tui.cli.import_ import import_
     from kefu.tui.cli.lint import lint
     from kefu.tui.cli.metrics import metrics
@@ -73,12 +74,13 @@ def _add_commands() -> None:
     from kefu.tui.cli.tui import tui
     from kefu.tui.cli.when import when
 
-    for command in (
+    commands = (
         tui,
         check,
         lint,
         fmt,
         diff,
+        impact,
         ask,
         eval_,
         import_,
@@ -89,7 +91,8 @@ def _add_commands() -> None:
         metrics,
         audit,
         when,
-    ):
+    )
+    for command in commands:
         cli.add_command(command)
 
 

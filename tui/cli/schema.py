@@ -1,5 +1,5 @@
-"""`kefu schema rules|events|actions|when|diff`: the JSON Schema of the rules model, of event and
-action lines, of `kefu when --json`'s timeline, or of `kefu diff --json`."""
+"""`kefu schema rules|events|actions|when|diff|impact`: the JSON Schema of the rules model, of event
+and action lines, of `kefu when --json`'s timeline, of `kefu diff --json` or of `kefu impact --json`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import click
 
 
 def schema_of(what: str) -> dict[str, Any]:
-    """The JSON Schema of `rules`, `events`, `actions` (format version 1), `when` (`kefu when --json`) or
-    `diff` (`kefu diff --json`)."""
+    """The JSON Schema of `rules`, `events`, `actions` (format version 1), `when` (`kefu when --json`),
+    `diff` (`kefu diff --json`) or `impact` (`kefu impact --json`)."""
     if what == "rules":
         from kefu.engine.rules import RuleSet
 
@@ -24,6 +24,10 @@ def schema_of(what: str) -> dict[str, Any]:
         from kefu.dsl.compare import DiffDocument
 
         return DiffDocument.model_json_schema()
+    if what == "impact":
+        from kefu.engine.impact import Impact
+
+        return Impact.model_json_schema()
     from pydantic import TypeAdapter
 
     from kefu.engine.events import Action, Event
@@ -34,11 +38,12 @@ def schema_of(what: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["rules", "events", "actions", "when", "diff"]))
+@click.argument("what", type=click.Choice(["rules", "events", "actions", "when", "diff", "impact"]))
 def schema(what: str) -> None:
     """Print a JSON Schema: `rules` is the rules model that kefu builds from .kefu files; `events`
     and `actions` are the lines `decide` reads and writes (format version 1); `when` is what
-    `kefu when --json` prints; `diff` what `kefu diff --json` prints.
+    `kefu when --json` prints; `diff` what `kefu diff --json` prints; `impact` what `kefu impact
+    --json` prints.
 
     \b
     Example:
