@@ -183,11 +183,22 @@ def top_two(raw: np.ndarray) -> list[int]:
     return [first, int(np.argmax(rest))]
 
 
+FEW = 16  # top_entries of at most this many: by repeated argmax
+
+
 def top_entries(raw: np.ndarray, count: int) -> list[int]:
     """The `count` highest entries, best first, ties in entry order: the head of a stable argsort of
     `-raw`, without sorting every entry (the entries tied with the last one kept are all sorted)."""
     if raw.size <= count:
         return np.argsort(-raw, kind="stable").tolist()
+    if count <= FEW:  # a few passes of argmax (the first of a tie): numpy's partition took 7 ms on some
+        work = raw.copy()  # 20k-entry score vectors with many equal scores, where argmax takes 10 us
+        found = []
+        for _ in range(count):
+            best = int(np.argmax(work))
+            found.append(best)
+            work[best] = -np.inf
+        return found
     kth = np.partition(raw, raw.size - count)[raw.size - count]  # the count-th highest value
     pool = np.flatnonzero(raw >= kth)  # in entry order
     return pool[np.argsort(-raw[pool], kind="stable")][:count].tolist()
