@@ -76,9 +76,10 @@ def kefu_files_below(folder: Path, unreadable: Unreadable) -> list[Path]:
 
 
 def _is_file(path: Path) -> bool:
-    """Whether `path` is a file, or cannot be looked at (reading it then says why)."""
+    """Whether `path` is a file (an unsaved one `overlaid` gives included), or cannot be looked at
+    (reading it then says why)."""
     try:
-        return path.is_file()
+        return path.is_file() or overlay_bytes(path) is not None
     except OSError:
         return True
 
