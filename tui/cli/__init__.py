@@ -66,6 +66,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.fmt import fmt
     from kefu.tui.cli.import_ import import_
     from kefu.tui.cli.lint import lint
+    from kefu.tui.cli.lsp import lsp
     from kefu.tui.cli.metrics import metrics
     from kefu.tui.cli.schema import schema
     from kefu.tui.cli.simulate import simulate
@@ -89,6 +90,7 @@ def _add_commands() -> None:
         metrics,
         audit,
         when,
+        lsp,
     ):
         cli.add_command(command)
 
