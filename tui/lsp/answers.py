@@ -264,7 +264,8 @@ def _test_case(checker: Checker, path: Path, message: str, found: At) -> str | N
     if len(match.candidates) > 1:
         runner = match.candidates[1]
         lines.append("")
-        lines.append(f'runner-up: {runner.entry} (score {runner.score:.1f}, via "{_quote(runner.ask, 60)}")')
+        via = _quote(runner.ask, 60)
+        lines.append(f'runner-up: {runner.entry} (score {runner.score:.1f}, raw {runner.raw:.3f}, via "{via}")')
     if match.reason:
         lines += ["", f"why: {match.reason}"]
     return "\n".join(lines)
