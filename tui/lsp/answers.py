@@ -19,7 +19,7 @@ from kefu.dsl.syntax import Atom, parse
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import PLACEHOLDERS, SETTING_VALUES, WEEKDAYS, FaqEntry, Role, Shop
 from kefu.tui.lsp.checks import Checker
-from kefu.tui.lsp.text import ENTRY_WORDS, At, Lines, at, entry_atoms, entry_id_at
+from kefu.tui.lsp.text import ENTRY_WORDS, At, Lines, at, construct_in, entry_atoms, entry_id_at, known_in
 
 # The requirements of SPEC.md each setting carries out, shown when hovering it.
 SPEC_IDS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -155,7 +155,7 @@ def hover(checker: Checker, path: Path, lines: Lines, line: int, column: int) ->
         if text is not None:
             return text, atom_place(path, found.atom)
     if found.atom is not None and found.atom == stmt.head and stmt.head.kind == "word":
-        construct = language.construct(block, stmt.head.value)
+        construct = construct_in(block, stmt.head.value)
         if construct is not None:
             return _construct_hover(construct, block), atom_place(path, stmt.head)
     return None
@@ -379,7 +379,7 @@ def completions(checker: Checker, path: Path, lines: Lines, line: int, column: i
         return [Completion("capacity", "keyword"), Completion("auto_send", "keyword")] + (
             [Completion(v, "value") for v in ("on", "off")] if previous[-1] == "auto_send" else []
         )
-    construct = language.construct(block, head)
+    construct = construct_in(block, head)
     if construct is not None:
         index = len(previous) - 1
         if index < len(construct.args) and construct.args[index].words:
@@ -415,7 +415,7 @@ def _placeholders(string: str) -> list[Completion]:
 def _statements(block: str) -> list[Completion]:
     return [
         Completion(construct.keyword, "keyword", construct.summary, insert=construct.keyword)
-        for construct in language.known(block).values()
+        for construct in known_in(block).values()
     ]
 
 
@@ -434,7 +434,7 @@ def _block_at(lines: Lines, line: int, column: int) -> str:
         if token == "{":
             head = words[0] if words else ""
             current = stack[-1]
-            construct = language.construct(current, head) if head else None
+            construct = construct_in(current, head) if head else None
             inner = construct.opens if construct is not None else None
             if construct is not None and construct.lines:
                 inner = construct.name

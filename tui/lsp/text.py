@@ -99,9 +99,19 @@ def _contains(stmt: Stmt, line: int, column: int) -> bool:
     return (line, column) <= (last.end_line, last.end_column + 1)
 
 
+def construct_in(block: str, name: str) -> language.Construct | None:
+    """The construct `name` in `block`; None too in a block of plain lines (`test`, `synonyms`)."""
+    return language.construct(block, name) if block in language.BLOCKS else None
+
+
+def known_in(block: str) -> dict[str, language.Construct]:
+    """The constructs that may stand in `block`; none in a block of plain lines."""
+    return language.known(block) if block in language.BLOCKS else {}
+
+
 def inner_block(stmt: Stmt, block: str) -> str | None:
     """The block a statement opens, by the language table (`test` holds lines: 'test')."""
-    construct = language.construct(block, stmt.head.value) if stmt.head.kind == "word" else None
+    construct = construct_in(block, stmt.head.value) if stmt.head.kind == "word" else None
     if construct is None:
         return None
     if construct.opens is not None:
