@@ -28,6 +28,7 @@ class Client:
         self.client = LanguageClient("kefu-tests", "1")
         self.diagnostics: dict[str, list[types.Diagnostic]] = {}
         self.published: dict[str, float] = {}  # uri -> when its diagnostics last arrived (perf_counter)
+        self.published_version: dict[str, int | None] = {}  # uri -> the document version they were for
         self.logs: list[str] = []
         self.changed = asyncio.Event()
         self.versions: dict[str, int] = {}
@@ -36,6 +37,7 @@ class Client:
         def publish(ls: Any, params: types.PublishDiagnosticsParams) -> None:
             self.diagnostics[params.uri] = list(params.diagnostics)
             self.published[params.uri] = time.perf_counter()
+            self.published_version[params.uri] = params.version
             self.changed.set()
 
         @self.client.feature(types.WINDOW_LOG_MESSAGE)

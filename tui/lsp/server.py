@@ -16,6 +16,7 @@ import json
 import logging
 import sys
 import traceback
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -132,20 +133,24 @@ class KefuServer(LanguageServer):
                     continue
                 self.latest[path] = result
                 covered = {self.checker.path_of(f) for f in result.files}
+                done = {path}
                 for other in [p for p in self.dirty if p in covered and self.texts().get(p) == texts.get(p)]:
                     del self.dirty[other]  # checked with this very text as part of the same shop
                     self.latest[other] = result
-                self.publish(result)
+                    done.add(other)
+                self.publish(result, done)
 
-    def publish(self, result: LoadResult) -> None:
-        """Send the findings of each file the check read (an empty list clears a file)."""
+    def publish(self, result: LoadResult, checked: Collection[Path] = ()) -> None:
+        """Send the findings of each file the check read (an empty list clears a file): always for
+        the documents `checked` (with their version, so the editor knows they are current), for the
+        other files only when their findings changed."""
         grouped = for_file(result.diagnostics)
         digests = {str(path.resolve()): digest for path, digest in result.digests.items()}
         for display in result.files:
             path = self.checker.path_of(display)
             found = list(grouped.get(display, []))
             found += self._slow_for(path, digests.get(str(path)))
-            self._send(path, found)
+            self._send(path, found, path in checked)
 
     def _slow_for(self, path: Path, digest: str | None) -> list[Diagnostic]:
         extra: list[Diagnostic] = []
@@ -154,13 +159,13 @@ class KefuServer(LanguageServer):
                 extra += grouped.get(str(path), [])
         return list(dict.fromkeys(extra))
 
-    def _send(self, path: Path, diagnostics: list[Diagnostic]) -> None:
+    def _send(self, path: Path, diagnostics: list[Diagnostic], always: bool = False) -> None:
         uri = from_fs_path(str(path))
         if uri is None:
             return
         lines = self.file_lines(path) if diagnostics else None
         converted = [self.to_lsp(d, lines) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
-        if self.published.get(uri) == converted:
+        if self.published.get(uri) == converted and not always:
             return
         self.published[uri] = converted
         document = self.workspace.text_documents.get(uri)
