@@ -106,7 +106,9 @@ async def measure(folder: Path, file: Path, changes: int, answers: int) -> dict[
         version = client.versions[uri] + 1
         sent = time.perf_counter()
         client.edit(uri, line, 4, 9 if broken else 10, "replyy" if broken else "reply")
-        found = await client.diagnostics_for(uri, lambda d: client.published_version.get(uri) == version, timeout=120)
+        found = await client.diagnostics_for(
+            uri, lambda d, v=version: client.published_version.get(uri) == v, timeout=120
+        )
         timings.append((client.published[uri] - sent) * 1000)
         assert bool(found) == broken, found
     if changes % 2:  # leave the file clean
@@ -129,7 +131,14 @@ async def measure(folder: Path, file: Path, changes: int, answers: int) -> dict[
     assert server is not None
     rss, peak = memory(server.pid)
     await client.stop()
-    return {"opened": opened, "diagnostics": timings, "hover": hovers, "completion": completions, "rss": rss, "peak": peak}
+    return {
+        "opened": opened,
+        "diagnostics": timings,
+        "hover": hovers,
+        "completion": completions,
+        "rss": rss,
+        "peak": peak,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

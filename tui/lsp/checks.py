@@ -17,14 +17,18 @@ from typing import TYPE_CHECKING
 
 from kefu.dsl.build import FileItems
 from kefu.dsl.cache import Cache
+from kefu.dsl.files import display_name
 from kefu.dsl.load import LoadResult, load
 from kefu.dsl.overlay import overlaid
+from kefu.dsl.pieces import Pieces, build_in_pieces
+from kefu.dsl.source import decode
 from kefu.engine.diagnostics import Diagnostic
 from kefu.engine.rules import FaqEntry, Preset, Shop
 
 if TYPE_CHECKING:
     from kefu.engine.matcher import Matcher
 
+PIECES_FROM = 16 * 1024  # characters: a smaller file is built whole, as fast
 MEMO_LIMIT = 256  # parse results kept in memory (each file's latest text, and a few more)
 
 
@@ -45,6 +49,7 @@ class Checker:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self.memo: dict[tuple[str, str], FileItems] = {}
+        self.pieces: dict[str, Pieces] = {}  # each edited document's pieces, by file name
         self.known = Known()
         self.lock = threading.Lock()  # one load at a time: the memo and `known` are shared
         self._matchers: dict[Path, tuple[tuple[str, ...], Matcher]] = {}
@@ -61,10 +66,25 @@ class Checker:
         """Load and check the shop of `path` (and the shops using it, for a preset) with `texts`,
         the open documents, read in place of their files."""
         with self.lock, overlaid(texts):
+            self._build_in_pieces(path, texts.get(path.resolve()))
             result = load(self.targets(path), Cache.disabled(), memo=self.memo)
             self._learn(result)
             self._trim(result)
         return result
+
+    def _build_in_pieces(self, path: Path, text: str | None) -> None:
+        """Build the edited document piece by piece into the memo (`kefu.dsl.pieces`): after a
+        keystroke only its piece is parsed again. Texts with a finding of their own at reading
+        (not UTF-8, binary, full-width punctuation) are left to the loader."""
+        if text is None or len(text) < PIECES_FROM:
+            return
+        display = display_name(path)
+        source, found = decode(text.encode("utf-8", "surrogatepass"), display)
+        if source is None or found or (display, source.digest) in self.memo:
+            return
+        items = build_in_pieces(source.text, display, self.pieces.setdefault(display, {}))
+        if items is not None:
+            self.memo[(display, source.digest)] = items
 
     def scan(self, folders: list[Path]) -> LoadResult:
         """Load every shop and preset under `folders` (the workspace), to know them all."""
