@@ -35,8 +35,11 @@ def ask_key(text: str) -> str:
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
-    owners: dict[str, tuple[str, Span | None]] = {}
     key_of = ask_key
+    keys = [key_of(ask.text) for entry in shop.entries for ask in entry.asks]
+    if len(set(keys)) == len(keys):  # no ask twice anywhere: the common case ends here
+        return
+    owners: dict[str, tuple[str, Span | None]] = {}
     for entry in shop.entries:
         for ask in entry.asks:
             key = key_of(ask.text)
