@@ -7,7 +7,7 @@ line changed are built again, and the pieces are joined with `dsl.build.merge`. 
 entry of a file of 1,000 entries builds about `PIECE` entries, not 1,000 (`kefu lsp`).
 
 A piece read alone gives what the whole file gives unless something crosses pieces. So the whole
-file is built instead (None is returned) when a piece has a syntax error (K001, K002: reading
+file is built instead (None is returned) when it is one piece, when a piece has a syntax error (K001, K002: reading
 resumes differently), an unknown top-level statement (the file counts them), or when settings are
 written at the top level of more than one piece (the file reports a setting given twice in its
 own words).
@@ -33,6 +33,8 @@ def build_in_pieces(text: str, path: str, kept: Pieces) -> FileItems | None:
     """What the file declares, built piece by piece; pieces found in `kept` are not built again,
     and `kept` is left holding exactly this text's pieces. None: build the whole file instead."""
     starts = [match.start() for match in _ITEM_START.finditer(text)]
+    if len(starts) <= PIECE:
+        return None  # one piece: nothing to keep, and `dsl.chunks` knows large junk at a glance
     cuts = [0, *starts[PIECE::PIECE], len(text)]
     fresh: dict[tuple[int, str], FileItems] = {}
     line = 1

@@ -15,11 +15,21 @@ from pathlib import Path
 
 from kefu.dsl import language
 from kefu.dsl.language import Construct
-from kefu.dsl.syntax import Atom, parse
+from kefu.dsl.syntax import Atom
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
 from kefu.engine.rules import PLACEHOLDERS, SETTING_VALUES, WEEKDAYS, FaqEntry, Role, Shop
 from kefu.tui.lsp.checks import Checker
-from kefu.tui.lsp.text import ENTRY_WORDS, At, Lines, at, construct_in, entry_atoms, entry_id_at, known_in
+from kefu.tui.lsp.text import (
+    ENTRY_WORDS,
+    At,
+    Lines,
+    at,
+    construct_in,
+    entry_atoms,
+    entry_id_at,
+    known_in,
+    statements,
+)
 
 # The requirements of SPEC.md each setting carries out, shown when hovering it.
 SPEC_IDS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -329,8 +339,7 @@ def references(
                 continue
         if entry_id not in text:
             continue
-        document = parse(text, str(file))
-        for atom, how in entry_atoms(document.stmts):
+        for atom, how in entry_atoms(statements(text, str(file))):
             if atom.value == entry_id and (declaration or how != "faq"):
                 places.append(atom_place(file, atom))
     return places
@@ -531,9 +540,8 @@ _KINDS = {"shop": "shop", "preset": "preset", "faq": "entry", "test": "test", "s
 
 def document_symbols(path: Path, text: str) -> list[Symbol]:
     """The outline: the header, each block, each entry, test and scenario."""
-    document = parse(text, str(path))
     symbols: list[Symbol] = []
-    for stmt in document.stmts:
+    for stmt in statements(text, str(path)):
         head = stmt.head.value
         args = [a for a in stmt.args if a.kind != "comma"]
         first = args[0] if args else stmt.head

@@ -69,7 +69,8 @@ class KefuServer(LanguageServer):
         self.latest: dict[Path, LoadResult] = {}  # each checked document's last result
         self.published: dict[str, list[types.Diagnostic]] = {}
         self.slow: dict[Path, tuple[dict[str, list[Diagnostic]], dict[str, str]]] = {}  # lint: extras, digests
-        self.linting: dict[Path, asyncio.subprocess.Process] = {}
+        self.linting: dict[Path, asyncio.subprocess.Process] = {}  # by shop file (see `unit`)
+        self.lint_asked: dict[Path, bytes] = {}  # the request of the last lint started, by shop file
         self.lines_cache: dict[str, tuple[int | None, int, Lines]] = {}
 
     # -- documents ---------------------------------------------------------------------------------
@@ -230,10 +231,13 @@ class KefuServer(LanguageServer):
             return
         asyncio.get_running_loop().create_task(self._lint(path.resolve()))
 
+    def unit(self, path: Path) -> Path:
+        """What one lint covers: the shop of `path` (its shop file), else the file itself."""
+        shop = self.checker.shop_of(path)
+        return self.checker.path_of(shop.files[0]) if shop is not None and shop.files else path.resolve()
+
     async def _lint(self, path: Path) -> None:
-        running = self.linting.pop(path, None)
-        if running is not None and running.returncode is None:
-            running.kill()  # a newer text makes its findings useless
+        key = self.unit(path)
         request = json.dumps(
             {
                 "paths": [str(p) for p in self.checker.targets(path)],
@@ -241,6 +245,12 @@ class KefuServer(LanguageServer):
             },
             ensure_ascii=False,
         ).encode("utf-8", "surrogatepass")
+        if self.lint_asked.get(key) == request:
+            return  # the same files and texts are being linted, or were: opening a second file of a shop
+        self.lint_asked[key] = request
+        running = self.linting.pop(key, None)
+        if running is not None and running.returncode is None:
+            running.kill()  # a newer text makes its findings useless
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -249,15 +259,17 @@ class KefuServer(LanguageServer):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        self.linting[path] = process
+        self.linting[key] = process
         try:
             out, _ = await process.communicate(request)
         except (OSError, asyncio.CancelledError):
             return
-        if self.linting.get(path) is process:
-            del self.linting[path]
+        if self.linting.get(key) is process:
+            del self.linting[key]
         if process.returncode != 0:
-            return  # stopped, or it failed: the quick findings stand alone
+            if self.lint_asked.get(key) == request:
+                del self.lint_asked[key]  # stopped, or it failed: the quick findings stand alone
+            return
         try:
             answer = json.loads(out)
             from pydantic import TypeAdapter
@@ -268,10 +280,18 @@ class KefuServer(LanguageServer):
         grouped: dict[str, list[Diagnostic]] = {}
         for diagnostic in extra:
             grouped.setdefault(str(self.checker.path_of(diagnostic.span.file)), []).append(diagnostic)
-        self.slow[path] = (grouped, {str(Path(p).resolve()): d for p, d in answer["digests"].items()})
+        self.slow[key] = (grouped, {str(Path(p).resolve()): d for p, d in answer["digests"].items()})
         result = self.latest.get(path)
         if result is not None:
             self.publish(result)
+
+    def stop_lint(self, path: Path) -> None:
+        """Stop the lint of the shop of `path`, if one runs (its document was closed)."""
+        key = self.unit(path)
+        process = self.linting.pop(key, None)
+        self.lint_asked.pop(key, None)
+        if process is not None and process.returncode is None:
+            process.kill()
 
     def stop_lints(self) -> None:
         for process in self.linting.values():
@@ -392,6 +412,7 @@ def create(lint: bool = True) -> KefuServer:
         path = to_fs_path(params.text_document.uri)
         ls.lines_cache.pop(params.text_document.uri, None)
         if path is not None:
+            ls.stop_lint(Path(path))
             ls.schedule(Path(path))  # the file on disk counts again
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -11,11 +11,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from kefu.dsl import language
 from kefu.dsl.syntax import _ITEM_START, Atom, Stmt, parse
 
 ENTRY_WORDS = ("bot", "assist", "suggest")  # expectations whose argument is an entry id
+MAX_PIECE = 256 * 1024  # characters of one top-level statement parsed for an answer at the cursor
+AROUND = 100  # lines each side of the cursor parsed instead, in a longer one
+WHOLE = 2 * 1024 * 1024  # characters of a file parsed whole for its outline or its references
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +60,20 @@ class Lines:
         return min(self.starts[line - 1] + column - 1, len(self.text))
 
     def piece(self, line: int) -> Piece:
-        """The top-level statement that holds `line` (or the text before the first one)."""
+        """The top-level statement that holds `line` (or the text before the first one). A
+        statement longer than `MAX_PIECE` (pasted junk, a block never closed) gives the lines
+        around `line` instead: a hover never parses megabytes."""
         offset = self.offset(line, 1)
         starts = [m.start() for m in _ITEM_START.finditer(self.text)]
         index = bisect.bisect_right(starts, offset) - 1
         start = starts[index] if index >= 0 else 0
         end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
         first_line = bisect.bisect_right(self.starts, start)
+        if end - start > MAX_PIECE:
+            first_line = max(first_line, line - AROUND)
+            start = self.starts[first_line - 1]
+            last = min(len(self.starts), line + AROUND)
+            end = min(end, self.starts[last] if last < len(self.starts) else len(self.text))
         return Piece(self.text[start:end], first_line, start)
 
 
@@ -139,6 +150,21 @@ def at(lines: Lines, line: int, column: int, path: str) -> At:
         stmt = found[-1][0]
         atom = next((a for a in (stmt.head, *stmt.args) if a.kind != "comma" and covers(a, line, column)), None)
     return At(tuple(found), atom)
+
+
+def statements(text: str, path: str) -> tuple[Stmt, ...]:
+    """The top-level statements of a file, for its outline and references. A file over `WHOLE`
+    characters is parsed a statement at a time, leaving out any single one over `MAX_PIECE`."""
+    if len(text) <= WHOLE:
+        return parse(text, path).stmts
+    found: list[Stmt] = []
+    starts = [0, *(m.start() for m in _ITEM_START.finditer(text)), len(text)]
+    line = 1
+    for start, end in pairwise(starts):
+        if end - start <= MAX_PIECE:
+            found.extend(parse(text[start:end], path, first_line=line).stmts)
+        line += text.count("\n", start, end)
+    return tuple(found)
 
 
 # -- entry ids in a file -----------------------------------------------------------------------
