@@ -95,19 +95,23 @@ class Checker:
         return result
 
     def _learn(self, result: LoadResult) -> None:
-        known = self.known
+        """Take in what a load found. New dictionaries replace the old ones whole, so an answer
+        read on the server's main thread meanwhile sees the old state or the new, never half."""
+        old = self.known
         files = {preset.id: self.path_of(preset.file) for preset in result.rules.presets}
-        for preset in result.rules.presets:
-            known.presets[self.path_of(preset.file)] = preset
+        presets = {**old.presets, **{self.path_of(p.file): p for p in result.rules.presets}}
+        shops = dict(old.shops)
+        users = {path: set(roots) for path, roots in old.users.items()}
         for shop in result.rules.shops:
             if not shop.files:
                 continue
             root = self.path_of(shop.files[0])
-            known.shops[root] = shop
+            shops[root] = shop
             for used in {*shop.uses, *(e.preset for e in shop.entries if e.preset)}:
                 if used in files:
-                    known.users.setdefault(files[used], set()).add(root)
-        known.digests.update({path.resolve(): digest for path, digest in result.digests.items()})
+                    users.setdefault(files[used], set()).add(root)
+        digests = {**old.digests, **{path.resolve(): digest for path, digest in result.digests.items()}}
+        self.known = Known(shops=shops, presets=presets, users=users, digests=digests)
 
     def _trim(self, result: LoadResult) -> None:
         """Keep the memo small: a file's older texts go once it has been read with another."""

@@ -63,6 +63,7 @@ class KefuServer(LanguageServer):
         self.checker = Checker(Path.cwd().resolve())
         self.lint = lint
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-check")
+        self.answering = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-hover")
         self.dirty: dict[Path, None] = {}
         self.wake: asyncio.Event | None = None
         self.loop_task: asyncio.Task[None] | None = None
@@ -416,11 +417,13 @@ def create(lint: bool = True) -> KefuServer:
             ls.schedule(Path(path))  # the file on disk counts again
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: KefuServer, params: types.HoverParams) -> types.Hover | None:
+    async def hover(ls: KefuServer, params: types.HoverParams) -> types.Hover | None:
         at = ls.cursor(params.text_document.uri, params.position)
         if at is None:
             return None
-        found = answers.hover(ls.checker, *at)
+        # in a thread: over a test line the shop's matcher may have to be built (seconds for a
+        # large shop), and the server answers other requests meanwhile
+        found = await asyncio.get_running_loop().run_in_executor(ls.answering, answers.hover, ls.checker, *at)
         if found is None:
             return None
         text, where = found
