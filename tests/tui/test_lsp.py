@@ -356,6 +356,31 @@ def test_code_actions_did_you_mean_suppression_and_a_test_for_an_entry(rules: Pa
     session(rules, scenario)
 
 
+def test_a_test_for_an_untested_preset_entry_goes_into_the_shop_the_finding_names(rules: Path) -> None:
+    """KB-2: a preset's entry is the shop's to test; a preset holds no tests."""
+    shop = tw(rules)
+    text = shop.read_text(encoding="utf-8")
+    untested = text.replace('    "這件還有現貨嗎" -> product.stock\n', "", 1)
+    assert untested != text
+    preset_uri = from_fs_path(str((rules / "presets" / "general.zh-Hant.kefu").resolve())) or ""
+
+    async def scenario(client: Client, rules: Path) -> None:
+        uri = client.open(shop, untested)
+        client.save(uri)
+        found = await client.diagnostics_for(preset_uri, lambda d: "K058" in codes(d), timeout=120)
+        k058 = next(d for d in found if d.code == "K058" and "product.stock" in d.message)
+        assert "shop 'tw'" in k058.message
+        actions = await client.code_actions(preset_uri, k058)
+        add = next(a for a in actions if a.title.startswith("Add a test"))
+        assert add.edit is not None and add.edit.changes is not None
+        assert list(add.edit.changes) == [uri]  # the shop's file, not the preset
+        assert re.search(
+            r'test "product.stock" \{\n    "[^"]+" -> product.stock\n\}\n$', apply(untested, add.edit.changes[uri])
+        )
+
+    session(rules, scenario)
+
+
 # -- symbols ------------------------------------------------------------------------------------------------
 
 

@@ -475,6 +475,7 @@ def _tokens(text: str) -> Iterator[str]:
 _DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?")
 _CASE = re.compile(r'as in: ("(?:[^"\\]|\\.)*" -> \S+)$')
 _IGNORE = re.compile(r"#\s*kefu:\s*ignore\[([^\]]*)\]")
+_SHOP = re.compile(r"of shop '([^']+)'")
 
 
 def fixes(checker: Checker, path: Path, lines: Lines, diagnostic: Diagnostic, texts: dict[Path, str]) -> list[Fix]:
@@ -490,7 +491,8 @@ def fixes(checker: Checker, path: Path, lines: Lines, diagnostic: Diagnostic, te
             found.append(Fix(f"Change '{written}' to '{mean.group(1)}'", (edit,), preferred=True))
     case = _CASE.search(diagnostic.help)
     if diagnostic.code == "K058" and case is not None:
-        found.extend(_add_test(checker, path, case.group(1), texts))
+        named = _SHOP.search(diagnostic.message)
+        found.extend(_add_test(checker, path, case.group(1), texts, named.group(1) if named else None))
     if diagnostic.severity is Severity.warning:
         found.append(_suppress(path, lines, diagnostic))
     return found
@@ -511,9 +513,11 @@ def _suppress(path: Path, lines: Lines, diagnostic: Diagnostic) -> Fix:
     return Fix(f"Ignore {code} on this line (# kefu: ignore[{code}])", (edit,))
 
 
-def _add_test(checker: Checker, path: Path, case: str, texts: dict[Path, str]) -> list[Fix]:
-    """A test block with the case, at the end of the shop's own file when `path` is a preset's."""
-    shop = checker.shop_of(path)
+def _add_test(checker: Checker, path: Path, case: str, texts: dict[Path, str], shop_id: str | None) -> list[Fix]:
+    """A test block with the case: in `path`, or at the end of the file of the shop the finding
+    names when `path` is a preset's (a preset holds no tests)."""
+    shops = [s for s in checker.known.shops.values() if s.id == shop_id]
+    shop = shops[0] if shops else checker.shop_of(path)
     target = path.resolve()
     if path.resolve() in checker.known.presets and shop is not None and shop.files:
         target = checker.path_of(shop.files[0])
