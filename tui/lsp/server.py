@@ -125,22 +125,24 @@ class KefuServer(LanguageServer):
                 path = next(iter(self.dirty))
                 del self.dirty[path]
                 texts = self.texts()
+                if path not in texts and not path.exists():  # an unsaved new file, closed: nothing to check
+                    self._send(path, [])
+                    continue
                 try:
                     result = await loop.run_in_executor(self.pool, self.checker.check, path, texts)
+                    self.latest[path] = result
+                    covered = {self.checker.path_of(f) for f in result.files}
+                    done = {path}
+                    for other in [p for p in self.dirty if p in covered and self.texts().get(p) == texts.get(p)]:
+                        del self.dirty[other]  # checked with this very text as part of the same shop
+                        self.latest[other] = result
+                        done.add(other)
+                    self.publish(result, done)
                 except Exception:  # a bug in kefu must not end the server: say so, keep serving
                     log.error("checking %s failed:\n%s", path, traceback.format_exc())
                     self.window_log_message(
                         types.LogMessageParams(types.MessageType.Error, f"kefu: checking {path} failed")
                     )
-                    continue
-                self.latest[path] = result
-                covered = {self.checker.path_of(f) for f in result.files}
-                done = {path}
-                for other in [p for p in self.dirty if p in covered and self.texts().get(p) == texts.get(p)]:
-                    del self.dirty[other]  # checked with this very text as part of the same shop
-                    self.latest[other] = result
-                    done.add(other)
-                self.publish(result, done)
 
     def publish(self, result: LoadResult, checked: Collection[Path] = ()) -> None:
         """Send the findings of each file the check read (an empty list clears a file): always for
