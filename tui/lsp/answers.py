@@ -164,10 +164,10 @@ def hover(checker: Checker, path: Path, lines: Lines, line: int, column: int) ->
         text = _entry_hover(checker, path, named[0], named[1])
         if text is not None:
             return text, atom_place(path, found.atom)
-    if found.atom is not None and found.atom == stmt.head and stmt.head.kind == "word":
+    if found.atom is not None and stmt.head.kind == "word":  # a statement's keyword, or one of its values
         construct = construct_in(block, stmt.head.value)
         if construct is not None:
-            return _construct_hover(construct, block), atom_place(path, stmt.head)
+            return _construct_hover(construct, block), atom_place(path, found.atom)
     return None
 
 
