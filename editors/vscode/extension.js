@@ -26,7 +26,6 @@ async function activate(context) {
     {
       documentSelector: [{ scheme: "file", language: "kefu" }],
       initializationOptions: { lint: vscode.workspace.getConfiguration("kefu").get("lint", "save") },
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.kefu") },
     }
   );
   context.subscriptions.push(client);

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 import traceback
 from collections.abc import Collection
@@ -260,15 +261,19 @@ class KefuServer(LanguageServer):
             "kefu.tui.lsp.worker",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         self.linting[key] = process
         try:
-            out, _ = await process.communicate(request)
+            out, err = await process.communicate(request)
         except (OSError, asyncio.CancelledError):
             return
         if self.linting.get(key) is process:
             del self.linting[key]
+        if process.returncode not in (0, -signal.SIGKILL):
+            why = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            log.error("the lint of %s failed: %s", key, why[0])
+            self.window_log_message(types.LogMessageParams(types.MessageType.Warning, f"kefu: linting {key} failed"))
         if process.returncode != 0:
             if self.lint_asked.get(key) == request:
                 del self.lint_asked[key]  # stopped, or it failed: the quick findings stand alone
