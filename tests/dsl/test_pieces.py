@@ -59,6 +59,18 @@ def test_only_the_edited_piece_is_built_again() -> None:
     assert encode(second) != encode(first)
 
 
+def test_a_line_added_moves_the_pieces_after_it() -> None:
+    text = many_entries(PIECE * 4)
+    kept: dict = {}
+    build_in_pieces(text, "a.kefu", kept)
+    edited = text.replace('    reply "答 5"\n', '    reply "答 5"\n    keywords 新\n', 1)
+    pieced = build_in_pieces(edited, "a.kefu", kept)
+    whole = build(parse(edited, "a.kefu"))
+    assert pieced is not None
+    assert [(e.id, e.span) for e in pieced.faqs] == [(e.id, e.span) for e in whole.faqs]
+    assert pieced.faqs[-1].span is not None and pieced.faqs[-1].span.line == whole.faqs[-1].span.line  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     "mistake",
     [

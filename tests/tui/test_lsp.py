@@ -125,6 +125,28 @@ def test_diagnostics_of_unsaved_text_are_kefu_checks_own(rules: Path, tmp_path: 
     session(rules, scenario)
 
 
+def test_changes_typed_fast_end_on_the_diagnostics_of_the_last_text(rules: Path) -> None:
+    """Changes are coalesced: whatever was checked in between, the last version's findings arrive."""
+    shop = tw(rules)
+    text = shop.read_text(encoding="utf-8")
+    line, column = line_of(text, "timezone")
+
+    async def scenario(client: Client, rules: Path) -> None:
+        uri = client.open(shop)
+        await client.diagnostics_for(uri, lambda d: d == [])
+        for index in range(30):  # one key at a time: "timezone" -> "timezonX" ... and back
+            client.edit(uri, line, column + 7, column + 8, "e" if index % 2 else "X")
+        last = client.versions[uri]
+        await client.diagnostics_for(uri, lambda d: client.published_version.get(uri) == last)
+        assert client.diagnostics[uri] == []  # 30 edits: the text is as it was
+        client.edit(uri, line, column + 7, column + 8, "X")
+        broken = client.versions[uri]
+        found = await client.diagnostics_for(uri, lambda d: client.published_version.get(uri) == broken)
+        assert "K010" in codes(found) and any("'timezonX'" in d.message for d in found)
+
+    session(rules, scenario, "--no-lint")
+
+
 def test_a_change_to_a_preset_shows_in_the_shop_that_uses_it(rules: Path) -> None:
     """KB-2: a shop adopts preset entries; renaming one in the preset breaks the shop's override."""
     preset = rules / "presets" / "general.zh-Hant.kefu"
