@@ -73,7 +73,8 @@ class KefuServer(LanguageServer):
         self.slow: dict[Path, tuple[dict[str, list[Diagnostic]], dict[str, str]]] = {}  # lint: extras, digests
         self.linting: dict[Path, asyncio.subprocess.Process] = {}  # by shop file (see `unit`)
         self.lint_asked: dict[Path, bytes] = {}  # the request of the last lint started, by shop file
-        self.lines_cache: dict[str, tuple[int | None, int, Lines]] = {}
+        self.lines_cache: dict[str, tuple[int | None, int, Lines]] = {}  # open documents, by uri
+        self.disk_lines: dict[Path, tuple[tuple[int, int], Lines]] = {}  # other files, by (mtime, size)
 
     # -- documents ---------------------------------------------------------------------------------
     def texts(self) -> dict[Path, str]:
@@ -102,9 +103,16 @@ class KefuServer(LanguageServer):
         if document is not None:
             return self.lines(document)
         try:
-            return Lines(path.read_text(encoding="utf-8-sig", errors="replace"))
+            status = path.stat()
+            stamp = (status.st_mtime_ns, status.st_size)
+            kept = self.disk_lines.get(path)
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+            lines = Lines(path.read_text(encoding="utf-8-sig", errors="replace"))
         except OSError:
             return None
+        self.disk_lines[path] = (stamp, lines)
+        return lines
 
     # -- checking ----------------------------------------------------------------------------------
     def schedule(self, path: Path) -> None:
