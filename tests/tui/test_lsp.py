@@ -223,7 +223,7 @@ def test_hover_over_entries_test_lines_and_settings(rules: Path) -> None:
         found = await client.hover(uri, line, column + 3)
         value = found.contents.value  # type: ignore[union-attr]
         assert re.search(r"\*\*auto-send\*\*: shipping.free — score \d+\.\d, margin \d+\.\d", value), value
-        assert "this case passes" in value and "runner-up:" in value
+        assert "this case passes" in value and "runner-up:" in value and "normalised: '" in value
 
         line, column = line_of(text, "auto_send on")
         found = await client.hover(uri, line, column + 1)

@@ -271,6 +271,11 @@ def _test_case(checker: Checker, path: Path, message: str, found: At) -> str | N
     lines.append(f"this case {'passes' if passes else 'fails'} (expects {expect or 'none'})")
     lines.append("")
     lines.append(f"levels: auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}")
+    lines.append("")
+    lines.append(f"normalised: '{_quote(match.message.text, 80)}'")
+    if match.message.synonyms:
+        lines.append("")
+        lines.append("synonyms: " + ", ".join(f"{a} → {b}" for a, b in match.message.synonyms))
     if len(match.candidates) > 1:
         runner = match.candidates[1]
         lines.append("")
