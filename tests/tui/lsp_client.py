@@ -30,6 +30,8 @@ class Client:
         self.published: dict[str, float] = {}  # uri -> when its diagnostics last arrived (perf_counter)
         self.published_version: dict[str, int | None] = {}  # uri -> the document version they were for
         self.logs: list[str] = []
+        self.stderr: list[str] = []  # what the server wrote on its standard error
+        self.drain: asyncio.Task[None] | None = None
         self.changed = asyncio.Event()
         self.versions: dict[str, int] = {}
 
@@ -46,6 +48,9 @@ class Client:
 
     async def start(self, folders: list[Path] | None = None, options: dict[str, Any] | None = None) -> Any:
         await self.client.start_io(str(KEFU), "lsp", *self.args, cwd=str(self.cwd))
+        server = self.client._server
+        if server is not None and server.stderr is not None:  # drained, so a chatty server never blocks
+            self.drain = asyncio.get_running_loop().create_task(self._drain(server.stderr))
         folders = folders if folders is not None else [self.cwd]
         result = await self.client.initialize_async(
             types.InitializeParams(
@@ -58,10 +63,16 @@ class Client:
         self.client.initialized(types.InitializedParams())
         return result
 
+    async def _drain(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            self.stderr.append(line.decode("utf-8", "replace").rstrip("\n"))
+
     async def stop(self) -> int | None:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()
+        if self.drain is not None:
+            await self.drain
         server = self.client._server
         return None if server is None else server.returncode
 
@@ -123,7 +134,9 @@ class Client:
                 return found
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no diagnostics as wanted for {uri}; last: {found}; logs: {self.logs}")
+                raise AssertionError(
+                    f"no diagnostics as wanted for {uri}; last: {found}; logs: {self.logs}; stderr: {self.stderr[-20:]}"
+                )
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), left)

@@ -439,6 +439,8 @@ def test_a_binary_file_and_a_huge_file_are_findings_not_crashes(rules: Path) -> 
         await client.completion(uri, 0, 4)
         client.close(uri)  # never saved: it is gone, and so are its findings
         await client.diagnostics_for(uri, lambda d: d == [])
+        assert await client.hover(uri, 0, 1) is None  # asked about after closing: no answer, no error
+        assert await client.symbols(uri) is None
         huge = rules / "shops" / "sg" / "huge.kefu"  # 10 MB pasted into a file of the shop by mistake
         text = "".join(
             f"line {n} of a log that is no rule file at all, pasted here by mistake\n" for n in range(150_000)
@@ -454,6 +456,7 @@ def test_a_binary_file_and_a_huge_file_are_findings_not_crashes(rules: Path) -> 
         shop = client.open(tw(rules))
         assert await client.diagnostics_for(shop, lambda d: d == []) == []  # and it goes on serving
         assert client.alive and not [log for log in client.logs if "failed" in log]
+        assert not [line for line in client.stderr if "Traceback" in line], "\n".join(client.stderr[-40:])
 
     session(rules, scenario, "--no-lint")
 
@@ -482,5 +485,6 @@ def test_a_document_half_typed_anywhere_never_ends_the_server(rules: Path) -> No
         client.change(uri, text)
         await client.diagnostics_for(uri, lambda d: d == [])
         assert client.alive and not [log for log in client.logs if "failed" in log]
+        assert not [line for line in client.stderr if "Traceback" in line], "\n".join(client.stderr[-40:])
 
     session(rules, scenario, "--no-lint")

@@ -316,12 +316,26 @@ class KefuServer(LanguageServer):
         self.linting.clear()
 
     # -- conversions for answers ------------------------------------------------------------------
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document, else the file as it is on disk; None when neither can be read."""
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            return document
+        try:
+            document = self.workspace.get_text_document(uri)
+            document.source  # noqa: B018  (reads the file: fails here, not in an answer)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+        return document
+
     def cursor(self, uri: str, position: types.Position) -> tuple[Path, Lines, int, int] | None:
         """The document's path and lines, and the cursor as kefu's 1-based line and column."""
         path = to_fs_path(uri)
         if path is None:
             return None
-        document = self.workspace.get_text_document(uri)
+        document = self.document(uri)
+        if document is None:
+            return None
         lines = self.lines(document)
         row = lines.line(position.line + 1)
         column = self.workspace.position_codec.position_from_client_units([row], types.Position(0, position.character))
@@ -476,7 +490,9 @@ def create(lint: bool = True) -> KefuServer:
         from kefu.dsl.fmt import FormatError, format_bytes
 
         path = to_fs_path(params.text_document.uri)
-        document = ls.workspace.get_text_document(params.text_document.uri)
+        document = ls.document(params.text_document.uri)
+        if document is None:
+            return None
         source = document.source
         try:
             formatted = format_bytes(source.encode("utf-8", "surrogatepass"), display_name(Path(path or "x.kefu")))
@@ -496,7 +512,9 @@ def create(lint: bool = True) -> KefuServer:
         path = to_fs_path(params.text_document.uri)
         if path is None:
             return None
-        document = ls.workspace.get_text_document(params.text_document.uri)
+        document = ls.document(params.text_document.uri)
+        if document is None:
+            return None
         lines = ls.lines(document)
         actions: list[types.CodeAction] = []
         for sent in params.context.diagnostics:
@@ -515,7 +533,9 @@ def create(lint: bool = True) -> KefuServer:
         path = to_fs_path(params.text_document.uri)
         if path is None:
             return None
-        document = ls.workspace.get_text_document(params.text_document.uri)
+        document = ls.document(params.text_document.uri)
+        if document is None:
+            return None
         return [ls.symbol_of(s) for s in answers.document_symbols(Path(path).resolve(), document.source)]
 
     @server.feature(types.WORKSPACE_SYMBOL)
