@@ -28,6 +28,7 @@ from multiprocessing import get_context
 
 from kefu.dsl.build import JUNK_AFTER, FileItems, build, merge
 from kefu.dsl.codes import K001, K002
+from kefu.dsl.pieces import under_header
 from kefu.dsl.syntax import _ITEM_START, MAX_SYNTAX_ERRORS_PER_FILE, TOP_LEVEL, parse
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import Ask, FaqEntry
@@ -70,7 +71,7 @@ def build_text(text: str, path: str) -> FileItems:
             tail = unpack(future.result())
         if document.read_to != cut or _syntax_errors(head) + _syntax_errors(tail) > MAX_SYNTAX_ERRORS_PER_FILE:
             return build(parse(text, path))
-        return merge(head, tail)
+        return merge(head, under_header(head, tail))
 
 
 def _pool() -> ProcessPoolExecutor:

@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+from kefu.dsl.overlay import overlay_bytes, overlay_paths
+
 _HEADER_SNIFF = r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*{}(?=[ \t\r\n{{;]|\Z)"
 SHOP_SNIFF = re.compile(_HEADER_SNIFF.format("shop"))
 HEADER_SNIFF = re.compile(_HEADER_SNIFF.format("(?:shop|preset)"))
@@ -41,7 +43,7 @@ def discover(paths: list[Path], unreadable: Unreadable | None = None) -> list[Pa
     found: dict[Path, None] = {}
     for path in paths:
         try:
-            exists, is_dir = path.exists(), path.is_dir()
+            exists, is_dir = path.exists() or overlay_bytes(path) is not None, path.is_dir()
         except OSError:  # no permission to look inside a folder above it
             found.setdefault(path.absolute())
             continue
@@ -66,13 +68,18 @@ def kefu_files_below(folder: Path, unreadable: Unreadable) -> list[Path]:
     files: list[Path] = []
     for here, _, names in os.walk(folder, onerror=failed):
         files.extend(Path(here) / name for name in names if name.endswith(".kefu"))
-    return [file.resolve() for file in sorted(files) if _is_file(file)]
+    found = [file.resolve() for file in sorted(files) if _is_file(file)]
+    unsaved = [
+        p for p in overlay_paths() if p.name.endswith(".kefu") and p not in found and p.is_relative_to(folder.resolve())
+    ]
+    return sorted(found + unsaved) if unsaved else found
 
 
 def _is_file(path: Path) -> bool:
-    """Whether `path` is a file, or cannot be looked at (reading it then says why)."""
+    """Whether `path` is a file (an unsaved one `overlaid` gives included), or cannot be looked at
+    (reading it then says why)."""
     try:
-        return path.is_file()
+        return path.is_file() or overlay_bytes(path) is not None
     except OSError:
         return True
 
@@ -81,13 +88,16 @@ def own_folder(shop_file: Path) -> Path | None:
     """The folder whose files make up the shop that `shop_file` starts, or None when the file is a
     unit alone: its folder holds another shop file too (a folder of one-file shops), or shops below."""
     folder = shop_file.resolve().parent
-    others = [file for file in sorted(folder.glob("*.kefu")) if file.resolve() != shop_file.resolve()]
+    others = [file for file in _kefu_files_in(folder) if file.resolve() != shop_file.resolve()]
     if any(starts_a_shop(file) for file in others) or shops_below(folder):
         return None
     return folder
 
 
 def _head(file: Path) -> str:
+    given = overlay_bytes(file)
+    if given is not None:
+        return given[:4096].decode("utf-8", "replace")
     try:
         with file.open("r", encoding="utf-8", errors="replace") as handle:
             return handle.read(4096)
@@ -116,11 +126,18 @@ def enclosing_shop(path: Path) -> Path | None:
     here = Path.cwd().resolve()
     directory = path.resolve().parent
     for candidate in [directory, *directory.parents][:MAX_CLIMB]:
-        if any(starts_a_shop(file) for file in sorted(candidate.glob("*.kefu"))):
+        if any(starts_a_shop(file) for file in _kefu_files_in(candidate)):
             return None if shops_below(candidate) else candidate
         if candidate == here or (candidate / ".git").exists():
             break
     return None
+
+
+def _kefu_files_in(folder: Path) -> list[Path]:
+    """The `.kefu` files in `folder` itself (not below it), unsaved ones `overlaid` gives included."""
+    files = sorted(folder.glob("*.kefu"))
+    unsaved = [p for p in overlay_paths() if p.name.endswith(".kefu") and p.parent == folder.resolve()]
+    return sorted({*files, *unsaved}) if unsaved else files
 
 
 def shops_below(folder: Path) -> bool:

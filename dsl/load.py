@@ -8,6 +8,7 @@ folder that has no header of its own. A **preset** is one file starting with `pr
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from kefu.dsl.cache import Cache
 from kefu.dsl.chunks import build_texts, no_gc
 from kefu.dsl.codes import K006, K007, K012, K013, K020, K022, K026, K027, K031, K032, K035, K036, K037, K038, K045
 from kefu.dsl.files import Unreadable, discover, display_name, starts_a_shop
+from kefu.dsl.overlay import overlay_bytes
 from kefu.dsl.rules import LINT_CODES, MATCHER_CODES, run_checks
 from kefu.dsl.source import MAX_BYTES, SourceText, decode, digest_of, file_error, read_file
 from kefu.dsl.stored import decode as decode_items
@@ -44,9 +46,13 @@ class LoadResult:
         return [d for d in self.diagnostics if d.severity is Severity.error]
 
 
+Memo = MutableMapping[tuple[str, str], FileItems]  # (display name, content digest) -> parse result
+
+
 class Loader:
-    def __init__(self, cache: Cache, with_matcher: bool = False, lint: bool = False) -> None:
+    def __init__(self, cache: Cache, with_matcher: bool = False, lint: bool = False, memo: Memo | None = None) -> None:
         self.cache = cache
+        self.memo = memo  # parse results kept in memory between loads (a long-running `kefu lsp`)
         self.with_matcher = with_matcher  # run the rules that need each shop's matcher too (kefu check)
         self.lint = lint  # and the lint rules (kefu lint)
         self.items: dict[Path, FileItems | None] = {}
@@ -75,8 +81,12 @@ class Loader:
             data = _bytes_of(path)
             if data is not None:
                 digest = digest_of(data)
-                cached = self._cached(display, digest)
+                cached = self.memo.get((display, digest)) if self.memo is not None else None
+                if cached is None:
+                    cached = self._cached(display, digest)
                 if cached is not None:
+                    if self.memo is not None:
+                        self.memo[(display, digest)] = cached
                     self.digests[path] = digest
                     self._done(path, cached)
                     continue
@@ -93,6 +103,8 @@ class Loader:
             items.diagnostics = diagnostics + items.diagnostics
             if self.cache.directory is not None:  # encoding costs time; only for a cache that keeps it
                 self.cache.put(PARSE, f"{display}\0{source.digest}", encode_items(items))
+            if self.memo is not None:
+                self.memo[(display, source.digest)] = items
             self._done(path, items)
 
     def _cached(self, display: str, digest: str) -> FileItems | None:
@@ -123,7 +135,7 @@ class Loader:
             return None
         if path in self.presets:
             return self.presets[path]
-        if not path.is_file():
+        if not path.is_file() and overlay_bytes(path) is None:
             self.diagnostics.append(
                 K031.at(
                     span,
@@ -290,7 +302,11 @@ class Loader:
 
 
 def _bytes_of(path: Path) -> bytes | None:
-    """A regular file's bytes, when kefu reads it whole; None leaves saying why not to `read_file`."""
+    """A regular file's bytes (or the text `overlaid` gives for it), when kefu reads it whole; None
+    leaves saying why not to `read_file`."""
+    given = overlay_bytes(path)
+    if given is not None:
+        return given
     try:
         if path.is_file() and path.stat().st_size <= MAX_BYTES:
             return path.read_bytes()
@@ -469,16 +485,26 @@ def _close_zone(name: str) -> str | None:
     return lower[close[0]] if close else None
 
 
-def load(paths: list[Path], cache: Cache | None = None, with_matcher: bool = False, lint: bool = False) -> LoadResult:
+def load(
+    paths: list[Path],
+    cache: Cache | None = None,
+    with_matcher: bool = False,
+    lint: bool = False,
+    memo: Memo | None = None,
+) -> LoadResult:
     """Load and check every shop and preset under `paths`. `with_matcher` also runs the rules that
     need each shop's matcher (seconds for a large shop): `kefu check` does, other commands do not;
-    `lint` runs those and the lint rules (`kefu lint`)."""
+    `lint` runs those and the lint rules (`kefu lint`). `memo` keeps parse results in memory across
+    loads (by file name and content, as the cache does); unsaved texts are read through
+    `kefu.dsl.overlay.overlaid`."""
     with no_gc():  # a loaded shop is ~1M objects that all live on: collecting meanwhile only costs time
-        return _load(paths, cache, with_matcher, lint)
+        return _load(paths, cache, with_matcher, lint, memo)
 
 
-def _load(paths: list[Path], cache: Cache | None, with_matcher: bool, lint: bool = False) -> LoadResult:
-    loader = Loader(cache or Cache.disabled(), with_matcher, lint)
+def _load(
+    paths: list[Path], cache: Cache | None, with_matcher: bool, lint: bool = False, memo: Memo | None = None
+) -> LoadResult:
+    loader = Loader(cache or Cache.disabled(), with_matcher, lint, memo)
     unreadable: Unreadable = []
     files = discover(paths, unreadable)
     loader.files(files)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kefu.dsl.codes import K003, K004, K005, K006, K007, Code
+from kefu.dsl.overlay import overlay_bytes
 from kefu.engine.diagnostics import Diagnostic, Span
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -50,7 +51,10 @@ def digest_of(data: bytes) -> str:
 
 
 def read_file(path: Path, display: str) -> tuple[SourceText | None, list[Diagnostic]]:
-    """Read and decode `path`; `display` is the name diagnostics use."""
+    """Read and decode `path` (or the text `overlaid` gives for it); `display` is the name diagnostics use."""
+    given = overlay_bytes(path)
+    if given is not None:
+        return decode(given, display)
     try:
         if not path.is_file():
             what = "no such file" if not path.exists() else "not a regular file"

@@ -35,6 +35,8 @@ from kefu.dsl.language import BLOCKS, CONSTRUCTS, Arg, Construct
 from kefu.engine.rules import PLACEHOLDERS, SETTING_VALUES, WEEKDAYS
 
 GRAMMAR_FILE = Path(__file__).resolve().parent.parent / "editors" / "kefu.tmLanguage.json"
+# the VS Code extension's copy: an extension may only load files inside its own folder
+VSCODE_GRAMMAR_FILE = GRAMMAR_FILE.parent / "vscode" / "syntaxes" / "kefu.tmLanguage.json"
 SCOPE = "source.kefu"
 
 REPLY_BUILDERS = frozenset({"entry_reply", "reply_setting", "greeting"})  # they read their string as a reply
@@ -408,19 +410,23 @@ def text() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m kefu.dsl.textmate", description="Print or rewrite editors/kefu.tmLanguage.json."
+        prog="python -m kefu.dsl.textmate",
+        description="Print or rewrite editors/kefu.tmLanguage.json (and the VS Code extension's copy).",
     )
-    parser.add_argument("--write", action="store_true", help="rewrite editors/kefu.tmLanguage.json")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite editors/kefu.tmLanguage.json and editors/vscode/syntaxes/"
+    )
     options = parser.parse_args(argv)
     if not options.write:
         print(text(), end="")
         return 0
     new = text()
-    old = GRAMMAR_FILE.read_text(encoding="utf-8") if GRAMMAR_FILE.is_file() else ""
-    if new != old:
-        GRAMMAR_FILE.parent.mkdir(parents=True, exist_ok=True)
-        GRAMMAR_FILE.write_text(new, encoding="utf-8")
-    print(f"{GRAMMAR_FILE}: {'rewritten' if new != old else 'up to date'}")
+    for path in (GRAMMAR_FILE, VSCODE_GRAMMAR_FILE):
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if new != old:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+        print(f"{path}: {'rewritten' if new != old else 'up to date'}")
     return 0
 
 

@@ -67,6 +67,7 @@ def _add_commands() -> None:
     from kefu.tui.cli.impact import impact
     from kefu.tui.cli.import_ import import_
     from kefu.tui.cli.lint import lint
+    from kefu.tui.cli.lsp import lsp
     from kefu.tui.cli.metrics import metrics
     from kefu.tui.cli.schema import schema
     from kefu.tui.cli.simulate import simulate
@@ -91,6 +92,7 @@ def _add_commands() -> None:
         metrics,
         audit,
         when,
+        lsp,
     )
     for command in commands:
         cli.add_command(command)

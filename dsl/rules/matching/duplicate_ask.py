@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kefu.dsl.codes import define
 from kefu.engine.diagnostics import Diagnostic, Severity, Span
@@ -25,17 +26,23 @@ CODE = define(
 )
 
 
+@lru_cache(maxsize=1 << 17)
 def ask_key(text: str) -> str:
-    """Width, case and spacing folded: '包郵嗎?' and '包郵嗎 ?' are the same ask."""
+    """Width, case and spacing folded: '包郵嗎?' and '包郵嗎 ?' are the same ask. Kept for the texts
+    seen last: `kefu lsp` checks a shop again at each keystroke, with nearly the same asks."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(folded.split())
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
+    key_of = ask_key
+    keys = [key_of(ask.text) for entry in shop.entries for ask in entry.asks]
+    if len(set(keys)) == len(keys):  # no ask twice anywhere: the common case ends here
+        return
     owners: dict[str, tuple[str, Span | None]] = {}
     for entry in shop.entries:
         for ask in entry.asks:
-            key = ask_key(ask.text)
+            key = key_of(ask.text)
             first = owners.get(key)
             if first is None:
                 owners[key] = (entry.id, ask.span)

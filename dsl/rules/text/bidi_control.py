@@ -73,7 +73,7 @@ BOT_FIELDS = {"fallback": "the bot's fallback", "off_hours_reply": "the off-hour
 def check(shop: Shop) -> Iterator[Diagnostic]:
     texts = _texts(shop)
     joined = "\n".join(texts)
-    if not any(char in joined for char in FLAGGED):  # a substring search per character: the common case ends here
+    if ANY_RE.search(joined) is None:  # one pass over the texts: the common case ends here
         return
     sent = {text for text in texts if ANY_RE.search(text)}
     files = list(shop.files)
@@ -113,9 +113,8 @@ def _texts(shop: Shop) -> list[str]:
     texts = [shop.name, *(member.name for member in shop.staff)]
     for policy in (shop.policy, *(period.policy for period in shop.periods)):
         texts.extend(text for text in (policy.greeting, policy.bot.fallback, policy.bot.off_hours_reply) if text)
-    for entry in shop.entries:
-        texts += (entry.id, entry.title, entry.reply)
-        texts += [ask.text for ask in entry.asks]
+    texts += [text for entry in shop.entries for text in (entry.id, entry.title, entry.reply)]
+    texts += [ask.text for entry in shop.entries for ask in entry.asks]  # one pass each: 10k entries in ms
     return texts
 
 
