@@ -99,7 +99,7 @@ def _chunk(
     floor = np.array([norms.others(int(owner)) for owner in owners])
     bound = np.minimum(np.maximum(bound, rest * floor), 1.0)
     has_features = np.diff(queries.indptr) > 0
-    clear = has_features & (own_raw - bound >= margin / 100)
+    clear = has_features & (own_raw - bound >= margin / 100 + 1e-9)  # a hair to spare for rounding
     # the nearest texts of other entries, by shared rare weight
     keep = is_text & other & scorer.asked[np.minimum(column, texts - 1)] & (value > 0)
     near_line, near_row, near_value = line[keep], column[keep], value[keep]
