@@ -120,11 +120,14 @@ def read_corpus(source: IO[bytes], name: str) -> list[Message] | Stream:
     head = source.read(SNIFF)
     if b"\0" in head:
         raise CorpusError(f"{name}: a binary file, not JSON Lines")
-    first = next((line for line in head.splitlines() if line.strip()), None)
-    if first is None:
-        source.seek(0)
-        if not source.read(1):
-            raise CorpusError(f"{name}: empty: no messages to replay")
+    if not head:
+        raise CorpusError(f"{name}: empty: no messages to replay")
+    source.seek(0)
+    first = None  # the whole first line that holds anything (an event's text may be longer than SNIFF)
+    for line in iter(lambda: source.readline(MAX_LINE + 1), b""):
+        if line.strip():
+            first = line
+            break
     source.seek(0)
     if first is not None and _is_event(first):
         return _events(source, name)

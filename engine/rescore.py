@@ -152,7 +152,7 @@ def quick(matcher: Matcher, message: Normalized, raw: np.ndarray, levels: Matchi
 
 def levels_of(levels: Matching) -> Matching:
     """The levels without where they are written (a revision's copy is another file)."""
-    return levels.model_copy(update={"span": None})
+    return levels.model_copy(update={"span": None, "spans": ()})
 
 
 def _same(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -28,6 +29,14 @@ def test_a_file_whose_first_line_has_a_type_is_an_event_stream() -> None:
     )
     assert isinstance(found, Stream) and found.kind == "events"
     assert isinstance(found.events[0].event, CustomerMessage) and found.events[0].where == "q.jsonl:1"
+
+
+def test_an_event_file_whose_first_line_is_long_is_still_an_event_stream() -> None:
+    """The kind is read from the whole first line, not from the first bytes of the file."""
+    first = {"type": "customer_message", "time": "2026-11-24T23:30:00+08:00", "conversation": "c1", "text": "我" * 4000}
+    second = {**first, "text": "hi"}
+    found = read((json.dumps(first, ensure_ascii=False) + "\n" + json.dumps(second) + "\n").encode())
+    assert isinstance(found, Stream) and len(found.events) == 2
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,7 @@ def test_unchanged_rules_fail_on_changed_exits_0(repo: Path, capsys: pytest.Capt
         capsys, "impact", "--base", "HEAD", "shop", "--corpus", "queries.jsonl", "--no-db", "--fail-on", "changed"
     )
     assert code == 0 and "no decision changed" in out
+    assert "the levels changed" not in out  # the same levels, written in another file (the revision's copy)
 
 
 def test_the_shops_own_tests_events_and_the_history_are_replayed(
@@ -131,6 +132,8 @@ def test_markdown_is_a_pull_request_comment(repo: Path, capsys: pytest.CaptureFi
         (["--json", "--format", "markdown"], "--json and --format markdown ask for two outputs"),
         (["--db", "x.db", "--no-db"], "--db and --no-db exclude each other"),
         (["--shop", "nope"], "no shop 'nope' in shop or at HEAD; shops there: s"),
+        (["--corpus", "typo.jsonl"], "typo.jsonl:1: no shop 'ss' in the rules (they hold: s)"),
+        (["--corpus", "typo-events.jsonl"], "typo-events.jsonl:1: no shop 'ss' in the rules (they hold: s)"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(
@@ -138,6 +141,9 @@ def test_bad_input_is_one_line_exit_2(
 ) -> None:
     (repo / "broken.jsonl").write_text('{"text": "a"}\n{"text": \n', encoding="utf-8")
     (repo / "binary.jsonl").write_bytes(b"\x00\x01\x02")
+    (repo / "typo.jsonl").write_text('{"text": "a", "shop": "ss"}\n', encoding="utf-8")
+    event = {"type": "customer_message", "time": "2026-11-24T23:30:00", "conversation": "c", "text": "a", "shop": "ss"}
+    (repo / "typo-events.jsonl").write_text(json.dumps(event) + "\n", encoding="utf-8")
     base = [] if "--base" in args else ["--base", "HEAD"]
     code, out, err = (
         run(capsys, "impact", *base, "shop", "--no-db", *args)
@@ -251,3 +257,14 @@ def test_a_run_recorded_for_one_shop_replays_when_the_rules_hold_several(
     with_db, without = counts
     assert with_db.pop(("answer->fallback", "shipping.free")) == without.pop(("answer->fallback", "shipping.free")) + 1
     assert with_db == without
+
+
+def test_unchanged_levels_written_in_the_revision_are_the_same_levels(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sg writes its levels in a `matching` block and does not change them: the revision's copy names
+    another file, not other levels (the shop line must not say the levels changed)."""
+    code, out, _ = run(capsys, "impact", "--base", "HEAD", "rules", "--shop", "sg", "--no-db", "--json")
+    assert code == 0
+    (shop,) = json.loads(out)["shops"]
+    assert shop["shop"] == "sg" and "levels changed" not in shop["reason"], shop

@@ -139,7 +139,7 @@ def impact(
         from kefu.engine.corpus import scenarios
 
         streams = scenarios([(new_shops[i], str) for i in common] + [(old_shops[i], rename) for i in common])
-    messages, files = _corpus(corpus_paths, common, shop_id)
+    messages, files = _corpus(corpus_paths, common, shop_id, set(old_shops) | set(new_shops))
     streams += files
     if not no_db:
         streams += _history(db_path, common)
@@ -170,8 +170,12 @@ def _tests(old: list[Shop], new: list[Shop], rename: Callable[[str], str]) -> li
     return list(found.values())
 
 
-def _corpus(paths: tuple[Path, ...], common: list[str], shop_id: str | None) -> tuple[list[Message], list[Stream]]:
-    """The --corpus files: plain messages (each for a shop) and event streams."""
+def _corpus(
+    paths: tuple[Path, ...], common: list[str], shop_id: str | None, known: set[str]
+) -> tuple[list[Message], list[Stream]]:
+    """The --corpus files: plain messages (each for a shop) and event streams. A line naming a shop
+    neither side has is an error (a typo would make the impact look smaller than it is); one of a
+    shop on one side only, or not the --shop asked for, is left out."""
     from kefu.engine.corpus import CorpusError, read_corpus
 
     messages: list[Message] = []
@@ -187,9 +191,12 @@ def _corpus(paths: tuple[Path, ...], common: list[str], shop_id: str | None) -> 
         except CorpusError as error:
             raise KefuError(str(error), Failure.unusable) from None
         if not isinstance(found, list):
+            for played in found.events:
+                _known_shop(played.event.shop, played.where, known)
             streams.append(found)
             continue
         for message in found:
+            _known_shop(message.shop, message.where, known)
             shop = message.shop or shop_id or (common[0] if len(common) == 1 else None)
             if shop is None:
                 raise KefuError(
@@ -200,6 +207,12 @@ def _corpus(paths: tuple[Path, ...], common: list[str], shop_id: str | None) -> 
             if shop in common and (shop_id is None or shop == shop_id):
                 messages.append(message.model_copy(update={"shop": shop}))
     return messages, streams
+
+
+def _known_shop(shop: str | None, where: str, known: set[str]) -> None:
+    if shop is not None and shop not in known:
+        held = ", ".join(sorted(known)) or "none"
+        raise KefuError(f"{where}: no shop '{shop}' in the rules (they hold: {held})", Failure.unusable)
 
 
 def _history(db_path: Path | None, common: list[str]) -> list[Stream]:
