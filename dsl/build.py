@@ -10,7 +10,6 @@ dispatches on it and holds the builders. Joining files into shops and applying p
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from kefu.dsl import language
 from kefu.dsl.codes import K010, K011, K012, K013, K044, K047
 from kefu.dsl.language import BLOCKS, Construct
+from kefu.dsl.patterns import problem as pattern_problem
 from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
 from kefu.dsl.values import Reader, has_text
@@ -492,15 +492,15 @@ class _Builder:
             text = self.reader.string_atom(group[0], stmt.head.value)
             if text is None:
                 continue
-            try:
-                re.compile(text)
-            except (re.error, RecursionError, OverflowError) as error:
-                why = getattr(error, "msg", None) or str(error)
+            why = pattern_problem(text)
+            if why is not None:
                 self.reader.error(
                     K047,
                     group[0],
-                    f"'{shorten_pattern(text)}' is not a regular expression: {why}",
-                    "fix the pattern (Python's re syntax; write \\\\ for a backslash in a kefu string)",
+                    f"'{shorten_pattern(text)}' {why}",
+                    "fix the pattern (Python's re syntax; write \\\\ for a backslash in a kefu string)"
+                    if why.startswith("is not")
+                    else "repeat the inner part only once: (a+)+ matches what a+ does",
                 )
                 continue
             found.append(Pattern(text=text, span=group[0].span(self.path)))

@@ -87,13 +87,13 @@ def end_with_parent(parent: int, kernel: bool = True) -> None:
     With `kernel` (and on Linux) the kernel sends SIGKILL at the parent's death; otherwise, or when
     that cannot be set, a daemon thread polls the parent's pid every `PARENT_POLL` seconds. If the
     parent is gone already (it died between the fork and now), this process ends at once."""
-    if not (kernel and _death_signal()):
+    if not (kernel and death_signal()):
         threading.Thread(target=_watch_parent, args=(parent,), name="kefu-watch-parent", daemon=True).start()
     if os.getppid() != parent:  # checked after arming: a death before it is seen here, one after is signalled
         os._exit(1)
 
 
-def _death_signal() -> bool:
+def death_signal() -> bool:
     """Ask Linux to SIGKILL this process when its parent dies; False where that is not available.
     (Linux watches the parent's thread that forked: the main one, as `_parallel_ok` forks only from a
     process with one thread.)"""

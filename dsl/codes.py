@@ -470,10 +470,13 @@ K045 = _code(
 K047 = _code(
     "K047",
     "bad-pattern",
-    "a pattern that is not a regular expression",
+    "a pattern that is not a regular expression, or one that could take forever",
     "`contact` and `allow` in `lint { }` take Python regular expressions, which `kefu lint` runs on every "
     "reply. A pattern Python cannot compile would find nothing, so the check it was written for would "
-    "silently stop. A backslash is written twice in a kefu string: `\\\\d` is the pattern `\\d`.",
+    "silently stop. A repeat inside a repeat (`(a+)+`, `(\\w*)*`, `(a{1,2})*`) can backtrack for an "
+    "exponential time on a text that almost matches, and hang the lint (and CI with it): kefu refuses it "
+    "too, with no attempt to tell the harmless cases from the others. A backslash is written twice in a "
+    "kefu string: `\\\\d` is the pattern `\\d`.",
     'lint {\n    contact "(wechat"\n}',
     'lint {\n    contact "(?i)wechat", "\\\\d{4}-\\\\d{3}-\\\\d{3}"\n}',
     level=Severity.error,

@@ -267,6 +267,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "lint { reply_budget 160 }",
         "what kefu lint holds the shop's replies to",
         "lint",
+        repeats=True,
         opens="lint",
         shop_only=True,
     ),

@@ -111,3 +111,43 @@ def test_K055_counts_columns_as_a_phone_shows_them() -> None:
 )
 def test_K057_built_in_patterns(tmp_path: Path, reply: str, found: bool) -> None:
     assert ("K057" in codes(lint(tmp_path, "", reply=reply))) is found
+
+
+def test_K061_a_period_over_an_earlier_one_may_restore_the_shops_settings(tmp_path: Path) -> None:
+    body = """
+    bot {
+        on
+    }
+
+    period "november" 2026-11-01..2026-11-30 {
+        bot {
+            when all_day
+        }
+    }
+
+    period "11.11" 2026-11-11 {
+        bot {
+            when off_hours
+        }
+    }
+    """
+    assert codes(lint(tmp_path, body)) == ["K059"]  # the overlap, not "changes nothing"
+
+
+def test_K057_english_words_around_line_are_no_messaging_app(tmp_path: Path) -> None:
+    assert codes(lint(tmp_path, "", reply="Please verify your online identity first.")) == []
+    assert codes(lint(tmp_path / "b", "", reply="我們的 LINE ID: demo 歡迎加入")) == ["K057"]
+
+
+def test_a_shop_may_write_several_lint_blocks(tmp_path: Path) -> None:
+    body = 'lint {\n    reply_budget 10\n}\n\nlint {\n    allow "x"\n}\n'
+    assert codes(lint(tmp_path, body)) == ["K055"]  # both blocks read: the budget of the first applies
+    body += "\nlint {\n    reply_budget 12\n}\n"
+    assert "K012" in codes(lint(tmp_path / "b", body))
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(\\\\w*)*", "(?:x+y)+", "(a{1,2})*b"])
+def test_K047_a_repeat_inside_a_repeat_is_refused(tmp_path: Path, pattern: str) -> None:
+    """It could backtrack for ever on a reply that almost matches, and hang kefu lint (and CI)."""
+    found = lint(tmp_path, f'lint {{\n    contact "{pattern}"\n}}\n', reply="a" * 40 + "b")
+    assert codes(found) == ["K047"] and "a repeat inside a repeat" in found[0].message

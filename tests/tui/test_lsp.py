@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -488,3 +492,39 @@ def test_a_document_half_typed_anywhere_never_ends_the_server(rules: Path) -> No
         assert not [line for line in client.stderr if "Traceback" in line], "\n".join(client.stderr[-40:])
 
     session(rules, scenario, "--no-lint")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_lint_worker_dies_with_the_server(tmp_path: Path) -> None:
+    """A server killed while its lint child works leaves no process behind (PR_SET_PDEATHSIG). The
+    child's standard input stays open here (the test holds its other end), so it does not end by
+    reading the end of its request: it stands for a child busy with a large shop."""
+    read, write = os.pipe()
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-m', 'kefu.tui.lsp.worker'], stdin=sys.stdin)\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdin=read,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    os.close(read)
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    time.sleep(1.0)  # the worker has asked for the signal (its first step)
+    parent.kill()
+    parent.wait()
+    for _ in range(50):
+        if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        os.close(write)
+        pytest.fail("the lint worker outlived the server")
+    os.close(write)

@@ -257,9 +257,10 @@ class KefuServer(LanguageServer):
             },
             ensure_ascii=False,
         ).encode("utf-8", "surrogatepass")
-        if self.lint_asked.get(key) == request:
+        asked = request + self._on_disk(key)
+        if self.lint_asked.get(key) == asked:
             return  # the same files and texts are being linted, or were: opening a second file of a shop
-        self.lint_asked[key] = request
+        self.lint_asked[key] = asked
         running = self.linting.pop(key, None)
         if running is not None and running.returncode is None:
             running.kill()  # a newer text makes its findings useless
@@ -283,7 +284,7 @@ class KefuServer(LanguageServer):
             log.error("the lint of %s failed: %s", key, why[0])
             self.window_log_message(types.LogMessageParams(types.MessageType.Warning, f"kefu: linting {key} failed"))
         if process.returncode != 0:
-            if self.lint_asked.get(key) == request:
+            if self.lint_asked.get(key) == asked:
                 del self.lint_asked[key]  # stopped, or it failed: the quick findings stand alone
             return
         try:
@@ -296,10 +297,27 @@ class KefuServer(LanguageServer):
         grouped: dict[str, list[Diagnostic]] = {}
         for diagnostic in extra:
             grouped.setdefault(str(self.checker.path_of(diagnostic.span.file)), []).append(diagnostic)
-        self.slow[key] = (grouped, {str(Path(p).resolve()): d for p, d in answer["digests"].items()})
+        digests = {str(Path(p).resolve()): d for p, d in answer["digests"].items()}
+        for other in [k for k, (_, read) in self.slow.items() if k != key and read.keys() & digests.keys()]:
+            del self.slow[other]  # an older lint of these files (keyed by a file before its shop was known)
+        self.slow[key] = (grouped, digests)
         result = self.latest.get(path)
         if result is not None:
             self.publish(result)
+
+    def _on_disk(self, key: Path) -> bytes:
+        """The size and change time of each file of the shop of `key` as it is on disk: a lint asked
+        again after a change the editor did not make (a git pull) is not the same request."""
+        shop = self.checker.shop_of(key)
+        files = [self.checker.path_of(name) for name in shop.files] if shop is not None else [key]
+        stamps = []
+        for file in files:
+            try:
+                status = file.stat()
+                stamps.append([str(file), status.st_size, status.st_mtime_ns])
+            except OSError:
+                stamps.append([str(file), None, None])
+        return json.dumps(stamps).encode()
 
     def stop_lint(self, path: Path) -> None:
         """Stop the lint of the shop of `path`, if one runs (its document was closed)."""

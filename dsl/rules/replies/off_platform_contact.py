@@ -20,7 +20,7 @@ BUILT_IN: tuple[tuple[str, str], ...] = (
     ("a phone number", r"\+\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,4}\b|(?<![\d-])0\d{1,3}-?\d{3,4}-?\d{3,4}(?![\d-])"),
     (
         "a messaging app",
-        r"(?i)line\s*id|line\.me|加\s*line|\bwechat\b|\bweixin\b|微信|whatsapp|wa\.me|telegram|\bt\.me/|\bqq\s*[:：]?\s*\d{5,}",
+        r"(?i)(?<![a-z])line\s*id(?![a-z])|line\.me|加\s*line|\bwechat\b|\bweixin\b|微信|whatsapp|wa\.me|telegram|\bt\.me/|\bqq\s*[:：]?\s*\d{5,}",
     ),
 )
 
