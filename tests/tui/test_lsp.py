@@ -528,3 +528,42 @@ def test_a_lint_worker_dies_with_the_server(tmp_path: Path) -> None:
         os.close(write)
         pytest.fail("the lint worker outlived the server")
     os.close(write)
+
+
+def test_a_newer_lint_of_a_shop_replaces_what_an_older_one_found(tmp_path: Path) -> None:
+    """A file opened before the server knows its shop (no workspace folder) is linted on its own;
+    the shop's own lint after a fix must clear that older finding, not sit beside it for good."""
+    (tmp_path / ".git").mkdir()
+    shop_dir = tmp_path / "shop"
+    shop_dir.mkdir()
+    faq = shop_dir / "faq.kefu"
+    faq.write_text(
+        'faq returns "退貨" {\n    ask "怎麼退貨"\n    reply "請在訂單頁申請退貨。"\n}\n'
+        'faq shipping "運費" {\n    ask "運費多少"\n    reply "運費六十元。"\n}\n',
+        encoding="utf-8",
+    )
+    shop = shop_dir / "shop.kefu"
+    shop.write_text(
+        'shop demo "Demo" {\n    language zh-Hant\n}\nstaff {\n    owner mia\n}\n'
+        'test "t" {\n    "怎麼退貨" -> returns\n}\n',
+        encoding="utf-8",
+    )
+
+    async def run() -> None:
+        client = Client(tmp_path)
+        await client.start([])
+        try:
+            f = client.open(faq)
+            await client.diagnostics_for(f, lambda found: "K058" in codes(found))
+            s = client.open(shop)
+            text = shop.read_text(encoding="utf-8").replace(
+                '"怎麼退貨" -> returns', '"怎麼退貨" -> returns\n    "運費多少" -> shipping'
+            )
+            client.change(s, text)
+            shop.write_text(text, encoding="utf-8")
+            client.save(s)
+            await client.diagnostics_for(f, lambda found: "K058" not in codes(found))
+        finally:
+            assert await asyncio.wait_for(client.stop(), 30) == 0
+
+    asyncio.run(run())
