@@ -195,7 +195,7 @@ def test_k046_reaches_github_annotations_and_text_like_any_warning(
     assert code == 0 and out.startswith("::warning file=") and ",title=K046::confidence 95 is never reached" in out
     code, out, err = run(capsys, "check", "--no-cache", str(folder), "--fail-on", "warning")
     assert code == 1 and "warning[K046]: confidence 95 is never reached" in out
-    assert err.strip() == "checked 1 file: found 0 errors and 1 warning"
+    assert err.strip() == "checked 1 file: found 1 warning"
 
 
 def test_loading_rules_builds_no_matcher_and_kefu_check_builds_one_per_shop(

@@ -21,13 +21,14 @@ FAIL_ON = ("error", "warning")
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int, verb: str = "checked") -> str:
-    """`checked 4 files: no problems`, `checked 1 file: found 2 errors and 1 warning` (`linted ...`)."""
+    """`checked 4 files: no problems`, `checked 1 file: found 2 errors and 1 warning`, `... found 1
+    warning` (`linted ...` for kefu lint)."""
     errors = sum(d.severity.value == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     checked = f"{verb} {files} file{'s' * (files != 1)}"
     if not diagnostics:
         return f"{checked}: no problems"
-    parts = [f"{errors} error{'s' * (errors != 1)}"]
+    parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
     return f"{checked}: found {' and '.join(parts)}"
