@@ -20,7 +20,7 @@ from kefu.dsl.language import BLOCKS, Construct
 from kefu.dsl.patterns import problem as pattern_problem
 from kefu.dsl.suppression import Suppression, find_suppressions
 from kefu.dsl.syntax import Atom, Document, Stmt
-from kefu.dsl.values import Reader, has_text
+from kefu.dsl.values import Reader, has_text, shorten
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import (
     SETTING_VALUES,
@@ -497,7 +497,7 @@ class _Builder:
                 self.reader.error(
                     K047,
                     group[0],
-                    f"'{shorten_pattern(text)}' {why}",
+                    f"'{shorten(text, 40)}' {why}",
                     "fix the pattern (Python's re syntax; write \\\\ for a backslash in a kefu string)"
                     if why.startswith("is not")
                     else "repeat the inner part only once: (a+)+ matches what a+ does",
@@ -890,10 +890,6 @@ class _Builder:
             if value is None:
                 return
         into.found.append(Expectation(kind=kind, value=value, span=span))
-
-
-def shorten_pattern(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def merge(first: FileItems, second: FileItems) -> FileItems:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from kefu.dsl.codes import define
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Shop
-from kefu.engine.verify import uncovered
 
 if TYPE_CHECKING:
     from kefu.dsl.rules import Context
@@ -36,6 +35,8 @@ CODE = define(
 
 
 def check(shop: Shop, context: Context) -> Iterator[Diagnostic]:
+    from kefu.engine.verify import uncovered  # the matcher's numpy and scipy: not on every rules load
+
     missing = set(uncovered(shop, context.results))
     for entry, reached in zip(shop.entries, context.reaching):
         if entry.id in missing and reached and entry.span is not None:  # unreached by its own asks: K053

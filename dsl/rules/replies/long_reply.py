@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from kefu.dsl.codes import define
 from kefu.dsl.rules.replies import sent_texts, width
-from kefu.engine.decide import filled, hours_text
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.engine.rules import Shop
 
@@ -34,6 +33,8 @@ CODE = define(
 
 
 def check(shop: Shop) -> Iterator[Diagnostic]:
+    from kefu.engine.decide import filled, hours_text  # imported when a shop is checked, not on discovery
+
     budget = shop.lint.reply_budget
     values = {"shop.name": shop.name, "shop.hours": hours_text(shop), "customer.name": "", "agent.name": ""}
     for text in sent_texts(shop):
