@@ -148,3 +148,14 @@ def test_a_warning_renders_as_warning_in_every_format() -> None:
     assert json.loads(render.render_json([WARNING]))["diagnostics"][0]["severity"] == "warning"
     assert render.render_github([WARNING, ERROR]).splitlines()[0].startswith("::warning file=shop.kefu,line=3,")
     assert render.render_github([ERROR]).startswith("::error file=shop.kefu,")
+
+
+def test_discovering_the_rules_imports_no_matcher() -> None:
+    """Every command loads rules, the terminal UI on every save: the rules that need the matcher (and
+    the lint rules) import numpy and scipy only when they run, not when the registry finds them."""
+    import subprocess
+    import sys
+
+    code = "import sys, kefu.dsl.load; print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
