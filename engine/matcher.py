@@ -87,6 +87,7 @@ class LexicalScorer:
         seen: dict[str, tuple[int, int, str]] = {}  # a text met before (a title that is also an ask)
         # normalised ask -> its entry, or -1 where several entries have it: an exact ask (see Matcher)
         self.exact: dict[str, int] = {}
+        self.normal: list[str] = []  # each text as it matches (normalised, synonyms applied)
         for text, owner, is_ask in zip(texts, owners, asked):  # one pass, C-level maps: no per-ask counters
             if text in seen:
                 start, length, normal = seen[text]
@@ -100,6 +101,7 @@ class LexicalScorer:
                 counts.extend(count.values())
                 length = len(count)
             lengths.append(length)
+            self.normal.append(normal)
             if is_ask and normal:
                 self.exact[normal] = owner if self.exact.get(normal, owner) == owner else -1
         vocabulary.default_factory = None

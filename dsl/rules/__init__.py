@@ -104,21 +104,26 @@ class Context:
         found = iter(overlaps(scorer, rows, levels.margin, NEIGHBOURS))
         matches: list[list[Match | None]] = []
         near: list[list[Neighbour | None]] = []
+        asks = iter(rows)
         for number, entry in enumerate(self.shop.entries):
             matched: list[Match | None] = []
             row: list[Neighbour | None] = []
             for ask in entry.asks:
-                overlap = next(found)
+                overlap, text = next(found), scorer.normal[next(asks)]  # the ask as the index read it
+                settled = overlap.clear and scorer.exact.get(text) == number
+                if settled and overlap.nearest is not None:
+                    matched.append(None)
+                    row.append(self._nearest(text, list(overlap.nearest)))
+                    continue
                 message = normalize(ask.text)
-                settled = overlap.clear and scorer.exact.get(message.text) == number
-                scores = None if settled and overlap.nearest is not None else scorer.score(message)
-                matched.append(None if scores is None or settled else self.matcher.judge(message, scores, levels, 3))
-                if overlap.nearest is not None or scores is None:
-                    candidates = list(overlap.nearest or ())
+                scores = scorer.score(message)
+                matched.append(None if settled else self.matcher.judge(message, scores, levels, 3))
+                if overlap.nearest is not None:
+                    candidates = list(overlap.nearest)
                 else:
                     others = np.where((scorer.owners != number) & scorer.asked, scores.per_ask, 0.0)
                     candidates = [int(i) for i in np.argsort(-others, kind="stable")[:NEIGHBOURS] if others[i] > 0]
-                row.append(self._nearest(message.text, candidates))
+                row.append(self._nearest(text, candidates))
             matches.append(matched)
             near.append(row)
         return matches, near
@@ -127,8 +132,8 @@ class Context:
         """The candidate text (a row of the index) most alike `text`, by the edit-distance ratio."""
         from rapidfuzz import fuzz
 
-        scorer, normalize = self.matcher.scorer, self.matcher.normalize
-        scored = [(fuzz.ratio(text, normalize(scorer.texts[i]).text) / 100, -i) for i in candidates]
+        scorer = self.matcher.scorer
+        scored = [(fuzz.ratio(text, scorer.normal[i]) / 100, -i) for i in candidates]
         if not scored:
             return None
         similarity, best = max(scored)
