@@ -187,9 +187,10 @@ class Reloader:
     async def watch(self, report: Callable[[Reload], None], ready: Callable[[], None] | None = None) -> None:
         """Watch the rule files until `stop`: each burst of saves is one reload, reported; `ready` is
         called once the watcher is in place. The rules are read once first (off the UI's thread) to
-        learn every file they come from, presets included; the session is left as it is (whoever
-        made it may have made its shops in memory): a save made while the app started shows at the
-        next save."""
+        learn every file they come from, presets included. Once the watcher is in place they are read
+        again: a file saved after the session's rules were read and before then (while the app
+        started) makes them mean other shops than the session plays, and they are applied and
+        reported as any save, a broken one included; `ready` is called after that."""
         first = await asyncio.to_thread(self.read)
         if first.files:
             self.targets = targets(self.rules, first.shops or self.session.shops.values(), first.files)
@@ -207,7 +208,8 @@ class Reloader:
                     rust_timeout=POLL_MS,
                     yield_on_timeout=True,
                 ):
-                    if ready is not None:
+                    if ready is not None:  # the first look: the watcher is in place
+                        await self._catch_up(report)
                         ready()
                         ready = None
                     paths = {Path(path) for _, path in changes}
@@ -226,6 +228,21 @@ class Reloader:
                 await asyncio.sleep(POLL_MS / 1000)
                 self.targets = targets(self.rules, self.session.shops.values(), self.targets.files)
                 catch_up = True
+
+    async def _catch_up(self, report: Callable[[Reload], None]) -> None:
+        """Apply what was saved before the watcher was in place, if anything was."""
+        rules = await asyncio.to_thread(self.read)
+        if self._saved_meanwhile(rules):
+            done = self.apply(rules)
+            if done is not None:
+                report(done)
+
+    def _saved_meanwhile(self, rules: Rules) -> bool:
+        """The rules read differ from what the session plays: a file changed since it was made
+        (not a mere reordering of its shops, which `kefu tui --shop` makes)."""
+        if rules.problem or rules.errors or rules.compiled:
+            return True
+        return {shop.id for shop in rules.shops} != set(self.session.shops)
 
     def stop(self) -> None:
         """End `watch` (within a `POLL_MS`): the app calls it when it quits."""

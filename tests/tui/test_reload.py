@@ -308,3 +308,33 @@ def test_a_shop_folder_removed_and_made_again_is_watched_again(shop_dir: Path) -
     assert reports[-1].ok
     session.customer_says("c1", "Is shipping free?")
     assert bot_answers(session) == ["Saved in the new folder"]
+
+
+def test_a_file_saved_while_the_app_starts_is_caught_up_when_the_watcher_is_in_place(shop_dir: Path) -> None:
+    session = session_on(shop_dir)
+    write_shop(shop_dir, "Saved before the watcher")  # after the rules were read, before the watcher watches
+    reports = watched_reports(Reloader(session, cache=Cache.disabled()))
+    assert [report.message for report in reports] == ["rules reloaded"]
+    session.customer_says("c1", "Is shipping free?")
+    assert bot_answers(session) == ["Saved before the watcher"]
+
+
+def test_a_broken_save_while_the_app_starts_is_reported_when_the_watcher_is_in_place(shop_dir: Path) -> None:
+    session = session_on(shop_dir)
+    (shop_dir / "shop.kefu").write_text(SHOP.replace('reply "REPLY"', "reply"), encoding="utf-8")
+    reports = watched_reports(Reloader(session, cache=Cache.disabled()))
+    assert [(report.ok, report.message) for report in reports] == [
+        (False, "rules have 2 errors; the last good rules stay in force")
+    ]
+    assert "shop.kefu" in reports[0].report  # the diagnostics, as `kefu check` prints them
+    session.customer_says("c1", "Is shipping free?")
+    assert bot_answers(session) == ["Shipping is free above $50."]
+
+
+def test_unchanged_files_at_start_are_no_reload_even_with_the_shops_in_another_order(shop_dir: Path) -> None:
+    write_shop(shop_dir.parent / "other", extra="").write_text(
+        SHOP.replace('shop demo "Demo"', 'shop other "Other"').replace("REPLY", "Other"), encoding="utf-8"
+    )
+    shops = load_shops(shop_dir.parent, Cache.disabled())
+    session = Session(list(reversed(shops)), START, rules=str(shop_dir.parent))
+    assert watched_reports(Reloader(session, cache=Cache.disabled())) == []
