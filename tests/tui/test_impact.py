@@ -69,6 +69,19 @@ def test_every_change_of_an_eval_file_in_json_with_exit_0(repo: Path, capsys: py
     assert shop["shop"] == "s" and shop["path"] in ("fast", "full")
 
 
+def test_corpus_dash_reads_the_messages_from_standard_input(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    piped = (repo / "queries.jsonl").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    code, out, _ = run(capsys, "impact", "--base", "HEAD", "shop", "--corpus", "-", "--no-db", "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["messages"] == len(EXPECTED) + len(UNCHANGED) and document["changed"] == len(EXPECTED)
+    wheres = {example["where"] for group in document["groups"] for example in group["examples"]}
+    assert wheres and all(where.startswith("<stdin>:") for where in wheres)
+
+
 def test_fail_on_changed_exits_1_and_text_shows_groups_with_the_why(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,6 +147,7 @@ def test_markdown_is_a_pull_request_comment(repo: Path, capsys: pytest.CaptureFi
         (["--shop", "nope"], "no shop 'nope' in shop or at HEAD; shops there: s"),
         (["--corpus", "typo.jsonl"], "typo.jsonl:1: no shop 'ss' in the rules (they hold: s)"),
         (["--corpus", "typo-events.jsonl"], "typo-events.jsonl:1: no shop 'ss' in the rules (they hold: s)"),
+        (["--corpus", "-", "--corpus", "-"], "kefu impact: error: --corpus -: standard input can be read once"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(

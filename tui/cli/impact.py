@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kefu.engine.rules import Shop
 
 DEFAULT_RULES = Path("rules")
+STDIN = "-"  # --corpus -: the messages or events from standard input
 
 
 @click.command()
@@ -45,7 +46,8 @@ DEFAULT_RULES = Path("rules")
     multiple=True,
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help='JSON Lines of messages ({"text": ...}, as eval query files) or of events (kefu simulate input); repeatable.',
+    help='JSON Lines of messages ({"text": ...}, as eval query files) or of events (kefu simulate input); '
+    "repeatable; - reads standard input.",
 )
 @db_option("The history whose recorded runs are replayed")
 @click.option("--no-db", is_flag=True, help="Replay nothing from the history.")
@@ -176,18 +178,15 @@ def _corpus(
     """The --corpus files: plain messages (each for a shop) and event streams. A line naming a shop
     neither side has is an error (a typo would make the impact look smaller than it is); one of a
     shop on one side only, or not the --shop asked for, is left out."""
-    from kefu.engine.corpus import CorpusError, read_corpus
+    from kefu.engine.corpus import CorpusError
 
     messages: list[Message] = []
     streams: list[Stream] = []
+    if sum(str(path) == STDIN for path in paths) > 1:
+        raise KefuError("--corpus -: standard input can be read once", Failure.usage)
     for path in paths:
-        if path.is_dir():
-            raise KefuError(f"{path}: is a folder, not a JSON Lines file", Failure.usage)
         try:
-            with path.open("rb") as source:
-                found = read_corpus(source, str(path))
-        except FileNotFoundError:
-            raise KefuError(f"{path}: no such file", Failure.not_found) from None
+            found = _read_corpus_file(path)
         except CorpusError as error:
             raise KefuError(str(error), Failure.unusable) from None
         if not isinstance(found, list):
@@ -207,6 +206,21 @@ def _corpus(
             if shop in common and (shop_id is None or shop == shop_id):
                 messages.append(message.model_copy(update={"shop": shop}))
     return messages, streams
+
+
+def _read_corpus_file(path: Path) -> list[Message] | Stream:
+    """One --corpus file, or standard input for `-` (named <stdin> in errors)."""
+    from kefu.engine.corpus import read_corpus
+
+    if str(path) == STDIN:
+        return read_corpus(sys.stdin.buffer, "<stdin>")
+    if path.is_dir():
+        raise KefuError(f"{path}: is a folder, not a JSON Lines file", Failure.usage)
+    try:
+        with path.open("rb") as source:
+            return read_corpus(source, str(path))
+    except FileNotFoundError:
+        raise KefuError(f"{path}: no such file", Failure.not_found) from None
 
 
 def _known_shop(shop: str | None, where: str, known: set[str]) -> None:
