@@ -115,6 +115,15 @@ class KefuServer(LanguageServer):
         return lines
 
     # -- checking ----------------------------------------------------------------------------------
+    def touched(self, uri: str, lint: bool) -> None:
+        """A document opened, changed or saved: check its file again, and lint it too when `lint`
+        (opened or saved: what is on disk is what the rules hold)."""
+        path = to_fs_path(uri)
+        if path is not None:
+            self.schedule(Path(path))
+            if lint:
+                self.start_lint(Path(path))
+
     def schedule(self, path: Path) -> None:
         self.dirty[path.resolve()] = None
         if self.wake is None:
@@ -437,23 +446,15 @@ def create(lint: bool = True) -> KefuServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KefuServer, params: types.DidOpenTextDocumentParams) -> None:
-        path = to_fs_path(params.text_document.uri)
-        if path is not None:
-            ls.schedule(Path(path))
-            ls.start_lint(Path(path))
+        ls.touched(params.text_document.uri, lint=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: KefuServer, params: types.DidChangeTextDocumentParams) -> None:
-        path = to_fs_path(params.text_document.uri)
-        if path is not None:
-            ls.schedule(Path(path))
+        ls.touched(params.text_document.uri, lint=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: KefuServer, params: types.DidSaveTextDocumentParams) -> None:
-        path = to_fs_path(params.text_document.uri)
-        if path is not None:
-            ls.schedule(Path(path))
-            ls.start_lint(Path(path))
+        ls.touched(params.text_document.uri, lint=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KefuServer, params: types.DidCloseTextDocumentParams) -> None:
