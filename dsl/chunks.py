@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,14 +25,13 @@ from multiprocessing import get_context
 
 from kefu.dsl.build import JUNK_AFTER, FileItems, build, merge
 from kefu.dsl.codes import K001, K002
+from kefu.dsl.lifeline import end_with_parent
 from kefu.dsl.pieces import under_header
 from kefu.dsl.syntax import _ITEM_START, MAX_SYNTAX_ERRORS_PER_FILE, TOP_LEVEL, parse
 from kefu.engine.diagnostics import Span
 from kefu.engine.rules import Ask, FaqEntry
 
 PARALLEL_BYTES = 512 * 1024
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-PARENT_POLL = 0.25  # seconds between two looks at the parent, where the kernel cannot watch it
 
 
 @contextmanager
@@ -79,39 +75,6 @@ def _pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=1, mp_context=get_context("fork"), initializer=end_with_parent, initargs=(os.getpid(),)
     )
-
-
-def end_with_parent(parent: int, kernel: bool = True) -> None:
-    """Make this (worker) process end when `parent`, the process that forked it, ends.
-
-    With `kernel` (and on Linux) the kernel sends SIGKILL at the parent's death; otherwise, or when
-    that cannot be set, a daemon thread polls the parent's pid every `PARENT_POLL` seconds. If the
-    parent is gone already (it died between the fork and now), this process ends at once."""
-    if not (kernel and death_signal()):
-        threading.Thread(target=_watch_parent, args=(parent,), name="kefu-watch-parent", daemon=True).start()
-    if os.getppid() != parent:  # checked after arming: a death before it is seen here, one after is signalled
-        os._exit(1)
-
-
-def death_signal() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available.
-    (Linux watches the parent's thread that forked: the main one, as `_parallel_ok` forks only from a
-    process with one thread.)"""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes  # only a worker pays for it
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:  # an orphan is adopted (by init or a subreaper): its parent pid changes
-        time.sleep(PARENT_POLL)
-    os._exit(1)
 
 
 def _syntax_errors(items: FileItems) -> int:

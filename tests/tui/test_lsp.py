@@ -504,8 +504,9 @@ def test_a_lint_worker_dies_with_the_server(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import subprocess, sys, time\n"
-            "child = subprocess.Popen([sys.executable, '-m', 'kefu.tui.lsp.worker'], stdin=sys.stdin)\n"
+            "import os, subprocess, sys, time\n"
+            "env = dict(os.environ, KEFU_PARENT_PID=str(os.getpid()))  # as the server names itself\n"
+            "child = subprocess.Popen([sys.executable, '-m', 'kefu.tui.lsp.worker'], stdin=sys.stdin, env=env)\n"
             "print(child.pid, flush=True)\n"
             "time.sleep(60)\n",
         ],
@@ -528,6 +529,27 @@ def test_a_lint_worker_dies_with_the_server(tmp_path: Path) -> None:
         os.close(write)
         pytest.fail("the lint worker outlived the server")
     os.close(write)
+
+
+def test_a_lint_worker_whose_server_died_before_it_started_ends_at_once() -> None:
+    """The server may be killed while its child is still starting (importing); the child then has
+    another parent already, sees that it is not the one that named itself, and ends (exit 1) without
+    waiting for a request that will never come: its standard input is left open here."""
+    read, write = os.pipe()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "kefu.tui.lsp.worker"],
+        stdin=read,
+        env={**os.environ, "KEFU_PARENT_PID": str(gone.pid)},
+    )
+    os.close(read)
+    try:
+        assert worker.wait(timeout=60) == 1
+    finally:
+        os.close(write)
+        if worker.poll() is None:
+            worker.kill()
 
 
 def test_a_newer_lint_of_a_shop_replaces_what_an_older_one_found(tmp_path: Path) -> None:

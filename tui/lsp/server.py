@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import traceback
@@ -27,6 +28,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
+from kefu.dsl.lifeline import PARENT_ENV
 from kefu.dsl.load import LoadResult
 from kefu.engine.diagnostics import Diagnostic, Severity
 from kefu.tui.lsp import answers
@@ -277,6 +279,7 @@ class KefuServer(LanguageServer):
             sys.executable,
             "-m",
             "kefu.tui.lsp.worker",
+            env={**os.environ, PARENT_ENV: str(os.getpid())},
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -6,24 +6,22 @@ them twice on that same text, as `kefu check` does without its matcher and as `k
 prints one JSON object: `{"extra": [diagnostic, ...], "digests": {file: digest}}`, the findings only
 the second load has (the matcher's and the lint rules', and the suppressions only they use) and the
 content digest of every file read, so the server shows each finding only while its file still
-holds that text. Run as `python -m kefu.tui.lsp.worker`; on Linux it is killed when the server
-dies (PR_SET_PDEATHSIG), so a killed server leaves no lint running.
+holds that text. Run as `python -m kefu.tui.lsp.worker` (the server names itself in `KEFU_PARENT_PID`); it ends with
+the server (`kefu.dsl.lifeline`), so a killed server leaves no lint running, even one killed while
+this process was starting.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 
 def main() -> int:
-    from kefu.dsl.chunks import death_signal
+    from kefu.dsl.lifeline import end_with_parent, started_by
 
-    parent = os.getppid()
-    if death_signal() and os.getppid() != parent:  # the server died before the signal was asked for
-        return 1
+    end_with_parent(started_by())  # a server that died before this line ran ends this process here
     from kefu.dsl.load import load
     from kefu.dsl.overlay import overlaid
     from kefu.tui.shops import parse_cache
