@@ -282,3 +282,39 @@ def test_unchanged_levels_written_in_the_revision_are_the_same_levels(
     assert code == 0
     (shop,) = json.loads(out)["shops"]
     assert shop["shop"] == "sg" and "levels changed" not in shop["reason"], shop
+
+
+def test_the_history_is_replayed_one_run_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the run being replayed is read into memory: each run's events are read when its turn
+    comes, the runs oldest first, the compared shops' events only."""
+    from kefu.engine.events import Step
+    from kefu.engine.store import Store
+    from kefu.tui.cli.impact import History
+    from tests.engine.test_store import fixed_clock, message
+
+    store = Store.open(tmp_path / "kefu.db", clock=fixed_clock)
+    try:
+        first = store.start_run("a.jsonl", "rules/")
+        store.append(first, [Step(shop="s", event=message(0), line=1), Step(shop="x", event=message(1), line=2)])
+        second = store.start_run("b.jsonl", "rules/")
+        store.append(second, [Step(shop="s", event=message(2), line=1), Step(shop="s", event=message(3), line=2)])
+        reads: list[int | None] = []
+        steps = store.steps
+
+        def counted_steps(run: int) -> object:
+            reads.append(run)
+            return steps(run=run)
+
+        monkeypatch.setattr(store, "steps", counted_steps)
+        history = History(store, ["s"])
+        assert history.events == 3
+        streams = history.streams()
+        assert reads == []
+        stream = next(streams)
+        assert (stream.name, len(stream.events), reads) == (f"run {first}", 1, [first])
+        assert all(played.event.shop == "s" for played in stream.events)
+        stream = next(streams)
+        assert (stream.name, len(stream.events), reads) == (f"run {second}", 2, [first, second])
+        assert next(streams, None) is None
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ gathered here (the shops' tests and scenarios, `--corpus` files, the store's run
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from kefu.engine.decide import CompiledShop
     from kefu.engine.impact import Changed, Impact, ShopImpact
     from kefu.engine.rules import Shop
+    from kefu.engine.store import Store
 
 DEFAULT_RULES = Path("rules")
 STDIN = "-"  # --corpus -: the messages or events from standard input
@@ -143,11 +145,19 @@ def impact(
         streams = scenarios([(new_shops[i], str) for i in common] + [(old_shops[i], rename) for i in common])
     messages, files = _corpus(corpus_paths, common, shop_id, set(old_shops) | set(new_shops))
     streams += files
-    if not no_db:
-        streams += _history(db_path, common)
-    result = _compare(
-        old_shops, new_shops, common, tests + messages, streams, full, (base, str(rules), rename), notes, fmt
-    )
+    with _history(db_path, common, no_db) as history:
+        result = _compare(
+            old_shops,
+            new_shops,
+            common,
+            tests + messages,
+            streams,
+            history,
+            full,
+            (base, str(rules), rename),
+            notes,
+            fmt,
+        )
     _print(result, fmt)
     sys.exit(EXIT_FINDINGS if fail_on == "changed" and result.changed else EXIT_CLEAN)
 
@@ -229,24 +239,47 @@ def _known_shop(shop: str | None, where: str, known: set[str]) -> None:
         raise KefuError(f"{where}: no shop '{shop}' in the rules (they hold: {held})", Failure.unusable)
 
 
-def _history(db_path: Path | None, common: list[str]) -> list[Stream]:
-    """Each recorded run of the compared shops, as a stream of its events in the order recorded."""
-    from kefu.engine.corpus import Played, Stream
+class History:
+    """The recorded runs of the compared shops, replayed one at a time: only the run being replayed
+    is held in memory, however long the history."""
+
+    def __init__(self, store: Store | None, common: list[str]) -> None:
+        self.store = store
+        self.common = common
+        sizes: Counter[int] = Counter()
+        for held in store.held() if store is not None else []:
+            if held.shop in common:
+                sizes[held.run] += held.events
+        self.sizes = sorted(sizes.items())  # (run, its events of the compared shops), oldest run first
+        self.events = sum(sizes.values())  # for the progress bar
+
+    def streams(self) -> Iterator[Stream]:
+        """Each run as a stream of its events in the order recorded, read when its turn comes."""
+        from kefu.engine.corpus import Played, Stream
+
+        if self.store is None:
+            return
+        for run, _ in self.sizes:
+            events = []
+            for stored in self.store.steps(run=run):
+                if stored.shop in self.common:
+                    where = f"{self.store.path} run {stored.run} event {stored.id}"
+                    event = stored.event if stored.event.shop else stored.event.model_copy(update={"shop": stored.shop})
+                    events.append(Played(event=event, where=where))
+            yield Stream(kind="db", name=f"run {run}", events=tuple(events))
+
+
+@contextmanager
+def _history(db_path: Path | None, common: list[str], no_db: bool) -> Iterator[History]:
+    """The history to replay (none with --no-db), open while the comparison runs."""
     from kefu.tui.history import open_history
 
-    store = open_history(db_path)
-    if store is None:
-        return []
-    runs: dict[int, list[Played]] = {}
+    store = None if no_db else open_history(db_path)
     try:
-        for stored in store.steps():
-            if stored.shop in common:
-                where = f"{store.path} run {stored.run} event {stored.id}"
-                event = stored.event if stored.event.shop else stored.event.model_copy(update={"shop": stored.shop})
-                runs.setdefault(stored.run, []).append(Played(event=event, where=where))
+        yield History(store, common)
     finally:
-        store.close()
-    return [Stream(kind="db", name=f"run {run}", events=tuple(events)) for run, events in runs.items()]
+        if store is not None:
+            store.close()
 
 
 @contextmanager
@@ -265,6 +298,7 @@ def _compare(
     common: list[str],
     messages: list[Message],
     streams: list[Stream],
+    history: History,
     full: bool,
     labels: tuple[str, str, Callable[[str], str]],
     notes: list[str],
@@ -286,7 +320,8 @@ def _compare(
     for message in messages:
         if message.shop in by_shop:
             by_shop[message.shop].append(message)
-    total = sum(len({m.text for m in found}) for found in by_shop.values()) + sum(len(s.events) for s in streams)
+    total = sum(len({m.text for m in found}) for found in by_shop.values())
+    total += sum(len(s.events) for s in streams) + history.events
     changed: list[Changed] = []
     figures: dict[str, ShopImpact] = {}
     sources: Counter[str] = Counter(message.kind for message in messages)
@@ -297,7 +332,7 @@ def _compare(
                 shop, old[shop], new[shop], by_shop[shop], fast=not full, progress=tick
             )
             changed += found
-        for stream in streams:
+        for stream in itertools.chain(streams, history.streams()):
             try:
                 found, messages_of = compare_stream(stream, old, new, progress=tick)
             except CorpusError as error:
