@@ -186,16 +186,14 @@ class Reloader:
 
     async def watch(self, report: Callable[[Reload], None], ready: Callable[[], None] | None = None) -> None:
         """Watch the rule files until `stop`: each burst of saves is one reload, reported; `ready` is
-        called once the watcher is in place. The rules are read once first (off the UI's thread) to
-        learn every file they come from, presets included. Once the watcher is in place they are read
-        again: a file saved after the session's rules were read and before then (while the app
-        started) makes them mean other shops than the session plays, and they are applied and
-        reported as any save, a broken one included; `ready` is called after that."""
-        first = await asyncio.to_thread(self.read)
-        if first.files:
-            self.targets = targets(self.rules, first.shops or self.session.shops.values(), first.files)
+        called once the watcher is in place. The watcher starts on the session's own files; at its
+        first look the rules are read (off the UI's thread), once: to learn every file they come
+        from, presets included, and to catch up with a file saved after the session's rules were
+        read and before the watcher watched (while the app started), which is applied and reported
+        as any save, a broken one included. `ready` is called after that."""
         editors = DefaultFilter()  # an editor's swap, backup and lock files; .git and cache folders
         catch_up = False  # the watcher is made anew: what was saved meanwhile is read at once
+        looked = False  # the rules were read once the first watcher was in place
         while not self._stop.is_set():
             watched = self.targets
             try:
@@ -208,8 +206,11 @@ class Reloader:
                     rust_timeout=POLL_MS,
                     yield_on_timeout=True,
                 ):
-                    if ready is not None:  # the first look: the watcher is in place
+                    first_look = not looked
+                    if first_look:
+                        looked = True
                         await self._catch_up(report)
+                    if ready is not None:
                         ready()
                         ready = None
                     paths = {Path(path) for _, path in changes}
@@ -222,7 +223,8 @@ class Reloader:
                     # a watched folder itself removed or replaced (a checkout, a move): watch it anew
                     moved = any(root.is_relative_to(path) for root in watched.paths for path in paths)
                     if moved or self.targets.paths != watched.paths:  # or the rules now `use` files elsewhere
-                        catch_up = moved
+                        # what was saved meanwhile is read at once, in a folder the first look found too
+                        catch_up = moved or first_look
                         break
             except FileNotFoundError:  # a folder went away just as the watcher started on it
                 await asyncio.sleep(POLL_MS / 1000)
@@ -230,8 +232,11 @@ class Reloader:
                 catch_up = True
 
     async def _catch_up(self, report: Callable[[Reload], None]) -> None:
-        """Apply what was saved before the watcher was in place, if anything was."""
+        """Learn the files the rules come from, and apply what was saved before the watcher was in
+        place, if anything was."""
         rules = await asyncio.to_thread(self.read)
+        if rules.files:
+            self.targets = targets(self.rules, rules.shops or self.session.shops.values(), rules.files)
         if self._saved_meanwhile(rules):
             done = self.apply(rules)
             if done is not None:

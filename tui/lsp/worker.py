@@ -6,9 +6,9 @@ them twice on that same text, as `kefu check` does without its matcher and as `k
 prints one JSON object: `{"extra": [diagnostic, ...], "digests": {file: digest}}`, the findings only
 the second load has (the matcher's and the lint rules', and the suppressions only they use) and the
 content digest of every file read, so the server shows each finding only while its file still
-holds that text. Run as `python -m kefu.tui.lsp.worker` (the server names itself in `KEFU_PARENT_PID`); it ends with
-the server (`kefu.dsl.lifeline`), so a killed server leaves no lint running, even one killed while
-this process was starting.
+holds that text. Run as `python -m kefu.tui.lsp.worker` (the server names itself in
+`KEFU_PARENT_PID`); it ends with the server (`kefu.dsl.lifeline`), so a killed server leaves no
+lint running, even one killed while this process was starting.
 """
 
 from __future__ import annotations
