@@ -33,8 +33,8 @@ def end_with_parent(parent: int, kernel: bool = True) -> None:
 
 def death_signal() -> bool:
     """Ask Linux to SIGKILL this process when its parent dies; False where that is not available.
-    (Linux watches the parent's thread that forked: the main one, as `_parallel_ok` forks only from a
-    process with one thread.)"""
+    (Linux watches the parent's thread that forked: the main one, as `kefu.dsl.chunks` forks only
+    from a process with one thread and the language server starts its worker from its event loop's.)"""
     if not sys.platform.startswith("linux"):
         return False
     import ctypes  # only a worker pays for it
