@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -241,12 +241,30 @@ class HeldOut(BaseModel):
     correct: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class HeldBlock:
+    """A block of held-out asks with each one's raw similarity to every entry: what the leads of
+    `held_out` are computed from, apart so a second scorer's view can be added to it first (a plain
+    dataclass, internal to matching, like `Scores`)."""
+
+    rows: np.ndarray  # the asks held out (index rows)
+    in_scope: bool  # True: each ask alone held out; False: its whole entry held out
+    raw: np.ndarray  # (rows, entries)
+    owners: np.ndarray  # each held-out ask's entry
+    alone: np.ndarray  # in scope: nothing of its entry was left to match it against (it cannot be right)
+
+
 def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
     """Up to `limit` asks (fewer in a huge shop, where each costs more: at least MIN_SAMPLES),
     each matched twice without a Python loop over asks: with itself (and
     every identical text of its entry) removed, an in-scope message; and with its whole entry
     removed, an out-of-scope one. Features that only the removed rows had count as unknown words,
     as they would in a customer's message."""
+    return leads(held_out_blocks(scorer, limit, seed))
+
+
+def held_out_blocks(scorer: LexicalScorer, limit: int, seed: int = 0) -> Iterator[HeldBlock]:
+    """The blocks `held_out` reads, one at a time (a block is at most BLOCK cells)."""
     rows = np.flatnonzero(np.diff(scorer.asks.indptr))  # asks with at least one feature
     rows = np.random.default_rng(seed).permutation(rows)[:limit]
     # a held-out ask costs about the number of (feature, ask) pairs it touches: stay in budget
@@ -258,17 +276,28 @@ def held_out(scorer: LexicalScorer, limit: int, seed: int = 0) -> HeldOut:
     rows = np.sort(rows[within])
     groups = _same_text_groups(scorer)
     entry_frequency = np.diff(scorer.sums.tocsc().indptr)  # entries having each feature
-    leads: list[np.ndarray] = []
-    correct: list[np.ndarray] = []
     size = max(1, BLOCK // max(scorer.entries, 1))
     for begin in range(0, rows.size, size):
         batch = rows[begin : begin + size]
-        lead, right = _held_in(scorer, batch, groups, ask_frequency)
-        leads += [lead, _held_entry_out(scorer, batch, entry_frequency)]
-        correct += [right, np.zeros(batch.size, dtype=bool)]
-    if not leads:
+        yield _held_in(scorer, batch, groups, ask_frequency)
+        yield _held_entry_out(scorer, batch, entry_frequency)
+
+
+def leads(blocks: Iterable[HeldBlock]) -> HeldOut:
+    """Per held-out ask, the best entry's lead over the runner-up and whether that entry is right."""
+    found: list[np.ndarray] = []
+    correct: list[np.ndarray] = []
+    for block in blocks:
+        top, lead = _lead(block.raw)
+        if block.in_scope:
+            found.append(lead)
+            correct.append((top == block.owners) & ~block.alone)
+        else:  # in a one-entry shop nothing is left to answer with: no lead
+            found.append(lead if block.raw.shape[1] >= 2 else np.zeros(block.rows.size))
+            correct.append(np.zeros(block.rows.size, dtype=bool))
+    if not found:
         return HeldOut(lead=np.zeros(0), correct=np.zeros(0, dtype=bool))
-    return HeldOut(lead=np.concatenate(leads), correct=np.concatenate(correct))
+    return HeldOut(lead=np.concatenate(found), correct=np.concatenate(correct))
 
 
 def _same_text_groups(scorer: LexicalScorer) -> np.ndarray:
@@ -316,9 +345,7 @@ def _row_sums(matrix: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(matrix.sum(axis=1)).ravel()
 
 
-def _held_in(
-    scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray, ask_frequency: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _held_in(scorer: LexicalScorer, batch: np.ndarray, groups: np.ndarray, ask_frequency: np.ndarray) -> HeldBlock:
     asks = scorer.asks[batch]
     queries = _without(asks, ask_frequency[asks.indices] <= 1)
     per_ask = (queries @ scorer.asks_t).tocsr()
@@ -344,11 +371,10 @@ def _held_in(
     centroid[line, owners] = np.where(alone, 0.0, left_dot / np.sqrt(np.where(alone, 1.0, left_norm2)))
     raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * centroid
     raw[line, owners] = np.where(alone, 0.0, raw[line, owners])
-    top, lead = _lead(raw)
-    return lead, (top == owners) & ~alone
+    return HeldBlock(rows=batch, in_scope=True, raw=raw, owners=owners, alone=alone)
 
 
-def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: np.ndarray) -> np.ndarray:
+def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: np.ndarray) -> HeldBlock:
     asks = scorer.asks[batch]
     owners = scorer.owners[batch]
     queries = _without(asks, entry_frequency[asks.indices] <= 1)
@@ -357,9 +383,7 @@ def _held_entry_out(scorer: LexicalScorer, batch: np.ndarray, entry_frequency: n
     best = _best_asks(scorer, per_ask, scorer.owners[per_ask.indices] == owners[row])
     raw = ASK_WEIGHT * best + (1 - ASK_WEIGHT) * (queries @ scorer.centroids_t).toarray()
     raw[np.arange(batch.size), owners] = 0.0  # the entry is not there: scored as `match` scores a missing runner-up
-    if raw.shape[1] < 2:
-        return np.zeros(batch.size)
-    return _lead(raw)[1]
+    return HeldBlock(rows=batch, in_scope=False, raw=raw, owners=owners, alone=np.zeros(batch.size, dtype=bool))
 
 
 # The raw similarity a guess needs to be suggested or sent, each chosen leave-one-set-out (bench/evidence.py):
