@@ -34,6 +34,7 @@ class Report(BaseModel):
     auto_coverage: float  # in-scope queries auto-sent correctly / in-scope queries
     auto_precision: float  # correct auto-sends / all auto-sends (out-of-scope ones count as wrong)
     oos_auto_rate: float  # out-of-scope queries auto-sent / out-of-scope queries
+    auto_sends: int  # queries auto-sent, in scope or not: what auto_precision is a share of
     suggest_recall_at_3: float  # in-scope queries whose expected entry is among the top 3
     # of the queries that got suggestions (decision suggest or auto-send), those whose top 3 hold the
     # expected entry; an out-of-scope query that got suggestions counts as wrong
@@ -84,6 +85,7 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
         auto_coverage=_ratio(right, len(in_scope)),
         auto_precision=_ratio(right, len(auto)),
         oos_auto_rate=_ratio(sum(1 for _, m in out if m.decision is Decision.auto_send), len(out)),
+        auto_sends=len(auto),
         suggest_recall_at_3=_ratio(recall3, len(in_scope)),
         suggest_precision_at_3=_ratio(held, len(suggested)),
         levels={"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},

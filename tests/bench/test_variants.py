@@ -41,6 +41,14 @@ def test_bench_variants_measures_unseen_shops_with_held_out_intents_next_to_the_
         assert all(0 <= float(f) <= 100 for f in figures)
     assert re.search(r"^all\s+6\s+\d+\s+\d+\s+\d+\.\d", done.stdout, re.M)
     assert "smallest penalty keeping every shop that sends at 95%" in done.stdout
+    chance = re.search(
+        r"^shops under 95% by sampling alone, .*: (\d+\.\d) expected \(5-95%: (\d+)-(\d+)\); observed: (\d+)$",
+        done.stdout,
+        re.M,
+    )
+    assert chance, done.stdout[-2000:]
+    expected, low, high, observed = float(chance[1]), int(chance[2]), int(chance[3]), int(chance[4])
+    assert 0 <= low <= high <= 6 and 0 <= expected <= 6 and 0 <= observed <= 6
 
 
 def test_bench_variants_refuses_a_missing_raw_folder() -> None:

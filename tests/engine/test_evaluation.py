@@ -33,3 +33,16 @@ def test_IR3_suggestion_precision_at_3_is_the_share_of_suggested_queries_whose_t
     assert figures.suggest_precision_at_3 == 0.5  # 2 of 4
     assert figures.suggest_recall_at_3 == 0.75  # unchanged: 3 of 4 in scope hold it in the top 3
     assert report([], Matching()).suggest_precision_at_3 == 0.0
+
+
+def test_IR3_the_report_counts_the_auto_sends_its_precision_is_a_share_of() -> None:
+    """`auto_sends`: every query auto-sent, in scope or not; auto_precision is right / auto_sends."""
+    results = [
+        (Query(text="1", expect="a"), match(Decision.auto_send, "a")),  # right
+        (Query(text="2", expect="a"), match(Decision.auto_send, "b")),  # wrong entry
+        (Query(text="3", expect=None), match(Decision.auto_send, "a")),  # out of scope: wrong
+        (Query(text="4", expect="a"), match(Decision.suggest, "a")),  # suggested: not counted
+    ]
+    figures = report(results, Matching())
+    assert figures.auto_sends == 3 and figures.auto_precision == round(1 / 3, 4)
+    assert report([], Matching()).auto_sends == 0

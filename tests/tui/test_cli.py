@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -290,11 +291,27 @@ def test_eval_json_has_the_contract_keys(tmp_path: Path, capsys: pytest.CaptureF
         "oos_auto_rate",
         "suggest_recall_at_3",
         "suggest_precision_at_3",
+        "auto_sends",
     ):
         assert key in report
     assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
+    assert 0 <= report["auto_sends"] <= 3
     assert report["top1"] == 1.0 and report["suggest_recall_at_3"] == 1.0
     assert 0 <= report["auto_precision"] <= 1 and 0 <= report["oos_auto_rate"] <= 1
+
+
+def test_eval_text_says_how_many_were_auto_sent_beside_the_precision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"text": "i want a refund", "expect": "refund.request"}\n'  # an exact ask: auto-sent
+        '{"text": "what is the weather", "expect": null}\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "eval", str(_eval_shop(tmp_path)), str(queries))
+    assert code == 0, err
+    assert re.search(r"^  auto-send precision\s+100\.0% of 1 auto-sent$", out, re.M), out
 
 
 def test_eval_sweep_recommends_a_level(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -122,7 +122,9 @@ def _text(shop: Shop, report: Report, rows: list[SweepRow] | None, best: SweepRo
         f"shop {shop.id}: {report.queries} queries ({report.in_scope} in scope, {report.out_of_scope} out of scope)",
         f"  levels: auto-send at {levels.confidence} with margin {levels.margin}, suggest at {levels.suggest}",
     ]
-    lines.extend(f"  {label:<26} {getattr(report, key) * 100:6.1f}%" for key, label in FIGURES)
+    for key, label in FIGURES:
+        of = f" of {report.auto_sends} auto-sent" if key == "auto_precision" else ""
+        lines.append(f"  {label:<26} {getattr(report, key) * 100:6.1f}%{of}")
     if rows is None:
         return lines
     lines.append("  confidence  precision  coverage  auto-sends")
