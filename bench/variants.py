@@ -21,8 +21,8 @@ best baseline's coverage at 95% precision with its cut-off chosen on the queries
 per kind of shop: how many fall under 95% (shops that send nothing are counted apart), the lowest,
 the kind's precision with its shops' auto-sends pooled, coverage, top-1; the smallest penalty that
 keeps every shop that sends at 95%; and how many shops sampling alone would put under 95% if each
-sent as precisely as its kind does pooled (a dozen-entry shop auto-sends a few dozen answers: at a
-true 97%, two wrong in thirty is 93.3%), next to how many are.
+sent as precisely as its kind does pooled (a dozen-entry shop auto-sends about 90 answers: at a
+true 97%, one such shop in seven shows under 95%), next to how many are.
 No data is written anywhere but a temporary folder; nothing of it is shipped.
 
 Usage::
