@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kefu.engine.evaluation import Query, report
+from kefu.engine.evaluation import Query, needed_for, precision_low, report
 from kefu.engine.match import Candidate, Decision, Match
 from kefu.engine.normalize import Normalized
 from kefu.engine.rules import Matching
@@ -46,3 +46,21 @@ def test_IR3_the_report_counts_the_auto_sends_its_precision_is_a_share_of() -> N
     figures = report(results, Matching())
     assert figures.auto_sends == 3 and figures.auto_precision == round(1 / 3, 4)
     assert report([], Matching()).auto_sends == 0
+
+
+def test_a_precision_on_few_auto_sends_shows_its_lower_bound() -> None:
+    """The 95% Wilson interval's lower end: 25 of 25 right is at least 86.7%, 95 of 100 at least 88.8%,
+    2,000 of 2,000 at least 99.8%; with nothing sent nothing is shown."""
+    assert precision_low(25, 25) == 0.8668
+    assert precision_low(95, 100) == 0.8882
+    assert precision_low(2000, 2000) == 0.9981
+    assert precision_low(0, 0) == 0.0 and precision_low(0, 10) == 0.0
+
+
+def test_how_many_auto_sends_would_show_a_target() -> None:
+    """At 100% right, 73 auto-sends show 95% (72 do not); at or under the target, no number does."""
+    assert needed_for(1.0, 0.95) == 73
+    assert precision_low(73, 73) >= 0.95 > precision_low(72, 72)
+    needed = needed_for(0.98, 0.95)
+    assert needed is not None and precision_low(round(0.98 * needed), needed) >= 0.95
+    assert needed_for(0.95, 0.95) is None and needed_for(0.9, 0.95) is None

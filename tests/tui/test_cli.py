@@ -324,6 +324,27 @@ def test_eval_sweep_recommends_a_level(tmp_path: Path, capsys: pytest.CaptureFix
     assert "recommended_confidence" in report
 
 
+def test_eval_sweep_says_when_too_few_auto_sends_show_the_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two exact asks, both right: 100% at every level, but two messages show at least 34.2%."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"text": "i want a refund", "expect": "refund.request"}\n'
+        '{"text": "where is my order", "expect": "order.status"}\n',
+        encoding="utf-8",
+    )
+    shop = _eval_shop(tmp_path)
+    code, out, err = run(capsys, "eval", str(shop), str(queries), "--sweep")
+    assert code == 0, err
+    assert "  confidence  precision  at least  coverage  auto-sends" in out
+    assert re.search(r"^\s+100\s+100\.0%\s+34\.2%\s+100\.0%\s+2$", out, re.M), out
+    assert "precision 100.0% of 2 auto-sends, at least 34.2%" in out
+    assert "too few to show 95%: at this precision about 73 labelled auto-sends would" in out
+    code, out, _ = run(capsys, "eval", str(shop), str(queries), "--sweep", "--json")
+    assert [row["precision_low"] for row in json.loads(out)["sweep"]][-1] == 0.3424
+
+
 def test_eval_reports_bad_lines_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text(

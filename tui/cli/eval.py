@@ -127,15 +127,27 @@ def _text(shop: Shop, report: Report, rows: list[SweepRow] | None, best: SweepRo
         lines.append(f"  {label:<26} {getattr(report, key) * 100:6.1f}%{of}")
     if rows is None:
         return lines
-    lines.append("  confidence  precision  coverage  auto-sends")
+    lines.append("  confidence  precision  at least  coverage  auto-sends")
     lines.extend(
-        f"  {row.confidence:>10}  {row.precision * 100:8.1f}%  {row.coverage * 100:7.1f}%  {row.auto_sends:>10}"
+        f"  {row.confidence:>10}  {row.precision * 100:8.1f}%  {row.precision_low * 100:7.1f}%  "
+        f"{row.coverage * 100:7.1f}%  {row.auto_sends:>10}"
         for row in rows
     )
+    lines.append("  (at least: the lowest precision the auto-sends are consistent with, 95% confidence)")
+    if best is None:
+        lines.append(f"  no level reaches precision {target:.0%}")
+        return lines
     lines.append(
-        f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}%, coverage "
-        f"{best.coverage * 100:.1f}%)"
-        if best
-        else f"  no level reaches precision {target:.0%}"
+        f"  recommended: confidence {best.confidence} (precision {best.precision * 100:.1f}% of "
+        f"{best.auto_sends} auto-sends, at least {best.precision_low * 100:.1f}%; coverage {best.coverage * 100:.1f}%)"
     )
+    if best.precision_low < target:
+        from kefu.engine.evaluation import needed_for
+
+        needed = needed_for(best.precision, target)
+        lines.append(
+            f"  too few to show {target:.0%}: at this precision about {needed} labelled auto-sends would"
+            if needed is not None
+            else f"  too few to show {target:.0%}: label more messages before trusting this level"
+        )
     return lines
