@@ -340,7 +340,7 @@ def test_eval_sweep_says_when_too_few_auto_sends_show_the_target(
     assert "  confidence  precision  at least  coverage  auto-sends" in out
     assert re.search(r"^\s+100\s+100\.0%\s+34\.2%\s+100\.0%\s+2$", out, re.M), out
     assert "precision 100.0% of 2 auto-sends, at least 34.2%" in out
-    assert "too few to show 95%: at this precision about 73 labelled auto-sends would" in out
+    assert "too few to show 95%: at this precision, about 73 labelled auto-sends would show it" in out
     code, out, _ = run(capsys, "eval", str(shop), str(queries), "--sweep", "--json")
     assert [row["precision_low"] for row in json.loads(out)["sweep"]][-1] == 0.3424
 

@@ -146,7 +146,7 @@ def _text(shop: Shop, report: Report, rows: list[SweepRow] | None, best: SweepRo
 
         needed = needed_for(best.precision, target)
         lines.append(
-            f"  too few to show {target:.0%}: at this precision about {needed} labelled auto-sends would"
+            f"  too few to show {target:.0%}: at this precision, about {needed} labelled auto-sends would show it"
             if needed is not None
             else f"  too few to show {target:.0%}: label more messages before trusting this level"
         )
