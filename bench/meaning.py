@@ -54,13 +54,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from evidence import lines
 from quality import DEFAULT_SETS, EVAL_REPLY, PENALTY_GRID, TARGET, source
 from variants import DEFAULT_RAW, SOURCES, family
 
 from kefu.dsl.importer import read_rows, render
 from kefu.dsl.load import load
 from kefu.engine.calibration import LEAD_PENALTY, MAX_SAMPLES, fit
-from kefu.engine.matcher import ASK_WEIGHT, EVIDENCE_FLOOR, HeldBlock, LexicalScorer, Matcher, held_out_blocks, leads
+from kefu.engine.matcher import (
+    ASK_WEIGHT,
+    EVIDENCE_FLOOR,
+    HeldBlock,
+    LexicalScorer,
+    Matcher,
+    _same_text_groups,
+    held_out_blocks,
+    leads,
+)
 
 SMOKE_SETS, SMOKE_STRIDE = ("xsid-en-k5", "xsid-zh-k5"), 4
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (texts, dims), rows of unit length
@@ -87,10 +97,7 @@ class Meaning:
         self.sums = np.zeros((scorer.entries, self.texts.shape[1]), dtype=np.float32)
         np.add.at(self.sums, self.owners, self.texts)
         self.centroids = self.sums / np.maximum(np.linalg.norm(self.sums, axis=1, keepdims=True), 1e-9)
-        seen: dict[tuple[int, str], int] = {}
-        self.groups = np.asarray(
-            [seen.setdefault((o, t), len(seen)) for o, t in zip(self.owners.tolist(), scorer.texts)]
-        )
+        self.groups = _same_text_groups(scorer)  # the hold-out's twins: the same text in the same entry
 
     def _best(self, cos: np.ndarray) -> np.ndarray:
         """(messages, texts) cosines -> (messages, entries): each entry's best text."""
@@ -292,12 +299,11 @@ def main() -> None:
         names, stride, args.no_unseen = [n for n in names if n in SMOKE_SETS], SMOKE_STRIDE, True
     unseen_too = not args.no_unseen and args.raw.is_dir()
 
-    def rows(path: Path) -> list[dict]:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
     with tempfile.TemporaryDirectory() as tmp:
         visible = {
-            n: shop_of(n, rows(args.sets / n / "kb.jsonl"), rows(args.sets / n / "queries.jsonl")[::stride], Path(tmp))
+            n: shop_of(
+                n, lines(args.sets / n / "kb.jsonl"), lines(args.sets / n / "queries.jsonl")[::stride], Path(tmp)
+            )
             for n in names
         }
         unseen: dict[str, Shop] = {}
