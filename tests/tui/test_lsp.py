@@ -20,6 +20,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from kefu.dsl.fmt import format_bytes
+from kefu.tui.lsp.server import _version_for
 from tests.conftest import copy_rules
 from tests.tui.lsp_client import KEFU, Client, apply
 
@@ -127,6 +128,15 @@ def test_diagnostics_of_unsaved_text_are_kefu_checks_own(rules: Path, tmp_path: 
         assert shop.read_text(encoding="utf-8") == text  # nothing written
 
     session(rules, scenario)
+
+
+def test_findings_carry_the_version_of_the_text_they_were_found_in() -> None:
+    """A check reads the open documents at one moment; edits typed while it runs must not make its
+    findings look current: they are for the version read, unless the text is the same again."""
+    assert _version_for(now=("timezonX", 7), read=("timezone", 5)) == 5  # edited meanwhile: the version read
+    assert _version_for(now=("timezone", 7), read=("timezone", 5)) == 7  # edited back: current again
+    assert _version_for(now=None, read=("timezone", 5)) is None  # closed since
+    assert _version_for(now=("timezone", 7), read=None) is None  # opened after: the check read the disk
 
 
 def test_changes_typed_fast_end_on_the_diagnostics_of_the_last_text(rules: Path) -> None:

@@ -40,6 +40,7 @@ log = logging.getLogger("kefu.lsp")
 
 LANGUAGE_ID = "kefu"
 SETTLE_S = 0.01  # after a change, how long to wait for the next keystroke before checking
+Read = dict[Path, tuple[str, int | None]]  # the open documents a check reads: path -> (text, version)
 _COMPLETION_KINDS = {
     "keyword": types.CompletionItemKind.Keyword,
     "value": types.CompletionItemKind.EnumMember,
@@ -70,7 +71,8 @@ class KefuServer(LanguageServer):
         self.dirty: dict[Path, None] = {}
         self.wake: asyncio.Event | None = None
         self.loop_task: asyncio.Task[None] | None = None
-        self.latest: dict[Path, LoadResult] = {}  # each checked document's last result
+        # each checked document's last result, with the open documents it read (text, version)
+        self.latest: dict[Path, tuple[LoadResult, Read]] = {}
         self.published: dict[str, list[types.Diagnostic]] = {}
         self.slow: dict[Path, tuple[dict[str, list[Diagnostic]], dict[str, str]]] = {}  # lint: extras, digests
         self.linting: dict[Path, asyncio.subprocess.Process] = {}  # by shop file (see `unit`)
@@ -81,11 +83,15 @@ class KefuServer(LanguageServer):
     # -- documents ---------------------------------------------------------------------------------
     def texts(self) -> dict[Path, str]:
         """The open documents' texts, by path."""
-        found: dict[Path, str] = {}
+        return {path: text for path, (text, _) in self.read().items()}
+
+    def read(self) -> Read:
+        """The open documents' texts and versions, by path: what a check reads, taken at one moment."""
+        found: Read = {}
         for uri, document in list(self.workspace.text_documents.items()):
             path = to_fs_path(uri)
             if path is not None and uri.startswith("file:"):
-                found[Path(path).resolve()] = document.source
+                found[Path(path).resolve()] = (document.source, document.version)
         return found
 
     def lines(self, document: TextDocument) -> Lines:
@@ -144,37 +150,40 @@ class KefuServer(LanguageServer):
             while self.dirty:
                 path = next(iter(self.dirty))
                 del self.dirty[path]
-                texts = self.texts()
+                read = self.read()
+                texts = {p: text for p, (text, _) in read.items()}
                 if path not in texts and not path.exists():  # an unsaved new file, closed: nothing to check
-                    self._send(path, [])
+                    self._send(path, [], None)
                     continue
                 try:
                     result = await loop.run_in_executor(self.pool, self.checker.check, path, texts)
-                    self.latest[path] = result
+                    self.latest[path] = (result, read)
                     covered = {self.checker.path_of(f) for f in result.files}
                     done = {path}
                     for other in [p for p in self.dirty if p in covered and self.texts().get(p) == texts.get(p)]:
                         del self.dirty[other]  # checked with this very text as part of the same shop
-                        self.latest[other] = result
+                        self.latest[other] = (result, read)
                         done.add(other)
-                    self.publish(result, done)
+                    self.publish(result, read, done)
                 except Exception:  # a bug in kefu must not end the server: say so, keep serving
                     log.error("checking %s failed:\n%s", path, traceback.format_exc())
                     self.window_log_message(
                         types.LogMessageParams(types.MessageType.Error, f"kefu: checking {path} failed")
                     )
 
-    def publish(self, result: LoadResult, checked: Collection[Path] = ()) -> None:
+    def publish(self, result: LoadResult, read: Read | None = None, checked: Collection[Path] = ()) -> None:
         """Send the findings of each file the check read (an empty list clears a file): always for
-        the documents `checked` (with their version, so the editor knows they are current), for the
-        other files only when their findings changed."""
+        the documents `checked`, for the other files only when their findings changed. An open
+        document's findings carry the version they are for: its version now if it still holds the
+        text the check `read`, else the version read (edits typed meanwhile are checked next)."""
+        now = self.read()
         grouped = for_file(result.diagnostics)
         digests = {str(path.resolve()): digest for path, digest in result.digests.items()}
         for display in result.files:
             path = self.checker.path_of(display)
             found = list(grouped.get(display, []))
             found += self._slow_for(path, digests.get(str(path)))
-            self._send(path, found, path in checked)
+            self._send(path, found, _version_for(now.get(path), (read or {}).get(path)), path in checked)
 
     def _slow_for(self, path: Path, digest: str | None) -> list[Diagnostic]:
         extra: list[Diagnostic] = []
@@ -183,7 +192,7 @@ class KefuServer(LanguageServer):
                 extra += grouped.get(str(path), [])
         return list(dict.fromkeys(extra))
 
-    def _send(self, path: Path, diagnostics: list[Diagnostic], always: bool = False) -> None:
+    def _send(self, path: Path, diagnostics: list[Diagnostic], version: int | None, always: bool = False) -> None:
         uri = from_fs_path(str(path))
         if uri is None:
             return
@@ -192,11 +201,8 @@ class KefuServer(LanguageServer):
         if self.published.get(uri) == converted and not always:
             return
         self.published[uri] = converted
-        document = self.workspace.text_documents.get(uri)
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=converted, version=document.version if document else None
-            )
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=converted, version=version)
         )
 
     def to_lsp(self, diagnostic: Diagnostic, lines: Lines | None) -> types.Diagnostic:
@@ -313,9 +319,9 @@ class KefuServer(LanguageServer):
         for other in [k for k, (_, read) in self.slow.items() if k != key and read.keys() & digests.keys()]:
             del self.slow[other]  # an older lint of these files (keyed by a file before its shop was known)
         self.slow[key] = (grouped, digests)
-        result = self.latest.get(path)
-        if result is not None:
-            self.publish(result)
+        latest = self.latest.get(path)
+        if latest is not None:
+            self.publish(*latest)
 
     def _on_disk(self, key: Path) -> bytes:
         """The size and change time of each file of the shop of `key` as it is on disk: a lint asked
@@ -414,6 +420,14 @@ class KefuServer(LanguageServer):
             detail=symbol.detail or None,
             children=[self.symbol_of(child) for child in symbol.children] or None,
         )
+
+
+def _version_for(now: tuple[str, int | None] | None, read: tuple[str, int | None] | None) -> int | None:
+    """The version of an open document (`now`: its text and version) that findings of the text a
+    check `read` are for; None for a document not open, or one the check read from disk."""
+    if now is None or read is None:
+        return None
+    return now[1] if now[0] == read[0] else read[1]
 
 
 def completion_item(completion: Completion) -> types.CompletionItem:
