@@ -31,3 +31,45 @@ def test_bench_quality_smoke_scores_one_set_next_to_the_baselines() -> None:
     assert len(figures) == 10 and all(0 <= f <= 100 for f in figures) and float(top1) > 0
     assert re.search(r"^average top-1: kefu \d+\.\d, best baseline \d+\.\d", done.stdout, re.M)
     assert re.search(r"^average coverage: kefu \d+\.\d", done.stdout, re.M)
+
+
+def _quality() -> object:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import quality
+
+    return quality
+
+
+def test_a_cut_shop_keeps_five_sixths_of_the_intents_and_the_sets_share_of_out_of_scope_queries() -> None:
+    quality = _quality()
+    kb = [{"id": f"i{n}", "asks": [f"ask {n}"]} for n in range(12)]
+    queries = [{"text": f"q {n} {r}", "expect": f"i{n}"} for n in range(12) for r in range(3)]
+    queries += [{"text": f"away {r}", "expect": None} for r in range(12)]  # a quarter out of scope
+    rows, asked = quality.cut(kb, queries, seed=1)  # type: ignore[attr-defined]
+    kept = {row["id"] for row in rows}
+    assert len(kept) == 10 and rows == [e for e in kb if e["id"] in kept]
+    inside = [q for q in asked if q["expect"] is not None]
+    assert {q["expect"] for q in inside} == kept and len(inside) == 30  # every query about a kept intent
+    outside = [q for q in asked if q["expect"] is None]
+    assert len(outside) == 10  # 30 in scope at the set's 25%: 10 drawn from the cut intents' 6 and its own 12
+    assert quality.cut(kb, queries, seed=1) == (rows, asked)  # type: ignore[attr-defined]
+    assert quality.cut(kb, queries, seed=2)[0] != rows  # type: ignore[attr-defined]
+    no_oos = [q for q in queries if q["expect"] is not None]
+    assert all(q["expect"] is not None for q in quality.cut(kb, no_oos, seed=1)[1])  # type: ignore[attr-defined]
+
+
+def test_cut_shops_pool_their_auto_sends_and_count_the_shops_under_95_percent() -> None:
+    quality = _quality()
+    grid = quality.PENALTY_GRID  # type: ignore[attr-defined]
+
+    def report(sent: int, right: int, in_scope: int) -> dict:
+        return {"auto_sends": sent, "auto_precision": round(right / sent, 4) if sent else 0.0, "in_scope": in_scope}
+
+    shops = [
+        {p: report(20, 18, 100) for p in grid},
+        {p: report(80, 80, 100) for p in grid},
+        {p: report(0, 0, 50) for p in grid},
+    ]
+    together = quality.pooled(shops)[grid[0]]  # type: ignore[attr-defined]
+    assert together["auto_precision"] == 98 / 100 and together["auto_coverage"] == 98 / 250
+    assert together["under"] == 1 and together["shops"] == 3 and together["auto_sends"] == 100
