@@ -303,7 +303,7 @@ def summary(shops: dict[str, dict]) -> None:
         ),
         None,
     )
-    smallest = f"{needed:.3f}" if needed is not None else "none up to 0.150"
+    smallest = f"{needed:.3f}" if needed is not None else f"none up to {max(PENALTY_GRID):.3f}"
     print(
         f"(shops sending nothing are not counted under 95%; pooled: the kind's auto-sends together; the smallest "
         f"penalty keeping every shop that sends at 95%: {smallest})"
