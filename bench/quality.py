@@ -30,7 +30,7 @@ the three xsid languages another); and, when `kefu eval` reports it, suggestion 
 
 Usage::
 
-    .venv/bin/python bench/quality.py                        # every set and 8 cuts of each (about 25 minutes)
+    .venv/bin/python bench/quality.py                        # every set and 8 cuts of each (about 15 minutes)
     .venv/bin/python bench/quality.py --cuts 0               # every set, no cut shops (a few minutes)
     .venv/bin/python bench/quality.py --only xsid-zh-k5      # chosen sets
     .venv/bin/python bench/quality.py --smoke                # one small set, every 4th query: seconds (the tests')
