@@ -73,3 +73,10 @@ def test_cut_shops_pool_their_auto_sends_and_count_the_shops_under_95_percent() 
     together = quality.pooled(shops)[grid[0]]  # type: ignore[attr-defined]
     assert together["auto_precision"] == 98 / 100 and together["auto_coverage"] == 98 / 250
     assert together["under"] == 1 and together["shops"] == 3 and together["auto_sends"] == 100
+
+
+def test_bench_quality_refuses_a_negative_number_of_cuts() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/quality.py", "--cuts", "-1"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and done.stderr.strip() == "bench/quality.py: --cuts must be 0 or more, not -1"
