@@ -206,14 +206,29 @@ def top_entries(raw: np.ndarray, count: int) -> list[int]:
     return pool[np.argsort(-raw[pool], kind="stable")][:count].tolist()
 
 
+SLICED_FROM = 20_000  # stored values picked from which `_sum_rows` copies row slices instead of gathering
+
+
 def _sum_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weight: np.ndarray, width: int) -> np.ndarray:
     """`matrix[rows].T @ weight` as a dense vector of `width`: the picked rows' stored values,
-    gathered in row order and summed per column (the same additions, in the same order)."""
+    taken in row order and summed per column (the same additions, in the same order)."""
     starts = matrix.indptr[rows]
     lengths = matrix.indptr[rows + 1] - starts
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(width)
+    if total >= SLICED_FROM:
+        # long rows (a word many asks share, in a big shop): one sequential copy per row beats a
+        # gather by position (at 100k asks 3.5 -> 2.3 ms a message); for a few short rows the loop
+        # costs more than it saves
+        picked = [
+            (start, start + length, w)
+            for start, length, w in zip(starts.tolist(), lengths.tolist(), weight.tolist())
+            if length
+        ]
+        columns = np.concatenate([matrix.indices[start:end] for start, end, _ in picked])
+        values = np.concatenate([matrix.data[start:end] * w for start, end, w in picked])
+        return np.bincount(columns, weights=values, minlength=width)
     # positions of every stored value of the picked rows, without a Python loop over rows
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
     values = matrix.data[offsets] * np.repeat(weight, lengths)

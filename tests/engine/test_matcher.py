@@ -148,3 +148,28 @@ def test_scoring_adds_the_picked_rows_as_the_sparse_product_does(tw: tuple[Match
         for matrix, width in ((scorer.asks_t, len(scorer.texts)), (scorer.centroids_t, scorer.entries)):
             expected = np.asarray(matrix[rows].T @ weight).ravel()
             assert _sum_rows(matrix, rows, weight, width).tobytes() == expected.tobytes()
+
+
+def test_scoring_long_rows_adds_them_as_the_sparse_product_does_too() -> None:
+    """Rows picking many stored values (a word thousands of asks share) are copied slice by slice
+    instead of gathered by position: still the very same bits as the sparse product, empty rows
+    among them or not."""
+    import numpy as np
+    from scipy import sparse
+
+    from kefu.engine.matcher import SLICED_FROM, _sum_rows
+
+    rng = np.random.default_rng(11)
+    matrix = sparse.random(300, 5000, density=0.05, format="lil", random_state=3)
+    matrix[::7] = 0  # some rows store nothing
+    matrix = matrix.tocsr()
+    totals = []
+    for size in (20, 60, 150, 300):
+        rows = rng.choice(300, size=size, replace=False)
+        weight = rng.random(size)
+        totals.append(int(np.diff(matrix.indptr)[rows].sum()))
+        expected = np.asarray(matrix[rows].T @ weight).ravel()
+        assert _sum_rows(matrix, rows, weight, 5000).tobytes() == expected.tobytes()
+    assert min(totals) < SLICED_FROM <= max(totals)  # both ways of taking the rows were checked
+    empty = sparse.csr_matrix((300, 5000))
+    assert not _sum_rows(empty, np.arange(300), np.ones(300), 5000).any()
