@@ -20,7 +20,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from kefu.dsl.fmt import format_bytes
-from kefu.tui.lsp.server import _version_for
+from kefu.tui.lsp.server import KefuServer, _older, _version_for
 from tests.conftest import copy_rules
 from tests.tui.lsp_client import KEFU, Client, apply
 
@@ -137,6 +137,45 @@ def test_findings_carry_the_version_of_the_text_they_were_found_in() -> None:
     assert _version_for(now=("timezone", 7), read=("timezone", 5)) == 7  # edited back: current again
     assert _version_for(now=None, read=("timezone", 5)) is None  # closed since
     assert _version_for(now=("timezone", 7), read=None) is None  # opened after: the check read the disk
+
+
+def test_findings_are_placed_on_the_text_they_were_found_in() -> None:
+    """Columns become the client's UTF-16 units on the text the check read, not on the text the
+    document holds when the findings are sent: an emoji deleted meanwhile must not move them."""
+    from types import SimpleNamespace
+
+    from pygls.workspace import PositionCodec
+
+    from kefu.engine.diagnostics import Diagnostic, Severity, Span
+    from kefu.tui.lsp.text import Lines
+
+    shop, other = Path("/shop/shop.kefu").resolve(), Path("/shop/faq.kefu").resolve()
+    read = {shop: ("😀 timezonX\n", 5), other: ("faq\n", 2)}
+    now = {shop: ("timezonX\n", 6), other: ("faq\n", 3)}
+    older = _older(now, read)
+    assert list(older) == [shop] and older[shop].line(1) == "😀 timezonX"  # the unchanged one is not kept
+    assert list(_older({}, read)) == [shop, other]  # closed since: both kept as read
+
+    class Probe(KefuServer):
+        workspace = SimpleNamespace(position_codec=PositionCodec(types.PositionEncodingKind.Utf16))  # type: ignore[assignment]
+
+    probe = Probe(lint=False)
+    finding = Diagnostic(
+        code="K002",
+        severity=Severity.error,
+        message="unknown setting",
+        span=Span(file=str(shop), line=1, column=3, end_line=1, end_column=10),
+    )
+    placed = probe.to_lsp(finding, older[shop], older).range
+    assert (placed.start.character, placed.end.character) == (3, 11)  # the emoji is two units
+    on_now = probe.to_lsp(finding, Lines("timezonX\n"), {}).range
+    assert (on_now.start.character, on_now.end.character) == (2, 8)  # placed on the text now: elsewhere
+    sent: list[types.PublishDiagnosticsParams] = []
+    probe.file_lines = lambda path: Lines(now[path][0])  # type: ignore[method-assign]
+    probe.text_document_publish_diagnostics = sent.append  # type: ignore[method-assign]
+    probe._send(shop, [finding], 5, True, older)
+    assert [(d.range.start.character, d.range.end.character) for d in sent[0].diagnostics] == [(3, 11)]
+    assert sent[0].version == 5
 
 
 def test_changes_typed_fast_end_on_the_diagnostics_of_the_last_text(rules: Path) -> None:

@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,8 @@ class KefuServer(LanguageServer):
             path = self.checker.path_of(display)
             found = list(grouped.get(display, []))
             found += self._slow_for(path, digests.get(str(path)))
-            self._send(path, found, _version_for(now.get(path), (read or {}).get(path)), path in checked)
+            version = _version_for(now.get(path), (read or {}).get(path))
+            self._send(path, found, version, path in checked, _older(now, read or {}))
 
     def _slow_for(self, path: Path, digest: str | None) -> list[Diagnostic]:
         extra: list[Diagnostic] = []
@@ -192,12 +193,22 @@ class KefuServer(LanguageServer):
                 extra += grouped.get(str(path), [])
         return list(dict.fromkeys(extra))
 
-    def _send(self, path: Path, diagnostics: list[Diagnostic], version: int | None, always: bool = False) -> None:
+    def _send(
+        self,
+        path: Path,
+        diagnostics: list[Diagnostic],
+        version: int | None,
+        always: bool = False,
+        older: Mapping[Path, Lines] | None = None,
+    ) -> None:
+        """Publish a file's findings. `older`: the lines of open documents the check read in a text
+        they no longer hold: positions are converted (columns to UTF-16) on the text they were found in."""
         uri = from_fs_path(str(path))
         if uri is None:
             return
-        lines = self.file_lines(path) if diagnostics else None
-        converted = [self.to_lsp(d, lines) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+        older = older or {}
+        lines = _pick(older.get(path), path, self.file_lines) if diagnostics else None
+        converted = [self.to_lsp(d, lines, older) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
         if self.published.get(uri) == converted and not always:
             return
         self.published[uri] = converted
@@ -205,14 +216,16 @@ class KefuServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=converted, version=version)
         )
 
-    def to_lsp(self, diagnostic: Diagnostic, lines: Lines | None) -> types.Diagnostic:
+    def to_lsp(
+        self, diagnostic: Diagnostic, lines: Lines | None, older: Mapping[Path, Lines] | None = None
+    ) -> types.Diagnostic:
         span = diagnostic.span
         related = []
         for other in diagnostic.related:
             other_path = self.checker.path_of(other.file)
             uri = from_fs_path(str(other_path))
             if uri is not None:
-                other_lines = self.file_lines(other_path)
+                other_lines = _pick((older or {}).get(other_path), other_path, self.file_lines)
                 related.append(
                     types.DiagnosticRelatedInformation(
                         types.Location(
@@ -420,6 +433,17 @@ class KefuServer(LanguageServer):
             detail=symbol.detail or None,
             children=[self.symbol_of(child) for child in symbol.children] or None,
         )
+
+
+def _older(now: Read, read: Read) -> dict[Path, Lines]:
+    """The lines of the open documents a check read in a text they no longer hold (edited since, or
+    closed): findings of that text are placed on it, not on what the document holds now."""
+    return {path: Lines(text) for path, (text, _) in read.items() if path not in now or now[path][0] != text}
+
+
+def _pick(kept: Lines | None, path: Path, current: Callable[[Path], Lines | None]) -> Lines | None:
+    """The lines `kept` for a file, else its `current` ones."""
+    return kept if kept is not None else current(path)
 
 
 def _version_for(now: tuple[str, int | None] | None, read: tuple[str, int | None] | None) -> int | None:
