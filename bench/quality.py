@@ -30,8 +30,8 @@ the three xsid languages another); and, when `kefu eval` reports it, suggestion 
 
 Usage::
 
-    .venv/bin/python bench/quality.py                        # every set and 8 cuts of each (about 15 minutes)
-    .venv/bin/python bench/quality.py --cuts 0               # every set, no cut shops (a few minutes)
+    .venv/bin/python bench/quality.py                        # every set and 8 cuts of each (about 5 minutes)
+    .venv/bin/python bench/quality.py --cuts 0               # every set, no cut shops (2 minutes)
     .venv/bin/python bench/quality.py --only xsid-zh-k5      # chosen sets
     .venv/bin/python bench/quality.py --smoke                # one small set, every 4th query: seconds (the tests')
 """
@@ -52,8 +52,9 @@ from kefu.dsl.importer import read_rows, render
 from kefu.dsl.load import load
 from kefu.engine.calibration import LEAD_PENALTY, fit
 from kefu.engine.evaluation import Query, run
-from kefu.engine.matcher import Matcher, Scores
-from kefu.engine.normalize import Normalized
+from kefu.engine.match import Decision
+from kefu.engine.matcher import Matcher
+from kefu.engine.rules import Matching
 
 ROOT = Path(__file__).resolve().parent.parent
 # beside the checkout (../shared/eval), or beside a folder holding it (a git worktree's)
@@ -106,34 +107,48 @@ def baselines(kb: list[dict], queries: list[dict]) -> dict[str, list[tuple[str |
 EVAL_REPLY = "eval"  # the eval sets give no replies; matching never reads them (kefu import --reply)
 
 
-class KeptScores:
-    """A scorer that scores each message once: the penalty grid redoes decisions, never the scoring."""
-
-    def __init__(self, scorer: object) -> None:
-        self.scorer = scorer
-        self.kept: dict[str, Scores] = {}
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.scorer, name)
-
-    def score(self, message: Normalized) -> Scores:
-        if message.text not in self.kept:
-            self.kept[message.text] = self.scorer.score(message)  # type: ignore[attr-defined]
-        return self.kept[message.text]
-
-
-def by_penalty(matcher: Matcher, queries: list[Query], levels: object) -> dict[float, dict]:
-    """The report of every penalty of the grid: the same matcher, its calibration refitted."""
-    shipped, scorer = matcher.calibration, matcher.scorer
-    matcher.scorer = KeptScores(scorer)  # type: ignore[assignment]
-    reports: dict[float, dict] = {}
+def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid:
+    """The auto-send figures of every penalty of the grid: each message scored and ranked once, then
+    only the decision redone under each refitted calibration (`Matcher.decision`, the same rules
+    as `match`). Each report holds `kefu eval --json`'s auto-send keys: queries, in_scope,
+    out_of_scope, auto_sends, auto_precision, auto_coverage, oos_auto_rate."""
+    ranked: list[tuple[str | None, int, float, float, bool]] = []  # expect, best entry, first, second, exact
+    for query in queries:
+        message = matcher.normalize(query.text)
+        scores = matcher.scorer.score(message)
+        order, raw, exact = matcher.ranked(message, scores, 2) if matcher.entries else ([0], [0.0], -1)
+        ranked.append((query.expect, order[0], raw[0], raw[1] if len(raw) > 1 else 0.0, exact >= 0))
+    in_scope = sum(1 for expect, *_ in ranked if expect is not None)
+    out = len(ranked) - in_scope
+    ids = [entry.id for entry in matcher.entries]
+    shipped = matcher.calibration
+    reports: Grid = {}
     try:
         for penalty in PENALTY_GRID:
             matcher.calibration = fit(matcher.held_out.lead, matcher.held_out.correct, penalty=penalty)
-            reports[penalty] = run(matcher, queries, levels)[0].model_dump()  # type: ignore[arg-type]
+            sent = right = wrong_out = 0
+            for expect, entry, first, second, exact in ranked:
+                if matcher.entries and matcher.decision(entry, first, second, exact, levels) is Decision.auto_send:
+                    sent += 1
+                    right += expect is not None and ids[entry] == expect
+                    wrong_out += expect is None
+            reports[penalty] = {
+                "queries": len(ranked),
+                "in_scope": in_scope,
+                "out_of_scope": out,
+                "auto_sends": sent,
+                "auto_precision": _share(right, sent),
+                "auto_coverage": _share(right, in_scope),
+                "oos_auto_rate": _share(wrong_out, out),
+            }
     finally:
-        matcher.calibration, matcher.scorer = shipped, scorer
+        matcher.calibration = shipped
     return reports
+
+
+def _share(part: int, whole: int) -> float:
+    """As `kefu eval` rounds its figures."""
+    return round(part / whole, 4) if whole else 0.0
 
 
 def chosen(units: dict[str, list[Grid]], sets: list[str]) -> float | None:

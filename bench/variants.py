@@ -27,7 +27,7 @@ No data is written anywhere but a temporary folder; nothing of it is shipped.
 
 Usage::
 
-    .venv/bin/python bench/variants.py                 # every source, 3 seeds (several minutes)
+    .venv/bin/python bench/variants.py                 # every source, 3 seeds (about 5 minutes)
     .venv/bin/python bench/variants.py --seeds 1 --only xsid
     .venv/bin/python bench/variants.py --smoke          # the same: six shops in seconds (the tests')
 """

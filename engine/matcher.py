@@ -475,11 +475,7 @@ class Matcher:
     def judge(self, message: Normalized, scores: Scores, levels: Matching, top: int = 5) -> Match:
         """The match of a message this matcher scored (`scorer.score(message)`): what `match` returns.
         Apart so a caller holding the scores (`engine.rescore`, `kefu lint`) decides without scoring again."""
-        order = top_entries(scores.raw, max(top, 2))
-        exact = self.scorer.exact.get(message.text, -1) if message.text else -1
-        if exact >= 0 and order[0] != exact:  # the entry the message is an ask of comes first
-            order = [exact] + [i for i in order if i != exact][: max(top, 2) - 1]
-        top_raw = scores.raw[order].tolist()  # the few best, as Python floats (the same doubles)
+        order, top_raw, exact = self.ranked(message, scores, max(top, 2))
         first = top_raw[0]
         second = top_raw[1] if len(top_raw) > 1 else 0.0
         # every entry's lead over the best *other* entry: the best one's is positive, the rest's not
@@ -506,6 +502,16 @@ class Matcher:
             tiny=self.tiny,
             reason=reason,
         )
+
+    def ranked(self, message: Normalized, scores: Scores, top: int) -> tuple[list[int], list[float], int]:
+        """The `top` best entries of a scored message (the entry it is an exact ask of first), their raw
+        similarities as Python floats (the same doubles), and that exact entry (-1: none). With
+        `decision`, what `judge` decides, without building a match (a bench's penalty grid)."""
+        order = top_entries(scores.raw, top)
+        exact = self.scorer.exact.get(message.text, -1) if message.text else -1
+        if exact >= 0 and order[0] != exact:  # the entry the message is an ask of comes first
+            order = [exact] + [i for i in order if i != exact][: top - 1]
+        return order, scores.raw[order].tolist(), exact
 
     def decision(self, entry: int, first: float, second: float, exact: bool, levels: Matching) -> Decision:
         """What `match` decides for a message whose best entry is `entry` (its index) with raw `first`,

@@ -80,3 +80,32 @@ def test_bench_quality_refuses_a_negative_number_of_cuts() -> None:
         [sys.executable, "bench/quality.py", "--cuts", "-1"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 1 and done.stderr.strip() == "bench/quality.py: --cuts must be 0 or more, not -1"
+
+
+def test_the_penalty_grid_decides_as_a_full_eval_run_does() -> None:
+    """bench/quality.py redoes only the decisions under each penalty (`Matcher.ranked` and
+    `decision`): its figures must be those `kefu eval` reports under the same calibration, exact
+    asks, guesses without evidence and out-of-scope messages among them."""
+    from kefu.dsl.load import load
+    from kefu.engine.calibration import fit
+    from kefu.engine.evaluation import Query, run
+    from kefu.engine.matcher import Matcher
+
+    quality = _quality()
+    shop = load([ROOT / "rules" / "shops" / "tw"]).rules.shop("tw")
+    assert shop is not None
+    matcher = Matcher(shop.entries, shop.synonyms)
+    texts = [a.text for e in shop.entries for a in e.asks] + [e.title for e in shop.entries]
+    queries = [Query(text=t, expect=e.id) for e in shop.entries for t in [e.title, *(a.text for a in e.asks)]]
+    queries += [Query(text=t[: max(2, len(t) // 2)] + "呢", expect=None) for t in texts[::3]]  # near, out of scope
+    queries += [Query(text=t, expect=None) for t in ["", "你們賣咖啡嗎", "!!!", "x" * 50]]
+    queries += [Query(text=t + "嗎", expect=e.id) for e in shop.entries for t in [e.title]]
+    grid = quality.by_penalty(matcher, queries, shop.policy.matching)  # type: ignore[attr-defined]
+    keys = ("queries", "in_scope", "out_of_scope", "auto_sends", "auto_precision", "auto_coverage", "oos_auto_rate")
+    sent = set()
+    for penalty in (0.0, 0.05, quality.LEAD_PENALTY, 0.2):  # type: ignore[attr-defined]
+        matcher.calibration = fit(matcher.held_out.lead, matcher.held_out.correct, penalty=penalty)
+        full = run(matcher, queries, shop.policy.matching)[0].model_dump()
+        assert {k: grid[penalty][k] for k in keys} == {k: full[k] for k in keys}, penalty
+        sent.add(full["auto_sends"])
+    assert len(sent) > 1  # the penalties decide differently here: the comparison is not of empty grids
