@@ -17,8 +17,8 @@ With two sets or more, a second table checks the calibration's one constant, the
 (`engine.calibration.LEAD_PENALTY`): every query is matched again under each penalty of a grid
 (0 to 0.2 by 0.005; the scores of a message are computed once, only the decision is redone). A set
 is one draw: a set's precision at the default levels rests on a few dozen auto-sends (cic-dev-k5:
-49), so a constant that holds it there may hold by luck. So each set also gives `--cuts` shops of
-its own kind (default 8): each a seeded 5/6 of its intents, the queries about the others out of
+49 at 0.09), so a constant that holds it there may hold by luck. So each set also gives `--cuts` shops of
+its own kind (default 8): each a seeded 5/6 of its intents (rounded), the queries about the others out of
 scope, as many of them kept as keep the set's own share of out-of-scope queries (none where it has
 none), its calibration its own. The constant is chosen as the smallest penalty that keeps
 auto-send precision at 95% or more on every set *and* on every set's cut shops with their
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
@@ -111,7 +112,8 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
     """The auto-send figures of every penalty of the grid: each message scored and ranked once, then
     only the decision redone under each refitted calibration (`Matcher.decision`, the same rules
     as `match`). Each report holds `kefu eval --json`'s auto-send keys: queries, in_scope,
-    out_of_scope, auto_sends, auto_precision, auto_coverage, oos_auto_rate."""
+    out_of_scope, auto_sends, auto_precision, auto_coverage, oos_auto_rate; and auto_right, the
+    right auto-sends counted (not rebuilt from a rounded precision)."""
     ranked: list[tuple[str | None, int, float, float, bool]] = []  # expect, best entry, first, second, exact
     for query in queries:
         message = matcher.normalize(query.text)
@@ -137,6 +139,7 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
                 "in_scope": in_scope,
                 "out_of_scope": out,
                 "auto_sends": sent,
+                "auto_right": right,
                 "auto_precision": _share(right, sent),
                 "auto_coverage": _share(right, in_scope),
                 "oos_auto_rate": _share(wrong_out, out),
@@ -164,18 +167,13 @@ def cut(kb: list[dict], queries: list[dict], seed: int) -> tuple[list[dict], lis
     """A shop of the set's kind: a seeded CUT_KEEPS of its intents; the queries about the others are
     out of scope, as many of them kept (the set's own out-of-scope ones among them) as keep the set's
     share of out-of-scope queries."""
-    rng = random.Random(f"cut/{seed}")
-    kept = set(rng.sample(sorted(entry["id"] for entry in kb), max(2, round(len(kb) * CUT_KEEPS))))
+    rng = random.Random(f"cut/{seed}")  # a set's twins (k5 and k10, either script) lose the same intents
+    kept = set(rng.sample(sorted(entry["id"] for entry in kb), max(2, math.floor(len(kb) * CUT_KEEPS + 0.5))))
     inside = [q for q in queries if q["expect"] in kept]
     outside = [{"text": q["text"], "expect": None} for q in queries if q["expect"] not in kept]
     share = sum(q["expect"] is None for q in queries) / len(queries) if queries else 0.0
     wanted = len(outside) if share >= 1 else round(len(inside) * share / (1 - share))
     return [entry for entry in kb if entry["id"] in kept], inside + rng.sample(outside, min(wanted, len(outside)))
-
-
-def sends(report: dict) -> tuple[int, int]:
-    """(right, sent) auto-sends of one report."""
-    return round(report["auto_precision"] * report["auto_sends"]), report["auto_sends"]
 
 
 def pooled(grids: list[Grid]) -> Grid:
@@ -184,11 +182,11 @@ def pooled(grids: list[Grid]) -> Grid:
     together: Grid = {}
     for penalty in PENALTY_GRID:
         reports = [grid[penalty] for grid in grids]
-        right, sent = (sum(pair) for pair in zip(*(sends(r) for r in reports), strict=True))
+        right, sent = sum(r["auto_right"] for r in reports), sum(r["auto_sends"] for r in reports)
         scoped = sum(r["in_scope"] for r in reports)
         together[penalty] = {
-            "auto_precision": right / sent if sent else 0.0,
-            "auto_coverage": right / scoped if scoped else 0.0,
+            "auto_precision": _share(right, sent),  # rounded as every report's (nothing sent: 0, as a set's)
+            "auto_coverage": _share(right, scoped),
             "auto_sends": sent,
             "under": sum(1 for r in reports if r["auto_sends"] and r["auto_precision"] < TARGET),
             "shops": len(reports),

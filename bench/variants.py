@@ -244,8 +244,8 @@ def main() -> None:
 
 
 def sends(got: dict) -> tuple[int, int]:
-    """(right, sent) auto-sends of one report (`kefu eval`'s fractions times its counts)."""
-    return round(got["auto_precision"] * got["auto_sends"]), got["auto_sends"]
+    """(right, sent) auto-sends of one report of the penalty grid (counted, not rebuilt from fractions)."""
+    return got["auto_right"], got["auto_sends"]
 
 
 def pooled_precision(reports: list[dict]) -> float:

@@ -176,6 +176,13 @@ def test_findings_are_placed_on_the_text_they_were_found_in() -> None:
     probe._send(shop, [finding], 5, True, older)
     assert [(d.range.start.character, d.range.end.character) for d in sent[0].diagnostics] == [(3, 11)]
     assert sent[0].version == 5
+    # and through `publish`, as a check's result arrives: the text read, not the one now
+    sent.clear()
+    probe.read = lambda: now  # type: ignore[method-assign]
+    checked = SimpleNamespace(diagnostics=[finding], files=[str(shop), str(other)], digests={})
+    probe.publish(checked, read, {shop})  # type: ignore[arg-type]
+    placed_by_file = {s.uri: [(d.range.start.character, d.range.end.character) for d in s.diagnostics] for s in sent}
+    assert placed_by_file[from_fs_path(str(shop))] == [(3, 11)] and sent[0].version == 5
 
 
 def test_changes_typed_fast_end_on_the_diagnostics_of_the_last_text(rules: Path) -> None:

@@ -179,12 +179,13 @@ class KefuServer(LanguageServer):
         now = self.read()
         grouped = for_file(result.diagnostics)
         digests = {str(path.resolve()): digest for path, digest in result.digests.items()}
+        older = _older(now, read or {})
         for display in result.files:
             path = self.checker.path_of(display)
             found = list(grouped.get(display, []))
             found += self._slow_for(path, digests.get(str(path)))
             version = _version_for(now.get(path), (read or {}).get(path))
-            self._send(path, found, version, path in checked, _older(now, read or {}))
+            self._send(path, found, version, path in checked, older)
 
     def _slow_for(self, path: Path, digest: str | None) -> list[Diagnostic]:
         extra: list[Diagnostic] = []
