@@ -367,6 +367,7 @@ def test_completion_of_statements_values_ids_and_placeholders(rules: Path) -> No
         uri = client.open(shop, body)
         base = text.count("\n")
         assert {"all_day", "off_hours"} <= set(await client.completion(uri, base + 2, len("    when ")))
+        await client.diagnostics_for(uri, lambda found: True)  # the shop's entries are known from its first check
         ids = await client.completion(uri, base + 5, len('    "x" -> '))
         assert "none" in ids and "store.location" in ids and "shipping.free" in ids
         placeholders = await client.completion(uri, base + 9, len('    reply "您好 ${sh'))
