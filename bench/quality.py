@@ -353,7 +353,8 @@ def calibration_table(
         + (f"{on_all:.3f}" if on_all is not None else f"none reaches {TARGET:.0%} everywhere")
         + " (smallest keeping auto-send precision >= 95% on every set"
         + (" and on every set's cut shops pooled" if cuts else "")
-        + "; cells: penalty precision/coverage; cuts: pooled precision/coverage, shops under 95% alone)"
+        + "; cells: penalty precision/coverage"
+        + ("; cuts: pooled precision/coverage, shops under 95% alone)" if cuts else ")")
     )
     header = (
         f"{'set':<22} {'no penalty':>19} {'shipped':>19} {'cuts, shipped':>16} {'leave set out':>19} "
