@@ -118,7 +118,8 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
     for query in queries:
         message = matcher.normalize(query.text)
         scores = matcher.scorer.score(message)
-        order, raw, exact = matcher.ranked(message, scores, 2) if matcher.entries else ([0], [0.0], -1)
+        # a shop with no entries: raw 0 and no exact ask, which `decision` answers with `none`
+        order, raw, exact = matcher.ranked(message, scores, 2) if matcher.entries else ([-1], [0.0], -1)
         ranked.append((query.expect, order[0], raw[0], raw[1] if len(raw) > 1 else 0.0, exact >= 0))
     in_scope = sum(1 for expect, *_ in ranked if expect is not None)
     out = len(ranked) - in_scope
@@ -130,7 +131,7 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
             matcher.calibration = fit(matcher.held_out.lead, matcher.held_out.correct, penalty=penalty)
             sent = right = wrong_out = 0
             for expect, entry, first, second, exact in ranked:
-                if matcher.entries and matcher.decision(entry, first, second, exact, levels) is Decision.auto_send:
+                if matcher.decision(entry, first, second, exact, levels) is Decision.auto_send:
                     sent += 1
                     right += expect is not None and ids[entry] == expect
                     wrong_out += expect is None
@@ -315,12 +316,18 @@ def main() -> None:
 def cut_grid(kb: list[dict], queries: list[dict], name: str, seed: int, tmp: Path) -> Grid:
     """One shop cut from a set, measured under every penalty of the grid."""
     rows, asked = cut(kb, queries, seed)
-    folder = tmp / f"{name}-cut{seed}"
+    return kefu_rows(f"{name}-cut{seed}", rows, asked, tmp)[3]
+
+
+def kefu_rows(name: str, kb: list[dict], queries: list[dict], tmp: Path) -> tuple[dict, list, float, dict[float, dict]]:
+    """`kefu` with its penalty grid on knowledge-base rows not in a file yet (a shop cut or built
+    from the eval data), written under `tmp` as `name`."""
+    folder = tmp / name
     folder.mkdir()
-    (folder / "kb.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rows), encoding="utf-8")
-    work = tmp / f"{name}-cut{seed}-work"
+    (folder / "kb.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kb), encoding="utf-8")
+    work = tmp / f"{name}-work"
     work.mkdir()
-    return kefu(folder / "kb.jsonl", asked, work, grid=True)[3]
+    return kefu(folder / "kb.jsonl", queries, work, grid=True)
 
 
 def calibration_table(

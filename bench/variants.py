@@ -49,7 +49,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import PENALTY_GRID, TARGET, baselines, coverage_at, kefu, top1
+from quality import PENALTY_GRID, TARGET, baselines, coverage_at, kefu_rows, top1
 
 from kefu.engine.calibration import LEAD_PENALTY
 
@@ -180,12 +180,7 @@ def family(name: str) -> str:
 
 def measure(name: str, kb: list[dict], queries: list[dict], tmp: Path) -> dict:
     """kefu at its defaults (and under each penalty of the grid), and the naive baselines, on one shop."""
-    folder = tmp / name
-    folder.mkdir()
-    (folder / "kb.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kb), encoding="utf-8")
-    work = tmp / f"{name}-work"
-    work.mkdir()
-    report, _, _, grid = kefu(folder / "kb.jsonl", queries, work, grid=True)
+    report, _, _, grid = kefu_rows(name, kb, queries, tmp)
     base = baselines(kb, queries)
     return {
         "entries": len(kb),

@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,12 @@ class KefuServer(LanguageServer):
         lines = Lines(source)
         self.lines_cache[document.uri] = (document.version, len(source), lines)
         return lines
+
+    def checked_lines(self, path: Path, older: Mapping[Path, Lines]) -> Lines | None:
+        """The lines a check's findings in `path` are placed on: the text it read (`older`, when the
+        document holds another one now), else the file's lines now."""
+        kept = older.get(path)
+        return kept if kept is not None else self.file_lines(path)
 
     def file_lines(self, path: Path) -> Lines | None:
         """The lines of a file: its open document's, else read from disk."""
@@ -208,7 +214,7 @@ class KefuServer(LanguageServer):
         if uri is None:
             return
         older = older or {}
-        lines = _pick(older.get(path), path, self.file_lines) if diagnostics else None
+        lines = self.checked_lines(path, older) if diagnostics else None
         converted = [self.to_lsp(d, lines, older) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
         if self.published.get(uri) == converted and not always:
             return
@@ -226,7 +232,7 @@ class KefuServer(LanguageServer):
             other_path = self.checker.path_of(other.file)
             uri = from_fs_path(str(other_path))
             if uri is not None:
-                other_lines = _pick((older or {}).get(other_path), other_path, self.file_lines)
+                other_lines = self.checked_lines(other_path, older or {})
                 related.append(
                     types.DiagnosticRelatedInformation(
                         types.Location(
@@ -440,11 +446,6 @@ def _older(now: Read, read: Read) -> dict[Path, Lines]:
     """The lines of the open documents a check read in a text they no longer hold (edited since, or
     closed): findings of that text are placed on it, not on what the document holds now."""
     return {path: Lines(text) for path, (text, _) in read.items() if path not in now or now[path][0] != text}
-
-
-def _pick(kept: Lines | None, path: Path, current: Callable[[Path], Lines | None]) -> Lines | None:
-    """The lines `kept` for a file, else its `current` ones."""
-    return kept if kept is not None else current(path)
 
 
 def _version_for(now: tuple[str, int | None] | None, read: tuple[str, int | None] | None) -> int | None:
