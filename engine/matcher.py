@@ -79,38 +79,40 @@ class LexicalScorer:
         self.owners = np.asarray(owners, dtype=np.int64)
         self.asked = np.asarray(asked, dtype=bool)  # per text: a title or an ask (False: an entry's keywords)
         self.entries = len(entries)
-        vocabulary: defaultdict[str, int] = defaultdict()
-        vocabulary.default_factory = vocabulary.__len__  # a new feature gets the next column
-        lengths: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        seen: dict[str, tuple[int, int, str]] = {}  # a text met before (a title that is also an ask)
+        self.normal: list[str] = []  # each text as it matches (normalised, synonyms applied)
         # normalised ask -> its entry, or -1 where several entries have it: an exact ask (see Matcher)
         self.exact: dict[str, int] = {}
-        self.normal: list[str] = []  # each text as it matches (normalised, synonyms applied)
-        for text, owner, is_ask in zip(texts, owners, asked):  # one pass, C-level maps: no per-ask counters
-            if text in seen:
-                start, length, normal = seen[text]
-                cols.extend(cols[start : start + length])
-                counts.extend(counts[start : start + length])
-            else:
-                normal = normalize(text).text
-                count = Counter(features(normal))
-                seen[text] = (len(cols), len(count), normal)
-                cols.extend(map(vocabulary.__getitem__, count))
-                counts.extend(count.values())
-                length = len(count)
-            lengths.append(length)
+        distinct: dict[str, int] = {}  # each distinct text's row in `found` (a title is often an ask too)
+        normals: list[str] = []
+        found: list[str] = []  # every distinct text's features, one after the other
+        lengths: list[int] = []
+        for text in texts:
+            if text not in distinct:
+                distinct[text] = len(distinct)
+                normals.append(normalize.text(text))
+                lengths.append(len(features_of := features(normals[-1])))
+                found += features_of
+        for text, owner, is_ask in zip(texts, owners, asked):
+            normal = normals[distinct[text]]
             self.normal.append(normal)
             if is_ask and normal:
                 self.exact[normal] = owner if self.exact.get(normal, owner) == owner else -1
+        vocabulary: defaultdict[str, int] = defaultdict()
+        vocabulary.default_factory = vocabulary.__len__  # a new feature gets the next column, in order met
+        columns = np.fromiter(map(vocabulary.__getitem__, found), dtype=np.int64, count=len(found))
         vocabulary.default_factory = None
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        values = 1.0 + np.log(np.asarray(counts, dtype=float)) if counts else np.zeros(0)
-        self.vocabulary = vocabulary
         shape = (len(texts), max(len(vocabulary), 1))
-        tf = sparse.csr_matrix((values, (rows, np.asarray(cols, dtype=np.int64))), shape=shape)
-        document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+        # one call counts every (text, feature) pair, without a counter per text: a repeated feature
+        # is summed into one stored value, which becomes its sublinear term frequency
+        per_text = sparse.csr_matrix(
+            (np.ones(len(found)), (np.repeat(np.arange(len(distinct)), lengths), columns)),
+            shape=(len(distinct), shape[1]),
+        )
+        per_text.data = 1.0 + np.log(per_text.data)
+        tf = per_text[np.fromiter(map(distinct.__getitem__, texts), dtype=np.int64, count=len(texts))]
+        tf.sort_indices()
+        document_frequency = np.bincount(tf.indices, minlength=shape[1])
+        self.vocabulary = vocabulary
         self.document_frequency = document_frequency  # texts holding each feature
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
         self.unseen_idf = float(self.idf.max())  # the weight of a feature no ask has

@@ -83,3 +83,10 @@ class Normalizer:
             return target
 
         return Normalized(original=text, text=self.pattern.sub(replace, folded), synonyms=tuple(applied))
+
+    def text(self, text: str) -> str:
+        """`self(text).text` alone: how an ask is indexed (tens of thousands, without a model each)."""
+        folded = fold(text)
+        if self.pattern is None:
+            return folded
+        return self.pattern.sub(lambda match: self.replacements[match.group()], folded)

@@ -173,3 +173,44 @@ def test_scoring_long_rows_adds_them_as_the_sparse_product_does_too() -> None:
     assert min(totals) < SLICED_FROM <= max(totals)  # both ways of taking the rows were checked
     empty = sparse.csr_matrix((300, 5000))
     assert not _sum_rows(empty, np.arange(300), np.ones(300), 5000).any()
+
+
+def test_each_ask_is_indexed_as_its_counted_features_weighted_by_rarity() -> None:
+    """The index is built in one pass over every distinct text's features (no counter per text):
+    each row must still be the ask's sublinear term frequency (1 + ln count) times the feature's
+    idf, L2-normalised, with synonyms applied, a repeated text (a title that is also an ask) and a
+    repeated feature counted as they are. Computed here the plain way, one text at a time."""
+    import math
+    from collections import Counter
+
+    import numpy as np
+
+    from kefu.engine.features import features
+
+    entries = [
+        FaqEntry(
+            id="ship", title="free shipping", asks=(Ask(text="free shipping"), Ask(text="免運費嗎 免運費嗎")), reply="r"
+        ),
+        FaqEntry(
+            id="back", title="refund", asks=(Ask(text="money back money back money back"), Ask(text="")), reply="r"
+        ),
+        FaqEntry(id="kw", title="包郵嗎", asks=(Ask(text="有包郵嗎"),), reply="r", keywords=("包郵", "shipping")),
+    ]
+    synonyms = [SynonymGroup(terms=("包郵", "免運費")), SynonymGroup(terms=("refund", "money back"))]
+    scorer = Matcher(entries, synonyms).scorer
+    normalize = scorer.normalize
+    counts = [Counter(features(normalize(text).text)) for text in scorer.texts]
+    assert scorer.normal == [normalize(text).text for text in scorer.texts]
+    frequency = Counter(feature for count in counts for feature in count)
+    for row, count in enumerate(counts):
+        expected = {
+            scorer.vocabulary[feature]: (1 + math.log(n)) * (math.log((1 + len(counts)) / (1 + frequency[feature])) + 1)
+            for feature, n in count.items()
+        }
+        norm = math.sqrt(sum(value * value for value in expected.values())) or 1.0
+        start, end = scorer.asks.indptr[row], scorer.asks.indptr[row + 1]
+        stored = dict(zip(scorer.asks.indices[start:end].tolist(), scorer.asks.data[start:end].tolist()))
+        assert stored.keys() == expected.keys(), scorer.texts[row]
+        assert np.allclose([stored[c] for c in expected], [v / norm for v in expected.values()], rtol=1e-12)
+    assert counts[scorer.texts.index("money back money back money back")]["w:refund"] == 3
+    assert scorer.exact[normalize("有包郵嗎").text] == 2 and "" not in scorer.exact
