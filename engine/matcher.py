@@ -82,18 +82,19 @@ class LexicalScorer:
         self.normal: list[str] = []  # each text as it matches (normalised, synonyms applied)
         # normalised ask -> its entry, or -1 where several entries have it: an exact ask (see Matcher)
         self.exact: dict[str, int] = {}
-        distinct: dict[str, int] = {}  # each distinct text's row in `found` (a title is often an ask too)
-        normals: list[str] = []
+        distinct: dict[str, int] = {}  # each distinct text's row of features (a title is often an ask too)
+        row_of: list[int] = []  # each text's distinct row
         found: list[str] = []  # every distinct text's features, one after the other
         lengths: list[int] = []
-        for text in texts:
+        normals: list[str] = []
+        for text, owner, is_ask in zip(texts, owners, asked):
             if text not in distinct:
                 distinct[text] = len(distinct)
                 normals.append(normalize.text(text))
                 lengths.append(len(features_of := features(normals[-1])))
                 found += features_of
-        for text, owner, is_ask in zip(texts, owners, asked):
-            normal = normals[distinct[text]]
+            row_of.append(distinct[text])
+            normal = normals[row_of[-1]]
             self.normal.append(normal)
             if is_ask and normal:
                 self.exact[normal] = owner if self.exact.get(normal, owner) == owner else -1
@@ -101,17 +102,17 @@ class LexicalScorer:
         vocabulary.default_factory = vocabulary.__len__  # a new feature gets the next column, in order met
         columns = np.fromiter(map(vocabulary.__getitem__, found), dtype=np.int64, count=len(found))
         vocabulary.default_factory = None
-        shape = (len(texts), max(len(vocabulary), 1))
+        width = max(len(vocabulary), 1)
         # one call counts every (text, feature) pair, without a counter per text: a repeated feature
         # is summed into one stored value, which becomes its sublinear term frequency
         per_text = sparse.csr_matrix(
             (np.ones(len(found)), (np.repeat(np.arange(len(distinct)), lengths), columns)),
-            shape=(len(distinct), shape[1]),
+            shape=(len(distinct), width),
         )
         per_text.data = 1.0 + np.log(per_text.data)
-        tf = per_text[np.fromiter(map(distinct.__getitem__, texts), dtype=np.int64, count=len(texts))]
+        tf = per_text[np.asarray(row_of, dtype=np.int64)]
         tf.sort_indices()
-        document_frequency = np.bincount(tf.indices, minlength=shape[1])
+        document_frequency = np.bincount(tf.indices, minlength=width)
         self.vocabulary = vocabulary
         self.document_frequency = document_frequency  # texts holding each feature
         self.idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
