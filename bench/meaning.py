@@ -2,9 +2,10 @@
 static sentence-embedding model, next to the shipped lexical matcher in the same run.
 
 The model is WordLlama (`l2_supercat`: token embeddings distilled from a large language model,
-averaged per text; 16 MB of weights shipped inside its wheel, so it loads with no download: a
-bench-only dependency, pip install -e '.[bench]'). Its similarity of a message to an entry is built
-as the lexical scorer's is (the best ask and the entry's centroid, averaged), and blended:
+averaged per text; 16 MB of weights shipped inside its wheel, so it loads with no download; a
+dependency of kefu itself since `engine.meaning` checks a guess with it before an auto-send).
+Its similarity of a message to an entry is built as the lexical scorer's is (the best ask and the
+entry's centroid, averaged), and blended:
 
     raw = (1 - w) * lexical raw + w * embedding raw
 

@@ -29,6 +29,7 @@ Usage::
 
     .venv/bin/python bench/variants.py                 # every source, 3 seeds (about 5 minutes)
     .venv/bin/python bench/variants.py --seeds 1 --only xsid
+    .venv/bin/python bench/variants.py --first-seed 4     # seeds 4-6: shops no constant was chosen on
     .venv/bin/python bench/variants.py --smoke          # the same: six shops in seconds (the tests')
 """
 
@@ -203,6 +204,9 @@ def main() -> None:
     parser.add_argument(
         "--seeds", type=int, default=3, help="seeds per source and k (from 1: 0 built the visible sets)"
     )
+    parser.add_argument(
+        "--first-seed", type=int, default=1, help="the first seed (4 with --seeds 3: the meaning check's test shops)"
+    )
     parser.add_argument("--only", nargs="*", choices=sorted(SOURCES), default=None, help="only these sources")
     parser.add_argument("--smoke", action="store_true", help="xsid only, one seed: seconds, for the tests")
     args = parser.parse_args()
@@ -210,8 +214,8 @@ def main() -> None:
         args.seeds, args.only = 1, ["xsid"]
     if not args.raw.is_dir():
         sys.exit(f"bench/variants.py: no raw eval data at {args.raw} (give --raw DIR)")
-    if args.seeds < 1:
-        sys.exit("bench/variants.py: --seeds must be 1 or more")
+    if args.seeds < 1 or args.first_seed < 1:
+        sys.exit("bench/variants.py: --seeds and --first-seed must be 1 or more (seed 0 built the visible sets)")
     header = (
         f"{'shop':<32} {'entries':>7} {'queries':>7} {'oos':>5} | {'kefu top1':>9} {'best base':>9} | "
         f"{'no penalty':>11} {f'shipped {LEAD_PENALTY:.3f}':>13} {'oos auto':>8} | {'base cov@95':>11}"
@@ -221,7 +225,7 @@ def main() -> None:
     shops: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for source in args.only or sorted(SOURCES):
-            for seed in range(1, args.seeds + 1):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 for k in (5, 10):
                     for name, kb, queries in SOURCES[source](args.raw, k, seed):
                         got = shops[name] = measure(name, kb, queries, Path(tmp))

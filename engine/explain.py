@@ -62,6 +62,7 @@ def matched(match: Match) -> Matched:
         exact=match.exact,
         tiny=match.tiny,
         reason=match.reason,
+        meaning=match.meaning,
     )
 
 

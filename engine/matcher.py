@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -27,6 +28,7 @@ from scipy import sparse
 from kefu.engine.calibration import MAX_SAMPLES, fit
 from kefu.engine.features import features
 from kefu.engine.match import Candidate, Decision, Match
+from kefu.engine.meaning import MEANING_FLOOR, Meaning
 from kefu.engine.normalize import Normalized, Normalizer
 from kefu.engine.rules import FaqEntry, Matching, SynonymGroup
 
@@ -450,7 +452,9 @@ class Matcher:
       tiny shop), so the message shares (almost) nothing with it: no answer, whatever the score.
     - a shop **too small to calibrate** (one entry, or fewer than MIN_CALIBRATION asks it can hold
       out): its leads mean nothing, so a guess scores 0, is never sent and is suggested on evidence.
-    - otherwise the calibrated score against the shop's levels.
+    - otherwise the calibrated score against the shop's levels; and a guess those would auto-send
+      is sent only when it also **means** what the entry means (`engine.meaning`: an embedding
+      similarity of MEANING_FLOOR or more), else suggested.
     """
 
     def __init__(self, entries: Sequence[FaqEntry], synonyms: Sequence[SynonymGroup] = ()) -> None:
@@ -461,6 +465,9 @@ class Matcher:
         self.calibration = fit(self.held_out.lead, self.held_out.correct)
         self.calibration_asks = calibration_asks(self.scorer)
         self.tiny = len(self.entries) < 2 or self.calibration_asks < MIN_CALIBRATION
+        bounds = [*self.scorer.titles, len(self.scorer.texts)]
+        self.meaning = Meaning([self.scorer.texts[start:end] for start, end in pairwise(bounds)])
+        self.meaning_floor = MEANING_FLOOR  # the meaning a guess needs to be auto-sent (0: no check; a bench's)
 
     def match(self, text: str, levels: Matching, top: int = 5) -> Match:
         message = self.normalize(text)
@@ -494,7 +501,14 @@ class Matcher:
             if top_raw[rank] > 0 or (rank == 0 and exact >= 0)
         )
         margin = round(100.0 * (first - second), 1) if candidates else 0.0  # raw points of 100
-        decision, reason = self._decide(candidates, self.entries[order[0]], margin, exact >= 0, levels)
+        decision, reason, sense = self._decide(
+            candidates,
+            self.entries[order[0]],
+            margin,
+            exact >= 0,
+            levels,
+            lambda: self.meaning.of(message.original, order[0]),
+        )
         return Match(
             message=message,
             candidates=candidates[:top],
@@ -504,6 +518,7 @@ class Matcher:
             exact=exact >= 0,
             tiny=self.tiny,
             reason=reason,
+            meaning=None if sense is None else round(sense, 3),
         )
 
     def ranked(self, message: Normalized, scores: Scores, top: int) -> tuple[list[int], list[float], int]:
@@ -516,15 +531,18 @@ class Matcher:
             order = [exact] + [i for i in order if i != exact][: top - 1]
         return order, scores.raw[order].tolist(), exact
 
-    def decision(self, entry: int, first: float, second: float, exact: bool, levels: Matching) -> Decision:
-        """What `match` decides for a message whose best entry is `entry` (its index) with raw `first`,
-        the best other entry's raw `second` and `exact` as found: the same rules, without a message
-        (`engine.rescore` asks it at the ends of the range a score can be in)."""
+    def decision(self, entry: int, first: float, second: float, exact: bool, levels: Matching, text: str) -> Decision:
+        """What `match` decides for the message `text` whose best entry is `entry` (its index) with raw
+        `first`, the best other entry's raw `second` and `exact` as found: the same rules, without
+        scoring it (`engine.rescore` asks it at the ends of the range a score can be in). The text is
+        read only if the decision would be an auto-send of a guess (its meaning is checked)."""
         if not exact and first <= 0:
             return Decision.none  # no candidates
         best = _Best(self.entries[entry].id, self._score(0, first - second, exact), round(first, 4))
         margin = round(100.0 * (first - second), 1)
-        return self._decide((best,), self.entries[entry], margin, exact, levels)[0]
+        return self._decide((best,), self.entries[entry], margin, exact, levels, lambda: self.meaning.of(text, entry))[
+            0
+        ]
 
     def _score(self, rank: int, lead: float, exact: bool) -> float:
         """An exact ask scores 100 and the others 0; in a shop too small to calibrate every guess
@@ -536,9 +554,35 @@ class Matcher:
         return round(self.calibration.of(lead), 1)
 
     def _decide(
+        self,
+        candidates: Sequence[Scored],
+        entry: FaqEntry,
+        margin: float,
+        exact: bool,
+        levels: Matching,
+        meaning: Callable[[], float],
+    ) -> tuple[Decision, str, float | None]:
+        """D-8 with evidence: the decision, why in one line, and the message's meaning similarity to
+        the entry where it was checked (`meaning` is called only for a guess about to be auto-sent)."""
+        decision, reason = self._evidence(candidates, entry, margin, exact, levels)
+        if decision is not Decision.auto_send or exact:
+            return decision, reason, None
+        sense = meaning()
+        if sense >= self.meaning_floor:
+            return decision, f"{reason}; meaning {sense:.2f} >= {self.meaning_floor:g}", sense
+        return (
+            Decision.suggest,
+            (
+                f"suggest: {reason.removeprefix('auto-send: ')}, but its meaning is far from "
+                f"'{candidates[0].entry}' ({sense:.2f} < {self.meaning_floor:g}), so it is not auto-sent"
+            ),
+            sense,
+        )
+
+    def _evidence(
         self, candidates: Sequence[Scored], entry: FaqEntry, margin: float, exact: bool, levels: Matching
     ) -> tuple[Decision, str]:
-        """D-8 with evidence: the decision and why, in one line."""
+        """D-8 with the lexical evidence: the decision and why, in one line."""
         if not candidates:
             return Decision.none, "no answer: the message shares nothing with any entry"
         best = candidates[0]

@@ -50,7 +50,8 @@ class Matched(_Frozen):
     levels: Levels
     exact: bool = False  # the message is an ask (or the title) of the best entry, word for word: score 100
     tiny: bool = False  # the shop is too small to calibrate: only exact asks are auto-sent
-    reason: str = ""  # why the decision, in one line (exact ask, evidence, tiny shop, score and margin)
+    reason: str = ""  # why the decision, in one line (exact ask, evidence, tiny shop, score and margin, meaning)
+    meaning: float | None = None  # the message's meaning similarity to the best entry, where it was checked
 
 
 class PolicyStep(_Frozen):

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from kefu.engine.events import Changed, Denied, Step, Suggest
+from kefu.engine.meaning import embedder
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.collector import long_run_gc
@@ -136,6 +137,8 @@ class KefuApp(App[int]):
         self.query_one("#customer-input", Input).focus()
         if self.reloader is not None:
             self.run_worker(self._watch_rules(self.reloader), name="rules reload", group="reload")
+        # the meaning check's model (engine.meaning), loaded once per process: not at the first auto-send
+        self.run_worker(embedder, name="meaning model", thread=True, exit_on_error=False)
         if self.session.compiled() and self.open_store is None:
             long_run_gc()
             self.say(READY)

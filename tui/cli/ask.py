@@ -91,6 +91,7 @@ def _document(
         "exact": match.exact,
         "tiny_shop": match.tiny,
         "reason": match.reason,
+        "meaning": match.meaning,  # the meaning check of a guess about to be auto-sent, else null
         "highest_score": reach.highest,  # the most the shop's data shows for a message not one of its asks
     }
 
