@@ -71,3 +71,40 @@ def test_eval_reports_suggestion_precision_at_3_beside_recall_at_3(
     assert (report["auto_precision"], report["auto_coverage"]) == (1.0, 0.5)  # the exact ask only
     code, out, _ = run(capsys, "eval", str(page), str(queries))
     assert "  suggestions right in top 3   66.7%" in out.splitlines()
+
+
+@pytest.fixture
+def utility(tmp_path: Path) -> Path:
+    """tests/engine/test_meaning.py's dozen-entry shop as a shop file (each entry's first text its title)."""
+    from tests.engine.test_meaning import UTILITY
+
+    faqs = "".join(
+        f'faq {entry} "{texts[0]}" {{\n' + "".join(f'    ask "{t}"\n' for t in texts[1:]) + '    reply "ok"\n}\n'
+        for entry, texts in UTILITY.items()
+    )
+    folder = tmp_path / "utility"
+    folder.mkdir()
+    header = (
+        'shop utility "Utility" {\n    language en\n    timezone "Asia/Singapore"\n}\n\nstaff {\n    owner lim\n}\n'
+    )
+    (folder / "shop.kefu").write_text(header + faqs, encoding="utf-8")
+    return folder
+
+
+def test_D8_kefu_ask_explain_says_a_guess_was_held_back_for_its_meaning(
+    utility: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ask", str(utility), "how many pounds are in 10 kilos", "--explain")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("suggest only: spelling  (score 9")
+    [why] = [line for line in lines if line.startswith("  why:")]
+    assert "but its meaning is far from 'spelling' (0." in why and why.endswith("< 0.45), so it is not auto-sent")
+    code, out, _ = run(capsys, "ask", str(utility), "how many pounds are in 10 kilos", "--json")
+    answer = json.loads(out)
+    assert answer["decision"] == "suggest" and 0 <= answer["meaning"] < 0.45
+    code, out, _ = run(capsys, "ask", str(utility), "how do you spell definitely", "--json")
+    answer = json.loads(out)
+    assert (answer["decision"], answer["entry"]) == ("auto_send", "spelling") and answer["meaning"] >= 0.45
+    code, out, _ = run(capsys, "ask", str(utility), "Heads or tails?", "--json")
+    answer = json.loads(out)
+    assert (answer["decision"], answer["exact"], answer["meaning"]) == ("auto_send", True, None)
