@@ -88,3 +88,12 @@ def test_lark_is_imported_only_in_dsl() -> None:
     for package in ("engine", "tui"):
         for path in (ROOT / package).rglob("*.py"):
             assert "lark" not in _imports(path), path
+
+
+def test_the_embedding_model_is_imported_only_in_engine_meaning() -> None:
+    """One module loads WordLlama (lazily, once per process): the rest of kefu asks it for a meaning."""
+    for package in ("engine", "dsl", "tui"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path != ROOT / "engine" / "meaning.py":
+                assert "wordllama" not in _imports(path), path
+    assert "wordllama" in _imports(ROOT / "engine" / "meaning.py")
