@@ -41,6 +41,10 @@ class Report(BaseModel):
     # expected entry; an out-of-scope query that got suggestions counts as wrong
     suggest_precision_at_3: float
     levels: dict[str, int]
+    # guesses the score and margin would have auto-sent that the meaning check held back (suggested
+    # instead), and how many of them were the expected entry (engine.meaning)
+    meaning_held: int = 0
+    meaning_held_right: int = 0
 
 
 class SweepRow(BaseModel):
@@ -110,6 +114,7 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
     recall3 = sum(1 for q, m in in_scope if q.expect in [c.entry for c in m.candidates[:3]])
     suggested = [(q, m) for q, m in results if m.decision is not Decision.none]
     held = sum(1 for q, m in suggested if q.expect is not None and q.expect in [c.entry for c in m.candidates[:3]])
+    checked_out = [(q, m) for q, m in results if m.meaning is not None and m.decision is not Decision.auto_send]
     return Report(
         queries=len(results),
         in_scope=len(in_scope),
@@ -122,25 +127,28 @@ def report(results: Iterable[tuple[Query, Match]], levels: Matching) -> Report:
         suggest_recall_at_3=_ratio(recall3, len(in_scope)),
         suggest_precision_at_3=_ratio(held, len(suggested)),
         levels={"confidence": levels.confidence, "suggest": levels.suggest, "margin": levels.margin},
+        meaning_held=len(checked_out),
+        meaning_held_right=sum(1 for q, m in checked_out if m.best is not None and m.best.entry == q.expect),
     )
 
 
 def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matching) -> list[SweepRow]:
     """Precision and coverage at every confidence level 0..100 (the shop's margin and entries' `auto`;
-    a guess without evidence, or in a shop too small to calibrate, is never sent at any level)."""
+    a guess without evidence, or in a shop too small to calibrate, is never sent at any level, nor one
+    the meaning check holds back)."""
     rows: list[SweepRow] = []
     in_scope = sum(1 for q, _ in results if q.expect is not None)
     auto_ok = {e.id: e.auto for e in matcher.entries}
+    sendable = [  # what the matcher would send at a level its score reaches
+        (q, m)
+        for q, m in results
+        if m.best is not None
+        and m.margin >= levels.margin
+        and auto_ok.get(m.best.entry, True)
+        and (m.exact or (not m.tiny and m.best.raw >= EVIDENCE_FLOOR and matcher.means(q.text, m.best.entry)))
+    ]
     for level in range(0, 101, 5):
-        sent = [
-            (q, m)
-            for q, m in results
-            if m.best is not None
-            and m.best.score >= level
-            and m.margin >= levels.margin
-            and auto_ok.get(m.best.entry, True)
-            and (m.exact or (not m.tiny and m.best.raw >= EVIDENCE_FLOOR))  # what the matcher would send
-        ]
+        sent = [(q, m) for q, m in sendable if m.best is not None and m.best.score >= level]
         right = sum(1 for q, m in sent if m.best.entry == q.expect)
         rows.append(
             SweepRow(

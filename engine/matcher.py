@@ -468,6 +468,7 @@ class Matcher:
         bounds = [*self.scorer.titles, len(self.scorer.texts)]
         self.meaning = Meaning([self.scorer.texts[start:end] for start, end in pairwise(bounds)])
         self.meaning_floor = MEANING_FLOOR  # the meaning a guess needs to be auto-sent (0: no check; a bench's)
+        self.numbers = {entry.id: number for number, entry in enumerate(self.entries)}  # id -> index
 
     def match(self, text: str, levels: Matching, top: int = 5) -> Match:
         message = self.normalize(text)
@@ -520,6 +521,11 @@ class Matcher:
             reason=reason,
             meaning=None if sense is None else round(sense, 3),
         )
+
+    def means(self, text: str, entry: str) -> bool:
+        """Whether the message `text` passes the meaning check for the entry with id `entry` (what an
+        auto-send of a guess needs at any level: `kefu eval --sweep`)."""
+        return self.meaning.of(text, self.numbers[entry]) >= self.meaning_floor
 
     def ranked(self, message: Normalized, scores: Scores, top: int) -> tuple[list[int], list[float], int]:
         """The `top` best entries of a scored message (the entry it is an exact ask of first), their raw

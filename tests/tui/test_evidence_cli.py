@@ -108,3 +108,27 @@ def test_D8_kefu_ask_explain_says_a_guess_was_held_back_for_its_meaning(
     code, out, _ = run(capsys, "ask", str(utility), "Heads or tails?", "--json")
     answer = json.loads(out)
     assert (answer["decision"], answer["exact"], answer["meaning"]) == ("auto_send", True, None)
+
+
+def test_eval_counts_the_guesses_held_back_for_their_meaning_and_its_sweep_never_sends_them(
+    utility: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The conversion is sent at no confidence level of the sweep: the check holds it back at all."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"text": "how many pounds are in 10 kilos", "expect": None})
+        + "\n"
+        + json.dumps({"text": "how do you spell definitely", "expect": "spelling"})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "eval", str(utility), str(queries), "--json", "--sweep")
+    report = json.loads(out)
+    assert code == 0 and (report["meaning_held"], report["meaning_held_right"]) == (1, 0)
+    assert report["auto_sends"] == 1 and report["oos_auto_rate"] == 0.0
+    assert len(report["sweep"]) == 21
+    # the spelling guess scores 96.3: sent at every level up to 95, alone
+    assert all((row["auto_sends"], row["precision"]) == (1, 1.0) for row in report["sweep"][:-1])
+    assert report["sweep"][-1]["auto_sends"] == 0
+    code, out, _ = run(capsys, "eval", str(utility), str(queries))
+    assert "held back for meaning           1  (0 of them right)" in out

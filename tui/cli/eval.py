@@ -125,6 +125,11 @@ def _text(shop: Shop, report: Report, rows: list[SweepRow] | None, best: SweepRo
     for key, label in FIGURES:
         of = f" of {report.auto_sends} auto-sent" if key == "auto_precision" else ""
         lines.append(f"  {label:<26} {getattr(report, key) * 100:6.1f}%{of}")
+    if report.meaning_held:
+        lines.append(
+            f"  {'held back for meaning':<26} {report.meaning_held:6d}  ({report.meaning_held_right} of them right): "
+            "guesses the score would send, suggested instead"
+        )
     if rows is None:
         return lines
     lines.append("  confidence  precision  at least  coverage  auto-sends")
