@@ -546,9 +546,10 @@ class Matcher:
             return Decision.none  # no candidates
         best = _Best(self.entries[entry].id, self._score(0, first - second, exact), round(first, 4))
         margin = round(100.0 * (first - second), 1)
-        return self._decide((best,), self.entries[entry], margin, exact, levels, lambda: self.meaning.of(text, entry))[
-            0
-        ]
+        decided, _, _ = self._decide(
+            (best,), self.entries[entry], margin, exact, levels, lambda: self.meaning.of(text, entry)
+        )
+        return decided
 
     def _score(self, rank: int, lead: float, exact: bool) -> float:
         """An exact ask scores 100 and the others 0; in a shop too small to calibrate every guess
@@ -575,12 +576,12 @@ class Matcher:
             return decision, reason, None
         sense = meaning()
         if sense >= self.meaning_floor:
-            return decision, f"{reason}; meaning {sense:.2f} >= {self.meaning_floor:g}", sense
+            return decision, f"{reason}; meaning {sense:.3f} >= {self.meaning_floor:g}", sense
         return (
             Decision.suggest,
             (
                 f"suggest: {reason.removeprefix('auto-send: ')}, but its meaning is far from "
-                f"'{candidates[0].entry}' ({sense:.2f} < {self.meaning_floor:g}), so it is not auto-sent"
+                f"'{candidates[0].entry}' ({sense:.3f} < {self.meaning_floor:g}), so it is not auto-sent"
             ),
             sense,
         )

@@ -129,7 +129,7 @@ def test_D8_a_paraphrase_that_means_its_entry_is_still_auto_sent(utility: Matche
     match = utility.match(message, LEVELS)
     assert match.decision is Decision.auto_send and match.best is not None and match.best.entry == entry
     assert match.meaning is not None and match.meaning >= MEANING_FLOOR
-    assert f"meaning {match.meaning:.2f} >= {MEANING_FLOOR:g}" in match.reason
+    assert f"meaning {match.meaning:.3f} >= {MEANING_FLOOR:g}" in match.reason
 
 
 def test_only_a_guess_about_to_be_auto_sent_is_checked(utility: Matcher) -> None:
