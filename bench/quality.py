@@ -55,6 +55,7 @@ from kefu.engine.calibration import LEAD_PENALTY, fit
 from kefu.engine.evaluation import Query, run
 from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
+from kefu.engine.normalize import Normalized
 from kefu.engine.rules import Matching
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,13 +115,13 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
     as `match`). Each report holds `kefu eval --json`'s auto-send keys: queries, in_scope,
     out_of_scope, auto_sends, auto_precision, auto_coverage, oos_auto_rate; and auto_right, the
     right auto-sends counted (not rebuilt from a rounded precision)."""
-    ranked: list[tuple[str | None, int, float, float, bool, str]] = []  # expect, best entry, first, second, exact, text
+    ranked: list[tuple[str | None, int, float, float, bool, Normalized]] = []  # expect, best, first, second, exact
     for query in queries:
         message = matcher.normalize(query.text)
         scores = matcher.scorer.score(message)
         # a shop with no entries: raw 0 and no exact ask, which `decision` answers with `none`
         order, raw, exact = matcher.ranked(message, scores, 2) if matcher.entries else ([-1], [0.0], -1)
-        ranked.append((query.expect, order[0], raw[0], raw[1] if len(raw) > 1 else 0.0, exact >= 0, query.text))
+        ranked.append((query.expect, order[0], raw[0], raw[1] if len(raw) > 1 else 0.0, exact >= 0, message))
     in_scope = sum(1 for expect, *_ in ranked if expect is not None)
     out = len(ranked) - in_scope
     ids = [entry.id for entry in matcher.entries]
@@ -130,8 +131,8 @@ def by_penalty(matcher: Matcher, queries: list[Query], levels: Matching) -> Grid
         for penalty in PENALTY_GRID:
             matcher.calibration = fit(matcher.held_out.lead, matcher.held_out.correct, penalty=penalty)
             sent = right = wrong_out = 0
-            for expect, entry, first, second, exact, text in ranked:
-                if matcher.decision(entry, first, second, exact, levels, text) is Decision.auto_send:
+            for expect, entry, first, second, exact, message in ranked:
+                if matcher.decision(entry, first, second, exact, levels, message) is Decision.auto_send:
                     sent += 1
                     right += expect is not None and ids[entry] == expect
                     wrong_out += expect is None

@@ -145,7 +145,7 @@ def sweep(results: Sequence[tuple[Query, Match]], matcher: Matcher, levels: Matc
         if m.best is not None
         and m.margin >= levels.margin
         and auto_ok.get(m.best.entry, True)
-        and (m.exact or (not m.tiny and m.best.raw >= EVIDENCE_FLOOR and matcher.means(q.text, m.best.entry)))
+        and (m.exact or (not m.tiny and m.best.raw >= EVIDENCE_FLOOR and matcher.means(m.message, m.best.entry)))
     ]
     for level in range(0, 101, 5):
         sent = [(q, m) for q, m in sendable if m.best is not None and m.best.score >= level]

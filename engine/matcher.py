@@ -466,7 +466,8 @@ class Matcher:
         self.calibration_asks = calibration_asks(self.scorer)
         self.tiny = len(self.entries) < 2 or self.calibration_asks < MIN_CALIBRATION
         bounds = [*self.scorer.titles, len(self.scorer.texts)]
-        self.meaning = Meaning([self.scorer.texts[start:end] for start, end in pairwise(bounds)])
+        # normalised as the lexical side sees them (one script, case and width folded, synonyms applied)
+        self.meaning = Meaning([self.scorer.normal[start:end] for start, end in pairwise(bounds)])
         self.meaning_floor = MEANING_FLOOR  # the meaning a guess needs to be auto-sent (0: no check; a bench's)
         self.numbers = {entry.id: number for number, entry in enumerate(self.entries)}  # id -> index
 
@@ -508,7 +509,7 @@ class Matcher:
             margin,
             exact >= 0,
             levels,
-            lambda: self.meaning.of(message.original, order[0]),
+            lambda: self.meaning.of(message.text, order[0]),
         )
         return Match(
             message=message,
@@ -522,10 +523,10 @@ class Matcher:
             meaning=None if sense is None else round(sense, 3),
         )
 
-    def means(self, text: str, entry: str) -> bool:
-        """Whether the message `text` passes the meaning check for the entry with id `entry` (what an
-        auto-send of a guess needs at any level: `kefu eval --sweep`)."""
-        return self.meaning.of(text, self.numbers[entry]) >= self.meaning_floor
+    def means(self, message: Normalized, entry: str) -> bool:
+        """Whether the message passes the meaning check for the entry with id `entry` (what an auto-send
+        of a guess needs at any level: `kefu eval --sweep`)."""
+        return self.meaning.of(message.text, self.numbers[entry]) >= self.meaning_floor
 
     def ranked(self, message: Normalized, scores: Scores, top: int) -> tuple[list[int], list[float], int]:
         """The `top` best entries of a scored message (the entry it is an exact ask of first), their raw
@@ -537,17 +538,19 @@ class Matcher:
             order = [exact] + [i for i in order if i != exact][: top - 1]
         return order, scores.raw[order].tolist(), exact
 
-    def decision(self, entry: int, first: float, second: float, exact: bool, levels: Matching, text: str) -> Decision:
-        """What `match` decides for the message `text` whose best entry is `entry` (its index) with raw
+    def decision(
+        self, entry: int, first: float, second: float, exact: bool, levels: Matching, message: Normalized
+    ) -> Decision:
+        """What `match` decides for the message whose best entry is `entry` (its index) with raw
         `first`, the best other entry's raw `second` and `exact` as found: the same rules, without
-        scoring it (`engine.rescore` asks it at the ends of the range a score can be in). The text is
-        read only if the decision would be an auto-send of a guess (its meaning is checked)."""
+        scoring it (`engine.rescore` asks it at the ends of the range a score can be in). The message
+        is read only if the decision would be an auto-send of a guess (its meaning is checked)."""
         if not exact and first <= 0:
             return Decision.none  # no candidates
         best = _Best(self.entries[entry].id, self._score(0, first - second, exact), round(first, 4))
         margin = round(100.0 * (first - second), 1)
         decided, _, _ = self._decide(
-            (best,), self.entries[entry], margin, exact, levels, lambda: self.meaning.of(text, entry)
+            (best,), self.entries[entry], margin, exact, levels, lambda: self.meaning.of(message.text, entry)
         )
         return decided
 

@@ -148,7 +148,7 @@ def quick(matcher: Matcher, message: Normalized, raw: np.ndarray, levels: Matchi
     if exact >= 0 and order[0] != exact:
         order = [exact, order[0]]
     first, second = float(raw[order[0]]), float(raw[order[1]]) if len(order) > 1 else 0.0
-    decision = matcher.decision(order[0], first, second, exact >= 0, levels, message.original)
+    decision = matcher.decision(order[0], first, second, exact >= 0, levels, message)
     return Decided(decision, matcher.entries[order[0]].id if decision != Decision.none else None, None)
 
 
@@ -366,7 +366,7 @@ class Bound:
                 low = np.concatenate([low, np.maximum(exact_raw[hit] - SLACK, 0.0)])
                 high = np.concatenate([high, np.minimum(exact_raw[hit] + SLACK, 1.0)])
         exact = new.scorer.exact.get(message.text, -1) if message.text else -1
-        settled = self._settle(ids, low, high, exact, levels, message.original)
+        settled = self._settle(ids, low, high, exact, levels, message)
         if settled is not None or ids.size == 0:
             return settled
         # too close to call on the bound alone: the few entries that can be best or runner-up are
@@ -381,10 +381,10 @@ class Bound:
         low, high = low.copy(), high.copy()
         low[near] = np.maximum(exact_raw - SLACK, 0.0)
         high[near] = np.where(exact_raw > 0, np.minimum(exact_raw + SLACK, 1.0), 0.0)
-        return self._settle(ids, low, high, exact, levels, message.original)
+        return self._settle(ids, low, high, exact, levels, message)
 
     def _settle(
-        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, exact: int, levels: Matching, text: str
+        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, exact: int, levels: Matching, message: Normalized
     ) -> Decided | None:
         """The decision when every raw similarity within its range gives the same one, else None.
         `ids`: the new entries the message shares a feature with (every other one scores 0)."""
@@ -405,15 +405,15 @@ class Bound:
         second_low = float(low[others].max()) if others.any() else 0.0
         second_high = float(high[others].max()) if others.any() else 0.0
         if exact < 0 and (first_low <= 0 or first_low <= second_high):
-            return self._none_whoever_leads(ids, low, high, levels, text)  # the best entry itself is uncertain
-        least = new.decision(best, first_low, second_high, exact >= 0, levels, text)
-        most = new.decision(best, first_high, second_low, exact >= 0, levels, text)
+            return self._none_whoever_leads(ids, low, high, levels, message)  # the best entry itself is uncertain
+        least = new.decision(best, first_low, second_high, exact >= 0, levels, message)
+        most = new.decision(best, first_high, second_low, exact >= 0, levels, message)
         if least != most:
             return None
         return Decided(least, new.entries[best].id if least != Decision.none else None, None)
 
     def _none_whoever_leads(
-        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, levels: Matching, text: str
+        self, ids: np.ndarray, low: np.ndarray, high: np.ndarray, levels: Matching, message: Normalized
     ) -> Decided | None:
         """Near-ties (entries a shop wrote almost alike): which entry leads is not settled, but if
         none of those that can lead would get more than nothing even at its best (its highest raw
@@ -424,7 +424,7 @@ class Bound:
         for place in contenders.tolist():
             others = np.delete(low, place)
             second = float(others.max()) if others.size else 0.0
-            if self.new.decision(int(ids[place]), float(high[place]), second, False, levels, text) != Decision.none:
+            if self.new.decision(int(ids[place]), float(high[place]), second, False, levels, message) != Decision.none:
                 return None
         return Decided(Decision.none, None, None)
 

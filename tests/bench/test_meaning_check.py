@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from meaning_check import FLOORS, WEIGHT, Shop, choose
 
+from kefu.engine.meaning import MEANING_FLOOR
+
 EVAL = ROOT.parent / "shared" / "eval"
 FLOOR_ROW = re.compile(r"^\s*(\d\.\d{3})\s+(\d+)\s+(\d+)\s+(-?\d+)(  <- chosen)?$")
 TEST_ROW = re.compile(r"^  penalty (\d\.\d{3}), (.+?)\s+(\d+) under 95% of (\d+),\s+(\d+) sending nothing")
@@ -65,5 +67,5 @@ def test_bench_meaning_check_smoke_prints_the_floors_the_choice_and_the_test_sho
     assert len(marked) == 1 and int(marked[0][3]) == max(int(r[3]) for r in rows)
     assert f"chosen: {float(marked[0][0]):g}" in done.stdout
     tests = [m.groups() for m in map(TEST_ROW.match, lines) if m]
-    assert [label.split(" (")[0] for _, label, *_ in tests][:2] == ["no check", "check at 0.45"]
+    assert [label.split(" (")[0] for _, label, *_ in tests][:2] == ["no check", f"check at {MEANING_FLOOR:g}"]
     assert all(int(under) <= int(shops) for *_, under, shops, _ in tests)

@@ -147,7 +147,7 @@ def test_decision_without_a_match_checks_meaning_as_match_does(utility: Matcher)
     for message in (*CONVERSIONS, *PARAPHRASES, "Heads or tails?", "what is the weather in paris"):
         normal = utility.normalize(message)
         order, raw, exact = utility.ranked(normal, utility.scorer.score(normal), 2)
-        got = utility.decision(order[0], raw[0], raw[1], exact >= 0, LEVELS, message)
+        got = utility.decision(order[0], raw[0], raw[1], exact >= 0, LEVELS, normal)
         assert got is utility.match(message, LEVELS).decision, message
 
 
@@ -170,3 +170,18 @@ def test_meaning_of_any_message_is_a_similarity_between_0_and_1(message: str) ->
         assert 0.0 <= value <= 1.0
         assert meaning.of(message, entry) == value  # the same every time (replay depends on it)
     assert meaning.of("", 1) == 0.0  # an entry with no texts means nothing
+
+
+def test_the_check_reads_both_chinese_scripts_alike() -> None:
+    """Both sides are normalised as the lexical scorer sees them: a zh-Hant shop checks a customer
+    writing Simplified Chinese as it checks one writing Traditional."""
+    shop = Matcher(
+        [
+            FaqEntry(id="shipping.free", title="請問商品包郵麼?", asks=(Ask(text="這個有包郵嗎"),), reply="r"),
+            FaqEntry(id="return.request", title="我想退貨", asks=(Ask(text="怎麼申請退貨"),), reply="r"),
+        ]
+    )
+    traditional, simplified = shop.normalize("運費怎麼算,有包郵嗎"), shop.normalize("运费怎么算,有包邮吗")
+    assert traditional.text == simplified.text
+    assert shop.means(traditional, "shipping.free") == shop.means(simplified, "shipping.free")
+    assert shop.meaning.of(traditional.text, 0) == shop.meaning.of(simplified.text, 0) > 0

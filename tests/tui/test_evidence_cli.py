@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kefu.engine.meaning import MEANING_FLOOR
 from tests.engine.test_evidence import HEADER, PAGE
 from tests.tui.test_cli import run
 
@@ -98,13 +99,15 @@ def test_D8_kefu_ask_explain_says_a_guess_was_held_back_for_its_meaning(
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("suggest only: spelling  (score 9")
     [why] = [line for line in lines if line.startswith("  why:")]
-    assert "but its meaning is far from 'spelling' (0." in why and why.endswith("< 0.45), so it is not auto-sent")
+    assert "but its meaning is far from 'spelling' (0." in why and why.endswith(
+        f"< {MEANING_FLOOR:g}), so it is not auto-sent"
+    )
     code, out, _ = run(capsys, "ask", str(utility), "how many pounds are in 10 kilos", "--json")
     answer = json.loads(out)
-    assert answer["decision"] == "suggest" and 0 <= answer["meaning"] < 0.45
+    assert answer["decision"] == "suggest" and 0 <= answer["meaning"] < MEANING_FLOOR
     code, out, _ = run(capsys, "ask", str(utility), "how do you spell definitely", "--json")
     answer = json.loads(out)
-    assert (answer["decision"], answer["entry"]) == ("auto_send", "spelling") and answer["meaning"] >= 0.45
+    assert (answer["decision"], answer["entry"]) == ("auto_send", "spelling") and answer["meaning"] >= MEANING_FLOOR
     code, out, _ = run(capsys, "ask", str(utility), "Heads or tails?", "--json")
     answer = json.loads(out)
     assert (answer["decision"], answer["exact"], answer["meaning"]) == ("auto_send", True, None)
