@@ -33,13 +33,20 @@ def test_KB3_kefu_ask_explain_says_an_exact_ask_decided(page: Path, capsys: pyte
     )
 
 
+def explained(capsys: pytest.CaptureFixture[str], shop: Path, message: str) -> tuple[str, str]:
+    """`kefu ask SHOP MESSAGE --explain`: its verdict line and its `why:` line (it exits 0)."""
+    code, out, _ = run(capsys, "ask", str(shop), message, "--explain")
+    lines = out.splitlines()
+    [why] = [line for line in lines if line.startswith("  why:")]
+    assert code == 0
+    return lines[0], why
+
+
 def test_IR2_kefu_ask_explain_says_a_tiny_shop_only_suggests_a_guess(
     page: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "ask", str(page), "有包郵嗎", "--explain")
-    lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("suggest only: shipping.free  (score 0, ")
-    [why] = [line for line in lines if line.startswith("  why:")]
+    verdict, why = explained(capsys, page, "有包郵嗎")
+    assert verdict.startswith("suggest only: shipping.free  (score 0, ")
     assert "too small to calibrate (one entry), so only exact asks are auto-sent" in why
 
 
@@ -95,22 +102,20 @@ def utility(tmp_path: Path) -> Path:
 def test_D8_kefu_ask_explain_says_a_guess_was_held_back_for_its_meaning(
     utility: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "ask", str(utility), "how many pounds are in 10 kilos", "--explain")
-    lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("suggest only: spelling  (score 9")
-    [why] = [line for line in lines if line.startswith("  why:")]
+    verdict, why = explained(capsys, utility, "how many pounds are in 10 kilos")
+    assert verdict.startswith("suggest only: spelling  (score 9")
     assert "but its meaning is far from 'spelling' (0." in why and why.endswith(
         f"< {MEANING_FLOOR:g}), so it is not auto-sent"
     )
-    code, out, _ = run(capsys, "ask", str(utility), "how many pounds are in 10 kilos", "--json")
-    answer = json.loads(out)
-    assert answer["decision"] == "suggest" and 0 <= answer["meaning"] < MEANING_FLOOR
-    code, out, _ = run(capsys, "ask", str(utility), "how do you spell definitely", "--json")
-    answer = json.loads(out)
-    assert (answer["decision"], answer["entry"]) == ("auto_send", "spelling") and answer["meaning"] >= MEANING_FLOOR
-    code, out, _ = run(capsys, "ask", str(utility), "Heads or tails?", "--json")
-    answer = json.loads(out)
-    assert (answer["decision"], answer["exact"], answer["meaning"]) == ("auto_send", True, None)
+    answers = {}
+    for message in ("how many pounds are in 10 kilos", "how do you spell definitely", "Heads or tails?"):
+        code, out, _ = run(capsys, "ask", str(utility), message, "--json")
+        assert code == 0
+        answers[message] = json.loads(out)
+    held, sent, exact = answers.values()
+    assert held["decision"] == "suggest" and 0 <= held["meaning"] < MEANING_FLOOR
+    assert (sent["decision"], sent["entry"]) == ("auto_send", "spelling") and sent["meaning"] >= MEANING_FLOOR
+    assert (exact["decision"], exact["exact"], exact["meaning"]) == ("auto_send", True, None)
 
 
 def test_eval_counts_the_guesses_held_back_for_their_meaning_and_its_sweep_never_sends_them(
