@@ -110,7 +110,7 @@ def full_set(folder: Path, workdir: Path) -> tuple[np.ndarray, dict[str, float]]
     queries = [Query(text=q["text"], expect=q["expect"]) for q in lines(folder / "queries.jsonl")]
     matcher = Matcher(shop.entries, shop.synonyms)
     shipped, _ = run(matcher, queries, shop.policy.matching)
-    matching.EVIDENCE_FLOOR = 0.0  # read by Matcher._decide at each match
+    matching.EVIDENCE_FLOOR = 0.0  # read by Matcher._evidence at each match
     try:
         _, results = run(matcher, queries, shop.policy.matching)
     finally:
