@@ -16,9 +16,9 @@ evidence floor stays on the lexical raw (a guess must share words with the entry
 
 Shops: the visible eval sets (../shared/eval/sets) and, when the raw data is beside the checkout,
 the unseen shops of bench/variants.py (seeds 1-3, intents held out of the knowledge base; --no-unseen
-skips them). Every configuration (w = 0 is the shipped matcher, the baseline) is matched under each
-lead penalty of bench/quality.py's grid, and the penalty is chosen two ways, each printed with the
-figures it gives:
+skips them). Every configuration (w = 0 is the lexical matcher without the meaning check, the
+baseline) is matched under each lead penalty of bench/quality.py's grid, and the penalty is chosen
+two ways, each printed with the figures it gives:
 
 - **sets**: the smallest penalty keeping auto-send precision >= 95% on every visible set (the rule
   that chose `engine.calibration.LEAD_PENALTY`);
@@ -325,7 +325,7 @@ def main() -> None:
         + ("| unseen shops: under  none   cov  top1" if unseen_too else "")
     )
     report(
-        "lexical (shipped)",
+        "lexical (no check)",
         {n: blended(s, 0.0, None) for n, s in visible.items()},
         {n: blended(s, 0.0, None) for n, s in unseen.items()},
     )

@@ -28,7 +28,7 @@ from scipy import sparse
 from kefu.engine.calibration import MAX_SAMPLES, fit
 from kefu.engine.features import features
 from kefu.engine.match import Candidate, Decision, Match
-from kefu.engine.meaning import MEANING_FLOOR, Meaning
+from kefu.engine.meaning import MEANING_FLOOR, Meaning, MeaningUnavailable
 from kefu.engine.normalize import Normalized, Normalizer
 from kefu.engine.rules import FaqEntry, Matching, SynonymGroup
 
@@ -526,7 +526,10 @@ class Matcher:
     def means(self, message: Normalized, entry: str) -> bool:
         """Whether the message passes the meaning check for the entry with id `entry` (what an auto-send
         of a guess needs at any level: `kefu eval --sweep`)."""
-        return self.meaning.of(message.text, self.numbers[entry]) >= self.meaning_floor
+        try:
+            return self.meaning.of(message.text, self.numbers[entry]) >= self.meaning_floor
+        except MeaningUnavailable:  # as `match` does: no guess is auto-sent unchecked
+            return False
 
     def ranked(self, message: Normalized, scores: Scores, top: int) -> tuple[list[int], list[float], int]:
         """The `top` best entries of a scored message (the entry it is an exact ask of first), their raw
@@ -577,16 +580,25 @@ class Matcher:
         decision, reason = self._evidence(candidates, entry, margin, exact, levels)
         if decision is not Decision.auto_send or exact:
             return decision, reason, None
-        sense = meaning()
+        try:
+            sense = meaning()
+        except MeaningUnavailable as error:
+            return (*self._held_back(candidates[0], levels, reason, f"the meaning check cannot run ({error})"), None)
         if sense >= self.meaning_floor:
             return decision, f"{reason}; meaning {sense:.3f} >= {self.meaning_floor:g}", sense
+        far = f"its meaning is far from '{candidates[0].entry}' ({sense:.3f} < {self.meaning_floor:g})"
+        return (*self._held_back(candidates[0], levels, reason, far), sense)
+
+    @staticmethod
+    def _held_back(best: Scored, levels: Matching, reason: str, why: str) -> tuple[Decision, str]:
+        """A guess the score and margin would send, not sent: suggested if its score reaches the
+        suggest level (a shop may set it above `confidence`), else nothing."""
+        lexical = reason.removeprefix("auto-send: ")
+        if best.score >= levels.suggest:
+            return Decision.suggest, f"suggest: {lexical}, but {why}, so it is not auto-sent"
         return (
-            Decision.suggest,
-            (
-                f"suggest: {reason.removeprefix('auto-send: ')}, but its meaning is far from "
-                f"'{candidates[0].entry}' ({sense:.3f} < {self.meaning_floor:g}), so it is not auto-sent"
-            ),
-            sense,
+            Decision.none,
+            f"no answer: {lexical}, but {why}, and score {best.score:g} < {levels.suggest} (the suggest level)",
         )
 
     def _evidence(

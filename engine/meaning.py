@@ -44,59 +44,76 @@ MEANING_FLOOR = 0.425  # embedding similarity a guess needs to be auto-sent (see
 DIMENSIONS = 256  # the weights the wheel ships
 ASK_WEIGHT = 0.5  # as the lexical scorer's: the best text and the centroid, averaged
 MAX_CHARS = 2000  # the start of a huge message is what it means (the normaliser folds as much)
+PLACES = 3  # a similarity is rounded once, and that number is compared, shown and stored
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> (texts, DIMENSIONS) rows of unit length
 
+
+class MeaningUnavailable(Exception):
+    """The model could not be loaded (a broken install): no guess is auto-sent unchecked."""
+
+
 _lock = threading.Lock()
 _loaded: list[Embed] = []
+_failed: list[str] = []
 
 
 def embedder() -> Embed:
     """The model, loaded once per process, from the wheel's own folder with downloads off (its loader
     looks for the tokenizer in a cache folder before any download: the wheel's folder finds it).
+    Raises MeaningUnavailable, every time, if it cannot be loaded.
 
     A text's vector is WordLlama's own (`embed(texts, norm=True)`: the mean of its tokens' rows of the
     embedding table, of unit length), computed one text at a time: the same vectors (within 3e-8 on
     3,400 asks of the eval sets) in less than half the time for the few texts of one entry, whose
-    batch tokenizer pays for threads it does not need. A text with no token is the zero vector.
+    batch tokenizer pays for threads it does not need. The mean and its length are taken in float64
+    (a column's sum in row order), the unit vector kept in float32. A blank text is the zero vector.
     """
     with _lock:
-        if not _loaded:
-            import wordllama
-            from wordllama import WordLlama
-
-            model = WordLlama.load(
-                cache_dir=Path(wordllama.__file__).parent, disable_download=True, trunc_dim=DIMENSIONS
-            )
-            table = np.asarray(model.embedding, dtype=np.float32)
-            tokenizer = model.tokenizer
-
-            def embed(texts: Sequence[str]) -> np.ndarray:
-                vectors = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-                for row, text in enumerate(texts):
-                    ids = tokenizer.encode(text[:MAX_CHARS] or " ", add_special_tokens=False).ids
-                    if ids:
-                        mean = table[np.clip(ids, 0, table.shape[0] - 1)].sum(axis=0, dtype=np.float32)
-                        mean /= np.float32(len(ids))
-                        norm = float(np.linalg.norm(mean))
-                        vectors[row] = mean / norm if norm > 0 else mean
-                return vectors
-
-            _loaded.append(embed)
+        if not _loaded and not _failed:
+            try:
+                _loaded.append(_load())
+            except Exception as error:  # a missing or damaged wheel: said once, the same every time
+                _failed.append(f"{type(error).__name__}: {error}".splitlines()[0])
+        if _failed:
+            raise MeaningUnavailable(_failed[0])
         return _loaded[0]
+
+
+def _load() -> Embed:
+    import wordllama
+    from wordllama import WordLlama
+
+    model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True, trunc_dim=DIMENSIONS)
+    table = np.asarray(model.embedding, dtype=np.float32)
+    tokenizer = model.tokenizer
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = tokenizer.encode(text[:MAX_CHARS], add_special_tokens=False).ids if text.strip() else []
+            if ids:
+                mean = table[np.clip(ids, 0, table.shape[0] - 1)].sum(axis=0, dtype=np.float64) / len(ids)
+                norm = float(np.sqrt(np.sum(mean * mean)))
+                vectors[row] = mean / norm if norm > 0 else 0.0
+        return vectors
+
+    return embed
 
 
 @lru_cache(maxsize=4096)
 def _message(text: str) -> np.ndarray:
-    """One message's vector (a message is often judged twice: at two sets of levels, or both ends of a range)."""
-    return embedder()([text])[0]
+    """One message's vector, in float64 for the products (a message is often judged twice: at two
+    sets of levels, or at both ends of a range)."""
+    return embedder()([text])[0].astype(np.float64)
 
 
 class Meaning:
     """The embedding's similarity of messages to a shop's entries, each entry embedded on first need."""
 
     def __init__(self, texts: Sequence[Sequence[str]]) -> None:
-        """`texts`: per entry, the texts it is matched on (title, asks, keywords), normalised."""
+        """`texts`: per entry, the texts it is matched on (title, asks, keywords), normalised; blank
+        ones (an ask of emoji only) mean nothing and are left out."""
         self._texts = texts
         self._memo()
 
@@ -114,18 +131,23 @@ class Meaning:
         self._memo()
 
     def of(self, message: str, entry: int) -> float:
-        """How close `message` (normalised) is to entry number `entry` in meaning, 0-1."""
+        """How close `message` (normalised) is to entry number `entry` in meaning, 0-1, rounded to
+        PLACES: the number the floor is compared with is the one shown. Raises MeaningUnavailable
+        if the model cannot be loaded."""
         texts, centroid = self._entry(entry)
         vector = _message(message)
-        best = float((texts @ vector).max()) if texts.size else 0.0
-        return float(np.clip(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * float(centroid @ vector), 0.0, 1.0))
+        if not texts.size or not vector.any():
+            return 0.0
+        best = float((texts @ vector).max())
+        return round(float(np.clip(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * float(centroid @ vector), 0.0, 1.0)), PLACES)
 
     def _entry(self, entry: int) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             found = self._entries.get(entry)
             if found is None:
-                texts = embedder()(list(self._texts[entry])) if self._texts[entry] else np.zeros((0, DIMENSIONS))
-                total = texts.sum(axis=0) if texts.size else np.zeros(DIMENSIONS, dtype=np.float32)
-                centroid = total / max(float(np.linalg.norm(total)), 1e-9)
-                found = self._entries[entry] = (texts, centroid)
+                kept = [text for text in self._texts[entry] if text.strip()]
+                texts = embedder()(kept) if kept else np.zeros((0, DIMENSIONS), dtype=np.float32)
+                total = texts.sum(axis=0, dtype=np.float64)
+                centroid = total / max(float(np.sqrt(np.sum(total * total))), 1e-12)
+                found = self._entries[entry] = (texts, centroid)  # float32 kept; products in float64
             return found

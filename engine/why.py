@@ -3,7 +3,8 @@
 
 Two halves: what the matcher made of the message (the normalised text, the synonyms applied, the best
 entries with their raw similarity and calibrated score, the margin and the levels it was held to, and
-the decision's reason: an exact ask, too little evidence, a shop too small to calibrate), and
+the decision's reason: an exact ask, too little evidence, a shop too small to calibrate, a guess
+held back for its meaning), and
 the policy path that led to the action (working hours, holiday or period, who is online and their load,
 focus, the agent's and the shop's auto-send, the repeat count, a D-2 stop), each step naming the rule
 that set it as `file:line`. `decide` builds it only when asked (`explain=True`), so a plain run pays

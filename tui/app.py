@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, Tab, Tabs
 
 from kefu.engine.events import Changed, Denied, Step, Suggest
-from kefu.engine.meaning import embedder
+from kefu.engine.meaning import MeaningUnavailable, embedder
 from kefu.engine.rules import Role, StaffMember
 from kefu.tui import views
 from kefu.tui.collector import long_run_gc
@@ -138,7 +138,7 @@ class KefuApp(App[int]):
         if self.reloader is not None:
             self.run_worker(self._watch_rules(self.reloader), name="rules reload", group="reload")
         # the meaning check's model (engine.meaning), loaded once per process: not at the first auto-send
-        self.run_worker(embedder, name="meaning model", thread=True, exit_on_error=False)
+        self.run_worker(self._load_meaning, name="meaning model", thread=True, exit_on_error=False)
         if self.session.compiled() and self.open_store is None:
             long_run_gc()
             self.say(READY)
@@ -159,6 +159,16 @@ class KefuApp(App[int]):
 
             self.call_from_thread(self._record)
         self.call_from_thread(self._say_ready)
+
+    def _load_meaning(self) -> None:
+        """Off the screen's thread: the meaning check's model; if it cannot load, say so (every guess
+        is then suggested, never auto-sent: engine.meaning)."""
+        try:
+            embedder()
+        except MeaningUnavailable as error:
+            self.call_from_thread(
+                self.say, f"the meaning check cannot run ({error}): guesses are suggested, not auto-sent", True
+            )
 
     def _say_ready(self) -> None:
         """Say the app is ready, unless something newer was said meanwhile (a refusal, a reload)."""

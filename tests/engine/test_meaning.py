@@ -9,7 +9,7 @@ import pytest
 
 from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
-from kefu.engine.meaning import MEANING_FLOOR, Meaning
+from kefu.engine.meaning import MEANING_FLOOR, PLACES, Meaning, MeaningUnavailable, _message
 from kefu.engine.rules import Ask, FaqEntry, Matching
 
 # a dozen-entry assistant shop, none of whose entries shares a frame with another (written for this test)
@@ -163,25 +163,64 @@ def test_checking_meaning_leaves_the_matcher_as_it_was(utility: Matcher) -> None
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\x00\x01\x02", "ship " * 50_000, "請問商品包郵麼?", "🙂🙂"])
-def test_meaning_of_any_message_is_a_similarity_between_0_and_1(message: str) -> None:
-    meaning = Meaning([["Do you ship overseas?", "international shipping"], []])
-    for entry in (0, 1):
-        value = meaning.of(message, entry)
-        assert 0.0 <= value <= 1.0
-        assert meaning.of(message, entry) == value  # the same every time (replay depends on it)
-    assert meaning.of("", 1) == 0.0  # an entry with no texts means nothing
+def test_meaning_of_any_message_is_a_similarity_between_0_and_1_the_same_every_time(message: str) -> None:
+    """Replay depends on it: computed again from nothing (no memo, no cached message), the same number."""
+    texts = [["do you ship overseas", "international shipping"], [], ["", "  "]]  # normalised: emoji gone
+    first = Meaning(texts)
+    values = [first.of(message, entry) for entry in (0, 1, 2)]
+    _message.cache_clear()
+    again = Meaning(texts)
+    assert [again.of(message, entry) for entry in (0, 1, 2)] == values
+    assert all(0.0 <= value <= 1.0 and value == round(value, PLACES) for value in values)
+    assert values[1:] == [0.0, 0.0]  # an entry with no text, or only blank ones, means nothing
+    if not message.strip():
+        assert values[0] == 0.0  # nor does a blank message
 
 
 def test_the_check_reads_both_chinese_scripts_alike() -> None:
-    """Both sides are normalised as the lexical scorer sees them: a zh-Hant shop checks a customer
-    writing Simplified Chinese as it checks one writing Traditional."""
+    """Both sides are normalised as the lexical scorer sees them: a shop written in Traditional checks
+    a customer as the same shop written in Simplified does, whichever script the customer writes."""
+
+    def shop(free: str, ask: str, returns: str, how: str) -> Matcher:
+        return Matcher(
+            [
+                FaqEntry(id="shipping.free", title=free, asks=(Ask(text=ask),), reply="r"),
+                FaqEntry(id="return.request", title=returns, asks=(Ask(text=how),), reply="r"),
+            ]
+        )
+
+    traditional = shop("請問商品包郵麼?", "這個有包郵嗎", "我想退貨", "怎麼申請退貨")
+    simplified = shop("请问商品包邮么?", "这个有包邮吗", "我想退货", "怎么申请退货")
+    for message in ("運費怎麼算,有包郵嗎", "运费怎么算,有包邮吗"):
+        seen = {m.meaning.of(m.normalize(message).text, 0) for m in (traditional, simplified)}
+        assert len(seen) == 1 and seen.pop() > 0
+
+
+def test_D8_a_guess_held_back_under_the_suggest_level_gets_no_answer(utility: Matcher) -> None:
+    """A shop may set `suggest` above `confidence`: a held-back guess scoring between them is not an
+    answer at all (the lexical rules would have sent it; nothing says it may be suggested)."""
+    levels = Matching(confidence=95, suggest=97)
+    match = utility.match(CONVERSIONS[0], levels)
+    assert match.best is not None and LEVELS.confidence <= match.best.score < 97
+    assert match.decision is Decision.none and match.meaning is not None
+    assert match.reason.startswith("no answer: ") and "(the suggest level)" in match.reason
+
+
+def test_without_its_model_the_check_holds_every_guess_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken install (the wheel's weights missing): no guess is auto-sent unchecked; exact asks still are."""
+
+    def broken() -> None:
+        raise MeaningUnavailable("FileNotFoundError: l2_supercat_256.safetensors")
+
+    monkeypatch.setattr("kefu.engine.meaning.embedder", broken)
+    _message.cache_clear()
     shop = Matcher(
-        [
-            FaqEntry(id="shipping.free", title="請問商品包郵麼?", asks=(Ask(text="這個有包郵嗎"),), reply="r"),
-            FaqEntry(id="return.request", title="我想退貨", asks=(Ask(text="怎麼申請退貨"),), reply="r"),
-        ]
+        [FaqEntry(id=k, title=v[0], asks=tuple(Ask(text=t) for t in v[1:]), reply="r") for k, v in UTILITY.items()]
     )
-    traditional, simplified = shop.normalize("運費怎麼算,有包郵嗎"), shop.normalize("运费怎么算,有包邮吗")
-    assert traditional.text == simplified.text
-    assert shop.means(traditional, "shipping.free") == shop.means(simplified, "shipping.free")
-    assert shop.meaning.of(traditional.text, 0) == shop.meaning.of(simplified.text, 0) > 0
+    for message in PARAPHRASES:
+        match = shop.match(message, LEVELS)
+        assert match.decision is Decision.suggest and match.meaning is None
+        assert "the meaning check cannot run (FileNotFoundError: l2_supercat_256.safetensors)" in match.reason
+    assert shop.match("Heads or tails?", LEVELS).decision is Decision.auto_send
+    assert not shop.means(shop.normalize("how do you spell definitely"), "spelling")
+    _message.cache_clear()

@@ -65,7 +65,9 @@ def test_decide_changes_nothing_it_was_given(tw: CompiledShop) -> None:
 
 
 def test_a_compiled_shop_is_not_written_to(tw: CompiledShop) -> None:
-    """No attribute can be added to a compiled shop: there is nowhere for a memo to hide."""
+    """No attribute can be added to a compiled shop: the one memo it holds is its matcher's meaning
+    vectors (`engine.meaning.Meaning`), a cache of the rules' own texts that pickling leaves out and
+    that changes no decision (tests/engine/test_meaning.py)."""
     with pytest.raises(AttributeError):
         tw.memo = {}
 

@@ -21,6 +21,7 @@ from kefu.dsl.load import load
 from kefu.engine.clock import zone
 from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Rated, Send, Sender
+from kefu.engine.meaning import MeaningUnavailable
 from kefu.engine.rules import Shop
 from kefu.tui.app import KefuApp
 from kefu.tui.rows import Rows
@@ -298,3 +299,25 @@ async def test_ctrl_q_quits_with_status_0() -> None:
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code in (0, None)
+
+
+async def test_D8_without_the_meaning_model_the_app_says_guesses_are_only_suggested(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broken install: the app loads the model as it starts, and says so in the status line when it
+    cannot (every guess is then suggested, never auto-sent: tests/engine/test_meaning.py)."""
+
+    def broken() -> None:
+        raise MeaningUnavailable("FileNotFoundError: l2_supercat_256.safetensors")
+
+    monkeypatch.setattr("kefu.tui.app.embedder", broken)
+    async with running(NIGHT) as (app, pilot, _):
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "meaning check cannot run" in str(app.query_one("#status", Static).render()):
+                break
+        status = str(app.query_one("#status", Static).render())
+        assert status == (
+            "the meaning check cannot run (FileNotFoundError: l2_supercat_256.safetensors): "
+            "guesses are suggested, not auto-sent"
+        )
