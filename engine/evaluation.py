@@ -42,7 +42,7 @@ class Report(BaseModel):
     suggest_precision_at_3: float
     levels: dict[str, int]
     # guesses the score and margin would have auto-sent that the meaning check held back (suggested
-    # instead), and how many of them were the expected entry (engine.meaning)
+    # instead, or nothing under the suggest level), and how many of them were the expected entry
     meaning_held: int = 0
     meaning_held_right: int = 0
 

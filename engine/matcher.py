@@ -520,7 +520,7 @@ class Matcher:
             exact=exact >= 0,
             tiny=self.tiny,
             reason=reason,
-            meaning=None if sense is None else round(sense, 3),
+            meaning=sense,  # rounded once, by Meaning.of: the number compared is the one shown
         )
 
     def means(self, message: Normalized, entry: str) -> bool:

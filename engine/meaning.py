@@ -42,7 +42,7 @@ import numpy as np
 
 MEANING_FLOOR = 0.425  # embedding similarity a guess needs to be auto-sent (see the module doc)
 DIMENSIONS = 256  # the weights the wheel ships
-ASK_WEIGHT = 0.5  # as the lexical scorer's: the best text and the centroid, averaged
+ASK_WEIGHT = 0.5  # engine.matcher.ASK_WEIGHT (which imports this module): best text and centroid, averaged
 MAX_CHARS = 2000  # the start of a huge message is what it means (the normaliser folds as much)
 PLACES = 3  # a similarity is rounded once, and that number is compared, shown and stored
 

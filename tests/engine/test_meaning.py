@@ -224,3 +224,11 @@ def test_without_its_model_the_check_holds_every_guess_back(monkeypatch: pytest.
     assert shop.match("Heads or tails?", LEVELS).decision is Decision.auto_send
     assert not shop.means(shop.normalize("how do you spell definitely"), "spelling")
     _message.cache_clear()
+
+
+def test_meaning_is_built_as_the_lexical_similarity_is() -> None:
+    """The best text and the centroid weigh alike on both sides (engine.meaning cannot import the
+    matcher's constant: the matcher imports it)."""
+    from kefu.engine import matcher, meaning
+
+    assert meaning.ASK_WEIGHT == matcher.ASK_WEIGHT

@@ -128,7 +128,7 @@ def _text(shop: Shop, report: Report, rows: list[SweepRow] | None, best: SweepRo
     if report.meaning_held:
         lines.append(
             f"  {'held back for meaning':<26} {report.meaning_held:6d}  ({report.meaning_held_right} of them right): "
-            "guesses the score would send, suggested instead"
+            "guesses the score would send, not sent"
         )
     if rows is None:
         return lines
