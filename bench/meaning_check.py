@@ -40,11 +40,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import CUTS, DEFAULT_SETS, EVAL_REPLY, TARGET, by_penalty, cut, source
+from quality import CUTS, DEFAULT_SETS, TARGET, by_penalty, cut, imported, source
 from variants import DEFAULT_RAW, SOURCES, family
 
-from kefu.dsl.importer import read_rows, render
-from kefu.dsl.load import load
 from kefu.engine.calibration import LEAD_PENALTY
 from kefu.engine.evaluation import Query
 from kefu.engine.match import Decision
@@ -83,12 +81,7 @@ class Shop:
 
 
 def measure(name: str, src: str, kind: str, kb: list[dict], queries: list[dict], tmp: Path, grid: bool) -> Shop:
-    folder = tmp / name
-    folder.mkdir()
-    rows = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kb)
-    entries, problems = read_rows(rows, "jsonl")
-    (folder / "shop.kefu").write_text(render(entries, "eval", "kb.jsonl", problems, EVAL_REPLY).text, encoding="utf-8")
-    shop = load([folder]).rules.shops[0]
+    shop = imported("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kb), "kb.jsonl", tmp / name)
     matcher = Matcher(shop.entries, shop.synonyms)
     levels = shop.policy.matching
     meaning, right = [], []

@@ -56,7 +56,7 @@ from kefu.engine.evaluation import Query, run
 from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
 from kefu.engine.normalize import Normalized
-from kefu.engine.rules import Matching
+from kefu.engine.rules import Matching, Shop
 
 ROOT = Path(__file__).resolve().parent.parent
 # beside the checkout (../shared/eval), or beside a folder holding it (a git worktree's)
@@ -201,16 +201,18 @@ def source(name: str) -> str:
     return name.split("-")[0]
 
 
+def imported(rows: str, source: str, folder: Path) -> Shop:
+    """Knowledge-base rows (jsonl) as `kefu import` writes them into a shop file in `folder`, loaded."""
+    entries, problems = read_rows(rows, "jsonl")
+    folder.mkdir()
+    (folder / "shop.kefu").write_text(render(entries, "eval", source, problems, EVAL_REPLY).text, encoding="utf-8")
+    return load([folder]).rules.shops[0]
+
+
 def kefu(
     kb_path: Path, queries: list[dict], workdir: Path, grid: bool = False
 ) -> tuple[dict, list, float, dict[float, dict]]:
-    entries, problems = read_rows(kb_path.read_text(encoding="utf-8"), "jsonl")
-    folder = workdir / kb_path.parent.name
-    folder.mkdir()
-    (folder / "shop.kefu").write_text(
-        render(entries, "eval", kb_path.name, problems, EVAL_REPLY).text, encoding="utf-8"
-    )
-    shop = load([folder]).rules.shops[0]
+    shop = imported(kb_path.read_text(encoding="utf-8"), kb_path.name, workdir / kb_path.parent.name)
     started = time.perf_counter()
     matcher = Matcher(shop.entries, shop.synonyms)
     build = time.perf_counter() - started
