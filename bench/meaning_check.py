@@ -49,7 +49,7 @@ from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
 from kefu.engine.meaning import MEANING_FLOOR
 
-FLOORS = tuple(round(0.2 + 0.025 * step, 3) for step in range(21))  # 0.2 .. 0.7
+FLOORS = tuple(round(0.1 + 0.025 * step, 3) for step in range(21))  # 0.1 .. 0.6
 WEIGHT = TARGET / (1 - TARGET)  # right answers one wrong one weighs at the target: 19
 PENALTIES = (0.12, 0.13, 0.15, 0.17)  # larger lead penalties (no check) on the test shops
 SMOKE_SETS, SMOKE_SOURCE = ("xsid-en-k5", "xsid-zh-k5"), "xsid"

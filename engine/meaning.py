@@ -14,21 +14,28 @@ ship inside its wheel, 16 MB, so nothing is downloaded). The similarity of a mes
 built as the lexical one's: the mean of its best text's cosine and the entry's centroid's, both
 sides normalised as the lexical scorer sees them (one Chinese script, case and width folded,
 synonyms applied: a zh-Hant shop checks a customer writing Simplified Chinese as it checks one
-writing Traditional). A guess whose calibrated score and margin would auto-send it is sent only
-when that similarity reaches `MEANING_FLOOR`; otherwise it is suggested. Exact asks and suggestions
-are never checked: the check only ever holds an auto-send back, so what the calibration promises
-still holds.
+writing Traditional).
+
+That similarity is not comparable across shops: a static embedding finds any two Chinese texts of a
+shop about 0.5 alike and two English ones 0.1-0.2 (it reads Chinese nearly character by character).
+So what is checked is the message's meaning *above the shop's background*, the mean similarity of
+the shop's texts to entries they are not of: (similarity - background) / (1 - background). A guess
+whose calibrated score and margin would auto-send it is sent only when that reaches
+`MEANING_FLOOR`; otherwise it is suggested. Exact asks and suggestions are never checked: the check
+only ever holds an auto-send back, so what the calibration promises still holds.
 
 The floor is chosen by what a wrong auto-send costs: at 95% precision one wrong answer weighs as
 much as 19 right ones, so the floor is the one that maximises 19 x (wrong auto-sends held back) -
 (right ones held back) over the visible eval sets, their cut shops and bench/variants.py's shops of
-seeds 1-3 (0.425; leaving any one source out: 0.425-0.5). On the shops of seeds 4-6, which chose
-nothing, it leaves 10 of 90 under 95% where 12 were, holding back 12 right auto-sends for each
-wrong one where a larger lead penalty holds back 20-25 (bench/meaning_check.py, docs/matching.md).
+seeds 1-3 (0.275; leaving any one source out: 0.25-0.325). On the shops of seeds 4-6, which chose
+nothing, it leaves 8 of 90 under 95% where 12 were with no check (10 with a floor on the similarity
+itself), holding back 8 right auto-sends for each wrong one where a larger lead penalty holds back
+20-25 (bench/meaning_check.py, docs/matching.md).
 
 Each entry's texts are embedded the first time a message would be auto-sent to it, and the model is
-loaded the first time any is: a shop's index builds no slower, and a message that is not about to
-be auto-sent costs nothing.
+loaded the first time any is, and the shop's background is measured then (among at most
+BACKGROUND_ENTRIES entries: 30-70 ms once): a shop's index builds no slower, and a message that is
+not about to be auto-sent costs nothing.
 """
 
 from __future__ import annotations
@@ -40,11 +47,12 @@ from pathlib import Path
 
 import numpy as np
 
-MEANING_FLOOR = 0.425  # embedding similarity a guess needs to be auto-sent (see the module doc)
+MEANING_FLOOR = 0.275  # meaning (above the shop's background) a guess needs to be auto-sent (module doc)
 DIMENSIONS = 256  # the weights the wheel ships
 ASK_WEIGHT = 0.5  # engine.matcher.ASK_WEIGHT (which imports this module): best text and centroid, averaged
 MAX_CHARS = 2000  # the start of a huge message is what it means (the normaliser folds as much)
 PLACES = 3  # a similarity is rounded once, and that number is compared, shown and stored
+BACKGROUND_ENTRIES = 64  # entries the shop's background similarity is measured among (a sample beyond)
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> (texts, DIMENSIONS) rows of unit length
 
@@ -119,6 +127,7 @@ class Meaning:
 
     def _memo(self) -> None:
         self._entries: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._background: float | None = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Sequence[Sequence[str]]]:
@@ -131,15 +140,44 @@ class Meaning:
         self._memo()
 
     def of(self, message: str, entry: int) -> float:
-        """How close `message` (normalised) is to entry number `entry` in meaning, 0-1, rounded to
-        PLACES: the number the floor is compared with is the one shown. Raises MeaningUnavailable
-        if the model cannot be loaded."""
+        """How much closer `message` (normalised) is to entry number `entry` in meaning than this shop's
+        texts are to other entries (`background`): (similarity - background) / (1 - background), 0-1,
+        rounded to PLACES: the number the floor is compared with is the one shown. Raises
+        MeaningUnavailable if the model cannot be loaded."""
+        if not message.strip():
+            return 0.0
+        background = self.background()
+        relative = (self.similarity(message, entry) - background) / max(1.0 - background, 1e-6)
+        return round(float(np.clip(relative, 0.0, 1.0)), PLACES)
+
+    def similarity(self, message: str, entry: int) -> float:
+        """The embedding's similarity of `message` (normalised) to entry number `entry`, unscaled: the
+        mean of its best text's cosine and the entry's centroid's, 0-1."""
         texts, centroid = self._entry(entry)
         vector = _message(message)
         if not texts.size or not vector.any():
             return 0.0
         best = float((texts @ vector).max())
-        return round(float(np.clip(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * float(centroid @ vector), 0.0, 1.0)), PLACES)
+        return float(np.clip(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * float(centroid @ vector), 0.0, 1.0))
+
+    def background(self) -> float:
+        """How similar this shop's texts are to entries they are not of: the mean `similarity` of every
+        text to every other entry, among BACKGROUND_ENTRIES entries (all of them in a shop of no more,
+        else a sample drawn the same way every time: the texts are all it depends on). A static
+        embedding's similarities sit higher in some scripts than in others (unrelated Chinese texts of
+        a shop average about 0.5, English ones 0.1-0.2), so meaning is measured above this level. 0
+        for a shop of fewer than two entries with texts. Computed on first need, once."""
+        with self._lock:
+            if self._background is not None:
+                return self._background
+        with_texts = [entry for entry, texts in enumerate(self._texts) if any(text.strip() for text in texts)]
+        if len(with_texts) > BACKGROUND_ENTRIES:
+            picked = np.random.default_rng(0).choice(len(with_texts), BACKGROUND_ENTRIES, replace=False)
+            with_texts = [with_texts[i] for i in sorted(picked)]
+        found = _mean_to_others([self._entry(entry) for entry in with_texts]) if len(with_texts) > 1 else 0.0
+        with self._lock:
+            self._background = found
+        return found
 
     def _entry(self, entry: int) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
@@ -151,3 +189,17 @@ class Meaning:
                 centroid = total / max(float(np.sqrt(np.sum(total * total))), 1e-12)
                 found = self._entries[entry] = (texts, centroid)  # float32 kept; products in float64
             return found
+
+
+def _mean_to_others(entries: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The mean similarity (as `Meaning.similarity`) of every text of `entries` (their vectors and
+    centroid, each with a text) to every entry but its own."""
+    texts = np.concatenate([vectors for vectors, _ in entries]).astype(np.float64)
+    centroids = np.stack([centroid for _, centroid in entries])
+    sizes = [len(vectors) for vectors, _ in entries]
+    starts = np.cumsum([0, *sizes[:-1]])
+    best = np.maximum.reduceat(texts @ texts.T, starts, axis=1)  # each text's best text of each entry
+    similarity = np.clip(ASK_WEIGHT * best + (1 - ASK_WEIGHT) * (texts @ centroids.T), 0.0, 1.0)
+    own = np.repeat(np.arange(len(entries)), sizes)
+    similarity[np.arange(len(texts)), own] = np.nan
+    return float(np.nanmean(similarity))

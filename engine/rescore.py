@@ -25,8 +25,9 @@ whose matcher input changed are scored exactly (a small index of their columns o
 decision is a monotone function of the best entry's raw similarity and its lead over the runner-up
 (through the *new* calibration map and the *new* levels): if the best entry is certain (its lowest
 possible raw beats every other entry's highest) and the decision is the same at both ends of the
-range, it is known without scoring (the meaning check of an auto-send, `engine.meaning`, reads only
-the message and that entry's own texts: the same at both ends). A message whose new decision is
+range, it is known without scoring (the meaning check of an auto-send, `engine.meaning`, reads the
+message, that entry's texts and the new shop's background, no raw similarity: the same at both
+ends, computed exactly by the new matcher). A message whose new decision is
 known and equals the old one is unchanged; every other message is scored again with the new
 matcher, in full.
 

@@ -9,7 +9,7 @@ import pytest
 
 from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
-from kefu.engine.meaning import MEANING_FLOOR, PLACES, Meaning, MeaningUnavailable, _message
+from kefu.engine.meaning import BACKGROUND_ENTRIES, MEANING_FLOOR, PLACES, Meaning, MeaningUnavailable, _message
 from kefu.engine.rules import Ask, FaqEntry, Matching
 
 # a dozen-entry assistant shop, none of whose entries shares a frame with another (written for this test)
@@ -87,6 +87,22 @@ UTILITY = {
         "tell sarah via text i'm on my way",
     ],
 }
+# a dozen-entry zh-Hans shop (written for this test): a static embedding finds any two Chinese texts
+# of it about as similar as two English paraphrases
+SHOP_ZH = {
+    "shipping.fee": ["运费怎么算", "有包邮吗", "邮费多少钱", "满多少包邮", "偏远地区要加运费吗"],
+    "shipping.time": ["什么时候发货", "今天下单明天能发吗", "几天能到", "发什么快递", "快递到了吗"],
+    "returns": ["怎么退货", "可以七天无理由退货吗", "退货地址是哪里", "退货运费谁出", "我想退掉这件"],
+    "size": ["我身高165穿什么码", "尺码偏大还是偏小", "有没有大码", "腰围70选哪个尺码", "M码适合多重"],
+    "invoice": ["可以开发票吗", "发票什么时候寄", "能开专票吗", "发票抬头怎么填", "电子发票在哪下载"],
+    "discount": ["有优惠券吗", "能便宜点吗", "双十一有活动吗", "满减怎么算", "老客户有折扣吗"],
+    "stock": ["还有货吗", "什么时候补货", "这个颜色缺货了吗", "预售多久发", "断码了吗"],
+    "payment": ["可以货到付款吗", "能用信用卡付吗", "支付失败怎么办", "可以分期吗", "付款后多久确认"],
+    "address": ["地址写错了能改吗", "帮我改一下收货地址", "电话号码填错了", "可以换个收件人吗", "改地址来得及吗"],
+    "quality": ["收到的衣服有破洞", "质量太差了", "东西坏了怎么办", "有色差", "少发了一件"],
+    "greeting": ["你好", "在吗", "有人吗", "亲在不在", "客服在吗"],
+    "thanks": ["谢谢", "好的谢谢亲", "麻烦你了", "辛苦了", "感谢"],
+}
 LEVELS = Matching()
 # questions about a conversion the shop has no entry for: they share the frame of `spelling`'s
 # "how many es are in receiving" and nothing with any other entry
@@ -98,11 +114,15 @@ PARAPHRASES = {
 }
 
 
+def shop(entries: dict[str, list[str]]) -> Matcher:
+    return Matcher(
+        [FaqEntry(id=k, title=v[0], asks=tuple(Ask(text=t) for t in v[1:]), reply="r") for k, v in entries.items()]
+    )
+
+
 @pytest.fixture(scope="module")
 def utility() -> Matcher:
-    return Matcher(
-        [FaqEntry(id=k, title=v[0], asks=tuple(Ask(text=t) for t in v[1:]), reply="r") for k, v in UTILITY.items()]
-    )
+    return shop(UTILITY)
 
 
 @pytest.mark.parametrize("message", CONVERSIONS)
@@ -214,15 +234,13 @@ def test_without_its_model_the_check_holds_every_guess_back(monkeypatch: pytest.
 
     monkeypatch.setattr("kefu.engine.meaning.embedder", broken)
     _message.cache_clear()
-    shop = Matcher(
-        [FaqEntry(id=k, title=v[0], asks=tuple(Ask(text=t) for t in v[1:]), reply="r") for k, v in UTILITY.items()]
-    )
+    broken_shop = shop(UTILITY)
     for message in PARAPHRASES:
-        match = shop.match(message, LEVELS)
+        match = broken_shop.match(message, LEVELS)
         assert match.decision is Decision.suggest and match.meaning is None
         assert "the meaning check cannot run (FileNotFoundError: l2_supercat_256.safetensors)" in match.reason
-    assert shop.match("Heads or tails?", LEVELS).decision is Decision.auto_send
-    assert not shop.means(shop.normalize("how do you spell definitely"), "spelling")
+    assert broken_shop.match("Heads or tails?", LEVELS).decision is Decision.auto_send
+    assert not broken_shop.means(broken_shop.normalize("how do you spell definitely"), "spelling")
     _message.cache_clear()
 
 
@@ -232,3 +250,57 @@ def test_meaning_is_built_as_the_lexical_similarity_is() -> None:
     from kefu.engine import matcher, meaning
 
     assert meaning.ASK_WEIGHT == matcher.ASK_WEIGHT
+
+
+def test_meaning_is_measured_above_the_shops_background(utility: Matcher) -> None:
+    """What is compared with the floor is how much closer the message is to the entry than the shop's
+    texts are to entries they are not of: (similarity - background) / (1 - background), in 0-1."""
+    meaning = utility.meaning
+    background = meaning.background()
+    assert 0.0 < background < 0.3  # unrelated English texts share little
+    for message, entry in (*PARAPHRASES.items(), *((c, "spelling") for c in CONVERSIONS)):
+        number = utility.numbers[entry]
+        text = utility.normalize(message).text
+        relative = (meaning.similarity(text, number) - background) / (1 - background)
+        assert meaning.of(text, number) == round(min(max(relative, 0.0), 1.0), PLACES)
+
+
+def test_the_background_is_the_mean_similarity_of_every_text_to_every_other_entry() -> None:
+    """Computed at once for the whole shop; the same as asking each (text, other entry) pair."""
+    texts = [["do you ship overseas", "international shipping"], ["return an item", "refund"], ["", "size chart"]]
+    meaning = Meaning(texts)
+    kept = [[t for t in entry if t.strip()] for entry in texts]
+    pairs = [
+        meaning.similarity(t, other) for e, entry in enumerate(kept) for t in entry for other in range(3) if other != e
+    ]
+    assert meaning.background() == pytest.approx(sum(pairs) / len(pairs), abs=1e-9)
+    assert Meaning([["one entry", "alone"]]).background() == 0.0  # nothing to compare with
+    assert Meaning([["one entry"], ["", " "]]).background() == 0.0  # the other has no text
+
+
+def test_a_large_shops_background_is_a_sample_drawn_the_same_way_every_time() -> None:
+    """Beyond BACKGROUND_ENTRIES entries a fixed sample of them: the same number from a fresh copy, and
+    whichever of its entries was embedded first."""
+    texts = [
+        [f"question number {n} about topic {n % 7}", f"another way to ask {n}"] for n in range(BACKGROUND_ENTRIES + 36)
+    ]
+    first = Meaning(texts)
+    background = first.background()
+    again = Meaning(texts)
+    again.of("question number 3", 99)  # an entry the sample may not hold, embedded first
+    _message.cache_clear()
+    assert again.background() == background and 0.0 < background < 1.0
+
+
+def test_the_check_asks_as_much_of_a_chinese_shop_as_of_an_english_one() -> None:
+    """Two unrelated Chinese texts sit about 0.45 apart in the embedding, two English ones about 0.15:
+    a floor on the similarity itself would let any Chinese guess through. Measured above each shop's
+    background, paraphrases pass and unrelated questions do not, in both."""
+    chinese = shop(SHOP_ZH)
+    assert chinese.meaning.background() > shop(UTILITY).meaning.background() + 0.2
+    for message, entry in (("怎么申请退货", "returns"), ("开发票", "invoice"), ("邮费怎么计算", "shipping.fee")):
+        assert chinese.means(chinese.normalize(message), entry), message
+    for message, entry in (("会员怎么办", "quality"), ("保质期多久", "stock")):  # membership; shelf life
+        text, number = chinese.normalize(message).text, chinese.numbers[entry]
+        assert chinese.meaning.similarity(text, number) > 0.425  # the similarity alone would pass them
+        assert not chinese.means(chinese.normalize(message), entry), message
