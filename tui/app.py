@@ -7,6 +7,7 @@ events. Views are made by tui/views.py, dialogs by tui/screens.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -153,6 +154,8 @@ class KefuApp(App[int]):
         waits for its shop's), then the store, opened on the screen's thread (SQLite connections stay
         on the thread that opened them) with the session's events so far."""
         self.session.compile()
+        with contextlib.suppress(MeaningUnavailable):  # said by _load_meaning
+            self.session.warm_meaning()
         self.call_from_thread(long_run_gc)  # the rules and matchers live on: out of the collector's sight
         if self.open_store is not None:
             import kefu.engine.store  # noqa: F401  sqlite-utils: its import is the slow part
@@ -161,10 +164,11 @@ class KefuApp(App[int]):
         self.call_from_thread(self._say_ready)
 
     def _load_meaning(self) -> None:
-        """Off the screen's thread: the meaning check's model; if it cannot load, say so (every guess
-        is then suggested, never auto-sent: engine.meaning)."""
+        """Off the screen's thread: the meaning check's model and the shops' backgrounds; if it cannot
+        load, say so (every guess is then suggested, never auto-sent: engine.meaning)."""
         try:
             embedder()
+            self.session.warm_meaning()  # the shops built by now; _prepare measures the others
         except MeaningUnavailable as error:
             self.call_from_thread(
                 self.say, f"the meaning check cannot run ({error}): guesses are suggested, not auto-sent", True

@@ -13,6 +13,7 @@ import pytest
 from kefu.dsl.load import load
 from kefu.engine.clock import zone
 from kefu.engine.decide import CompiledShop
+from kefu.engine.meaning import Meaning
 from kefu.engine.rules import Shop
 from kefu.engine.store import Store
 from kefu.tui.app import parse_when
@@ -176,3 +177,17 @@ def test_seek_reads_a_recording_without_offsets_on_the_shops_clock() -> None:
     assert (len(live.played), len(live.tape)) == (2, 1)
     live.seek(NIGHT + dt.timedelta(minutes=5))
     assert (len(live.played), len(live.tape)) == (1, 2)
+
+
+def test_warming_the_meaning_check_measures_each_built_shops_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kefu tui` measures the meaning check's background of every built shop as it starts, not at a
+    customer's first guess about to be auto-sent; a shop not built yet is left for later."""
+    measured: list[int] = []
+    monkeypatch.setattr(Meaning, "background", lambda self: measured.append(id(self)) or 0.1)
+    fresh = Session([tw()], NIGHT, None, compile=CompiledShop)
+    fresh.warm_meaning()
+    assert measured == []  # nothing built yet
+    fresh.compile()
+    fresh.warm_meaning()
+    built = fresh.simulation.compiled("tw")
+    assert built is not None and measured == [id(built.matcher.meaning)]
