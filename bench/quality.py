@@ -20,18 +20,24 @@ is one draw: a set's precision at the default levels rests on a few dozen auto-s
 49 at 0.09), so a constant that holds it there may hold by luck. So each set also gives `--cuts` shops of
 its own kind (default 8): each a seeded 5/6 of its intents (rounded), the queries about the others out of
 scope, as many of them kept as keep the set's own share of out-of-scope queries (none where it has
-none), its calibration its own. The constant is chosen as the smallest penalty that keeps
-auto-send precision at 95% or more on every set *and* on every set's cut shops with their
-auto-sends pooled. Printed per set: precision / coverage with no penalty (the calibration before
+none), its calibration its own. And bench/variants.py's shops of seeds 1-3 (90 shops of a dozen
+to 150 entries built from the raw data; seeds 4-6 choose nothing) take part, pooled per source.
+The constant is chosen as the smallest penalty that keeps auto-send precision at 95% or more on
+every set, on every set's cut shops pooled and on each source's variant shops pooled, *and* leaves
+no cut or variant shop whose wrong auto-sends show it under 95% alone (a one-sided binomial test at
+5%: 6 wrong in 50 show it, 5 do not; 3 in 15 show it; a shop of a dozen entries sends too few answers for
+its own precision to be held to 95% exactly, but not so few that any number of wrong ones passes).
+Printed per set: precision / coverage with no penalty (the calibration before
 issue 12), with the shipped one, the cut shops pooled under the shipped one (and how many of them
 fall under 95% alone), with the one chosen on the *other* sets and their cuts (leave-one-set-out),
 and with the one chosen without any set of the same source (cic and cic-xscript are one source,
-the three xsid languages another); and, when `kefu eval` reports it, suggestion precision@3.
+the three xsid languages another; the variant shops of that source left out too); and, when `kefu
+eval` reports it, suggestion precision@3.
 
 Usage::
 
-    .venv/bin/python bench/quality.py                        # every set and 8 cuts of each (about 5 minutes)
-    .venv/bin/python bench/quality.py --cuts 0               # every set, no cut shops (2 minutes)
+    .venv/bin/python bench/quality.py                        # every set, 8 cuts of each, 90 variants (6 minutes)
+    .venv/bin/python bench/quality.py --cuts 0 --variants 0  # every set, no cut or variant shops (2 minutes)
     .venv/bin/python bench/quality.py --only xsid-zh-k5      # chosen sets
     .venv/bin/python bench/quality.py --smoke                # one small set, every 4th query: seconds (the tests')
 """
@@ -48,6 +54,7 @@ import time
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
+from scipy.stats import binom
 
 from kefu.dsl.importer import read_rows, render
 from kefu.dsl.load import load
@@ -68,6 +75,8 @@ SMOKE_SET, SMOKE_STRIDE = "xsid-zh-k5", 4  # 15 entries; every 4th of its 496 qu
 PENALTY_GRID = tuple(sorted({round(0.005 * step, 3) for step in range(41)} | {LEAD_PENALTY}))  # 0 .. 0.2
 TARGET = 0.95  # auto-send precision every set must keep at the default levels
 CUTS, CUT_KEEPS = 8, 5 / 6  # shops cut from each set, each keeping this share of its intents
+ALPHA = 0.05  # a shop is shown under TARGET when its wrong auto-sends would be this unlikely at TARGET
+VARIANT_SEEDS = 3  # bench/variants.py's shops of seeds 1-3 take part in the choice (4-6 choose nothing)
 Grid = dict[float, dict]  # penalty -> `kefu eval --json`'s report under it
 
 
@@ -156,11 +165,21 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def shown_under(report: dict) -> bool:
+    """Whether a shop's auto-sends show it under TARGET: as many wrong ones as it sent or more would
+    happen less than ALPHA of the time if it were right TARGET of the time (a one-sided binomial
+    test): 3 wrong answers in 15 show it, 6 in 50, 10 in 100; 2, 5 and 9 do not."""
+    sent, wrong = report["auto_sends"], report["auto_sends"] - report["auto_right"]
+    return wrong > 0 and float(binom.sf(wrong - 1, sent, 1 - TARGET)) < ALPHA
+
+
 def chosen(units: dict[str, list[Grid]], sets: list[str]) -> float | None:
     """The smallest penalty keeping auto-send precision >= TARGET on every grid of every one of `sets`
-    (a set's own, and its cut shops pooled when there are any)."""
+    (a set's own, its cut shops pooled, a source's variant shops pooled), and no cut or variant shop
+    shown under TARGET alone (`shown_under`)."""
     for penalty in PENALTY_GRID:
-        if all(grid[penalty]["auto_precision"] >= TARGET for name in sets for grid in units[name]):
+        grids = [grid[penalty] for name in sets for grid in units[name]]
+        if all(g["auto_precision"] >= TARGET and not g.get("shown", 0) for g in grids):
             return penalty
     return None
 
@@ -191,6 +210,7 @@ def pooled(grids: list[Grid]) -> Grid:
             "auto_coverage": _share(right, scoped),
             "auto_sends": sent,
             "under": sum(1 for r in reports if r["auto_sends"] and r["auto_precision"] < TARGET),
+            "shown": sum(1 for r in reports if shown_under(r)),  # under TARGET beyond chance
             "shops": len(reports),
         }
     return together
@@ -199,6 +219,11 @@ def pooled(grids: list[Grid]) -> Grid:
 def source(name: str) -> str:
     """The public data a set comes from: cic-dev-xscript-k5 and cic-dev-k10 are both cic."""
     return name.split("-")[0]
+
+
+def variant_source(name: str) -> str:
+    """The bench/variants.py source a set's data comes from (clinc150-k5: clinc; cic has none)."""
+    return source(name).removesuffix("150")
 
 
 def imported(rows: str, source: str, folder: Path) -> Shop:
@@ -238,9 +263,18 @@ def main() -> None:
     parser.add_argument(
         "--cuts", type=int, default=CUTS, metavar="N", help=f"shops cut from each set (default {CUTS}; 0: none)"
     )
+    parser.add_argument(
+        "--variants",
+        type=int,
+        default=VARIANT_SEEDS,
+        metavar="N",
+        help=f"bench/variants.py's shops of seeds 1..N in the choice of the penalty (default {VARIANT_SEEDS}; 0: none)",
+    )
     args = parser.parse_args()
     if args.cuts < 0:
         sys.exit(f"bench/quality.py: --cuts must be 0 or more, not {args.cuts}")
+    if args.variants < 0:
+        sys.exit(f"bench/quality.py: --variants must be 0 or more, not {args.variants}")
     if not args.sets.is_dir():
         sys.exit(f"bench/quality.py: no eval sets at {args.sets} (give --sets DIR)")
     names = sorted(p.name for p in args.sets.iterdir() if (p / "kb.jsonl").exists())
@@ -250,6 +284,7 @@ def main() -> None:
     if not names:
         sys.exit(f"bench/quality.py: none of {', '.join(only or ['the sets'])} in {args.sets}")
     stride = SMOKE_STRIDE if args.smoke else 1
+    seeds = 0 if args.smoke or len(names) < 2 else args.variants
     header = (
         f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
         f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)"
@@ -299,6 +334,7 @@ def main() -> None:
                 + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()),
                 flush=True,
             )
+        variants = variant_grids(seeds, Path(tmp))
     count = max(len(names), 1)
     print("-" * len(header))
     print(
@@ -313,7 +349,27 @@ def main() -> None:
     for miss in misses:
         print("  " + miss)
     if len(names) > 1:
-        calibration_table(names, grids, cuts, reports)
+        calibration_table(names, grids, cuts, reports, variants)
+
+
+def variant_grids(seeds: int, tmp: Path) -> dict[str, Grid]:
+    """bench/variants.py's shops of seeds 1..`seeds` under every penalty, pooled per source."""
+    if not seeds:
+        return {}
+    from variants import DEFAULT_RAW, SOURCES  # it imports this module: imported when wanted
+
+    if not DEFAULT_RAW.is_dir():
+        sys.exit(f"bench/quality.py: no raw eval data at {DEFAULT_RAW} for the variant shops (or give --variants 0)")
+    found: dict[str, Grid] = {}
+    for src, build in sorted(SOURCES.items()):
+        shops = [
+            kefu_rows(name, kb, queries, tmp)[3]
+            for seed in range(1, seeds + 1)
+            for k in (5, 10)
+            for name, kb, queries in build(DEFAULT_RAW, k, seed)
+        ]
+        found[src] = pooled(shops)
+    return found
 
 
 def cut_grid(kb: list[dict], queries: list[dict], name: str, seed: int, tmp: Path) -> Grid:
@@ -334,11 +390,21 @@ def kefu_rows(name: str, kb: list[dict], queries: list[dict], tmp: Path) -> tupl
 
 
 def calibration_table(
-    names: list[str], grids: dict[str, Grid], cuts: dict[str, Grid], reports: dict[str, dict]
+    names: list[str],
+    grids: dict[str, Grid],
+    cuts: dict[str, Grid],
+    reports: dict[str, dict],
+    variants: dict[str, Grid],
 ) -> None:
     """The lead penalty chosen leaving each set (and each set's source) out, next to the shipped one,
-    each set's and its cut shops' precision under it."""
+    each set's and its cut shops' precision under it. The variant shops of a source take part in
+    every choice but those leaving that source out."""
     units = {name: [grids[name]] + ([cuts[name]] if name in cuts else []) for name in names}
+    units |= {f"variants of {src}": [grid] for src, grid in variants.items()}
+    kept = [f"variants of {src}" for src in variants]
+
+    def without(src: str) -> list[str]:
+        return [f"variants of {s}" for s in variants if s != src]
 
     def cell(name: str, penalty: float | None) -> str:
         if penalty is None:
@@ -354,15 +420,19 @@ def calibration_table(
             f"{got['auto_precision'] * 100:5.1f}/{got['auto_coverage'] * 100:4.1f} {got['under']:>2}/{got['shops']:<2}"
         )
 
-    on_all = chosen(units, names)
+    on_all = chosen(units, names + kept)
+    shops = sum(grid[LEAD_PENALTY]["shops"] for grid in variants.values())
     print()
     print(
         f"lead penalty: shipped {LEAD_PENALTY:.3f}; chosen on all {len(names)} sets"
         + (f" and their cut shops ({next(iter(cuts.values()))[LEAD_PENALTY]['shops']} each)" if cuts else "")
+        + (f" and {shops} variant shops of {', '.join(variants)}" if variants else "")
         + ": "
         + (f"{on_all:.3f}" if on_all is not None else f"none reaches {TARGET:.0%} everywhere")
         + " (smallest keeping auto-send precision >= 95% on every set"
-        + (" and on every set's cut shops pooled" if cuts else "")
+        + (", on every set's cut shops pooled" if cuts else "")
+        + (", on each source's variant shops pooled" if variants else "")
+        + (f", and no shop shown under 95% alone (one-sided binomial test, {ALPHA:g})" if cuts or variants else "")
         + "; cells: penalty precision/coverage"
         + ("; cuts: pooled precision/coverage, shops under 95% alone)" if cuts else ")")
     )
@@ -374,8 +444,8 @@ def calibration_table(
     print("-" * len(header))
     low = {"loo": 0, "loso": 0}
     for name in names:
-        loo = chosen(units, [n for n in names if n != name])
-        loso = chosen(units, [n for n in names if source(n) != source(name)])
+        loo = chosen(units, [n for n in names if n != name] + kept)
+        loso = chosen(units, [n for n in names if source(n) != source(name)] + without(variant_source(name)))
         for key, penalty in (("loo", loo), ("loso", loso)):
             low[key] += penalty is None or any(grid[penalty]["auto_precision"] < TARGET for grid in units[name])
         p3 = reports[name].get("suggest_precision_at_3")
@@ -398,7 +468,14 @@ def calibration_table(
                 f"; cut shops pooled per set: min precision {min(g['auto_precision'] for g in pooled_cuts) * 100:.1f}, "
                 f"average coverage {sum(g['auto_coverage'] for g in pooled_cuts) / count * 100:.1f}, "
                 f"shops under {TARGET:.0%} alone {sum(g['under'] for g in pooled_cuts)} of "
-                f"{sum(g['shops'] for g in pooled_cuts)}"
+                f"{sum(g['shops'] for g in pooled_cuts)} ({sum(g['shown'] for g in pooled_cuts)} shown under)"
+            )
+        if variants:
+            got = [grid[penalty] for grid in variants.values()]
+            line += (
+                f"; variant shops: pooled per source min precision {min(g['auto_precision'] for g in got) * 100:.1f}, "
+                f"under {TARGET:.0%} alone {sum(g['under'] for g in got)} of {sum(g['shops'] for g in got)} "
+                f"({sum(g['shown'] for g in got)} shown under)"
             )
         print(line)
     what = "set or its cut shops" if cuts else "set"

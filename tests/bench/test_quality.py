@@ -78,6 +78,37 @@ def test_cut_shops_pool_their_auto_sends_and_count_the_shops_under_95_percent() 
     assert together["under"] == 1 and together["shops"] == 3 and together["auto_sends"] == 100
 
 
+def test_a_shop_is_shown_under_95_percent_when_its_wrong_answers_would_be_unlikely_at_95() -> None:
+    """The one-sided binomial test of the penalty rule: 3 wrong in 15 show it, 2 do not; 6 in 50, not 5."""
+    quality = _quality()
+
+    def shown(sent: int, wrong: int) -> bool:
+        return quality.shown_under({"auto_sends": sent, "auto_right": sent - wrong})  # type: ignore[attr-defined]
+
+    assert [shown(15, w) for w in (0, 1, 2, 3)] == [False, False, False, True]
+    assert [shown(50, w) for w in (5, 6)] == [False, True] and not shown(0, 0)
+
+
+def test_the_penalty_rule_takes_the_smallest_penalty_under_which_no_shop_is_shown_under_95() -> None:
+    """A unit's pooled precision may hold at 95% while one of its shops shows it is under: the rule
+    goes on to the next penalty."""
+    quality = _quality()
+    grid = quality.PENALTY_GRID  # type: ignore[attr-defined]
+
+    def report(sent: int, right: int) -> dict:
+        return {"auto_sends": sent, "auto_right": right, "auto_precision": round(right / sent, 4), "in_scope": 100}
+
+    small, large = grid[1], grid[2]
+    weak = {p: report(15, 12 if p < large else 15) for p in grid}  # 3 wrong in 15 below `large`
+    strong = {p: report(400, 400) for p in grid}
+    pooled = quality.pooled([weak, strong])  # type: ignore[attr-defined]
+    assert pooled[small]["auto_precision"] >= 0.95 and pooled[small]["shown"] == 1
+    set_grid = {p: report(100, 100) for p in grid}
+    units = {"set": [set_grid], "variants of x": [pooled]}
+    assert quality.chosen(units, ["set"]) == grid[0]  # type: ignore[attr-defined]
+    assert quality.chosen(units, ["set", "variants of x"]) == large  # type: ignore[attr-defined]
+
+
 def test_bench_quality_refuses_a_negative_number_of_cuts() -> None:
     done = subprocess.run(
         [sys.executable, "bench/quality.py", "--cuts", "-1"], cwd=ROOT, capture_output=True, text=True, timeout=120
