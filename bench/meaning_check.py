@@ -2,8 +2,8 @@
 on shops it was not chosen on, next to the lexical alternative (a larger lead penalty) in the same run.
 
 Every shop is matched at kefu's default levels. A guess the calibrated score and margin would
-auto-send is *checked*: its meaning similarity to the entry is recorded (`Match.meaning`), and a
-floor f holds it back (suggests it) when the similarity is under f.
+auto-send is *checked*: its meaning to the entry, measured above the shop's background, is recorded
+(`Match.meaning`), and a floor f holds it back (suggests it) when that is under f.
 
 - **Choosing f** (the "dev" shops: the visible eval sets, the 8 shops cut from each as bench/quality.py
   cuts them, and bench/variants.py's shops of seeds 1-3): at 95% precision one wrong answer weighs as
@@ -21,7 +21,7 @@ No data is written anywhere but a temporary folder; nothing of it is shipped.
 
 Usage::
 
-    .venv/bin/python bench/meaning_check.py              # every shop (about 8 minutes)
+    .venv/bin/python bench/meaning_check.py              # every shop (about 3 minutes)
     .venv/bin/python bench/meaning_check.py --cuts 0 --seeds 1   # fewer shops: dev seed 1, test seed 4
     .venv/bin/python bench/meaning_check.py --smoke      # two small sets, xsid of seeds 1 and 4: seconds (the tests')
 """

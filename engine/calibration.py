@@ -26,10 +26,12 @@ penalty fades linearly to nothing at the default suggestion level (50): a sugges
 a glance, not a wrong answer sent to a customer, and the lower steps keep what the shop's own data
 says (at a shop's own `confidence 90` the penalty is 8/9 of it). The constant is the smallest (on a
 grid of 0.005) that keeps the default levels' auto-send precision at 95% or more on every visible
-eval set and on the shops cut from each (a seeded 5/6 of its intents, rounded; their auto-sends pooled: a
-set is one draw, and a constant that just holds it may hold by luck); chosen leaving each set out
-in turn it is the same for all 14 (`bench/quality.py` prints both columns, and the choice leaving
-out each set's whole source: see docs/matching.md).
+eval set, on the shops cut from each (a seeded 5/6 of its intents, rounded; their auto-sends pooled: a
+set is one draw, and a constant that just holds it may hold by luck) and on bench/variants.py's
+shops of seeds 1-3 pooled per source, and under which no cut or variant shop's wrong auto-sends
+show it under 95% alone (a one-sided binomial test at 5%), the meaning check (engine.meaning) in
+place. Chosen leaving each set out in turn it is the same for all 14, and leaving each source out
+0.115 or 0.095 (`bench/quality.py` prints these columns: see docs/matching.md).
 """
 
 from __future__ import annotations
