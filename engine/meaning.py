@@ -53,6 +53,7 @@ ASK_WEIGHT = 0.5  # engine.matcher.ASK_WEIGHT (which imports this module): best 
 MAX_CHARS = 2000  # the start of a huge message is what it means (the normaliser folds as much)
 PLACES = 3  # a similarity is rounded once, and that number is compared, shown and stored
 BACKGROUND_ENTRIES = 64  # entries the shop's background similarity is measured among (a sample beyond)
+BACKGROUND_TEXTS = 32  # an entry's first texts the background reads (one of 10,000 asks costs no more)
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> (texts, DIMENSIONS) rows of unit length
 
@@ -163,18 +164,24 @@ class Meaning:
     def background(self) -> float:
         """How similar this shop's texts are to entries they are not of: the mean `similarity` of every
         text to every other entry, among BACKGROUND_ENTRIES entries (all of them in a shop of no more,
-        else a sample drawn the same way every time: the texts are all it depends on). A static
+        else a sample drawn the same way every time: the texts are all it depends on), each read by
+        its first BACKGROUND_TEXTS texts (a bound on the work, whatever the shop). A static
         embedding's similarities sit higher in some scripts than in others (unrelated Chinese texts of
         a shop average about 0.5, English ones 0.1-0.2), so meaning is measured above this level. 0
         for a shop of fewer than two entries with texts. Computed on first need, once."""
         with self._lock:
             if self._background is not None:
                 return self._background
-        with_texts = [entry for entry, texts in enumerate(self._texts) if any(text.strip() for text in texts)]
+        kept = [[text for text in texts if text.strip()] for texts in self._texts]
+        with_texts = [entry for entry, texts in enumerate(kept) if texts]
         if len(with_texts) > BACKGROUND_ENTRIES:
             picked = np.random.default_rng(0).choice(len(with_texts), BACKGROUND_ENTRIES, replace=False)
             with_texts = [with_texts[i] for i in sorted(picked)]
-        found = _mean_to_others([self._entry(entry) for entry in with_texts]) if len(with_texts) > 1 else 0.0
+        vectors = [
+            self._entry(entry) if len(kept[entry]) <= BACKGROUND_TEXTS else _embedded(kept[entry][:BACKGROUND_TEXTS])
+            for entry in with_texts
+        ]
+        found = _mean_to_others(vectors) if len(vectors) > 1 else 0.0
         with self._lock:
             self._background = found
         return found
@@ -183,12 +190,15 @@ class Meaning:
         with self._lock:
             found = self._entries.get(entry)
             if found is None:
-                kept = [text for text in self._texts[entry] if text.strip()]
-                texts = embedder()(kept) if kept else np.zeros((0, DIMENSIONS), dtype=np.float32)
-                total = texts.sum(axis=0, dtype=np.float64)
-                centroid = total / max(float(np.sqrt(np.sum(total * total))), 1e-12)
-                found = self._entries[entry] = (texts, centroid)  # float32 kept; products in float64
+                found = self._entries[entry] = _embedded([text for text in self._texts[entry] if text.strip()])
             return found
+
+
+def _embedded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Texts' vectors (float32, kept so) and their centroid (float64, for the products)."""
+    vectors = embedder()(texts) if texts else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    total = vectors.sum(axis=0, dtype=np.float64)
+    return vectors, total / max(float(np.sqrt(np.sum(total * total))), 1e-12)
 
 
 def _mean_to_others(entries: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:

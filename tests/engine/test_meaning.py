@@ -9,7 +9,15 @@ import pytest
 
 from kefu.engine.match import Decision
 from kefu.engine.matcher import Matcher
-from kefu.engine.meaning import BACKGROUND_ENTRIES, MEANING_FLOOR, PLACES, Meaning, MeaningUnavailable, _message
+from kefu.engine.meaning import (
+    BACKGROUND_ENTRIES,
+    BACKGROUND_TEXTS,
+    MEANING_FLOOR,
+    PLACES,
+    Meaning,
+    MeaningUnavailable,
+    _message,
+)
 from kefu.engine.rules import Ask, FaqEntry, Matching
 
 # a dozen-entry assistant shop, none of whose entries shares a frame with another (written for this test)
@@ -304,3 +312,11 @@ def test_the_check_asks_as_much_of_a_chinese_shop_as_of_an_english_one() -> None
         text, number = chinese.normalize(message).text, chinese.numbers[entry]
         assert chinese.meaning.similarity(text, number) > 0.425  # the similarity alone would pass them
         assert not chinese.means(chinese.normalize(message), entry), message
+
+
+def test_an_entry_of_thousands_of_asks_costs_the_background_no_more_than_its_first_texts() -> None:
+    """The background reads each entry by its first BACKGROUND_TEXTS texts: a shop of a few huge
+    entries is measured as quickly as any, and as if its entries were cut there."""
+    huge = [[f"question {n} about parcels and delivery number {i}" for i in range(3000)] for n in range(3)]
+    cut = [texts[:BACKGROUND_TEXTS] for texts in huge]
+    assert Meaning(huge).background() == Meaning(cut).background() > 0.0
