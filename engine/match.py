@@ -44,7 +44,7 @@ class Match(BaseModel):
     exact: bool = False  # the normalised message is an ask (or the title) of the best entry and of no other
     tiny: bool = False  # the shop is too small to calibrate: it auto-sends exact asks only
     reason: str = ""  # why the decision, in one line (for `kefu ask --explain` and the `why`)
-    meaning: float | None = None  # the message's meaning similarity to the best entry, where it was checked
+    meaning: float | None = None  # meaning to the best entry above the shop's background, where checked
 
     @property
     def best(self) -> Candidate | None:

@@ -454,7 +454,7 @@ class Matcher:
       out): its leads mean nothing, so a guess scores 0, is never sent and is suggested on evidence.
     - otherwise the calibrated score against the shop's levels; and a guess those would auto-send
       is sent only when it also **means** what the entry means (`engine.meaning`: an embedding
-      similarity of MEANING_FLOOR or more), else suggested.
+      similarity MEANING_FLOOR or more above the shop's background), else suggested.
     """
 
     def __init__(self, entries: Sequence[FaqEntry], synonyms: Sequence[SynonymGroup] = ()) -> None:
@@ -575,7 +575,7 @@ class Matcher:
         levels: Matching,
         meaning: Callable[[], float],
     ) -> tuple[Decision, str, float | None]:
-        """D-8 with evidence: the decision, why in one line, and the message's meaning similarity to
+        """D-8 with evidence: the decision, why in one line, and the message's meaning (engine.meaning) to
         the entry where it was checked (`meaning` is called only for a guess about to be auto-sent)."""
         decision, reason = self._evidence(candidates, entry, margin, exact, levels)
         if decision is not Decision.auto_send or exact:

@@ -52,7 +52,7 @@ class Matched(_Frozen):
     exact: bool = False  # the message is an ask (or the title) of the best entry, word for word: score 100
     tiny: bool = False  # the shop is too small to calibrate: only exact asks are auto-sent
     reason: str = ""  # why the decision, in one line (exact ask, evidence, tiny shop, score and margin, meaning)
-    meaning: float | None = None  # the message's meaning similarity to the best entry, where it was checked
+    meaning: float | None = None  # meaning to the best entry above the shop's background, where checked
 
 
 class PolicyStep(_Frozen):
