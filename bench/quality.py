@@ -71,6 +71,7 @@ DEFAULT_SETS = next(
     (p / "shared" / "eval" / "sets" for p in ROOT.parents if (p / "shared" / "eval" / "sets").is_dir()),
     ROOT.parent / "shared" / "eval" / "sets",
 )
+DEFAULT_RAW = DEFAULT_SETS.parent / "raw"  # bench/variants.py's shops are built from it
 SMOKE_SET, SMOKE_STRIDE = "xsid-zh-k5", 4  # 15 entries; every 4th of its 496 queries
 PENALTY_GRID = tuple(sorted({round(0.005 * step, 3) for step in range(41)} | {LEAD_PENALTY}))  # 0 .. 0.2
 TARGET = 0.95  # auto-send precision every set must keep at the default levels
@@ -264,6 +265,9 @@ def main() -> None:
         "--cuts", type=int, default=CUTS, metavar="N", help=f"shops cut from each set (default {CUTS}; 0: none)"
     )
     parser.add_argument(
+        "--raw", type=Path, default=DEFAULT_RAW, help="the raw public data the variant shops are built from"
+    )
+    parser.add_argument(
         "--variants",
         type=int,
         default=VARIANT_SEEDS,
@@ -285,6 +289,8 @@ def main() -> None:
         sys.exit(f"bench/quality.py: none of {', '.join(only or ['the sets'])} in {args.sets}")
     stride = SMOKE_STRIDE if args.smoke else 1
     seeds = 0 if args.smoke or len(names) < 2 else args.variants
+    if seeds:
+        readable(args.raw)
     header = (
         f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
         f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)"
@@ -334,7 +340,7 @@ def main() -> None:
                 + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()),
                 flush=True,
             )
-        variants = variant_grids(seeds, Path(tmp))
+        variants = variant_grids(seeds, args.raw, Path(tmp))
     count = max(len(names), 1)
     print("-" * len(header))
     print(
@@ -352,21 +358,34 @@ def main() -> None:
         calibration_table(names, grids, cuts, reports, variants)
 
 
-def variant_grids(seeds: int, tmp: Path) -> dict[str, Grid]:
+def readable(raw: Path) -> None:
+    """Every source of bench/variants.py's shops can be built from `raw`, or a one-line error before
+    anything is measured."""
+    from variants import SOURCES  # it imports this module: imported when wanted
+
+    for src, build in sorted(SOURCES.items()):
+        try:
+            build(raw, 5, 1)
+        except (OSError, ValueError, KeyError) as error:
+            sys.exit(
+                f"bench/quality.py: cannot build the variant shops of {src} from {raw} "
+                f"({type(error).__name__}: {error}); give --raw DIR or --variants 0"
+            )
+
+
+def variant_grids(seeds: int, raw: Path, tmp: Path) -> dict[str, Grid]:
     """bench/variants.py's shops of seeds 1..`seeds` under every penalty, pooled per source."""
     if not seeds:
         return {}
-    from variants import DEFAULT_RAW, SOURCES  # it imports this module: imported when wanted
+    from variants import SOURCES  # it imports this module: imported when wanted
 
-    if not DEFAULT_RAW.is_dir():
-        sys.exit(f"bench/quality.py: no raw eval data at {DEFAULT_RAW} for the variant shops (or give --variants 0)")
     found: dict[str, Grid] = {}
     for src, build in sorted(SOURCES.items()):
         shops = [
             kefu_rows(name, kb, queries, tmp)[3]
             for seed in range(1, seeds + 1)
             for k in (5, 10)
-            for name, kb, queries in build(DEFAULT_RAW, k, seed)
+            for name, kb, queries in build(raw, k, seed)
         ]
         found[src] = pooled(shops)
     return found

@@ -154,25 +154,32 @@ class KefuApp(App[int]):
         waits for its shop's), then the store, opened on the screen's thread (SQLite connections stay
         on the thread that opened them) with the session's events so far."""
         self.session.compile()
-        with contextlib.suppress(MeaningUnavailable):  # said by _load_meaning
-            self.session.warm_meaning()
         self.call_from_thread(long_run_gc)  # the rules and matchers live on: out of the collector's sight
         if self.open_store is not None:
             import kefu.engine.store  # noqa: F401  sqlite-utils: its import is the slow part
 
             self.call_from_thread(self._record)
         self.call_from_thread(self._say_ready)
+        self._warm_meaning()
+
+    def _warm_meaning(self) -> None:
+        """The meaning check's background of every shop built so far, measured now rather than at a
+        customer's first checked guess. Only a head start: a failure here is met again, and said, where
+        a guess is checked (engine.meaning) or where the model loads (_load_meaning)."""
+        with contextlib.suppress(Exception):
+            self.session.warm_meaning()
 
     def _load_meaning(self) -> None:
         """Off the screen's thread: the meaning check's model and the shops' backgrounds; if it cannot
         load, say so (every guess is then suggested, never auto-sent: engine.meaning)."""
         try:
             embedder()
-            self.session.warm_meaning()  # the shops built by now; _prepare measures the others
         except MeaningUnavailable as error:
             self.call_from_thread(
                 self.say, f"the meaning check cannot run ({error}): guesses are suggested, not auto-sent", True
             )
+            return
+        self._warm_meaning()  # the shops built by now; _prepare measures the others once ready
 
     def _say_ready(self) -> None:
         """Say the app is ready, unless something newer was said meanwhile (a refusal, a reload)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -107,6 +108,24 @@ def test_the_penalty_rule_takes_the_smallest_penalty_under_which_no_shop_is_show
     units = {"set": [set_grid], "variants of x": [pooled]}
     assert quality.chosen(units, ["set"]) == grid[0]  # type: ignore[attr-defined]
     assert quality.chosen(units, ["set", "variants of x"]) == large  # type: ignore[attr-defined]
+
+
+def test_bench_quality_says_in_one_line_when_the_variant_shops_cannot_be_built(tmp_path: Path) -> None:
+    """Before anything is measured: minutes into a run is too late to learn the raw data is missing."""
+    for name in ("a-k5", "b-k5"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kb.jsonl").write_text('{"id": "x", "asks": ["hello"]}\n', encoding="utf-8")
+        (tmp_path / name / "queries.jsonl").write_text('{"text": "hello", "expect": "x"}\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "bench/quality.py", "--sets", str(tmp_path), "--raw", str(tmp_path / "nothing")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("bench/quality.py: cannot build the variant shops of bitext from ")
+    assert done.stderr.strip().endswith("give --raw DIR or --variants 0") and done.stderr.count("\n") == 1
 
 
 def test_bench_quality_refuses_a_negative_number_of_cuts() -> None:
