@@ -23,7 +23,7 @@ from kefu.engine.decide import CompiledShop
 from kefu.engine.events import Kind, Rated, Send, Sender
 from kefu.engine.meaning import MeaningUnavailable
 from kefu.engine.rules import Shop
-from kefu.tui.app import KefuApp
+from kefu.tui.app import READY, KefuApp
 from kefu.tui.rows import Rows
 from kefu.tui.screens import Choice, Prompt, WhyScreen
 from kefu.tui.session import EVENT, Session
@@ -321,3 +321,25 @@ async def test_D8_without_the_meaning_model_the_app_says_guesses_are_only_sugges
             "the meaning check cannot run (FileNotFoundError: l2_supercat_256.safetensors): "
             "guesses are suggested, not auto-sent"
         )
+
+
+async def test_a_failure_while_warming_the_meaning_check_never_keeps_the_app_from_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Measuring the shops' meaning backgrounds as the app starts is only a head start: if it fails,
+    the app still gets ready and answers (the check meets the failure again where a guess is checked)."""
+
+    def failing(self: Session) -> None:
+        raise RuntimeError("no memory left for the background")
+
+    monkeypatch.setattr(Session, "warm_meaning", failing)
+    session = Session(shops(), NIGHT, compile=CompiledShop)  # built after the first frame, not before
+    app = KefuApp(session, me="amy")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if str(app.query_one("#status", Static).render()) == READY:
+                break
+        assert str(app.query_one("#status", Static).render()) == READY
+        await type_in(pilot, app, "#customer-input", SHIPPING)
+        assert any(line.sender == Sender.bot for line in session.transcripts.of("c1"))
