@@ -179,7 +179,7 @@ class Meaning:
             return self._background
 
     def _measure(self) -> float:
-        kept = [[text for text in texts if text.strip()] for texts in self._texts]
+        kept = [self._kept(entry) for entry in range(len(self._texts))]
         with_texts = [entry for entry, texts in enumerate(kept) if texts]
         if len(with_texts) > BACKGROUND_ENTRIES:  # evenly spaced: the same on every machine and version
             with_texts = [with_texts[i * len(with_texts) // BACKGROUND_ENTRIES] for i in range(BACKGROUND_ENTRIES)]
@@ -193,8 +193,12 @@ class Meaning:
         with self._lock:
             found = self._entries.get(entry)
             if found is None:
-                found = self._entries[entry] = _embedded([text for text in self._texts[entry] if text.strip()])
+                found = self._entries[entry] = _embedded(self._kept(entry))
             return found
+
+    def _kept(self, entry: int) -> list[str]:
+        """The entry's texts that mean something (a blank one, an ask of emoji only, is left out)."""
+        return [text for text in self._texts[entry] if text.strip()]
 
 
 def _embedded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
