@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evidence import lines
 from quality import DEFAULT_SETS, EVAL_REPLY, PENALTY_GRID, TARGET, source
-from variants import DEFAULT_RAW, SOURCES, family
+from variants import DEFAULT_RAW, SOURCES, built, family
 
 from kefu.dsl.importer import read_rows, render
 from kefu.dsl.load import load
@@ -310,10 +310,8 @@ def main() -> None:
         unseen: dict[str, Shop] = {}
         if unseen_too:
             for src in sorted(SOURCES):
-                for seed in (1, 2, 3):
-                    for k in (5, 10):
-                        for name, kb, queries in SOURCES[src](args.raw, k, seed):
-                            unseen[name] = shop_of(name, kb, queries, Path(tmp))
+                for name, kb, queries in built(args.raw, src, (1, 2, 3)):
+                    unseen[name] = shop_of(name, kb, queries, Path(tmp))
     print(
         f"{len(visible)} visible sets; "
         + (f"{len(unseen)} unseen shops ({args.raw})" if unseen_too else "no unseen shops")

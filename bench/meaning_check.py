@@ -41,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality import CUTS, DEFAULT_SETS, TARGET, by_penalty, cut, imported, source
-from variants import DEFAULT_RAW, SOURCES, family
+from variants import DEFAULT_RAW, SOURCES, built, family
 
 from kefu.engine.calibration import LEAD_PENALTY
 from kefu.engine.evaluation import Query
@@ -147,10 +147,8 @@ def rate(right: int, wrong: int) -> str:
 def variants(raw: Path, seeds: range, only: list[str] | None, tmp: Path, grid: bool) -> list[Shop]:
     shops = []
     for src in only or sorted(SOURCES):
-        for seed in seeds:
-            for k in (5, 10):
-                for name, kb, queries in SOURCES[src](raw, k, seed):
-                    shops.append(measure(name, src, family(name), kb, queries, tmp, grid))
+        for name, kb, queries in built(raw, src, seeds):
+            shops.append(measure(name, src, family(name), kb, queries, tmp, grid))
     return shops
 
 

@@ -377,18 +377,14 @@ def variant_grids(seeds: int, raw: Path, tmp: Path) -> dict[str, Grid]:
     """bench/variants.py's shops of seeds 1..`seeds` under every penalty, pooled per source."""
     if not seeds:
         return {}
-    from variants import SOURCES  # it imports this module: imported when wanted
+    from variants import SOURCES, built  # it imports this module: imported when wanted
 
-    found: dict[str, Grid] = {}
-    for src, build in sorted(SOURCES.items()):
-        shops = [
-            kefu_rows(name, kb, queries, tmp)[3]
-            for seed in range(1, seeds + 1)
-            for k in (5, 10)
-            for name, kb, queries in build(raw, k, seed)
-        ]
-        found[src] = pooled(shops)
-    return found
+    return {
+        src: pooled(
+            [kefu_rows(name, kb, queries, tmp)[3] for name, kb, queries in built(raw, src, range(1, seeds + 1))]
+        )
+        for src in sorted(SOURCES)
+    }
 
 
 def cut_grid(kb: list[dict], queries: list[dict], name: str, seed: int, tmp: Path) -> Grid:

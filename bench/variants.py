@@ -43,7 +43,7 @@ import random
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +171,13 @@ def xsid(raw: Path, k: int, seed: int) -> list[Shop]:
 SOURCES = {"bitext": bitext, "clinc": clinc, "xsid": xsid}
 
 
+def built(raw: Path, source: str, seeds: Iterable[int]) -> Iterator[Shop]:
+    """A source's shops of `seeds`, each at k = 5 and then 10 asks an entry."""
+    for seed in seeds:
+        for k in (5, 10):
+            yield from SOURCES[source](raw, k, seed)
+
+
 def family(name: str) -> str:
     """The kind of shop a variant is: its source and k (clinc-banking-k5-s2 -> clinc150 one domain, k5)."""
     parts = name.split("-")
@@ -225,19 +232,17 @@ def main() -> None:
     shops: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for source in args.only or sorted(SOURCES):
-            for seed in range(args.first_seed, args.first_seed + args.seeds):
-                for k in (5, 10):
-                    for name, kb, queries in SOURCES[source](args.raw, k, seed):
-                        got = shops[name] = measure(name, kb, queries, Path(tmp))
-                        none, shipped = got["grid"][0.0], got["grid"][LEAD_PENALTY]
-                        print(
-                            f"{name:<32} {got['entries']:7d} {got['queries']:7d} {got['oos']:5d} | "
-                            f"{got['report']['top1'] * 100:9.1f} {got['base_top1'] * 100:9.1f} | "
-                            f"{none['auto_precision'] * 100:5.1f}/{none['auto_coverage'] * 100:5.1f} "
-                            f"{shipped['auto_precision'] * 100:7.1f}/{shipped['auto_coverage'] * 100:5.1f} "
-                            f"{shipped['oos_auto_rate'] * 100:8.1f} | {got['base_cov'] * 100:11.1f}",
-                            flush=True,
-                        )
+            for name, kb, queries in built(args.raw, source, range(args.first_seed, args.first_seed + args.seeds)):
+                got = shops[name] = measure(name, kb, queries, Path(tmp))
+                none, shipped = got["grid"][0.0], got["grid"][LEAD_PENALTY]
+                print(
+                    f"{name:<32} {got['entries']:7d} {got['queries']:7d} {got['oos']:5d} | "
+                    f"{got['report']['top1'] * 100:9.1f} {got['base_top1'] * 100:9.1f} | "
+                    f"{none['auto_precision'] * 100:5.1f}/{none['auto_coverage'] * 100:5.1f} "
+                    f"{shipped['auto_precision'] * 100:7.1f}/{shipped['auto_coverage'] * 100:5.1f} "
+                    f"{shipped['oos_auto_rate'] * 100:8.1f} | {got['base_cov'] * 100:11.1f}",
+                    flush=True,
+                )
     print("-" * len(header))
     summary(shops)
 
