@@ -22,7 +22,9 @@ per kind of shop: how many fall under 95% (shops that send nothing are counted a
 the kind's precision with its shops' auto-sends pooled, coverage, top-1; the smallest penalty that
 keeps every shop that sends at 95%; and how many shops sampling alone would put under 95% if each
 sent as precisely as its kind does pooled (a dozen-entry shop auto-sends about 90 answers: at a
-true 97%, one such shop in seven shows under 95%), next to how many are.
+true 97%, one such shop in seven shows under 95%), next to how many are; and how many shops
+are *shown* under 95% by bench/quality.py's one-sided binomial test, next to how many that test
+flags by chance if every shop were right exactly 95% of the time.
 No data is written anywhere but a temporary folder; nothing of it is shipped.
 
 Usage::
@@ -47,10 +49,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binom
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import PENALTY_GRID, TARGET, baselines, coverage_at, kefu_rows, top1
+from quality import ALPHA, PENALTY_GRID, TARGET, baselines, coverage_at, kefu_rows, shown_under, top1
 
 from kefu.engine.calibration import LEAD_PENALTY
 
@@ -322,6 +325,25 @@ def summary(shops: dict[str, dict]) -> None:
         f"shops under 95% by sampling alone, if each sent as precisely as its kind pooled: {expected:.1f} expected "
         f"(5-95%: {low}-{high}); observed: {observed}"
     )
+    shown = [n for n in names if shown_under(shops[n]["grid"][LEAD_PENALTY])]
+    print(
+        f"shops shown under 95% alone (one-sided binomial test, {ALPHA:g}): {len(shown)}"
+        f"{' (' + ', '.join(shown) + ')' if shown else ''}; if every shop sent exactly 95% right: "
+        f"{at_target(shops[n]['grid'][LEAD_PENALTY]['auto_sends'] for n in names):.1f} expected"
+    )
+
+
+def at_target(sent: Iterable[int]) -> float:
+    """How many shops sending these many auto-sends would be shown under TARGET (`shown_under`) if each
+    were right exactly TARGET of the time: what the test alone puts there, the shops being right."""
+    expected = 0.0
+    for n in sent:
+        if n:
+            wrong = 1  # the fewest wrong answers the test flags in n
+            while binom.sf(wrong - 1, n, 1 - TARGET) >= ALPHA:
+                wrong += 1
+            expected += float(binom.sf(wrong - 1, n, 1 - TARGET))
+    return expected
 
 
 if __name__ == "__main__":

@@ -49,6 +49,27 @@ def test_bench_variants_measures_unseen_shops_with_held_out_intents_next_to_the_
     assert chance, done.stdout[-2000:]
     expected, low, high, observed = float(chance[1]), int(chance[2]), int(chance[3]), int(chance[4])
     assert 0 <= low <= high <= 6 and 0 <= expected <= 6 and 0 <= observed <= 6
+    shown = re.search(
+        r"^shops shown under 95% alone \(one-sided binomial test, 0.05\): (\d+).*; "
+        r"if every shop sent exactly 95% right: (\d+\.\d) expected$",
+        done.stdout,
+        re.M,
+    )
+    assert shown, done.stdout[-2000:]
+    assert int(shown[1]) <= observed and 0 < float(shown[2]) <= 6 * 0.05  # the test's own false alarms
+
+
+def test_at_target_counts_the_false_alarms_of_the_shown_under_test() -> None:
+    """A shop right exactly 95% of the time is flagged by `shown_under` at most ALPHA of the time, and
+    a shop sending nothing never is."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import variants  # type: ignore[import-not-found]
+
+    assert variants.at_target([0]) == 0.0
+    for sent in (15, 50, 100, 400):
+        alarm = variants.at_target([sent])
+        assert 0 < alarm < 0.05
+    assert variants.at_target([50, 50]) == pytest.approx(2 * variants.at_target([50]))
 
 
 def test_bench_variants_refuses_a_missing_raw_folder() -> None:
