@@ -1,11 +1,13 @@
 """Docs ship with the code: every code has its page, the generated reference is current, the
 language guide's examples parse, every command has --help with an example, and the events reference
-shows every event and action type in valid lines."""
+shows every event and action type in valid lines, and every link between the pages reaches a
+file and heading that exist."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -131,3 +133,56 @@ def test_events_reference_worked_example_is_real_output() -> None:
     played = [simulation.play(event, line) for line, event in enumerate(events, start=1)]
     actions = [action for steps in played if isinstance(steps, list) for step in steps for action in step.actions]
     assert [action.model_dump_json(exclude_none=True) for action in actions] == WORKED_ACTIONS[0].splitlines()
+
+
+LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")  # [text](target), not an image
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def headings(markdown: str) -> set[str]:
+    """The anchors a markdown page's headings get where it is read (lower case, punctuation and
+    backticks dropped, spaces as hyphens, a repeated heading numbered from -1)."""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    for title in re.findall(r"^#{1,6} +(.+?) *#*$", FENCE.sub("", markdown), re.M):
+        slug = re.sub(r"[^\w\- ]", "", title.strip().lower().replace("`", "")).replace(" ", "-")
+        anchors.add(f"{slug}-{seen[slug]}" if slug in seen else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def broken_links(doc: Path, root: Path = ROOT) -> list[str]:
+    """`file:line: what` for each relative link of `doc` whose file or heading does not exist (links
+    in code fences are examples, not links)."""
+    body = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), doc.read_text(encoding="utf-8"))
+    broken = []
+    for m in LINK.finditer(body):
+        if re.match(r"[a-z]+:", m.group(1)):
+            continue  # a web address
+        path, _, anchor = m.group(1).partition("#")
+        target = doc.parent / path if path else doc
+        where = f"{doc.relative_to(root)}:{body.count(chr(10), 0, m.start()) + 1}"
+        if not target.exists():
+            broken.append(f"{where}: no file {path}")
+        elif anchor and target.suffix == ".md" and anchor not in headings(target.read_text(encoding="utf-8")):
+            broken.append(f"{where}: no heading #{anchor} in {target.relative_to(root)}")
+    return broken
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file_and_heading_that_exist() -> None:
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    assert [line for doc in docs for line in broken_links(doc)] == []
+
+
+def test_a_link_to_a_missing_heading_or_file_is_found(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# A page\n\n## Levels, and `why`\n\n## A page\n\n[ok](#levels-and-why) [self](page.md#a-page-1)\n"
+        "[gone](#levels) [none](missing.md)\n```\n[in a fence](#nowhere)\n```\n",
+        encoding="utf-8",
+    )
+    assert headings(page.read_text(encoding="utf-8")) == {"a-page", "levels-and-why", "a-page-1"}
+    assert broken_links(page, tmp_path) == [
+        "page.md:8: no heading #levels in page.md",
+        "page.md:8: no file missing.md",
+    ]
