@@ -79,6 +79,7 @@ CUTS, CUT_KEEPS = 8, 5 / 6  # shops cut from each set, each keeping this share o
 ALPHA = 0.05  # a shop is shown under TARGET when its wrong auto-sends would be this unlikely at TARGET
 VARIANT_SEEDS = 3  # bench/variants.py's shops of seeds 1-3 take part in the choice (4-6 choose nothing)
 Grid = dict[float, dict]  # penalty -> `kefu eval --json`'s report under it
+VariantShop = tuple[str, list[dict], list[dict]]  # bench/variants.py's Shop: name, kb rows, queries
 
 
 def coverage_at(results: list[tuple[str | None, str | None, float]], precision: float) -> float:
@@ -289,8 +290,7 @@ def main() -> None:
         sys.exit(f"bench/quality.py: none of {', '.join(only or ['the sets'])} in {args.sets}")
     stride = SMOKE_STRIDE if args.smoke else 1
     seeds = 0 if args.smoke or len(names) < 2 else args.variants
-    if seeds:
-        readable(args.raw)
+    shops = variant_shops(args.raw, seeds)  # built first: a missing raw folder is said before minutes of work
     header = (
         f"{'set':<22} {'kefu top1':>9} {'best base':>9} | {'kefu prec':>9} {'kefu cov':>8} | "
         f"{'wratio':>13} {'token_set':>13} {'tfidf':>13}   (baselines: top1 / cov@95%, oracle threshold)"
@@ -340,7 +340,7 @@ def main() -> None:
                 + " ".join(f"{t * 100:6.1f}/{c * 100:5.1f}" for t, c in cells.values()),
                 flush=True,
             )
-        variants = variant_grids(seeds, args.raw, Path(tmp))
+        variants = variant_grids(shops, Path(tmp))
     count = max(len(names), 1)
     print("-" * len(header))
     print(
@@ -358,32 +358,30 @@ def main() -> None:
         calibration_table(names, grids, cuts, reports, variants)
 
 
-def readable(raw: Path) -> None:
-    """Every source of bench/variants.py's shops can be built from `raw`, or a one-line error before
-    anything is measured."""
-    from variants import SOURCES  # it imports this module: imported when wanted
+def variant_shops(raw: Path, seeds: int) -> dict[str, list[VariantShop]]:
+    """bench/variants.py's shops of seeds 1..`seeds` per source, built from `raw` (none for 0), or a
+    one-line error before anything is measured."""
+    if not seeds:
+        return {}
+    from variants import SOURCES, built  # it imports this module: imported when wanted
 
-    for src, build in sorted(SOURCES.items()):
+    shops: dict[str, list[VariantShop]] = {}
+    for src in sorted(SOURCES):
         try:
-            build(raw, 5, 1)
+            shops[src] = list(built(raw, src, range(1, seeds + 1)))
         except (OSError, ValueError, KeyError) as error:
             sys.exit(
                 f"bench/quality.py: cannot build the variant shops of {src} from {raw} "
                 f"({type(error).__name__}: {error}); give --raw DIR or --variants 0"
             )
+    return shops
 
 
-def variant_grids(seeds: int, raw: Path, tmp: Path) -> dict[str, Grid]:
-    """bench/variants.py's shops of seeds 1..`seeds` under every penalty, pooled per source."""
-    if not seeds:
-        return {}
-    from variants import SOURCES, built  # it imports this module: imported when wanted
-
+def variant_grids(shops: dict[str, list[VariantShop]], tmp: Path) -> dict[str, Grid]:
+    """Each source's variant shops under every penalty, pooled."""
     return {
-        src: pooled(
-            [kefu_rows(name, kb, queries, tmp)[3] for name, kb, queries in built(raw, src, range(1, seeds + 1))]
-        )
-        for src in sorted(SOURCES)
+        src: pooled([kefu_rows(name, kb, queries, tmp)[3] for name, kb, queries in listed])
+        for src, listed in shops.items()
     }
 
 
